@@ -1,0 +1,127 @@
+"""What the emulator needs from a runtime backend (docker, process).
+
+A runtime builds an immutable artifact for a version (an image, or a
+directory with a virtualenv), starts and stops replicas of it, and reads
+their logs. It knows nothing of environments, routing or the state store:
+the deployer drives it. Health is checked by the deployer over HTTP
+(``GET /ping`` of the runtime contract), the same for every runtime.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+LogFn = Callable[[str], None]
+
+# Labels (docker) / metadata (process) every replica carries, so the emulator
+# can find its replicas again after a restart.
+LABEL_AGENT = "dev.nexus.agent"
+LABEL_ENV = "dev.nexus.env"
+LABEL_REVISION = "dev.nexus.revision"
+LABEL_REPLICA = "dev.nexus.replica"
+LABEL_HOME = "dev.nexus.home"  # NEXUS_HOME of the emulator that owns it
+
+
+class RuntimeUnavailable(Exception):
+    """The backend does not answer (no Docker engine, socket not reachable)."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class BuildFailed(Exception):
+    """The build ran and failed; ``tail`` holds its last output lines."""
+
+    def __init__(self, message: str, tail: list[str]) -> None:
+        super().__init__(message)
+        self.message = message
+        self.tail = tail
+
+
+class ReplicaFailed(Exception):
+    """A replica could not be started; ``tail`` holds its last log lines."""
+
+    def __init__(self, message: str, tail: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.tail = tail or []
+
+
+@dataclass(frozen=True)
+class BuildSpec:
+    agent: str
+    revision: int
+    source_dir: Path  # the extracted project (contains nexus.toml)
+    entrypoint: str  # module:Class
+    dependencies: list[str] = field(default_factory=list)
+    python: str | None = None  # wanted Python version, e.g. "3.11"
+    image: str | None = None  # a prebuilt image (--image): resolve, do not build
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """What a build produced; stored with the version, enough to start replicas."""
+
+    ref: str  # image reference (docker) or artifact directory (process)
+    digest: str  # sha256:... of the image / of the artifact's inputs
+    base: str | None = None  # base image used, when built
+
+
+@dataclass(frozen=True)
+class ReplicaSpec:
+    agent: str
+    env: str
+    revision: int
+    replica: int  # index within the deployment, 0-based
+    artifact: Artifact
+    nano_cpus: int | None = None
+    memory_bytes: int | None = None
+    environment: dict[str, str] = field(default_factory=dict)  # injected env vars
+
+
+@dataclass(frozen=True)
+class ReplicaHandle:
+    id: str  # container id, or "pid:<n>" for processes
+    endpoint: str  # http://127.0.0.1:PORT, the runtime contract's server
+    agent: str
+    env: str
+    revision: int
+    replica: int
+    running: bool = True
+
+
+class Runtime(ABC):
+    name: str
+    isolation: str  # one plain sentence for `status`
+
+    @abstractmethod
+    async def check(self) -> None:
+        """Return when the backend answers, else raise RuntimeUnavailable."""
+
+    @abstractmethod
+    async def build(self, spec: BuildSpec, log: LogFn) -> Artifact:
+        """Build (or resolve, for ``spec.image``) the artifact; raise BuildFailed."""
+
+    @abstractmethod
+    async def start(self, spec: ReplicaSpec) -> ReplicaHandle:
+        """Start one replica and return at once (health is checked by the caller)."""
+
+    @abstractmethod
+    async def stop(self, handle_id: str) -> None:
+        """Stop and remove one replica; no error when it is already gone."""
+
+    @abstractmethod
+    async def replicas(self) -> list[ReplicaHandle]:
+        """Replicas of this emulator (its NEXUS_HOME) that exist now, running or not."""
+
+    @abstractmethod
+    async def logs(self, handle_id: str, tail: int = 50) -> list[str]:
+        """The last lines a replica wrote (stdout and stderr)."""
+
+    async def close(self) -> None:
+        """Release clients; replicas keep running."""

@@ -1,0 +1,264 @@
+"""The platform's shared rules: agent names, environments, resources, the project file.
+
+Standard library only: the CLI, the emulator and every provider check input
+with these same functions, so a rule is written once.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PROJECT_FILE = "nexus.toml"
+NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,46}[a-z0-9]$|^[a-z]$")
+ENTRYPOINT_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+
+# environment -> (min replicas, max replicas, default replicas)
+ENVIRONMENTS: dict[str, tuple[int, int, int]] = {
+    "development": (1, 1, 1),
+    "staging": (1, 3, 1),
+    "production": (2, 10, 2),
+}
+DEFAULT_ENV = "development"
+
+
+class SpecError(ValueError):
+    """Input that breaks a platform rule. ``hint`` says what to do instead."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+def check_name(name: str) -> str:
+    if not NAME_RE.match(name):
+        raise SpecError(
+            f"invalid agent name {name!r}: use 1-48 lowercase letters, digits and dashes, "
+            "starting with a letter and not ending with a dash",
+            hint="e.g. my-agent",
+        )
+    return name
+
+
+def check_env(env: str) -> str:
+    if env not in ENVIRONMENTS:
+        raise SpecError(
+            f"unknown environment {env!r}",
+            hint="use one of: " + ", ".join(ENVIRONMENTS),
+        )
+    return env
+
+
+def check_replicas(env: str, replicas: int | None) -> int:
+    low, high, default = ENVIRONMENTS[check_env(env)]
+    if replicas is None:
+        return default
+    if not low <= replicas <= high:
+        bounds = f"exactly {low}" if low == high else f"{low}-{high}"
+        raise SpecError(
+            f"{replicas} replicas is out of bounds for {env}: it allows {bounds}",
+            hint=f"pass --replicas within {low}..{high}, or deploy to another --env",
+        )
+    return replicas
+
+
+_CPU_RE = re.compile(r"^(?:(\d+)m|(\d+(?:\.\d+)?))$")
+
+
+def parse_cpu(value: str) -> int:
+    """``1000m``, ``0.5`` or ``2`` -> nano CPUs (Docker's unit)."""
+    m = _CPU_RE.match(value.strip())
+    if not m:
+        raise SpecError(
+            f"invalid CPU value {value!r}",
+            hint="use millicores like 500m or 1000m, or cores like 0.5 or 2",
+        )
+    nano = int(m.group(1)) * 1_000_000 if m.group(1) else int(float(m.group(2)) * 1e9)
+    if nano < 10_000_000:
+        raise SpecError(f"CPU value {value!r} is too small", hint="use at least 10m")
+    return nano
+
+
+_MEM_UNITS = {
+    "": 1, "k": 10**3, "M": 10**6, "G": 10**9,
+    "Ki": 2**10, "Mi": 2**20, "Gi": 2**30,
+}
+_MEM_RE = re.compile(r"^(\d+(?:\.\d+)?)(Ki|Mi|Gi|k|M|G|)$")
+
+
+def parse_memory(value: str) -> int:
+    """``512Mi``, ``1Gi``, ``1G`` or bytes -> bytes."""
+    m = _MEM_RE.match(value.strip())
+    if not m:
+        raise SpecError(
+            f"invalid memory value {value!r}",
+            hint="use a size like 256Mi, 1Gi or 1G",
+        )
+    size = int(float(m.group(1)) * _MEM_UNITS[m.group(2)])
+    if size < 32 * 2**20:
+        raise SpecError(f"memory value {value!r} is too small", hint="use at least 32Mi")
+    return size
+
+
+def suggest(name: str, known: list[str]) -> str | None:
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+# ---------------------------------------------------------------- project file
+
+
+@dataclass
+class EnvSettings:
+    replicas: int | None = None
+    cpu: str | None = None
+    memory: str | None = None
+
+
+@dataclass
+class Project:
+    name: str
+    entrypoint: str
+    version: str | None = None
+    dependencies: list[str] = field(default_factory=list)
+    python: str | None = None
+    environments: dict[str, EnvSettings] = field(default_factory=dict)
+    root: Path = Path(".")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "entrypoint": self.entrypoint,
+            "version": self.version,
+            "dependencies": list(self.dependencies),
+            "python": self.python,
+        }
+
+
+class ProjectFileError(SpecError):
+    def __init__(self, path: Path, line: int | None, message: str, hint: str | None = None):
+        where = f"{path}:{line}" if line else str(path)
+        super().__init__(f"{where}: {message}", hint)
+        self.path = path
+        self.line = line
+
+
+def find_project(start: Path) -> Path:
+    """The project file in ``start`` (a directory or the file itself)."""
+    path = start / PROJECT_FILE if start.is_dir() else start
+    if not path.is_file():
+        raise SpecError(
+            f"no {PROJECT_FILE} in {start.resolve()}",
+            hint="run this in an agent project, pass --path, or create one with "
+            "`nexus ai agent init NAME`",
+        )
+    return path
+
+
+def _line_of(text: str, key: str) -> int | None:
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=", re.M)
+    m = pattern.search(text)
+    return text.count("\n", 0, m.start()) + 1 if m else None
+
+
+def load_project(start: Path) -> Project:
+    """Read and check a project file; errors name the file, the line and what is wrong."""
+    path = find_project(start)
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise ProjectFileError(
+            path, int(m.group(1)) if m else None, f"not valid TOML: {exc}"
+        ) from None
+
+    def fail(key: str, message: str, hint: str | None = None) -> ProjectFileError:
+        return ProjectFileError(path, _line_of(text, key), message, hint)
+
+    agent = data.get("agent")
+    if not isinstance(agent, dict):
+        raise ProjectFileError(path, None, "missing the [agent] table", 'add [agent] with name and entrypoint')
+    for key in ("name", "entrypoint"):
+        if not isinstance(agent.get(key), str):
+            raise fail(key, f"[agent] needs {key} = \"...\" (a string)")
+    try:
+        check_name(agent["name"])
+    except SpecError as exc:
+        raise fail("name", exc.message, exc.hint) from None
+    if not ENTRYPOINT_RE.match(agent["entrypoint"]):
+        raise fail(
+            "entrypoint",
+            f"entrypoint {agent['entrypoint']!r} must be module:Class",
+            'e.g. entrypoint = "agent:MyAgent"',
+        )
+    version = agent.get("version")
+    if version is not None and not (isinstance(version, str) and re.match(r"^[\w.+-]{1,64}$", version)):
+        raise fail("version", "version must be a string like \"1.2.3\"")
+    deps = agent.get("dependencies", [])
+    if not (isinstance(deps, list) and all(isinstance(d, str) and d.strip() for d in deps)):
+        raise fail("dependencies", "dependencies must be a list of requirement strings")
+    python = agent.get("python")
+    if python is not None and not isinstance(python, str):
+        raise fail("python", 'python must be a string like "3.11"')
+
+    envs: dict[str, EnvSettings] = {}
+    raw_envs = data.get("environments", {})
+    if not isinstance(raw_envs, dict):
+        raise fail("environments", "[environments] must be a table of environment tables")
+    for env, settings in raw_envs.items():
+        if env not in ENVIRONMENTS:
+            raise ProjectFileError(
+                path, _line_of(text, f"[environments.{env}]".strip("[]")) or None,
+                f"unknown environment [environments.{env}]",
+                "use one of: " + ", ".join(ENVIRONMENTS),
+            )
+        if not isinstance(settings, dict):
+            raise fail(env, f"[environments.{env}] must be a table")
+        es = EnvSettings(settings.get("replicas"), settings.get("cpu"), settings.get("memory"))
+        try:
+            if es.replicas is not None:
+                if not isinstance(es.replicas, int):
+                    raise SpecError("replicas must be a whole number")
+                check_replicas(env, es.replicas)
+            if es.cpu is not None:
+                parse_cpu(str(es.cpu))
+                es.cpu = str(es.cpu)
+            if es.memory is not None:
+                parse_memory(str(es.memory))
+                es.memory = str(es.memory)
+        except SpecError as exc:
+            bad = "replicas" if "replica" in exc.message else "cpu" if "CPU" in exc.message else "memory"
+            raise ProjectFileError(
+                path, _line_of(text, bad), f"[environments.{env}] {exc.message}", exc.hint
+            ) from None
+        envs[env] = es
+    return Project(
+        name=agent["name"],
+        entrypoint=agent["entrypoint"],
+        version=version,
+        dependencies=[d.strip() for d in deps],
+        python=python,
+        environments=envs,
+        root=path.parent,
+    )
+
+
+# ---------------------------------------------------------------- local platform
+
+DEFAULT_EMULATOR_PORT = 8470
+
+
+def nexus_home() -> Path:
+    """Where local state lives: $NEXUS_HOME, else the user data directory."""
+    import os
+
+    if os.environ.get("NEXUS_HOME"):
+        return Path(os.environ["NEXUS_HOME"]).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "nexus"

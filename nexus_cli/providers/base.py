@@ -1,0 +1,193 @@
+"""The provider plugin contract (ARCHITECTURE §4.3).
+
+A provider declares its name, its options and what it can do, and implements
+the operations behind every ``nexus ai agent`` verb. Each operation returns a
+pydantic result that the CLI renders as a table or, under ``--json``, as JSON.
+An operation a provider cannot do raises :class:`~nexus_cli.errors.Unsupported`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, Field
+
+from nexus_cli.errors import Unsupported
+
+
+class Capability(StrEnum):
+    DEPLOY = "deploy"
+    RUN = "run"
+    STREAM = "stream"
+    ASYNC = "async"
+    SCALE = "scale"
+    AUTOSCALE = "autoscale"
+    SECRETS = "secrets"
+    LOGS = "logs"
+    LOGS_FOLLOW = "logs-follow"
+    ROLLBACK = "rollback"
+    METRICS = "metrics"
+    TRACES = "traces"
+
+
+# ---------------------------------------------------------------- results
+
+
+class Resources(BaseModel):
+    cpu: str | None = Field(None, description="CPU limit as given, e.g. 1000m or 0.5")
+    memory: str | None = Field(None, description="memory limit as given, e.g. 1Gi")
+    nano_cpus: int | None = None
+    memory_bytes: int | None = None
+
+
+class Replica(BaseModel):
+    id: str
+    state: str  # starting | healthy | unhealthy | stopped
+    endpoint: str | None = None
+    version: str | None = None
+    started_at: float | None = None
+
+
+class EnvironmentStatus(BaseModel):
+    env: str
+    version: str | None  # label of the version serving
+    revision: int | None
+    replicas_desired: int
+    replicas: list[Replica] = []
+    endpoint: str | None = None
+    resources: Resources = Resources()
+    runtime: str | None = None  # docker | process
+    isolation: str | None = None  # what the runtime isolates, said plainly
+    updated_at: float | None = None
+
+
+class AgentStatus(BaseModel):
+    name: str
+    provider: str
+    environments: list[EnvironmentStatus]
+
+
+class AgentSummary(BaseModel):
+    name: str
+    environments: dict[str, str | None]  # env -> version label serving
+    versions: int
+    updated_at: float | None = None
+
+
+class Version(BaseModel):
+    revision: int
+    label: str
+    digest: str | None = None
+    image: str | None = None
+    created_at: float
+    created_by: str | None = None
+    source: str | None = None  # "deploy" | "image"
+    live_in: list[str] = []  # environments this version serves
+
+
+class HistoryEvent(BaseModel):
+    at: float
+    env: str
+    action: str  # deploy | rollback | scale
+    revision: int
+    label: str
+    by: str | None = None
+
+
+class History(BaseModel):
+    name: str
+    versions: list[Version]
+    events: list[HistoryEvent] = []
+
+
+class DeployResult(BaseModel):
+    name: str
+    env: str
+    version: Version
+    replicas: list[Replica]
+    endpoint: str | None = None
+    duration_s: float | None = None
+    unchanged: bool = False  # same digest as the version already serving
+
+
+class RunResult(BaseModel):
+    output: Any
+    metadata: dict[str, Any] = {}
+
+
+class DeleteResult(BaseModel):
+    name: str
+    deleted: bool = True
+
+
+@dataclass(frozen=True)
+class DeployRequest:
+    """What ``nexus ai agent deploy`` asks a provider to do."""
+
+    name: str
+    env: str
+    project_dir: Path | None  # None when deploying a prebuilt image
+    image: str | None = None
+    replicas: int | None = None
+    cpu: str | None = None
+    memory: str | None = None
+    label: str | None = None  # version label; from the project file when None
+
+
+ProgressFn = Callable[[str], None]
+
+
+# ---------------------------------------------------------------- contract
+
+
+class Provider(ABC):
+    """Base class of every provider plugin, built in or third party."""
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    capabilities: ClassVar[frozenset[Capability]] = frozenset()
+    options: ClassVar[dict[str, str]] = {}  # option name -> help text
+
+    def __init__(self, *, notice: ProgressFn | None = None, **options: Any) -> None:
+        """``notice`` receives one-line messages for the user (e.g. "started the emulator")."""
+        self.notice: ProgressFn = notice or (lambda _msg: None)
+        self.settings = options
+
+    def unsupported(self, what: str) -> Unsupported:
+        return Unsupported(
+            f"{what} is not supported by provider {self.name!r}",
+            hint="nexus ai provider list  # shows what each provider can do",
+        )
+
+    @abstractmethod
+    def deploy(self, request: DeployRequest, progress: ProgressFn) -> DeployResult: ...
+
+    @abstractmethod
+    def run(
+        self, name: str, input: Any, context: dict[str, Any], env: str | None
+    ) -> RunResult: ...
+
+    def stream(
+        self, name: str, input: Any, context: dict[str, Any], env: str | None
+    ) -> Iterator[dict[str, Any]]:
+        raise self.unsupported("streaming")
+
+    @abstractmethod
+    def list_agents(self) -> list[AgentSummary]: ...
+
+    @abstractmethod
+    def status(self, name: str, env: str | None) -> AgentStatus: ...
+
+    @abstractmethod
+    def history(self, name: str) -> History: ...
+
+    def rollback(self, name: str, env: str, version: str | None) -> DeployResult:
+        raise self.unsupported("rollback")
+
+    @abstractmethod
+    def delete(self, name: str) -> DeleteResult: ...
