@@ -123,5 +123,12 @@ class Runtime(ABC):
     async def logs(self, handle_id: str, tail: int = 50) -> list[str]:
         """The last lines a replica wrote (stdout and stderr)."""
 
-    async def close(self) -> None:
+    async def running(self, handle_id: str) -> bool:
+        """Whether the replica is still running (used to fail a rollout early)."""
+        return any(h.id == handle_id and h.running for h in await self.replicas())
+
+    async def remove_artifact(self, artifact: Artifact) -> None:  # noqa: B027
+        """Free what a version's artifact holds (an image, a directory). Optional."""
+
+    async def close(self) -> None:  # noqa: B027
         """Release clients; replicas keep running."""
