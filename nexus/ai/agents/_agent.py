@@ -1,0 +1,54 @@
+"""The ``Agent`` base class user code subclasses."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from nexus.ai.agents._context import Context, current_context
+
+if TYPE_CHECKING:
+    from nexus.ai.llm import LLM
+
+_LLM_ATTR = "_nexus_llm"
+
+
+class Agent:
+    """Subclass it and define ``process``.
+
+    ``async def process(self, input)`` (or a plain ``def``, run in a worker
+    thread) returns text or any JSON-able value; an async generator (or a
+    plain generator) streams its chunks. A second parameter, when present,
+    receives the request's :class:`Context`.
+
+    The base class keeps no state of its own, so a subclass's ``__init__``
+    need not call ``super().__init__()``.
+    """
+
+    @property
+    def context(self) -> Context:
+        """The context of the request being processed."""
+        ctx = current_context()
+        if ctx is None:
+            raise RuntimeError(
+                "self.context is only set while the runtime processes a request "
+                "(start the agent with `python -m nexus.ai.agents.serve module:Class`)"
+            )
+        return ctx
+
+    @property
+    def llm(self) -> LLM:
+        """The model gateway client: ``await self.llm.generate(prompt)``."""
+        client: LLM | None = self.__dict__.get(_LLM_ATTR)
+        if client is None:
+            from nexus.ai.llm import LLM
+
+            client = LLM()
+            self.__dict__[_LLM_ATTR] = client
+        return client
+
+    @llm.setter
+    def llm(self, value: LLM) -> None:
+        self.__dict__[_LLM_ATTR] = value
+
+    async def process(self, input: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define process(self, input)")

@@ -1,0 +1,110 @@
+"""Run an agent behind the runtime contract: ``python -m nexus.ai.agents.serve module:Class``.
+
+The entrypoint comes from the argument or ``NEXUS_ENTRYPOINT``; the module is
+imported from the current directory or ``PYTHONPATH``. The server listens on
+``NEXUS_HOST`` (default 0.0.0.0) and ``PORT`` (default 8080). SIGTERM or
+SIGINT stops it gracefully: in-flight requests get ``NEXUS_SHUTDOWN_GRACE``
+seconds (default 5) to finish, then it exits 0.
+
+A failing import or constructor exits 1 after printing the traceback and a
+one-line message (last, so a log tail shows it) on stderr; a usage error exits 2.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+import traceback
+
+from nexus.ai.agents._handler import EntrypointError, Handler, load
+from nexus.ai.agents._log import log
+from nexus.ai.agents._server import AgentServer
+
+PROG = "nexus.ai.agents.serve"
+USAGE = f"usage: python -m {PROG} [module:Class]   (or set NEXUS_ENTRYPOINT)"
+
+
+def _fail(message: str, code: int) -> int:
+    sys.stderr.write(f"{PROG}: error: {message}\n")
+    sys.stderr.flush()
+    return code
+
+
+def _port() -> int | None:
+    raw = os.environ.get("PORT", "8080")
+    try:
+        port = int(raw)
+    except ValueError:
+        return None
+    return port if 0 <= port <= 65535 else None
+
+
+class _ListenError(Exception):
+    pass
+
+
+async def _run(handler: Handler, host: str, port: int, started: float) -> None:
+    server = AgentServer(handler)
+    try:
+        listener = await server.start(host, port)
+    except OSError as exc:
+        raise _ListenError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    bound = listener.sockets[0].getsockname()[1] if listener.sockets else port
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    log(
+        "info",
+        "agent ready",
+        entrypoint=handler.name,
+        host=host,
+        port=bound,
+        pid=os.getpid(),
+        startup_ms=round((time.perf_counter() - started) * 1000, 1),
+    )
+    await stop.wait()
+    grace = float(os.environ.get("NEXUS_SHUTDOWN_GRACE", "5") or 5)
+    log("info", "stopping", inflight=server.inflight, grace_s=grace)
+    listener.close()
+    await server.shutdown(grace)
+    log("info", "stopped")
+
+
+def main(argv: list[str] | None = None) -> int:
+    started = time.perf_counter()
+    args = sys.argv[1:] if argv is None else argv
+    if args and args[0] in ("-h", "--help"):
+        print(USAGE)
+        return 0
+    if len(args) > 1:
+        return _fail(f"too many arguments; {USAGE}", 2)
+    entrypoint = args[0] if args else os.environ.get("NEXUS_ENTRYPOINT", "")
+    if not entrypoint:
+        return _fail(f"no agent entrypoint; {USAGE}", 2)
+    port = _port()
+    if port is None:
+        return _fail(f"PORT={os.environ.get('PORT')!r} is not a port number (0-65535)", 2)
+    host = os.environ.get("NEXUS_HOST") or "0.0.0.0"
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(line_buffering=True)  # user print() shows up at once
+    cwd = os.getcwd()
+    if cwd not in sys.path:
+        sys.path.insert(0, cwd)
+    try:
+        handler = load(entrypoint)
+    except EntrypointError as exc:
+        traceback.print_exception(exc.__cause__ or exc, file=sys.stderr)
+        return _fail(str(exc), 1)
+    try:
+        asyncio.run(_run(handler, host, port, started))
+    except _ListenError as exc:
+        return _fail(str(exc), 1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,178 @@
+"""``Client``: call agents hosted on Nexus (the local emulator or a remote API)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nexus.ai.client import _sse
+from nexus.ai.client._errors import APIError, from_error_object
+from nexus.ai.client._transport import Transport
+
+DEFAULT_TIMEOUT = 300.0
+
+
+@dataclass
+class StreamChunk:
+    """One streamed piece: ``text`` for text chunks, ``data`` for the decoded frame."""
+
+    text: str
+    data: Any = None
+    event: str | None = None
+
+
+class Stream:
+    """Iterate to receive chunks; the connection closes at the end (or on ``close()``)."""
+
+    def __init__(self, conn: http.client.HTTPConnection, resp: http.client.HTTPResponse) -> None:
+        self._conn = conn
+        self._resp = resp
+        self._status = resp.status
+
+    def __iter__(self) -> Iterator[StreamChunk]:
+        try:
+            ctype = self._resp.getheader("Content-Type", "")
+            if "text/event-stream" not in ctype:
+                yield from self._whole_answer()
+                return
+            for event in _sse.parse(iter(self._resp.readline, b"")):
+                chunk = self._chunk(event)
+                if chunk is None:
+                    return
+                yield chunk
+        finally:
+            self.close()
+
+    def _chunk(self, event: _sse.Event) -> StreamChunk | None:
+        try:
+            data: Any = json.loads(event.data)
+        except ValueError:
+            return StreamChunk(text=event.data, data=event.data, event=event.event)
+        if isinstance(data, dict):
+            err = data.get("error")
+            if isinstance(err, dict) or event.event == "error":
+                raise from_error_object(
+                    self._status, err if isinstance(err, dict) else {"message": str(data)}
+                )
+            if data.get("done") is True:
+                return None
+            text = data.get("text")
+            return StreamChunk(
+                text=text if isinstance(text, str) else "", data=data, event=event.event
+            )
+        return StreamChunk(text=data if isinstance(data, str) else "", data=data, event=event.event)
+
+    def _whole_answer(self) -> Iterator[StreamChunk]:
+        """A server that answered with one JSON object: yield its output as one chunk."""
+        body = json.loads(self._resp.read() or b"null")
+        output = body.get("output") if isinstance(body, dict) else body
+        yield StreamChunk(text=output if isinstance(output, str) else "", data=body)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Stream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Agents:
+    """``client.agents``: run and stream agents."""
+
+    def __init__(self, transport: Transport) -> None:
+        self._t = transport
+
+    def run(
+        self,
+        name: str,
+        input: Any,
+        context: dict[str, Any] | None = None,
+        env: str | None = None,
+    ) -> dict[str, Any]:
+        """Run an agent and wait: ``{"output": ..., "metadata": {...}}``."""
+        answer = self._t.request_json(
+            "POST", _path(f"/agents/{_quote(name)}/run", env), _body(input, context)
+        )
+        if not isinstance(answer, dict):
+            raise APIError(502, "failed", f"the API answered a run with {type(answer).__name__}")
+        return answer
+
+    def stream(
+        self,
+        name: str,
+        input: Any,
+        context: dict[str, Any] | None = None,
+        env: str | None = None,
+    ) -> Stream:
+        """Run an agent and receive its answer chunk by chunk (``chunk.text``)."""
+        conn, resp = self._t.open_stream(
+            "POST", _path(f"/v1/agents/{_quote(name)}/stream", env), _body(input, context)
+        )
+        return Stream(conn, resp)
+
+
+class Client:
+    """The Nexus API client.
+
+    ``base_url``: the argument, else ``NEXUS_URL``, else the local emulator at
+    ``http://127.0.0.1:{NEXUS_EMULATOR_PORT or 8470}``. ``token``: the argument,
+    else ``NEXUS_TOKEN``, else the emulator's token file ``$NEXUS_HOME/token``.
+    """
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        token: str | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.base_url = base_url or os.environ.get("NEXUS_URL") or _local_url()
+        self.token = token or os.environ.get("NEXUS_TOKEN") or _token_file()
+        self._transport = Transport(self.base_url, self.token, timeout)
+        self.agents = Agents(self._transport)
+
+    def close(self) -> None:
+        self._transport.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _local_url() -> str:
+    from nexus.ai.spec import DEFAULT_EMULATOR_PORT
+
+    port = os.environ.get("NEXUS_EMULATOR_PORT") or str(DEFAULT_EMULATOR_PORT)
+    return f"http://127.0.0.1:{port}"
+
+
+def _token_file() -> str | None:
+    from nexus.ai.spec import nexus_home
+
+    path: Path = nexus_home() / "token"
+    try:
+        return path.read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
+def _quote(name: str) -> str:
+    return urllib.parse.quote(name, safe="")
+
+
+def _path(path: str, env: str | None) -> str:
+    return f"{path}?{urllib.parse.urlencode({'env': env})}" if env else path
+
+
+def _body(input: Any, context: dict[str, Any] | None) -> dict[str, Any]:
+    return {"input": input, "context": context or {}}
