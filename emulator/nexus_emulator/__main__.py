@@ -1,0 +1,108 @@
+"""``python -m nexus_emulator``: serve the emulator on 127.0.0.1.
+
+Exit codes: 0 stopped, 3 the port is in use, 4 the runtime backend is unavailable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import errno
+import json
+import logging
+import os
+import socket
+import sys
+import time
+
+from nexus_emulator.config import EmulatorConfig
+
+EXIT_PORT_IN_USE = 3
+EXIT_RUNTIME = 4
+
+
+def parse(argv: list[str] | None) -> EmulatorConfig:
+    p = argparse.ArgumentParser(prog="python -m nexus_emulator", description=__doc__)
+    p.add_argument("--host", default=None, help="bind address (default 127.0.0.1)")
+    p.add_argument(
+        "--port", type=int, default=None, help="port (default $NEXUS_EMULATOR_PORT or 8470)"
+    )
+    p.add_argument("--home", default=None, help="state directory (default $NEXUS_HOME)")
+    p.add_argument("--runtime", choices=["auto", "docker", "process"], default=None)
+    a = p.parse_args(argv)
+    return EmulatorConfig.from_env(host=a.host, port=a.port, home=a.home, runtime=a.runtime)
+
+
+def bind(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    sock.setblocking(False)
+    return sock
+
+
+def main(argv: list[str] | None = None) -> int:
+    config = parse(argv)
+    logging.basicConfig(
+        level=os.environ.get("NEXUS_LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        sock = bind(config.host, config.port)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            print(
+                f"port {config.port} on {config.host} is in use; pick another with --port "
+                "or NEXUS_EMULATOR_PORT",
+                file=sys.stderr,
+            )
+            return EXIT_PORT_IN_USE
+        raise
+    import uvicorn
+
+    from nexus_emulator.app import create_app
+    from nexus_emulator.runtime.base import RuntimeUnavailable
+
+    config.home.mkdir(parents=True, exist_ok=True)
+    app = create_app(config)
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", loop="auto")
+    )
+
+    async def serve() -> None:
+        task = asyncio.create_task(server.serve(sockets=[sock]))
+        while not server.started and not task.done():
+            await asyncio.sleep(0.005)
+        if server.started:
+            config.info_path.write_text(
+                json.dumps(
+                    {
+                        "pid": os.getpid(),
+                        "port": config.port,
+                        "host": config.host,
+                        "started_at": time.time(),
+                    }
+                )
+            )
+        await task
+
+    try:
+        asyncio.run(serve())
+    except RuntimeUnavailable as exc:
+        print(f"{exc.message}" + (f" ({exc.hint})" if exc.hint else ""), file=sys.stderr)
+        return EXIT_RUNTIME
+    finally:
+        try:
+            info = json.loads(config.info_path.read_text())
+            if info.get("pid") == os.getpid():
+                config.info_path.unlink()
+        except (OSError, ValueError):
+            pass
+    if not server.started:
+        return EXIT_RUNTIME
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,180 @@
+"""Control plane: sources, deployments, versions, rollback, delete, reset."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import AsyncIterator
+from typing import Any, Literal
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from nexus_cli.providers.base import AgentStatus, AgentSummary, DeleteResult, DeployResult, History
+from nexus_emulator import errors, views
+from nexus_emulator.api.deps import emulator_of, known_agent, ready
+
+router = APIRouter(prefix="/v1", tags=["control"])
+log = logging.getLogger("nexus_emulator.api")
+MAX_SOURCE_BYTES = 200 * 2**20
+
+
+class ProjectBody(BaseModel):
+    entrypoint: str | None = None
+    dependencies: list[str] = []
+    version: str | None = None
+    python: str | None = None
+
+
+class DeployBody(BaseModel):
+    env: str = "development"
+    source_id: str | None = None
+    image: str | None = None
+    project: ProjectBody | None = None
+    replicas: int | None = None
+    cpu: str | None = None
+    memory: str | None = None
+    label: str | None = None
+    actor: str | None = None
+
+
+class RollbackBody(BaseModel):
+    env: str = "development"
+    version: str | None = Field(None, description="label, r<revision> or revision number")
+    actor: str | None = None
+
+
+class SourceOut(BaseModel):
+    source_id: str
+    size: int
+
+
+@router.post(
+    "/sources",
+    summary="Upload a project as tar.gz; idempotent by content",
+    response_model=SourceOut,
+    openapi_extra={
+        "requestBody": {
+            "content": {"application/gzip": {"schema": {"type": "string", "format": "binary"}}}
+        }
+    },
+)
+async def upload_source(request: Request) -> dict[str, Any]:
+    em = ready(emulator_of(request))
+    em.config.sources_dir.mkdir(parents=True, exist_ok=True)
+    digest, size = hashlib.sha256(), 0
+    fd, tmp = tempfile.mkstemp(dir=em.config.sources_dir, suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > MAX_SOURCE_BYTES:
+                    raise errors.usage(
+                        f"the project is larger than {MAX_SOURCE_BYTES // 2**20} MiB",
+                        hint="leave data files out of the agent project",
+                    )
+                digest.update(chunk)
+                fh.write(chunk)
+        source_id = "sha256:" + digest.hexdigest()
+        final = em.config.sources_dir / (digest.hexdigest() + ".tar.gz")
+        os.replace(tmp, final)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    em.store.add_source(source_id, str(final), size)
+    return {"source_id": source_id, "size": size}
+
+
+@router.post(
+    "/agents/{name}/deployments",
+    summary="Deploy a new version; streams NDJSON progress events, then a result or an error",
+    responses={200: {"content": {"application/x-ndjson": {}}, "model": DeployResult}},
+)
+async def deploy(name: str, body: DeployBody, request: Request) -> StreamingResponse:
+    em = ready(emulator_of(request))
+    data = body.model_dump()
+    data["project"] = body.project.model_dump() if body.project else {}
+    order = em.deployer.check(name, data)  # 400 before anything starts
+    queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+
+    async def work() -> None:
+        try:
+            result = await em.deployer.deploy(
+                order, lambda m: queue.put_nowait({"event": "progress", "message": m})
+            )
+            queue.put_nowait({"event": "result", "result": result})
+        except errors.ApiError as exc:
+            queue.put_nowait({"event": "error", **exc.body()})
+        except Exception as exc:
+            log.exception("deploy of %s failed", name)
+            queue.put_nowait({"event": "error", **errors.failed(f"deploy failed: {exc}").body()})
+        finally:
+            queue.put_nowait(None)
+
+    task = asyncio.create_task(work())  # goes on if the client goes away
+
+    async def events() -> AsyncIterator[bytes]:
+        while (item := await queue.get()) is not None:
+            yield orjson.dumps(item) + b"\n"
+        await task
+
+    return StreamingResponse(events(), media_type="application/x-ndjson")
+
+
+@router.get("/agents", summary="Every agent with the version each environment serves")
+async def list_agents(request: Request) -> list[AgentSummary]:
+    em = ready(emulator_of(request))
+    return [AgentSummary(**s) for s in views.summaries(em.store)]
+
+
+@router.get(
+    "/agents/{name}", summary="Per environment: version, replicas and health, endpoint, resources"
+)
+async def status(name: str, request: Request, env: str | None = None) -> AgentStatus:
+    em = ready(emulator_of(request))
+    known_agent(em, name)
+    return AgentStatus(**views.status(em.deployer, name, env))
+
+
+@router.get("/agents/{name}/history", summary="Every version and every deploy or rollback")
+async def history(name: str, request: Request) -> History:
+    em = ready(emulator_of(request))
+    known_agent(em, name)
+    return History(**views.history(em.store, name))
+
+
+@router.post("/agents/{name}/rollback", summary="Serve an earlier version again")
+async def rollback(name: str, body: RollbackBody, request: Request) -> DeployResult:
+    em = ready(emulator_of(request))
+    known_agent(em, name)
+    result = await em.deployer.rollback(
+        name, body.env, body.version, body.actor, lambda m: log.info("%s", m)
+    )
+    return DeployResult(**result)
+
+
+@router.delete("/agents/{name}", summary="Stop every replica and forget the agent")
+async def delete(name: str, request: Request) -> DeleteResult:
+    em = ready(emulator_of(request))
+    known_agent(em, name)
+    await em.deployer.delete(name)
+    return DeleteResult(name=name)
+
+
+@router.post("/admin/reset", summary="Remove every replica and all state")
+async def reset(request: Request) -> dict[Literal["reset"], bool]:
+    em = ready(emulator_of(request))
+    for agent in em.store.agent_names():
+        await em.deployer.delete(agent)
+    for handle in await em.runtime.replicas():
+        await em.runtime.stop(handle.id)
+    em.store.reset()
+    for sub in ("sources", "builds", "artifacts"):
+        shutil.rmtree(em.config.home / sub, ignore_errors=True)
+    return {"reset": True}

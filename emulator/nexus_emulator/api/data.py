@@ -1,0 +1,146 @@
+"""Data plane: ``POST /agents/{name}/run`` relayed to a healthy replica."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import aiohttp
+import orjson
+from fastapi import APIRouter, Request, Response
+
+from nexus.ai import spec
+from nexus_emulator import errors
+from nexus_emulator.api.deps import emulator_of, known_agent, ready
+from nexus_emulator.core import Emulator
+from nexus_emulator.pools import Pool
+
+router = APIRouter(tags=["data"])
+
+RUN_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["input"],
+                    "properties": {"input": {}, "context": {"type": "object"}},
+                }
+            }
+        },
+    }
+}
+
+
+def choose_env(em: Emulator, name: str, env: str | None) -> str:
+    """The explicit env; else the only one deployed; else development."""
+    deployed = [d.env for d in em.store.deployments(name)]
+    if env is not None:
+        try:
+            spec.check_env(env)
+        except spec.SpecError as exc:
+            raise errors.from_spec(exc) from None
+        if env not in deployed:
+            raise errors.not_found(
+                f"{name} is not deployed to {env}",
+                hint=f"deployed to: {', '.join(deployed) or 'nothing'}; "
+                f"nexus ai agent deploy {name} --env {env}",
+            )
+        return env
+    if len(deployed) == 1:
+        return deployed[0]
+    if spec.DEFAULT_ENV in deployed:
+        return spec.DEFAULT_ENV
+    raise errors.usage(
+        f"{name} is deployed to several environments: {', '.join(deployed)}",
+        hint="pick one with --env (or ?env= on the API)",
+    )
+
+
+def pick(em: Emulator, name: str, env: str) -> tuple[Pool, Any]:
+    pool = em.pools.get(name, env)
+    replica = pool.pick() if pool else None
+    if pool is None or replica is None:
+        raise errors.unavailable(
+            f"{name} has no healthy replica in {env} right now",
+            hint=f"nexus ai agent status {name}  # shows the replicas and their health",
+        )
+    return pool, replica
+
+
+@router.post("/agents/{name}/run", summary="Run an agent synchronously", openapi_extra=RUN_DOC)
+@router.post("/v1/agents/{name}/run", include_in_schema=False)
+async def run(name: str, request: Request, env: str | None = None) -> Response:
+    em = ready(emulator_of(request))
+    known_agent(em, name)
+    env = choose_env(em, name, env)
+    body = await request.body()
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise errors.usage("the request body is not valid JSON") from None
+    if not isinstance(payload, dict) or "input" not in payload:
+        raise errors.usage('the body must be {"input": ..., "context": {...}}')
+    pool, replica = pick(em, name, env)
+    request_id = request.scope["state"]["request_id"]
+    context = payload.get("context") if isinstance(payload.get("context"), dict) else {}
+    session = str(
+        context.get("session_id") or request.headers.get("x-nexus-session-id") or request_id
+    )
+    headers = {
+        "X-Nexus-Request-Id": request_id,
+        "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id": request_id,
+        "X-Nexus-Session-Id": session,
+        "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": session,
+    }
+    if context.get("user_id") is not None:
+        headers["X-Nexus-User-Id"] = str(context["user_id"])
+    t0 = time.perf_counter()
+    replica.in_flight += 1
+    try:
+        up = await em.relay.invoke(replica.handle.endpoint, body, headers)
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        em.run_counts[(name, env, "error")] += 1
+        raise errors.ApiError(
+            502,
+            "failed",
+            f"replica {replica.handle.id[:12]} did not answer: {exc}",
+            hint=f"nexus ai agent status {name}",
+        ) from None
+    finally:
+        replica.in_flight -= 1
+    elapsed = time.perf_counter() - t0
+    em.run_seconds[(name, env)] += elapsed
+    version = em.store.version(name, pool.revision)
+    try:
+        answer = orjson.loads(up.body)
+    except orjson.JSONDecodeError:
+        answer = {"output": up.body.decode("utf-8", "replace")}
+    if up.status >= 400:
+        em.run_counts[(name, env, "error")] += 1
+        err = answer.get("error", {}) if isinstance(answer, dict) else {}
+        raise errors.ApiError(
+            500,
+            "failed",
+            f"the agent failed: {err.get('type', 'error')}: {err.get('message', up.status)}",
+            hint=f"nexus ai agent logs {name}  # shows the traceback",
+        )
+    em.run_counts[(name, env, "ok")] += 1
+    if isinstance(answer, dict) and "output" in answer:
+        output, meta = answer["output"], answer.get("metadata") or {}
+    else:  # an image that answers with its own JSON (bring your own image)
+        output, meta = answer, {}
+    meta = {
+        "tokens_used": 0,
+        **meta,
+        "version": version.label if version else None,
+        "revision": pool.revision,
+        "env": env,
+        "replica": replica.handle.id[:12],
+        "request_id": request_id,
+        "latency_ms": round(elapsed * 1000, 3),
+    }
+    return Response(
+        orjson.dumps({"output": output, "metadata": meta}), media_type="application/json"
+    )

@@ -1,0 +1,37 @@
+"""Shared lookups for the route modules."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fastapi import Request
+
+from nexus.ai import spec
+from nexus_emulator import errors
+
+if TYPE_CHECKING:
+    from nexus_emulator.core import Emulator
+
+
+def emulator_of(request: Request) -> Emulator:
+    em: Emulator = request.app.state.emulator
+    return em
+
+
+def known_agent(em: Emulator, name: str) -> str:
+    """The name when the agent exists; else 404 with the closest name as a hint."""
+    names = em.store.agent_names()
+    if name in names:
+        return name
+    close = spec.suggest(name, names)
+    raise errors.not_found(
+        f"no agent named {name!r}",
+        hint=(f"did you mean {close!r}? " if close else "")
+        + "nexus ai agent list  # shows the deployed agents",
+    )
+
+
+def ready(em: Emulator) -> Emulator:
+    if not em.ready:
+        raise errors.unavailable("the emulator is still starting", hint="retry in a moment")
+    return em

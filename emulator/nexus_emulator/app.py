@@ -1,0 +1,72 @@
+"""The emulator's ASGI application: the pipeline, the routes, the error shape."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.middleware import Middleware
+
+import nexus_emulator
+from nexus_emulator import errors
+from nexus_emulator.config import EmulatorConfig
+from nexus_emulator.core import Emulator
+from nexus_emulator.pipeline import Auth, Metrics, RequestContext
+
+log = logging.getLogger("nexus_emulator")
+
+
+def create_app(config: EmulatorConfig) -> FastAPI:
+    from nexus_emulator.api import control, data, health
+
+    em = Emulator(config)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await em.start()
+        try:
+            yield
+        finally:
+            await em.stop()
+
+    # The request pipeline, outermost first (see pipeline.py).
+    pipeline = [
+        Middleware(RequestContext),
+        Middleware(Auth, token=em.token),
+        Middleware(Metrics, counts=em.http_counts),
+    ]
+    app = FastAPI(
+        title="Nexus emulator",
+        version=nexus_emulator.__version__,
+        description="Local emulation of the Nexus agent hosting platform.",
+        lifespan=lifespan,
+        middleware=pipeline,
+    )
+    app.state.emulator = em
+    for module in (health, control, data):
+        app.include_router(module.router)
+
+    @app.exception_handler(errors.ApiError)
+    async def api_error(_request: Request, exc: errors.ApiError) -> JSONResponse:
+        return JSONResponse(exc.body(), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        err = errors.ApiError(400, "usage", "the request does not match the API", details=details)
+        return JSONResponse(err.body(), status_code=400)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error", exc_info=exc)
+        err = errors.failed(
+            f"internal error: {type(exc).__name__}: {exc}",
+            hint="nexus ai emulator logs  # shows the traceback",
+        )
+        return JSONResponse(err.body(), status_code=500)
+
+    return app

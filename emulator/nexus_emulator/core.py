@@ -1,0 +1,89 @@
+"""The emulator's parts, wired once at start: state, runtime, relay, replicas, deployer."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import os
+import secrets
+import time
+from collections import Counter
+from pathlib import Path
+
+from nexus_emulator.config import EmulatorConfig
+from nexus_emulator.deployer import Deployer
+from nexus_emulator.pools import Pools
+from nexus_emulator.relay import Relay
+from nexus_emulator.runtime.base import Runtime
+from nexus_emulator.store import Store
+
+log = logging.getLogger("nexus_emulator")
+
+
+def load_token(path: Path) -> str:
+    """The API token, created 0600 on first start."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(token + "\n")
+    return token
+
+
+class Emulator:
+    def __init__(self, config: EmulatorConfig) -> None:
+        self.config = config
+        self.token = load_token(config.token_path)
+        self.started_at = time.time()
+        self.relay = Relay()
+        self.pools = Pools()
+        self.http_counts: Counter[tuple[str, str, int]] = Counter()
+        self.run_counts: Counter[tuple[str, str, str]] = Counter()  # agent, env, outcome
+        self.run_seconds: Counter[tuple[str, str]] = Counter()
+        self.ready = False
+        self._store: Store | None = None
+        self._runtime: Runtime | None = None
+        self._deployer: Deployer | None = None
+        self._reconcile: asyncio.Task[None] | None = None
+
+    @property
+    def store(self) -> Store:
+        assert self._store is not None, "emulator not started"
+        return self._store
+
+    @property
+    def runtime(self) -> Runtime:
+        assert self._runtime is not None, "emulator not started"
+        return self._runtime
+
+    @property
+    def deployer(self) -> Deployer:
+        assert self._deployer is not None, "emulator not started"
+        return self._deployer
+
+    async def start(self) -> None:
+        from nexus_emulator.reconcile import start_background
+        from nexus_emulator.runtime import select_runtime
+
+        self._store = Store(self.config.db_path)
+        chosen = select_runtime(self.config.runtime, self.config.home)
+        runtime: Runtime = await chosen if inspect.isawaitable(chosen) else chosen
+        await runtime.check()
+        self._runtime = runtime
+        self._deployer = Deployer(self.config, self._store, runtime, self.relay, self.pools)
+        self.ready = True
+        log.info("ready: runtime %s, state %s", runtime.name, self.config.db_path)
+        self._reconcile = start_background(self._deployer)
+
+    async def stop(self) -> None:
+        self.ready = False
+        if self._reconcile is not None and not self._reconcile.done():
+            self._reconcile.cancel()
+        await self.relay.close()
+        if self._runtime is not None:
+            await self._runtime.close()
+        if self._store is not None:
+            self._store.close()

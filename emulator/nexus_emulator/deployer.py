@@ -1,0 +1,416 @@
+"""Deploy, roll back and delete agents; bring replicas back after a restart.
+
+A deploy builds an immutable version, starts its replicas beside the ones
+serving, waits until every new replica answers ``/ping``, then switches the
+environment to it in one transaction and stops the old replicas. Anything
+that fails before the switch leaves the previous version serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import tarfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from nexus.ai import spec
+from nexus_emulator import errors
+from nexus_emulator.config import EmulatorConfig
+from nexus_emulator.pools import LiveReplica, Pool, Pools
+from nexus_emulator.relay import Relay
+from nexus_emulator.runtime.base import (
+    Artifact,
+    BuildFailed,
+    BuildSpec,
+    ReplicaFailed,
+    ReplicaSpec,
+    Runtime,
+)
+from nexus_emulator.store.db import DeploymentRow, Store, VersionRow
+
+log = logging.getLogger("nexus_emulator.deployer")
+Emit = Callable[[str], None]
+
+DEFAULT_CPU = "1000m"
+DEFAULT_MEMORY = "512Mi"
+
+
+@dataclass(frozen=True)
+class DeployOrder:
+    """A checked deploy request."""
+
+    agent: str
+    env: str
+    replicas: int
+    cpu: str
+    memory: str
+    source_id: str | None
+    image: str | None
+    project: dict[str, Any]
+    label: str | None
+    actor: str | None
+
+
+class Deployer:
+    def __init__(
+        self, config: EmulatorConfig, store: Store, runtime: Runtime, relay: Relay, pools: Pools
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.runtime = runtime
+        self.relay = relay
+        self.pools = pools
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def lock(self, agent: str) -> asyncio.Lock:
+        return self._locks.setdefault(agent, asyncio.Lock())
+
+    # ------------------------------------------------------------ deploy
+
+    def check(self, agent: str, body: dict[str, Any]) -> DeployOrder:
+        """Validate a deploy request before anything starts; raises ApiError(400)."""
+        try:
+            spec.check_name(agent)
+            env = spec.check_env(body.get("env") or spec.DEFAULT_ENV)
+            current = self.store.deployment(agent, env)
+            replicas = spec.check_replicas(
+                env, body.get("replicas") or (current.replicas if current else None)
+            )
+            cpu = body.get("cpu") or (current.cpu if current else None) or DEFAULT_CPU
+            memory = body.get("memory") or (current.memory if current else None) or DEFAULT_MEMORY
+            spec.parse_cpu(cpu)
+            spec.parse_memory(memory)
+        except spec.SpecError as exc:
+            raise errors.from_spec(exc) from None
+        source_id, image = body.get("source_id"), body.get("image")
+        if bool(source_id) == bool(image):
+            raise errors.usage("a deploy needs exactly one of source_id or image")
+        project = dict(body.get("project") or {})
+        if source_id:
+            if self.store.source_path(source_id) is None:
+                raise errors.not_found(
+                    f"no uploaded source {source_id}", hint="upload it with POST /v1/sources"
+                )
+            entry = project.get("entrypoint")
+            if not isinstance(entry, str) or not spec.ENTRYPOINT_RE.match(entry):
+                raise errors.usage("project.entrypoint must be module:Class")
+        return DeployOrder(
+            agent,
+            env,
+            replicas,
+            cpu,
+            memory,
+            source_id,
+            image,
+            project,
+            body.get("label") or None,
+            body.get("actor"),
+        )
+
+    async def deploy(self, order: DeployOrder, emit: Emit) -> dict[str, Any]:
+        started = time.monotonic()
+        async with self.lock(order.agent):
+            revision = self.store.next_revision(order.agent)
+            artifact = await self._build(order, revision, emit)
+            version = self._same_digest(order.agent, artifact.digest)
+            current = self.store.deployment(order.agent, order.env)
+            if (
+                version is not None
+                and current is not None
+                and current.revision == version.revision
+                and (current.replicas, current.cpu, current.memory)
+                == (order.replicas, order.cpu, order.memory)
+                and self._pool_healthy(order.agent, order.env, current.replicas)
+            ):
+                emit(f"unchanged: {order.env} already serves {version.label} (r{version.revision})")
+                return self._result(order.agent, order.env, version, started, unchanged=True)
+            if version is None:
+                version = self._new_version(order, revision, artifact)
+            else:
+                emit(f"same content as {version.label} (r{version.revision}): reusing it")
+            await self._rollout(order, version, "deploy", emit)
+            return self._result(order.agent, order.env, version, started)
+
+    async def _build(self, order: DeployOrder, revision: int, emit: Emit) -> Artifact:
+        if order.image:
+            emit(f"using prebuilt image {order.image}")
+            build = BuildSpec(order.agent, revision, self.config.home, "", image=order.image)
+        else:
+            assert order.source_id is not None
+            src_dir = self.config.home / "builds" / "src" / f"{order.agent}-r{revision}"
+            self._unpack(order.source_id, src_dir)
+            build = BuildSpec(
+                agent=order.agent,
+                revision=revision,
+                source_dir=src_dir,
+                entrypoint=order.project["entrypoint"],
+                dependencies=list(order.project.get("dependencies") or []),
+                python=order.project.get("python"),
+            )
+            emit(f"building {order.agent} r{revision} ({self.runtime.name} runtime)")
+        try:
+            return await self.runtime.build(build, emit)
+        except BuildFailed as exc:
+            raise errors.failed(
+                f"the build of {order.agent} failed: {exc.message}; the previous version "
+                "keeps serving",
+                hint="fix the error shown above, then deploy again",
+                details=exc.tail,
+            ) from None
+
+    def _unpack(self, source_id: str, dest: Any) -> None:
+        path = self.store.source_path(source_id)
+        assert path is not None
+        if dest.exists():
+            shutil.rmtree(dest)
+        dest.mkdir(parents=True)
+        with tarfile.open(path, "r:gz") as tar:
+            tar.extractall(dest, filter="data")
+
+    def _same_digest(self, agent: str, digest: str) -> VersionRow | None:
+        for v in reversed(self.store.versions(agent)):
+            if v.digest == digest:
+                return v
+        return None
+
+    def _new_version(self, order: DeployOrder, revision: int, artifact: Artifact) -> VersionRow:
+        label = order.label or order.project.get("version") or f"r{revision}"
+        taken = {v.label for v in self.store.versions(order.agent)}
+        if label in taken:
+            label = f"{label}+r{revision}"
+        version = VersionRow(
+            agent=order.agent,
+            revision=revision,
+            label=label,
+            digest=artifact.digest,
+            artifact=artifact.ref,
+            base=artifact.base,
+            source="image" if order.image else "build",
+            spec={k: order.project.get(k) for k in ("entrypoint", "dependencies", "python")},
+            created_at=time.time(),
+            created_by=order.actor,
+        )
+        self.store.add_version(version)
+        return version
+
+    # ------------------------------------------------------------ rollback, delete
+
+    def find_version(self, agent: str, ref: str) -> VersionRow:
+        """A version by label, ``r3`` or ``3``."""
+        versions = self.store.versions(agent)
+        for v in versions:
+            if ref in (v.label, f"r{v.revision}", str(v.revision)):
+                return v
+        known = [v.label for v in versions]
+        close = spec.suggest(ref, known)
+        raise errors.not_found(
+            f"{agent} has no version {ref!r}",
+            hint=(f"did you mean {close!r}? " if close else "")
+            + f"nexus ai agent history {agent}  # lists its versions",
+        )
+
+    async def rollback(
+        self, agent: str, env: str, ref: str | None, actor: str | None, emit: Emit
+    ) -> dict[str, Any]:
+        started = time.monotonic()
+        async with self.lock(agent):
+            current = self.store.deployment(agent, env)
+            if current is None:
+                raise errors.not_found(
+                    f"{agent} is not deployed to {env}",
+                    hint=f"nexus ai agent status {agent}  # shows where it is deployed",
+                )
+            if ref is not None:
+                target = self.find_version(agent, ref)
+            else:
+                earlier = [
+                    e.revision
+                    for e in self.store.events(agent, env)
+                    if e.revision != current.revision
+                ]
+                if not earlier:
+                    raise errors.usage(
+                        f"{agent} has no earlier version in {env} to roll back to",
+                        hint=f"nexus ai agent history {agent}",
+                    )
+                found = self.store.version(agent, earlier[-1])
+                assert found is not None
+                target = found
+            if target.revision == current.revision:
+                raise errors.usage(
+                    f"{env} already serves {target.label} (r{target.revision})",
+                    hint=f"nexus ai agent history {agent}  # pick another --version",
+                )
+            order = DeployOrder(
+                agent,
+                env,
+                current.replicas,
+                current.cpu or DEFAULT_CPU,
+                current.memory or DEFAULT_MEMORY,
+                None,
+                None,
+                {},
+                None,
+                actor,
+            )
+            await self._rollout(order, target, "rollback", emit)
+            return self._result(agent, env, target, started)
+
+    async def delete(self, agent: str) -> None:
+        async with self.lock(agent):
+            for pool in self.pools.of_agent(agent):
+                self.pools.remove(pool.agent, pool.env)
+                await self._stop_pool(pool)
+            for handle in await self.runtime.replicas():
+                if handle.agent == agent:
+                    await self.runtime.stop(handle.id)
+            for v in self.store.versions(agent):
+                try:
+                    await self.runtime.remove_artifact(Artifact(v.artifact, v.digest, v.base))
+                except Exception:  # freeing disk is best effort; the agent is gone either way
+                    log.exception("could not remove artifact %s", v.artifact)
+            self.store.delete_agent(agent)
+
+    # ------------------------------------------------------------ rollout
+
+    async def _rollout(
+        self, order: DeployOrder, version: VersionRow, action: str, emit: Emit
+    ) -> None:
+        emit(f"starting {order.replicas} replica(s) of {version.label} (r{version.revision})")
+        pool = await self.start_pool(
+            order.agent, order.env, version, order.replicas, order.cpu, order.memory, emit
+        )
+        row = DeploymentRow(
+            agent=order.agent,
+            env=order.env,
+            revision=version.revision,
+            replicas=order.replicas,
+            cpu=order.cpu,
+            memory=order.memory,
+            nano_cpus=spec.parse_cpu(order.cpu),
+            memory_bytes=spec.parse_memory(order.memory),
+            updated_at=time.time(),
+        )
+        self.store.set_deployment(row, action, version.label, order.actor)
+        old = self.pools.put(pool)
+        emit(f"{order.env} now serves {version.label} (r{version.revision})")
+        if old is not None:
+            await self._stop_pool(old)
+
+    async def start_pool(
+        self,
+        agent: str,
+        env: str,
+        version: VersionRow,
+        count: int,
+        cpu: str,
+        memory: str,
+        emit: Emit,
+        keep: list[LiveReplica] | None = None,
+    ) -> Pool:
+        """Start ``count`` replicas (beyond ``keep``) and wait until all are healthy."""
+        artifact = Artifact(version.artifact, version.digest, version.base)
+        keep = keep or []
+        used = {r.handle.replica for r in keep}
+        indexes = [i for i in range(count + len(used)) if i not in used][: count - len(keep)]
+        specs = [
+            ReplicaSpec(
+                agent=agent,
+                env=env,
+                revision=version.revision,
+                replica=i,
+                artifact=artifact,
+                nano_cpus=spec.parse_cpu(cpu),
+                memory_bytes=spec.parse_memory(memory),
+                environment={
+                    "NEXUS_AGENT_NAME": agent,
+                    "NEXUS_ENV": env,
+                    "NEXUS_VERSION": version.label,
+                    "NEXUS_REVISION": str(version.revision),
+                },
+            )
+            for i in indexes
+        ]
+        started: list[LiveReplica] = []
+        try:
+            results = await asyncio.gather(
+                *(self._start_one(s, emit) for s in specs), return_exceptions=True
+            )
+            started = [r for r in results if isinstance(r, LiveReplica)]
+            failures = [r for r in results if isinstance(r, BaseException)]
+            if failures:
+                raise failures[0]
+        except ReplicaFailed as exc:
+            await asyncio.gather(*(self._stop(r) for r in started))
+            raise errors.failed(
+                f"{agent} {version.label} did not become healthy: {exc.message}; "
+                "the previous version keeps serving",
+                hint=f"nexus ai agent logs {agent}  # or fix the error above and deploy again",
+                details=exc.tail,
+            ) from None
+        except BaseException:
+            await asyncio.gather(*(self._stop(r) for r in started))
+            raise
+        return Pool(agent, env, version.revision, keep + started)
+
+    async def _start_one(self, rs: ReplicaSpec, emit: Emit) -> LiveReplica:
+        try:
+            handle = await self.runtime.start(rs)
+        except ReplicaFailed:
+            raise
+        live = LiveReplica(handle)
+        t0 = time.monotonic()
+        deadline = t0 + self.config.replica_timeout
+        next_check = t0 + 0.5
+        while True:
+            if await self.relay.ping(handle.endpoint, timeout=0.5):
+                live.state = "healthy"
+                live.healthy_after = time.monotonic() - t0
+                emit(
+                    f"replica {rs.replica + 1} healthy in {live.healthy_after:.2f} s "
+                    f"({handle.endpoint})"
+                )
+                return live
+            now = time.monotonic()
+            if now > deadline or (now > next_check and not await self.runtime.running(handle.id)):
+                tail = await self.runtime.logs(handle.id, tail=30)
+                await self.runtime.stop(handle.id)
+                why = (
+                    "it exited"
+                    if now <= deadline
+                    else (f"no answer to /ping within {self.config.replica_timeout:.0f} s")
+                )
+                raise ReplicaFailed(f"replica {rs.replica + 1}: {why}", tail)
+            if now > next_check:
+                next_check = now + 0.5
+            await asyncio.sleep(0.02)
+
+    async def _stop(self, live: LiveReplica) -> None:
+        live.state = "stopped"
+        try:
+            await self.runtime.stop(live.handle.id)
+        except Exception:  # a replica that cannot be stopped must not fail the caller
+            log.exception("could not stop replica %s", live.handle.id)
+
+    async def _stop_pool(self, pool: Pool) -> None:
+        # let requests already relayed to the old replicas finish (briefly)
+        for _ in range(50):
+            if not any(r.in_flight for r in pool.replicas):
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.gather(*(self._stop(r) for r in pool.replicas))
+
+    def _pool_healthy(self, agent: str, env: str, count: int) -> bool:
+        pool = self.pools.get(agent, env)
+        return pool is not None and sum(r.state == "healthy" for r in pool.replicas) >= count
+
+    def _result(
+        self, agent: str, env: str, version: VersionRow, started: float, unchanged: bool = False
+    ) -> dict[str, Any]:
+        from nexus_emulator import views
+
+        return views.deploy_result(self, agent, env, version, time.monotonic() - started, unchanged)

@@ -1,0 +1,117 @@
+"""The request pipeline, declared once: every request passes these handlers in order.
+
+1. ``RequestContext`` gives each request an id (``X-Nexus-Request-Id``) and times it.
+2. ``Auth`` checks the bearer token, except on the open paths (health, OpenAPI).
+3. ``Metrics`` counts requests by route and status for ``/metrics``.
+Routing is FastAPI's; errors are turned into the one JSON error shape by the
+exception handlers in ``app.py``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+import uuid
+from collections import Counter
+from typing import Any
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+OPEN_PATHS = frozenset(
+    {"/v1/health/live", "/v1/health/ready", "/openapi.json", "/docs", "/redoc", "/metrics"}
+)
+
+
+async def send_error(send: Send, status: int, code: str, message: str, hint: str | None) -> None:
+    body = orjson.dumps({"error": {"code": code, "message": message, "hint": hint, "details": []}})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class RequestContext:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = None
+        for key, value in scope["headers"]:
+            if key == b"x-nexus-request-id":
+                request_id = value.decode("latin-1")[:128]
+                break
+        request_id = request_id or uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        scope["state"]["started"] = time.perf_counter()
+        header = (b"x-nexus-request-id", request_id.encode("latin-1"))
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), header]
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+class Auth:
+    def __init__(self, app: ASGIApp, token: str) -> None:
+        self.app = app
+        self.expected = f"Bearer {token}".encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
+            await self.app(scope, receive, send)
+            return
+        given = b""
+        for key, value in scope["headers"]:
+            if key == b"authorization":
+                given = value
+                break
+        if not hmac.compare_digest(given, self.expected):
+            await send_error(
+                send,
+                401,
+                "unauthorized",
+                "missing or wrong bearer token",
+                "send Authorization: Bearer <the content of $NEXUS_HOME/token>",
+            )
+            return
+        await self.app(scope, receive, send)
+
+
+class Metrics:
+    counts: Counter[tuple[str, str, int]]
+
+    def __init__(self, app: ASGIApp, counts: Counter[tuple[str, str, int]]) -> None:
+        self.app = app
+        self.counts = counts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            route: Any = scope.get("route")
+            path = getattr(route, "path", "unmatched")
+            self.counts[(scope["method"], path, status)] += 1

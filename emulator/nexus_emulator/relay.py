@@ -1,0 +1,74 @@
+"""The data plane's upstream client: calls a replica's runtime contract over keep-alive HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+
+@dataclass(frozen=True)
+class Upstream:
+    status: int
+    body: bytes
+    content_type: str
+
+
+class Relay:
+    """One connection pool for every replica (keep-alive per endpoint)."""
+
+    def __init__(self) -> None:
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=0, limit_per_host=64, keepalive_timeout=30),
+                timeout=aiohttp.ClientTimeout(total=None, sock_connect=5),
+                auto_decompress=False,
+                skip_auto_headers=("User-Agent", "Accept-Encoding"),
+            )
+        return self._session
+
+    async def invoke(
+        self, endpoint: str, body: bytes, headers: Mapping[str, str], timeout: float = 900
+    ) -> Upstream:
+        async with self.session.post(
+            endpoint + "/invocations",
+            data=body,
+            headers={"Content-Type": "application/json", **headers},
+            timeout=aiohttp.ClientTimeout(total=timeout),
+        ) as resp:
+            return Upstream(resp.status, await resp.read(), resp.headers.get("Content-Type", ""))
+
+    async def stream(
+        self, endpoint: str, body: bytes, headers: Mapping[str, str]
+    ) -> AsyncIterator[bytes]:
+        async with self.session.post(
+            endpoint + "/invocations",
+            data=body,
+            headers={"Content-Type": "application/json", **headers},
+        ) as resp:
+            async for chunk in resp.content.iter_any():
+                yield chunk
+
+    async def ping(self, endpoint: str, timeout: float = 1.0) -> dict[str, Any] | None:
+        """The replica's /ping answer, or None when it does not answer healthy."""
+        try:
+            async with self.session.get(
+                endpoint + "/ping", timeout=aiohttp.ClientTimeout(total=timeout)
+            ) as resp:
+                if resp.status != 200:
+                    return None
+                data = await resp.json(content_type=None)
+                return data if isinstance(data, dict) else None
+        except (aiohttp.ClientError, TimeoutError, ValueError):
+            return None
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None

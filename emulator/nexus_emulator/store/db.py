@@ -1,0 +1,211 @@
+"""Typed access to the state database. Every write is its own committed transaction."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nexus_emulator.store.migrations import migrate
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    agent: str
+    revision: int
+    label: str
+    digest: str
+    artifact: str
+    base: str | None
+    source: str  # "build" | "image"
+    spec: dict[str, Any]
+    created_at: float
+    created_by: str | None
+
+
+@dataclass(frozen=True)
+class DeploymentRow:
+    agent: str
+    env: str
+    revision: int
+    replicas: int
+    cpu: str | None
+    memory: str | None
+    nano_cpus: int | None
+    memory_bytes: int | None
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class EventRow:
+    id: int
+    agent: str
+    env: str
+    action: str
+    revision: int
+    label: str
+    at: float
+    by: str | None
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        self.conn.execute("PRAGMA busy_timeout=5000")
+        self.schema = migrate(self.conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def _tx(self, sql: str, args: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+        with self.conn:
+            self.conn.execute("BEGIN IMMEDIATE")
+            return self.conn.execute(sql, args)
+
+    # ------------------------------------------------------------ agents
+
+    def agent_names(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT name FROM agents ORDER BY name")]
+
+    def agent_updated_at(self, name: str) -> float | None:
+        row = self.conn.execute("SELECT updated_at FROM agents WHERE name=?", (name,)).fetchone()
+        return float(row[0]) if row else None
+
+    def delete_agent(self, name: str) -> None:
+        self._tx("DELETE FROM agents WHERE name=?", (name,))
+
+    # ------------------------------------------------------------ versions
+
+    def add_version(self, v: VersionRow) -> None:
+        with self.conn:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.conn.execute(
+                "INSERT INTO agents(name, created_at, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET updated_at=excluded.updated_at",
+                (v.agent, v.created_at, v.created_at),
+            )
+            self.conn.execute(
+                "INSERT INTO versions(agent, revision, label, digest, artifact, base, source, "
+                "spec, created_at, created_by) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (
+                    v.agent,
+                    v.revision,
+                    v.label,
+                    v.digest,
+                    v.artifact,
+                    v.base,
+                    v.source,
+                    json.dumps(v.spec),
+                    v.created_at,
+                    v.created_by,
+                ),
+            )
+
+    def versions(self, agent: str) -> list[VersionRow]:
+        rows = self.conn.execute(
+            "SELECT * FROM versions WHERE agent=? ORDER BY revision", (agent,)
+        ).fetchall()
+        return [_version(r) for r in rows]
+
+    def version(self, agent: str, revision: int) -> VersionRow | None:
+        row = self.conn.execute(
+            "SELECT * FROM versions WHERE agent=? AND revision=?", (agent, revision)
+        ).fetchone()
+        return _version(row) if row else None
+
+    def next_revision(self, agent: str) -> int:
+        row = self.conn.execute(
+            "SELECT COALESCE(MAX(revision), 0) FROM versions WHERE agent=?", (agent,)
+        ).fetchone()
+        return int(row[0]) + 1
+
+    # ------------------------------------------------------------ deployments
+
+    def deployments(self, agent: str | None = None) -> list[DeploymentRow]:
+        if agent is None:
+            rows = self.conn.execute("SELECT * FROM deployments ORDER BY agent, env")
+        else:
+            rows = self.conn.execute(
+                "SELECT * FROM deployments WHERE agent=? ORDER BY env", (agent,)
+            )
+        return [DeploymentRow(**dict(r)) for r in rows.fetchall()]
+
+    def deployment(self, agent: str, env: str) -> DeploymentRow | None:
+        row = self.conn.execute(
+            "SELECT * FROM deployments WHERE agent=? AND env=?", (agent, env)
+        ).fetchone()
+        return DeploymentRow(**dict(row)) if row else None
+
+    def set_deployment(self, d: DeploymentRow, action: str, label: str, by: str | None) -> None:
+        """Point an environment at a version and record it in the history, atomically."""
+        with self.conn:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.conn.execute(
+                "INSERT INTO deployments(agent, env, revision, replicas, cpu, memory, nano_cpus, "
+                "memory_bytes, updated_at) VALUES (?,?,?,?,?,?,?,?,?) "
+                "ON CONFLICT(agent, env) DO UPDATE SET revision=excluded.revision, "
+                "replicas=excluded.replicas, cpu=excluded.cpu, memory=excluded.memory, "
+                "nano_cpus=excluded.nano_cpus, memory_bytes=excluded.memory_bytes, "
+                "updated_at=excluded.updated_at",
+                (
+                    d.agent,
+                    d.env,
+                    d.revision,
+                    d.replicas,
+                    d.cpu,
+                    d.memory,
+                    d.nano_cpus,
+                    d.memory_bytes,
+                    d.updated_at,
+                ),
+            )
+            self.conn.execute(
+                "INSERT INTO events(agent, env, action, revision, label, at, by) "
+                "VALUES (?,?,?,?,?,?,?)",
+                (d.agent, d.env, action, d.revision, label, d.updated_at, by),
+            )
+            self.conn.execute(
+                "UPDATE agents SET updated_at=? WHERE name=?", (d.updated_at, d.agent)
+            )
+
+    def events(self, agent: str, env: str | None = None) -> list[EventRow]:
+        if env is None:
+            rows = self.conn.execute("SELECT * FROM events WHERE agent=? ORDER BY id", (agent,))
+        else:
+            rows = self.conn.execute(
+                "SELECT * FROM events WHERE agent=? AND env=? ORDER BY id", (agent, env)
+            )
+        return [EventRow(**dict(r)) for r in rows.fetchall()]
+
+    # ------------------------------------------------------------ sources
+
+    def add_source(self, source_id: str, path: str, size: int) -> None:
+        self._tx(
+            "INSERT OR IGNORE INTO sources(id, path, size, created_at) VALUES (?,?,?,?)",
+            (source_id, path, size, time.time()),
+        )
+
+    def source_path(self, source_id: str) -> str | None:
+        row = self.conn.execute("SELECT path FROM sources WHERE id=?", (source_id,)).fetchone()
+        return str(row[0]) if row else None
+
+    def reset(self) -> None:
+        with self.conn:
+            self.conn.execute("BEGIN IMMEDIATE")
+            for table in ("events", "deployments", "versions", "agents", "sources"):
+                self.conn.execute(f"DELETE FROM {table}")
+
+
+def _version(row: sqlite3.Row) -> VersionRow:
+    data = dict(row)
+    data["spec"] = json.loads(data["spec"])
+    return VersionRow(**data)

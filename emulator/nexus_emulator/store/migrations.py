@@ -1,0 +1,82 @@
+"""Numbered schema migrations. Append only: never edit a migration that has shipped.
+
+``PRAGMA user_version`` holds the number of the last one applied.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (
+        1,
+        "agents, versions, deployments, events, sources",
+        """
+        CREATE TABLE agents (
+            name TEXT PRIMARY KEY,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        );
+        CREATE TABLE versions (
+            agent TEXT NOT NULL REFERENCES agents(name) ON DELETE CASCADE,
+            revision INTEGER NOT NULL,
+            label TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            artifact TEXT NOT NULL,
+            base TEXT,
+            source TEXT NOT NULL,
+            spec TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            created_by TEXT,
+            PRIMARY KEY (agent, revision),
+            UNIQUE (agent, label)
+        );
+        CREATE TABLE deployments (
+            agent TEXT NOT NULL REFERENCES agents(name) ON DELETE CASCADE,
+            env TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            replicas INTEGER NOT NULL,
+            cpu TEXT,
+            memory TEXT,
+            nano_cpus INTEGER,
+            memory_bytes INTEGER,
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (agent, env)
+        );
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            agent TEXT NOT NULL REFERENCES agents(name) ON DELETE CASCADE,
+            env TEXT NOT NULL,
+            action TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            label TEXT NOT NULL,
+            at REAL NOT NULL,
+            by TEXT
+        );
+        CREATE INDEX events_agent ON events (agent, env, id);
+        CREATE TABLE sources (
+            id TEXT PRIMARY KEY,
+            path TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            created_at REAL NOT NULL
+        );
+        """,
+    ),
+]
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply every migration newer than the database; return the resulting number."""
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    newest = MIGRATIONS[-1][0]
+    if current > newest:
+        raise RuntimeError(
+            f"the state database is at schema {current}, newer than this emulator knows "
+            f"({newest}): upgrade Nexus"
+        )
+    for number, _name, sql in MIGRATIONS:
+        if number <= current:
+            continue
+        with conn:  # one transaction per migration
+            conn.executescript("BEGIN;" + sql + f";PRAGMA user_version = {number};")
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
