@@ -1,0 +1,270 @@
+"""The Docker runtime: agent images built locally, one hardened container per replica.
+
+The docker SDK is imported lazily and its blocking calls run in worker
+threads; build output reaches ``log`` on the event loop's thread, in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+from .base import (
+    LABEL_AGENT,
+    LABEL_ENV,
+    LABEL_HOME,
+    LABEL_REPLICA,
+    LABEL_REVISION,
+    Artifact,
+    BuildSpec,
+    LogFn,
+    ReplicaFailed,
+    ReplicaHandle,
+    ReplicaSpec,
+    Runtime,
+    RuntimeUnavailable,
+)
+from .docker_build import build_image
+from .dockerfile import PORT, UID
+from .engine import UNAVAILABLE_HINT, ping_engine
+from .wheels import TAIL_LINES, threadsafe_log
+
+CONTAINER_PORT = f"{PORT}/tcp"
+STOP_TIMEOUT = 7  # seconds between SIGTERM and SIGKILL (the SDK drains for up to 5 s)
+
+
+class DockerRuntime(Runtime):
+    name = "docker"
+    isolation = (
+        "docker: each replica is a container running as an unprivileged user with a read-only "
+        "root filesystem, all capabilities dropped, no-new-privileges, pids/CPU/memory limits "
+        "and its port bound to 127.0.0.1"
+    )
+
+    def __init__(
+        self, home: Path, *, base_image: str | None = None, sdk_dir: Path | None = None
+    ) -> None:
+        self.home = Path(home).resolve()
+        self.base_image = base_image
+        self.sdk_dir = sdk_dir  # holds the `nexus` package; default: the installed SDK
+        self._client: Any = None
+
+    # ------------------------------------------------------------------ plumbing
+
+    def client(self) -> Any:
+        if self._client is None:
+            import docker
+            from docker.errors import DockerException
+
+            try:
+                self._client = docker.from_env()
+            except DockerException as exc:
+                raise RuntimeUnavailable(
+                    f"cannot reach the Docker engine: {exc}", UNAVAILABLE_HINT
+                ) from exc
+        return self._client
+
+    async def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        from requests.exceptions import ConnectionError as RequestsConnectionError
+
+        try:
+            return await asyncio.to_thread(fn, *args, **kwargs)
+        except RequestsConnectionError as exc:
+            raise RuntimeUnavailable(f"lost the Docker engine: {exc}", UNAVAILABLE_HINT) from exc
+
+    async def check(self) -> None:
+        problem = await asyncio.to_thread(ping_engine)
+        if problem:
+            raise RuntimeUnavailable(problem, UNAVAILABLE_HINT)
+
+    async def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    # ------------------------------------------------------------------ build
+
+    async def build(self, spec: BuildSpec, log: LogFn) -> Artifact:
+        emit = threadsafe_log(log)
+        artifact: Artifact = await self._call(
+            build_image,
+            self.client(),
+            self.home,
+            spec,
+            emit,
+            base_image=self.base_image,
+            sdk_dir=self.sdk_dir,
+        )
+        return artifact
+
+    # ------------------------------------------------------------------ replicas
+
+    async def start(self, spec: ReplicaSpec) -> ReplicaHandle:
+        handle: ReplicaHandle = await self._call(self._start_sync, spec)
+        return handle
+
+    def _start_sync(self, spec: ReplicaSpec) -> ReplicaHandle:
+        from docker.errors import APIError, ImageNotFound
+
+        client = self.client()
+        name = (
+            f"nexus-{spec.agent}-{spec.env}-r{spec.revision}-{spec.replica}-{secrets.token_hex(3)}"
+        )
+        labels = {
+            LABEL_AGENT: spec.agent,
+            LABEL_ENV: spec.env,
+            LABEL_REVISION: str(spec.revision),
+            LABEL_REPLICA: str(spec.replica),
+            LABEL_HOME: str(self.home),
+        }
+        digest = spec.artifact.digest
+        image = digest if digest.startswith("sha256:") else spec.artifact.ref
+        options: dict[str, Any] = {
+            "name": name,
+            "labels": labels,
+            "detach": True,
+            "init": True,
+            "ports": {CONTAINER_PORT: ("127.0.0.1", None)},
+            "read_only": True,
+            "tmpfs": {"/tmp": "rw,size=64m"},
+            "cap_drop": ["ALL"],
+            "security_opt": ["no-new-privileges"],
+            "pids_limit": 256,
+            "user": f"{UID}:{UID}",
+            "environment": dict(spec.environment),
+            "restart_policy": {"Name": "no"},
+        }
+        if spec.nano_cpus:
+            options["nano_cpus"] = spec.nano_cpus
+        if spec.memory_bytes:
+            options["mem_limit"] = spec.memory_bytes
+            options["memswap_limit"] = spec.memory_bytes  # no swap on top
+        try:
+            container = client.containers.run(image, **options)
+        except ImageNotFound as exc:
+            raise ReplicaFailed(f"image {image} of {spec.artifact.ref} is gone: {exc}") from exc
+        except APIError as exc:
+            raise ReplicaFailed(f"could not start {name}: {exc.explanation or exc}") from exc
+        deadline = time.monotonic() + 5
+        while True:
+            port = _host_port(container.attrs.get("NetworkSettings", {}).get("Ports"))
+            if port:
+                return self._handle(container, f"http://127.0.0.1:{port}", running=True)
+            if container.status in ("exited", "dead") or time.monotonic() > deadline:
+                tail = _text_lines(container.logs(tail=TAIL_LINES))
+                container.remove(force=True)
+                raise ReplicaFailed(f"{name} exited before it published its port", tail)
+            time.sleep(0.02)
+            container.reload()
+
+    @staticmethod
+    def _handle(container: Any, endpoint: str, running: bool) -> ReplicaHandle:
+        attrs = container.attrs
+        labels = attrs.get("Labels") or attrs.get("Config", {}).get("Labels") or {}
+        return ReplicaHandle(
+            id=container.id,
+            endpoint=endpoint,
+            agent=labels.get(LABEL_AGENT, ""),
+            env=labels.get(LABEL_ENV, ""),
+            revision=int(labels.get(LABEL_REVISION, "0")),
+            replica=int(labels.get(LABEL_REPLICA, "0")),
+            running=running,
+        )
+
+    async def stop(self, handle_id: str) -> None:
+        await self._call(self._stop_sync, handle_id)
+
+    def _stop_sync(self, handle_id: str) -> None:
+        from docker.errors import NotFound
+
+        try:
+            container = self.client().containers.get(handle_id)
+            if container.status == "running":
+                container.stop(timeout=STOP_TIMEOUT)
+            container.remove(force=True)
+        except NotFound:
+            return
+
+    async def replicas(self) -> list[ReplicaHandle]:
+        handles: list[ReplicaHandle] = await self._call(self._replicas_sync)
+        return handles
+
+    def _replicas_sync(self) -> list[ReplicaHandle]:
+        found = self.client().containers.list(
+            all=True, sparse=True, filters={"label": f"{LABEL_HOME}={self.home}"}
+        )
+        handles = []
+        for container in found:
+            ports = container.attrs.get("Ports") or []
+            port = next(
+                (
+                    p.get("PublicPort")
+                    for p in ports
+                    if p.get("PrivatePort") == PORT and p.get("IP") in ("127.0.0.1", None)
+                ),
+                None,
+            )
+            running = container.attrs.get("State") == "running"
+            endpoint = f"http://127.0.0.1:{port}" if port and running else ""
+            handles.append(self._handle(container, endpoint, running))
+        return handles
+
+    async def running(self, handle_id: str) -> bool:
+        result: bool = await self._call(self._running_sync, handle_id)
+        return result
+
+    def _running_sync(self, handle_id: str) -> bool:
+        from docker.errors import NotFound
+
+        try:
+            return bool(self.client().containers.get(handle_id).status == "running")
+        except NotFound:
+            return False
+
+    async def remove_artifact(self, artifact: Artifact) -> None:
+        if artifact.base is None:
+            return  # a user's own image (--image): never ours to delete
+        await self._call(self._remove_image_sync, artifact)
+
+    def _remove_image_sync(self, artifact: Artifact) -> None:
+        from docker.errors import APIError, ImageNotFound
+
+        images = self.client().images
+        try:
+            tagged = images.get(artifact.ref).id == artifact.digest
+        except ImageNotFound:
+            tagged = False
+        try:
+            images.remove(artifact.ref if tagged else artifact.digest)
+        except ImageNotFound:
+            return
+        except APIError as exc:  # in use by a container, or tagged elsewhere: keep it
+            if exc.status_code != 409:
+                raise
+
+    async def logs(self, handle_id: str, tail: int = 50) -> list[str]:
+        lines: list[str] = await self._call(self._logs_sync, handle_id, tail)
+        return lines
+
+    def _logs_sync(self, handle_id: str, tail: int) -> list[str]:
+        from docker.errors import NotFound
+
+        try:
+            container = self.client().containers.get(handle_id)
+            return _text_lines(container.logs(tail=tail, stdout=True, stderr=True))
+        except NotFound:
+            return []
+
+
+def _host_port(ports: dict[str, Any] | None) -> int | None:
+    for binding in (ports or {}).get(CONTAINER_PORT) or []:
+        if binding.get("HostPort"):
+            return int(binding["HostPort"])
+    return None
+
+
+def _text_lines(data: bytes) -> list[str]:
+    return data.decode("utf-8", errors="replace").splitlines()

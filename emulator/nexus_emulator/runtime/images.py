@@ -1,0 +1,169 @@
+"""Base images for agent builds: which one to use, and how to make one offline.
+
+Order: a configured image (argument or ``NEXUS_BASE_IMAGE``), else the
+official ``python:<version>-slim`` (local, or pulled once with a short
+timeout), else the locally built ``nexus-base:bookworm-py3``. The two kinds
+differ in where Python lives (/usr/local/bin or /usr/bin); builds always run
+``python3`` from PATH so both work.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from .base import BuildFailed, LogFn
+from .wheels import run_logged
+
+LOCAL_BASE = "nexus-base:bookworm-py3"
+DEFAULT_PYTHON = "3.11"
+PULL_TIMEOUT = 10  # seconds without an answer from the registry
+_PULL_RETRY_AFTER = 300.0
+_failed_pulls: dict[str, float] = {}  # image ref -> when a pull last failed
+
+BASE_HINT = "run `nexus ai emulator base-image` to build a local Python base image"
+
+
+class BaseImageError(BuildFailed):
+    """No usable base image, or the base image could not be built."""
+
+    def __init__(self, message: str, hint: str | None = None, tail: list[str] | None = None):
+        super().__init__(message + (f" ({hint})" if hint else ""), tail or [])
+        self.hint = hint
+
+
+def split_ref(ref: str) -> tuple[str, str | None]:
+    """``name:tag`` -> (name, tag); a digest reference is passed whole."""
+    if "@" in ref:
+        return ref, None
+    name, sep, tag = ref.rpartition(":")
+    if sep and "/" not in tag:
+        return name, tag
+    return ref, "latest"
+
+
+def image_present(client: Any, ref: str) -> bool:
+    from docker.errors import ImageNotFound
+
+    try:
+        client.images.get(ref)
+    except ImageNotFound:
+        return False
+    return True
+
+
+def try_pull(ref: str, log: LogFn) -> bool:
+    """Pull ``ref`` once; a failure is remembered for a few minutes so builds stay fast."""
+    import docker
+    from docker.errors import DockerException
+
+    failed_at = _failed_pulls.get(ref)
+    if failed_at is not None and time.monotonic() - failed_at < _PULL_RETRY_AFTER:
+        return False
+    repo, tag = split_ref(ref)
+    log(f"Pulling {ref}")
+    try:
+        client = docker.from_env(timeout=PULL_TIMEOUT)
+        try:
+            client.api.pull(repo, tag=tag)
+        finally:
+            client.close()
+    except (DockerException, OSError) as exc:
+        _failed_pulls[ref] = time.monotonic()
+        log(f"Could not pull {ref}: {str(exc).splitlines()[0] if str(exc) else exc}")
+        return False
+    return True
+
+
+def resolve_base_image(client: Any, python: str | None, configured: str | None, log: LogFn) -> str:
+    """The base image for a build (see the module doc for the order)."""
+    wanted = configured or os.environ.get("NEXUS_BASE_IMAGE") or None
+    if wanted:
+        if image_present(client, wanted) or try_pull(wanted, log):
+            return wanted
+        raise BaseImageError(
+            f"the configured base image {wanted!r} is not present locally and could not be pulled",
+            "build or load it, unset NEXUS_BASE_IMAGE, or " + BASE_HINT,
+        )
+    official = f"python:{python or DEFAULT_PYTHON}-slim"
+    if image_present(client, official) or try_pull(official, log):
+        return official
+    if image_present(client, LOCAL_BASE):
+        if python and python != DEFAULT_PYTHON:
+            log(f"Note: {LOCAL_BASE} has Python {DEFAULT_PYTHON}; the project asks for {python}")
+        return LOCAL_BASE
+    raise BaseImageError(
+        f"no Python base image: {official} is not present and cannot be pulled, "
+        f"and {LOCAL_BASE} does not exist",
+        BASE_HINT,
+    )
+
+
+def build_base_image(
+    tag: str = LOCAL_BASE,
+    log: LogFn = print,
+    *,
+    suite: str = "bookworm",
+    mirror: str | None = None,
+) -> str:
+    """Build a minimal Debian image with python3 and import it as ``tag``; return its id."""
+    import docker
+
+    if shutil.which("debootstrap") is None:
+        raise BaseImageError(
+            "debootstrap is not installed",
+            "install it with `apt-get install debootstrap` and run this command again as root",
+        )
+    if hasattr(os, "geteuid") and os.geteuid() != 0:
+        raise BaseImageError(
+            "building the base image needs root (debootstrap creates a root filesystem)",
+            "run `sudo nexus ai emulator base-image`",
+        )
+    workdir = Path(tempfile.mkdtemp(prefix="nexus-base-"))
+    rootfs = workdir / "rootfs"
+    try:
+        cmd = [
+            "debootstrap",
+            "--variant=minbase",
+            "--include=python3,python3-venv,ca-certificates",
+            suite,
+            str(rootfs),
+        ]
+        if mirror or os.environ.get("NEXUS_DEBIAN_MIRROR"):
+            cmd.append(mirror or os.environ["NEXUS_DEBIAN_MIRROR"])
+        log("Running " + " ".join(cmd))
+        code, tail = run_logged(cmd, log)
+        if code != 0:
+            raise BaseImageError(f"debootstrap exited with {code}", None, tail)
+        for junk in ("var/cache/apt/archives", "var/lib/apt/lists"):
+            for item in (rootfs / junk).glob("*"):
+                if item.is_file():
+                    item.unlink()
+        archive = workdir / "rootfs.tar"
+        log(f"Importing the root filesystem as {tag}")
+        subprocess.run(["tar", "-C", str(rootfs), "-cf", str(archive), "."], check=True)
+        repo, version = split_ref(tag)
+        client = docker.from_env()
+        try:
+            client.api.import_image(
+                src=str(archive),
+                repository=repo,
+                tag=version,
+                changes=[
+                    "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                    "ENV LANG=C.UTF-8",
+                    'CMD ["python3"]',
+                ],
+            )
+            image_id: str = client.images.get(tag).id
+        finally:
+            client.close()
+        log(f"Built {tag} ({image_id[:19]})")
+        return image_id
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
