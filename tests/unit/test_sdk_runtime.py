@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -362,3 +363,24 @@ def test_hello_example_is_a_valid_project_that_answers() -> None:
     assert status == 200
     assert doc["output"] == "Hello user 123! Your message has 3 words."
     assert anonymous["output"] == "Hello there! Your message has 1 word."
+
+
+def test_sigterm_does_not_wait_forever_for_a_stuck_sync_request(agent_dir: Path) -> None:
+    (agent_dir / "stuck.py").write_text(
+        "import time\nfrom nexus.ai.agents import Agent\n"
+        "class Stuck(Agent):\n    def process(self, input):\n        time.sleep(60)\n"
+    )
+    proc, port = start(agent_dir, "stuck:Stuck", {"NEXUS_SHUTDOWN_GRACE": "0.3"})
+    t = threading.Thread(target=lambda: _ignore_errors(post, port, {"input": 1}), daemon=True)
+    t.start()
+    while ping(port)["status"] != "HealthyBusy":
+        time.sleep(0.01)
+    started = time.monotonic()
+    code, out, _ = stop(proc)
+    assert code == 0 and time.monotonic() - started < 5
+    assert "still running in a worker thread" in out
+
+
+def _ignore_errors(fn: Any, *args: Any) -> None:
+    with contextlib.suppress(OSError, http.client.HTTPException):
+        fn(*args)

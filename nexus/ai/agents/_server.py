@@ -107,7 +107,7 @@ class AgentServer:
     async def _dispatch(self, req: _http.Request, writer: asyncio.StreamWriter) -> bool:
         keep = req.keep_alive and not self.stopping
         if req.path == "/ping":
-            if req.method not in ("GET", "HEAD"):
+            if req.method != "GET":
                 return self._send_error(writer, 405, "method_not_allowed", "use GET /ping", keep)
             status = "HealthyBusy" if self.inflight else "Healthy"
             body = b'{"status": "%s", "time_of_last_update": %d}' % (

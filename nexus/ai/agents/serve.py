@@ -16,6 +16,7 @@ import asyncio
 import os
 import signal
 import sys
+import threading
 import time
 import traceback
 
@@ -99,10 +100,20 @@ def main(argv: list[str] | None = None) -> int:
     except EntrypointError as exc:
         traceback.print_exception(exc.__cause__ or exc, file=sys.stderr)
         return _fail(str(exc), 1)
+    loop = asyncio.new_event_loop()
     try:
-        asyncio.run(_run(handler, host, port, started))
+        loop.run_until_complete(_run(handler, host, port, started))
     except _ListenError as exc:
         return _fail(str(exc), 1)
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()  # does not wait for worker threads, unlike asyncio.run
+    if any(t.is_alive() and not t.daemon for t in threading.enumerate()[1:]):
+        # A sync process() still runs past the grace period: do not wait for it.
+        log("warning", "exiting with a request still running in a worker thread")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
     return 0
 
 
