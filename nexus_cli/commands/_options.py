@@ -1,0 +1,26 @@
+"""Options shared by several commands (typer only: imported by ``nexus --help``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print the result as JSON (errors too, on stdout).")
+]
+EnvOpt = Annotated[
+    str | None,
+    typer.Option("--env", "-e", help="Environment: development, staging or production."),
+]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+PortOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--port",
+        "-p",
+        envvar="NEXUS_EMULATOR_PORT",
+        help="Port of the local emulator on 127.0.0.1 (default 8470).",
+        show_default=False,
+    ),
+]

@@ -1,0 +1,25 @@
+"""``nexus ai agent``: registers one command per verb module."""
+
+from __future__ import annotations
+
+from nexus_cli.commands._group import group
+from nexus_cli.commands.agent.delete import delete
+from nexus_cli.commands.agent.deploy import deploy
+from nexus_cli.commands.agent.history import history
+from nexus_cli.commands.agent.init import init
+from nexus_cli.commands.agent.list import list_agents
+from nexus_cli.commands.agent.rollback import rollback
+from nexus_cli.commands.agent.run import run
+from nexus_cli.commands.agent.status import status
+
+app = group("Create, deploy, run and roll back agents.")
+app.command("init")(init)
+app.command("deploy")(deploy)
+app.command("run")(run)
+app.command("list")(list_agents)
+app.command("status")(status)
+app.command("history")(history)
+app.command("rollback")(rollback)
+app.command("delete")(delete)
+
+__all__ = ["app"]

@@ -1,0 +1,40 @@
+"""Helpers shared by the agent verbs (typer-free, import-light)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from nexus_cli.errors import UsageError
+
+T = TypeVar("T")
+
+
+def checked(rule: Callable[..., T], *args: object) -> T:
+    """Run a nexus.ai.spec rule; a SpecError becomes a UsageError (nothing was sent)."""
+    from nexus.ai.spec import SpecError
+
+    try:
+        return rule(*args)
+    except SpecError as exc:
+        raise UsageError(exc.message, hint=exc.hint) from None
+
+
+def ago(at: float | None) -> str:
+    if not at:
+        return "-"
+    seconds = max(0, int(time.time() - at))
+    if seconds < 60:
+        return f"{seconds}s ago"
+    if seconds < 3600:
+        return f"{seconds // 60}m ago"
+    if seconds < 86400:
+        return f"{seconds // 3600}h ago"
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(at))
+
+
+def short_digest(digest: str | None) -> str:
+    if not digest:
+        return "-"
+    return digest.split(":", 1)[-1][:12]

@@ -1,0 +1,43 @@
+"""``nexus ai agent delete NAME``: remove an agent, its versions and replicas."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from nexus_cli.commands._options import JsonOpt, YesOpt
+
+if TYPE_CHECKING:
+    from nexus_cli.providers.base import DeleteResult
+
+
+def _render(result: DeleteResult) -> str:
+    return f"Deleted {result.name}." if result.deleted else f"{result.name} was not deleted."
+
+
+def delete(
+    name: Annotated[str, typer.Argument(help="Agent name.")],
+    yes: YesOpt = False,
+    json_: JsonOpt = False,
+) -> None:
+    """Delete an agent in every environment, with all its versions."""
+    import sys
+
+    from nexus.ai.spec import check_name
+    from nexus_cli import output
+    from nexus_cli.commands.agent._common import checked
+    from nexus_cli.context import provider, use_json
+    from nexus_cli.errors import NexusError, UsageError
+
+    use_json(json_)
+    checked(check_name, name)
+    if not yes:
+        if not output.is_terminal(sys.stdin):
+            raise UsageError(
+                f"refusing to delete {name} without confirmation (no terminal to ask on)",
+                hint=f"pass --yes to confirm: nexus ai agent delete {name} --yes",
+            )
+        if not output.confirm(f"Delete {name} with all its versions and replicas?"):
+            raise NexusError(f"cancelled: {name} was not deleted", code="cancelled")
+    output.emit(provider().delete(name), _render)

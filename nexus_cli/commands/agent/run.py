@@ -1,0 +1,59 @@
+"""``nexus ai agent run NAME INPUT``: call a deployed agent once."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from nexus_cli.commands._options import EnvOpt, JsonOpt
+
+
+def parse_context(pairs: list[str]) -> dict[str, Any]:
+    """``["user_id=123", "tier=gold"]`` -> ``{"user_id": "123", "tier": "gold"}``."""
+    from nexus_cli.errors import UsageError
+
+    context: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(
+                f"--context {pair!r} is not key=value", hint="e.g. --context user_id=123"
+            )
+        context[key.strip()] = value
+    return context
+
+
+def run(
+    name: Annotated[str, typer.Argument(help="Agent name.")],
+    input: Annotated[str, typer.Argument(help="Input text; - reads it from stdin.")],
+    context: Annotated[
+        list[str] | None,
+        typer.Option("--context", "-c", help="Context entry key=value (repeatable)."),
+    ] = None,
+    env: EnvOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Run an agent: print its output (text as is, JSON pretty-printed)."""
+    import json
+    import sys
+
+    from nexus.ai.spec import check_env, check_name
+    from nexus_cli import output
+    from nexus_cli.commands.agent._common import checked
+    from nexus_cli.context import provider, use_json
+
+    use_json(json_)
+    checked(check_name, name)
+    if env is not None:
+        checked(check_env, env)
+    ctx = parse_context(context or [])
+    if input == "-":
+        input = sys.stdin.read()
+    result = provider().run(name, input, ctx, env)
+    if output.json_mode():
+        output.print_json(result)
+    elif isinstance(result.output, str):
+        output.text(result.output)
+    else:
+        output.text(json.dumps(result.output, indent=2, ensure_ascii=False))

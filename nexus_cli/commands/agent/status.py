@@ -1,0 +1,81 @@
+"""``nexus ai agent status NAME``: what serves in each environment, and its health."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from nexus_cli.commands._options import EnvOpt, JsonOpt
+
+if TYPE_CHECKING:
+    from nexus_cli.providers.base import AgentStatus
+
+
+def _render(status: AgentStatus) -> list[Any]:
+    from rich.table import Table
+    from rich.text import Text
+
+    from nexus_cli.commands.agent._common import ago
+
+    parts: list[Any] = []
+    if not status.environments:
+        return [f"{status.name} is not deployed to any environment."]
+    for env in status.environments:
+        healthy = sum(1 for r in env.replicas if r.state == "healthy")
+        title = Text(f"{status.name} · {env.env}", style="bold")
+        parts.append(title)
+        res = env.resources
+        rows = [
+            (
+                "version",
+                f"{env.version or '-'} (revision {env.revision})"
+                if env.revision is not None
+                else "-",
+            ),
+            ("replicas", f"{healthy}/{env.replicas_desired} healthy"),
+            ("endpoint", env.endpoint or "-"),
+            ("resources", f"cpu {res.cpu or 'default'}, memory {res.memory or 'default'}"),
+            ("runtime", f"{env.runtime or '-'}" + (f": {env.isolation}" if env.isolation else "")),
+            ("updated", ago(env.updated_at)),
+        ]
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="dim", no_wrap=True)
+        grid.add_column()
+        for key, value in rows:
+            grid.add_row(key, value)
+        parts.append(grid)
+        if env.replicas:
+            table = Table(box=None, pad_edge=False, header_style="bold")
+            for col in ("REPLICA", "STATE", "VERSION", "ENDPOINT", "STARTED"):
+                table.add_column(col, no_wrap=True)
+            for r in env.replicas:
+                style = "green" if r.state == "healthy" else "yellow"
+                table.add_row(
+                    r.id,
+                    Text(r.state, style=style),
+                    r.version or "-",
+                    r.endpoint or "-",
+                    ago(r.started_at),
+                )
+            parts.append(table)
+        parts.append("")
+    return parts[:-1]
+
+
+def status(
+    name: Annotated[str, typer.Argument(help="Agent name.")],
+    env: EnvOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Show the version, replicas, endpoint and resources of each environment."""
+    from nexus.ai.spec import check_env, check_name
+    from nexus_cli import output
+    from nexus_cli.commands.agent._common import checked
+    from nexus_cli.context import provider, use_json
+
+    use_json(json_)
+    checked(check_name, name)
+    if env is not None:
+        checked(check_env, env)
+    output.emit(provider().status(name, env), _render)

@@ -1,0 +1,52 @@
+"""``nexus ai emulator start``: run the local emulator (detached unless --foreground)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from nexus_cli.commands._options import JsonOpt, PortOpt
+
+
+class RuntimeChoice(StrEnum):
+    auto = "auto"
+    docker = "docker"
+    process = "process"
+
+
+def start(
+    port: PortOpt = None,
+    runtime: Annotated[
+        RuntimeChoice,
+        typer.Option(
+            "--runtime",
+            envvar="NEXUS_RUNTIME",
+            help="How agents run: docker containers, local processes, or auto.",
+        ),
+    ] = RuntimeChoice.auto,
+    foreground: Annotated[
+        bool, typer.Option("--foreground", help="Stay attached; Ctrl-C stops it.")
+    ] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """Start the local emulator on 127.0.0.1 (it is also started on demand)."""
+    from nexus_local import admin, lifecycle
+
+    from nexus_cli import output
+    from nexus_cli.commands.emulator._render import render_status
+    from nexus_cli.context import use_json
+
+    use_json(json_)
+    em = lifecycle.Emulator.resolve(port)
+    if foreground:
+        code = lifecycle.run_foreground(em, runtime.value)
+        raise typer.Exit(code)
+    with output.progress("Starting the local emulator"):
+        info = lifecycle.start(em, runtime=runtime.value, notice=output.notice)
+    result = admin.status(lifecycle.Emulator.resolve(int(info["port"])))
+    result.started = bool(info.get("started"))
+    if not result.started and not output.json_mode():
+        output.notice(f"The local emulator already runs on {result.url} (pid {result.pid}).")
+    output.emit(result, render_status)

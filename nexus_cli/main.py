@@ -1,0 +1,86 @@
+"""The ``nexus`` command: wiring of groups and global options, and the entry point."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from nexus_cli.commands._group import SETTINGS, FastGroup, group
+from nexus_cli.commands.agent import app as agent_app
+from nexus_cli.commands.emulator import app as emulator_app
+from nexus_cli.commands.provider import app as provider_app
+from nexus_cli.context import GLOBALS
+
+app = typer.Typer(
+    name="nexus",
+    help="Host AI agents: deploy, run, observe and roll back agents locally or remotely.",
+    no_args_is_help=True,
+    add_completion=False,
+    cls=FastGroup,
+    **SETTINGS,
+)
+ai_app = group("AI agents and the platform that hosts them.")
+ai_app.add_typer(agent_app, name="agent")
+ai_app.add_typer(emulator_app, name="emulator")
+ai_app.add_typer(provider_app, name="provider")
+app.add_typer(ai_app, name="ai")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"nexus {version('nexus-agents')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    json: Annotated[
+        bool, typer.Option("--json", help="Print results (and errors) as JSON on stdout.")
+    ] = False,
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", help="Show tracebacks (also NEXUS_DEBUG=1)."),
+    ] = False,
+    provider: Annotated[
+        str,
+        typer.Option("--provider", envvar="NEXUS_PROVIDER", help="Hosting provider plugin to use."),
+    ] = "local",
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Host AI agents: deploy, run, observe and roll back agents locally or remotely."""
+    GLOBALS.json = GLOBALS.json or json
+    GLOBALS.debug = GLOBALS.debug or debug
+    GLOBALS.provider = provider
+
+
+def run() -> None:
+    """Console entry point: every NexusError becomes output in ``output.fail``."""
+    from nexus_cli.errors import EXIT_INTERRUPTED, NexusError
+
+    try:
+        app(prog_name="nexus")
+    except NexusError as error:
+        from nexus_cli import output
+
+        output.debug_traceback(error)
+        sys.exit(output.fail(error))
+    except KeyboardInterrupt:
+        sys.stderr.write("\nInterrupted.\n")
+        sys.exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): silence the flush at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)
+    except Exception as exc:
+        from nexus_cli import output
+
+        sys.exit(output.crash(exc))

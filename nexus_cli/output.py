@@ -1,0 +1,172 @@
+"""Everything the CLI prints goes through here; the only module that creates Rich consoles.
+
+Streams:
+- stdout carries results: a human table or text by default; under ``--json``
+  the command's pydantic result dumped as JSON.
+- stderr carries what is said to a person: notices, spinners (only when stderr
+  is a terminal) and, in human mode, errors.
+- Errors under ``--json`` are a JSON object ``{"error": {"code", "message",
+  "hint", "details", "exit_code"}}`` on **stdout**, so a script reading stdout
+  always gets one JSON document, whether the command worked or not. The exit
+  code says which.
+
+Rich is imported inside the functions so that ``nexus --help`` never loads it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from nexus_cli.context import GLOBALS
+from nexus_cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, NexusError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+Render = Callable[[Any], Any]
+
+
+def json_mode() -> bool:
+    """True under --json (global or the command's own)."""
+    return GLOBALS.json
+
+
+def is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+@cache
+def console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    # Off a terminal Rich would wrap tables at 80 columns; give pipes room instead.
+    width = None if is_terminal(stream) else 160
+    return Console(stderr=stderr, highlight=False, width=width, soft_wrap=False)
+
+
+def _jsonable(result: Any) -> Any:
+    if isinstance(result, list):
+        return [_jsonable(item) for item in result]
+    dump = getattr(result, "model_dump", None)
+    return dump(mode="json") if dump is not None else result
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(_jsonable(data), indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def emit(result: Any, render: Render) -> None:
+    """Show a result: ``render(result)`` (a Rich renderable, a str or a list of them) or JSON."""
+    if GLOBALS.json:
+        print_json(result)
+        return
+    shown = render(result)
+    for part in shown if isinstance(shown, list) else [shown]:
+        if part is not None:
+            console().print(part)
+
+
+def text(message: str) -> None:
+    """Plain text on stdout, exactly as given (no markup)."""
+    sys.stdout.write(message if message.endswith("\n") else message + "\n")
+    sys.stdout.flush()
+
+
+def notice(message: str) -> None:
+    """A one-line message for the person at the terminal (stderr)."""
+    from rich.text import Text
+
+    console(stderr=True).print(Text(message, style="dim" if GLOBALS.json else "cyan"))
+
+
+def success(message: str) -> None:
+    """A human confirmation line on stdout (skipped under --json, which prints the result)."""
+    if GLOBALS.json:
+        return
+    from rich.text import Text
+
+    console().print(Text(message, style="green"))
+
+
+@contextmanager
+def progress(title: str) -> Iterator[Callable[[str], None]]:
+    """A spinner on stderr while a slow step runs; yields a function to update its text.
+
+    Off a terminal nothing is shown (``--debug`` prints each message as a plain line).
+    """
+    if not is_terminal(sys.stderr):
+
+        def plain(message: str) -> None:
+            if GLOBALS.debug:
+                sys.stderr.write(f"{title}: {message}\n")
+
+        yield plain
+        return
+    from rich.text import Text
+
+    with console(stderr=True).status(Text(title), spinner="dots") as status:
+
+        def update(message: str) -> None:
+            status.update(Text(f"{title}: {message}"))
+
+        yield update
+
+
+def confirm(question: str) -> bool:
+    from rich.prompt import Confirm
+
+    return Confirm.ask(question, console=console(stderr=True), default=False)
+
+
+def fail(error: NexusError) -> int:
+    """The one place an error becomes output; returns the exit code to use."""
+    if GLOBALS.json:
+        print_json({"error": error.to_dict()})
+        return error.exit_code
+    from rich.text import Text
+
+    err = console(stderr=True)
+    line = Text("Error: ", style="bold red")
+    line.append(error.message)
+    err.print(line)
+    for detail in error.details:
+        err.print(Text(f"  {detail}"))
+    if error.hint:
+        hint = Text("Hint: ", style="bold yellow")
+        hint.append(error.hint)
+        err.print(hint)
+    return error.exit_code
+
+
+def crash(exc: BaseException) -> int:
+    """An unexpected exception: a short message, or the traceback under --debug."""
+    if isinstance(exc, KeyboardInterrupt):
+        return EXIT_INTERRUPTED
+    if GLOBALS.debug:
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+    error = NexusError(
+        f"unexpected {type(exc).__name__}: {exc}",
+        hint="run again with --debug (or NEXUS_DEBUG=1) to see the traceback",
+        code="internal",
+    )
+    fail(error)
+    return EXIT_FAILED
+
+
+def debug_traceback(exc: BaseException) -> None:
+    if GLOBALS.debug:
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)

@@ -1,0 +1,99 @@
+"""Provider plugins, found through the ``nexus.providers`` entry-point group.
+
+Built-in providers are registered in pyproject.toml exactly like third-party
+ones. Listing reads package metadata only; a plugin's module is imported
+when it is used (``get_provider``) or when its capabilities are asked for.
+``NEXUS_PROVIDERS=local,swarm`` pins which providers may load.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from nexus_cli.errors import OperationFailed, UsageError
+
+if TYPE_CHECKING:
+    from nexus_cli.providers.base import ProgressFn, Provider
+
+GROUP = "nexus.providers"
+PIN_ENV = "NEXUS_PROVIDERS"
+
+
+@dataclass(frozen=True)
+class ProviderEntry:
+    name: str
+    module: str  # "package.module:Class", as declared
+    distribution: str | None
+    enabled: bool  # allowed by NEXUS_PROVIDERS (always true when unset)
+
+
+def pinned() -> set[str] | None:
+    raw = os.environ.get(PIN_ENV, "").strip()
+    if not raw:
+        return None
+    return {part.strip() for part in raw.split(",") if part.strip()}
+
+
+def entries() -> list[ProviderEntry]:
+    """Every declared provider, without importing any of them."""
+    from importlib.metadata import entry_points
+
+    allowed = pinned()
+    found: dict[str, ProviderEntry] = {}
+    for ep in entry_points(group=GROUP):
+        if ep.name in found:
+            continue
+        dist = getattr(ep, "dist", None)
+        found[ep.name] = ProviderEntry(
+            name=ep.name,
+            module=ep.value,
+            distribution=dist.name if dist is not None else None,
+            enabled=allowed is None or ep.name in allowed,
+        )
+    return sorted(found.values(), key=lambda e: e.name)
+
+
+def load_class(name: str) -> type[Provider]:
+    """Import one provider's class; unknown or pinned-out names are usage errors."""
+    from importlib.metadata import entry_points
+
+    from nexus.ai.spec import suggest
+    from nexus_cli.providers.base import Provider
+
+    known = entries()
+    entry = next((e for e in known if e.name == name), None)
+    if entry is None:
+        names = [e.name for e in known]
+        close = suggest(name, names)
+        listing = ", ".join(names) if names else "none installed"
+        raise UsageError(
+            f"unknown provider {name!r}" + (f" (did you mean {close!r}?)" if close else ""),
+            hint=f"known providers: {listing}; pass --provider NAME or set NEXUS_PROVIDER",
+        )
+    if not entry.enabled:
+        raise UsageError(
+            f"provider {name!r} is not enabled by {PIN_ENV}={os.environ.get(PIN_ENV, '')}",
+            hint=f"add {name} to {PIN_ENV}, or unset it to allow every installed provider",
+        )
+    (ep,) = [ep for ep in entry_points(group=GROUP, name=name)][:1]
+    try:
+        cls = ep.load()
+    except Exception as exc:  # a broken plugin must not look like a Nexus bug
+        raise OperationFailed(
+            f"provider {name!r} ({entry.module}) could not be loaded: {type(exc).__name__}: {exc}",
+            hint=f"reinstall the package that provides it ({entry.distribution or 'unknown'})",
+        ) from exc
+    if not (isinstance(cls, type) and issubclass(cls, Provider)):
+        raise OperationFailed(
+            f"provider {name!r} ({entry.module}) is not a nexus Provider subclass",
+            hint="the plugin's entry point must name a class derived from "
+            "nexus_cli.providers.base.Provider",
+        )
+    return cls
+
+
+def get_provider(name: str, *, notice: ProgressFn | None = None, **options: Any) -> Provider:
+    """Load and create the provider ``name``."""
+    return load_class(name)(notice=notice, **options)

@@ -1,0 +1,1 @@
+"""The ``local`` provider: the CLI's operations over HTTP to the local emulator."""

@@ -1,0 +1,151 @@
+"""``LocalProvider``: every agent operation as an HTTP call to the local emulator."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+from nexus_cli.errors import ProjectError
+from nexus_cli.providers.base import (
+    AgentStatus,
+    AgentSummary,
+    Capability,
+    DeleteResult,
+    DeployRequest,
+    DeployResult,
+    History,
+    ProgressFn,
+    Provider,
+    RunResult,
+)
+from nexus_local.client import EmulatorClient
+from nexus_local.lifecycle import Emulator, ensure_running
+
+RUN_TIMEOUT = 900.0  # an agent may think for a while
+
+
+def actor() -> str:
+    import getpass
+    import socket
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = os.environ.get("USER") or "unknown"
+    return f"{user}@{socket.gethostname()} via nexus-cli"
+
+
+class LocalProvider(Provider):
+    """Agents on this machine, hosted by the local emulator (started on demand)."""
+
+    name = "local"
+    description = "the local emulator on 127.0.0.1 (Docker containers or local processes)"
+    capabilities = frozenset({Capability.DEPLOY, Capability.RUN, Capability.ROLLBACK})
+    options: ClassVar[dict[str, str]] = {
+        "port": "emulator port on 127.0.0.1 (NEXUS_EMULATOR_PORT, default 8470)",
+        "home": "state directory (NEXUS_HOME)",
+    }
+
+    def __init__(self, *, notice: ProgressFn | None = None, **options: Any) -> None:
+        super().__init__(notice=notice, **options)
+        port = options.get("port")
+        home = options.get("home")
+        self.emulator = Emulator.resolve(
+            int(port) if port is not None else None, Path(home) if home else None
+        )
+
+    def _client(self) -> EmulatorClient:
+        port = ensure_running(self.emulator, self.notice)
+        return EmulatorClient(self.emulator.url(port), self.emulator.token())
+
+    @staticmethod
+    def _agent(name: str) -> str:
+        return f"/v1/agents/{quote(name, safe='')}"
+
+    # ------------------------------------------------------------ operations
+
+    def deploy(self, request: DeployRequest, progress: ProgressFn) -> DeployResult:
+        body: dict[str, Any] = {"env": request.env, "actor": actor()}
+        for key in ("replicas", "cpu", "memory", "label"):
+            if getattr(request, key) is not None:
+                body[key] = getattr(request, key)
+        archive = None
+        if request.image is not None:
+            body["image"] = request.image
+        else:
+            if request.project_dir is None:
+                raise ProjectError("nothing to deploy: no project directory and no --image")
+            from nexus.ai.spec import SpecError, load_project
+            from nexus_local.archive import pack
+
+            try:
+                project = load_project(request.project_dir)
+            except SpecError as exc:
+                raise ProjectError(exc.message, hint=exc.hint) from None
+            progress("packing the project")
+            archive = pack(project.root)
+            body["project"] = {
+                "entrypoint": project.entrypoint,
+                "dependencies": project.dependencies,
+                "version": project.version,
+                "python": project.python,
+            }
+        with self._client() as client:
+            if archive is not None:
+                progress(f"uploading the source ({len(archive) / 1024:.0f} KiB)")
+                source = client.request(
+                    "POST",
+                    "/v1/sources",
+                    content=archive,
+                    headers={"Content-Type": "application/gzip"},
+                )
+                body["source_id"] = source["source_id"]
+            result = client.events(
+                "POST", f"{self._agent(request.name)}/deployments", progress, json=body
+            )
+        return DeployResult.model_validate(result)
+
+    def run(self, name: str, input: Any, context: dict[str, Any], env: str | None) -> RunResult:
+        params = {"env": env} if env else {}
+        with self._client() as client:
+            answer = client.request(
+                "POST",
+                f"{self._agent(name)}/run",
+                json={"input": input, "context": context},
+                params=params,
+                timeout=RUN_TIMEOUT,
+            )
+        return RunResult.model_validate(answer)
+
+    def list_agents(self) -> list[AgentSummary]:
+        with self._client() as client:
+            answer = client.request("GET", "/v1/agents")
+        return [AgentSummary.model_validate(item) for item in answer]
+
+    def status(self, name: str, env: str | None) -> AgentStatus:
+        params = {"env": env} if env else {}
+        with self._client() as client:
+            answer = client.request("GET", self._agent(name), params=params)
+        return AgentStatus.model_validate(answer)
+
+    def history(self, name: str) -> History:
+        with self._client() as client:
+            answer = client.request("GET", f"{self._agent(name)}/history")
+        return History.model_validate(answer)
+
+    def rollback(self, name: str, env: str, version: str | None) -> DeployResult:
+        body: dict[str, Any] = {"env": env, "actor": actor()}
+        if version is not None:
+            body["version"] = version
+        with self._client() as client:
+            answer = client.request(
+                "POST", f"{self._agent(name)}/rollback", json=body, timeout=300.0
+            )
+        return DeployResult.model_validate(answer)
+
+    def delete(self, name: str) -> DeleteResult:
+        with self._client() as client:
+            answer = client.request("DELETE", self._agent(name), timeout=120.0)
+        return DeleteResult.model_validate(answer)
