@@ -9,7 +9,7 @@ from typing import Any
 
 from ._files import sdk_root
 from .base import LABEL_AGENT, LABEL_HOME, LABEL_REVISION, Artifact, BuildFailed, BuildSpec, LogFn
-from .dockerfile import prepare_agent_context, prepare_deps_context
+from .dockerfile import STAGE_LABEL, prepare_agent_context, prepare_deps_context
 from .images import image_present, resolve_base_image
 from .wheels import TAIL_LINES, ensure_wheelhouse
 
@@ -67,8 +67,11 @@ def dependency_image(
         return tag
     log(f"Building dependency image {tag}")
     ctx = prepare_deps_context(build_dir, base, wheelhouse)
-    image_build(client, ctx, tag, {LABEL_HOME: str(home)}, log)
-    shutil.rmtree(ctx, ignore_errors=True)
+    try:
+        image_build(client, ctx, tag, {LABEL_HOME: str(home)}, log)
+    finally:
+        shutil.rmtree(ctx, ignore_errors=True)
+        client.images.prune(filters={"dangling": True, "label": f"{STAGE_LABEL}=install"})
     return tag
 
 
