@@ -1,0 +1,61 @@
+"""Small helpers shared by the benchmarks (percentiles, tables, paths)."""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import socket
+import statistics
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PEERS = ROOT / "bench" / ".peers" / "venv"
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile of ``values`` (pct in 0..100)."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(1, min(len(ordered), math.ceil(pct / 100 * len(ordered))))
+    return ordered[rank - 1]
+
+
+def p50(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
+    out = [line, "  ".join("-" * w for w in widths)]
+    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(out)
+
+
+def nexus_bin() -> str:
+    """The ``nexus`` command of the running interpreter's environment, else on PATH."""
+    candidate = Path(sys.executable).parent / "nexus"
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which("nexus")
+    if not found:
+        raise SystemExit("nexus is not installed (hint: bash scripts/setup)")
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def bench_env(home: Path, port: int) -> dict[str, str]:
+    """Environment for CLI and emulator subprocesses: a private home and port."""
+    env = dict(os.environ)
+    env["NEXUS_HOME"] = str(home)
+    env["NEXUS_EMULATOR_PORT"] = str(port)
+    env.pop("NEXUS_DEBUG", None)
+    return env

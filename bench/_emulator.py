@@ -1,0 +1,82 @@
+"""Start, poll and stop a private emulator for a benchmark (tmp NEXUS_HOME, free port)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, BinaryIO
+
+
+class Emulator:
+    def __init__(self, home: Path, port: int, env: dict[str, str], log: Path) -> None:
+        self.home, self.port, self.env, self.log_path = home, port, env, log
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._log: BinaryIO | None = None
+
+    def start(self, timeout: float = 30.0) -> float:
+        """Spawn ``python -m nexus_emulator``; seconds until /v1/health/ready answers 200."""
+        self._log = self.log_path.open("ab")
+        argv = [sys.executable, "-m", "nexus_emulator", "--port", str(self.port)]
+        argv += ["--home", str(self.home)]
+        t0 = time.perf_counter()
+        self.proc = subprocess.Popen(argv, env=self.env, stdout=self._log, stderr=self._log)
+        deadline = t0 + timeout
+        while time.perf_counter() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(
+                    f"the emulator exited ({self.proc.returncode}); see {self.log_path}"
+                )
+            if self.status("/v1/health/ready") == 200:
+                return time.perf_counter() - t0
+            time.sleep(0.005)
+        raise SystemExit(f"the emulator was not ready within {timeout:.0f} s; see {self.log_path}")
+
+    def status(self, path: str) -> int | None:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
+        try:
+            conn.request("GET", path)
+            return conn.getresponse().status
+        except OSError:
+            return None
+        finally:
+            conn.close()
+
+    def token(self) -> str:
+        return (self.home / "token").read_text().strip()
+
+    def call(self, method: str, path: str, body: Any = None) -> Any:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        headers = {"Authorization": f"Bearer {self.token()}", "Content-Type": "application/json"}
+        try:
+            data = None if body is None else json.dumps(body)
+            conn.request(method, path, body=data, headers=headers)
+            resp = conn.getresponse()
+            payload = resp.read()
+            if resp.status >= 400:
+                raise RuntimeError(f"{method} {path}: HTTP {resp.status} {payload[:300]!r}")
+            return json.loads(payload) if payload else None
+        finally:
+            conn.close()
+
+    def stop(self, reset: bool = True) -> None:
+        """Remove every replica (POST /v1/admin/reset) then stop the process."""
+        if self.proc is None:
+            return
+        if reset and self.proc.poll() is None:
+            try:
+                self.call("POST", "/v1/admin/reset")
+            except (OSError, RuntimeError) as exc:
+                print(f"warning: reset failed: {exc}", file=sys.stderr)
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+        if self._log is not None:
+            self._log.close()

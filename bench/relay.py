@@ -1,0 +1,118 @@
+"""Relay overhead: a sync run through the emulator vs a direct call to the same replica.
+
+Deploys examples/hello on a private emulator (tmp NEXUS_HOME, free port) with the `nexus`
+CLI, finds the replica's endpoint with `nexus ai agent status hello --json`, then sends
+N keep-alive requests on one connection to each:
+  via the emulator: POST /agents/hello/run
+  direct:           POST <replica endpoint>/invocations
+The two are interleaved in rounds so drift on the machine affects both alike.
+
+    .venv/bin/python bench/relay.py [-n 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import ROOT, bench_env, free_port, nexus_bin, p50, percentile, table
+from _emulator import Emulator
+
+BODY = json.dumps({"input": "Hello from the bench", "context": {"user_id": "123"}}).encode()
+
+
+class Target:
+    """One keep-alive connection and the latencies (ms) measured on it."""
+
+    def __init__(self, port: int, path: str, headers: dict[str, str]) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.path = path
+        self.headers = {"Content-Type": "application/json", **headers}
+        self.samples: list[float] = []
+
+    def call(self, record: bool = True) -> None:
+        t0 = time.perf_counter()
+        self.conn.request("POST", self.path, body=BODY, headers=self.headers)
+        resp = self.conn.getresponse()
+        payload = resp.read()
+        elapsed = (time.perf_counter() - t0) * 1000
+        if resp.status != 200:
+            raise SystemExit(f"POST {self.path}: HTTP {resp.status} {payload[:200]!r}")
+        if resp.will_close:
+            raise SystemExit(f"POST {self.path}: the server closed the keep-alive connection")
+        if record:
+            self.samples.append(elapsed)
+
+
+def replica_endpoint(env: dict[str, str]) -> str:
+    argv = [nexus_bin(), "ai", "agent", "status", "hello", "--json"]
+    proc = subprocess.run(argv, env=env, capture_output=True, text=True, check=True)
+    status = json.loads(proc.stdout)
+    for environment in status["environments"]:
+        for replica in environment["replicas"]:
+            if replica.get("endpoint") and replica["state"] == "healthy":
+                return str(replica["endpoint"])
+    raise SystemExit(f"no healthy replica with an endpoint in: {proc.stdout}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=500, help="requests per target")
+    parser.add_argument("--rounds", type=int, default=10)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="nexus-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        home, port = tmp / "home", free_port()
+        home.mkdir()
+        env = bench_env(home, port)
+        project = tmp / "hello"
+        shutil.copytree(ROOT / "examples" / "hello", project)
+        em = Emulator(home, port, env, tmp / "emulator.log")
+        try:
+            em.start()
+            runtime = em.call("GET", "/v1/info")["runtime"]
+            deploy = [nexus_bin(), "ai", "agent", "deploy", "hello", "--path", str(project)]
+            subprocess.run(deploy, env=env, check=True, capture_output=True)
+            endpoint = urlparse(replica_endpoint(env))
+            if endpoint.port is None:
+                raise SystemExit(f"replica endpoint without a port: {endpoint.geturl()}")
+            via = Target(port, "/agents/hello/run", {"Authorization": f"Bearer {em.token()}"})
+            direct = Target(endpoint.port, "/invocations", {})
+            for _ in range(50):  # warm up both paths and their connections
+                via.call(record=False)
+                direct.call(record=False)
+            per_round = max(1, args.n // args.rounds)
+            while len(via.samples) < args.n:
+                for _ in range(per_round):
+                    via.call()
+                for _ in range(per_round):
+                    direct.call()
+        finally:
+            em.stop()
+
+    rows = [
+        [name, str(len(t.samples)), f"{p50(t.samples):.3f}", f"{percentile(t.samples, 95):.3f}"]
+        for name, t in (
+            ("via emulator  POST /agents/hello/run", via),
+            ("direct        POST /invocations", direct),
+        )
+    ]
+    added = p50(via.samples) - p50(direct.samples)
+    print(f"runtime: {runtime}; one keep-alive connection per target (http.client)")
+    print(table(["path", "n", "p50 ms", "p95 ms"], rows))
+    print(f"emulator added latency, p50: {added:.3f} ms (target ≤ 1 ms)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
