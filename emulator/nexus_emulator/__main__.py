@@ -68,12 +68,14 @@ def main(argv: list[str] | None = None) -> int:
     from nexus_emulator.runtime.base import RuntimeUnavailable
 
     config.home.mkdir(parents=True, exist_ok=True)
-    app = create_app(config)
+    app = create_app(config, own_lifespan=False)
+    emulator = app.state.emulator
     server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", loop="auto")
+        uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", loop="auto")
     )
 
     async def serve() -> None:
+        await emulator.start()  # state loaded and runtime answered before the first request
         task = asyncio.create_task(server.serve(sockets=[sock]))
         while not server.started and not task.done():
             await asyncio.sleep(0.005)
@@ -88,12 +90,15 @@ def main(argv: list[str] | None = None) -> int:
                     }
                 )
             )
-        await task
+        try:
+            await task
+        finally:
+            await emulator.stop()
 
     try:
         asyncio.run(serve())
     except RuntimeUnavailable as exc:
-        print(f"{exc.message}" + (f" ({exc.hint})" if exc.hint else ""), file=sys.stderr)
+        print(exc.message + (f" ({exc.hint})" if exc.hint else ""), file=sys.stderr)
         return EXIT_RUNTIME
     finally:
         try:

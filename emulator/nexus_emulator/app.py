@@ -20,13 +20,17 @@ from nexus_emulator.pipeline import Auth, Metrics, RequestContext
 log = logging.getLogger("nexus_emulator")
 
 
-def create_app(config: EmulatorConfig) -> FastAPI:
+def create_app(config: EmulatorConfig, *, own_lifespan: bool = True) -> FastAPI:
+    """The app; with ``own_lifespan=False`` the caller starts and stops ``app.state.emulator``."""
     from nexus_emulator.api import control, data, health
 
     em = Emulator(config)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if not own_lifespan:
+            yield
+            return
         await em.start()
         try:
             yield
