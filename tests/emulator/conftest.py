@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import signal
@@ -107,8 +108,6 @@ def emu(request: pytest.FixtureRequest, tmp_path: Path, free_port: int) -> Itera
     try:
         yield e
     finally:
-        try:
+        with contextlib.suppress(httpx.HTTPError):
             e.client.post("/v1/admin/reset", timeout=120)
-        except httpx.HTTPError:
-            pass
         e.stop()
