@@ -71,9 +71,18 @@ def emit(result: Any, render: Render) -> None:
         print_json(result)
         return
     shown = render(result)
+    out = console()
+    piped = not is_terminal(sys.stdout)
     for part in shown if isinstance(shown, list) else [shown]:
-        if part is not None:
-            console().print(part)
+        if part is None:
+            continue
+        if not piped:
+            out.print(part)
+            continue
+        # Off a terminal: no column padding at line ends (friendlier to grep and diff).
+        with out.capture() as captured:
+            out.print(part)
+        text("\n".join(line.rstrip() for line in captured.get().splitlines()))
 
 
 def text(message: str) -> None:

@@ -38,3 +38,12 @@ def short_digest(digest: str | None) -> str:
     if not digest:
         return "-"
     return digest.split(":", 1)[-1][:12]
+
+
+def runtime_line(runtime: str | None, isolation: str | None) -> str:
+    """``docker: <what it isolates>``, without repeating the runtime name."""
+    if not isolation:
+        return runtime or "-"
+    if runtime and not isolation.startswith(runtime):
+        return f"{runtime}: {isolation}"
+    return isolation

@@ -16,7 +16,7 @@ def _render(status: AgentStatus) -> list[Any]:
     from rich.table import Table
     from rich.text import Text
 
-    from nexus_cli.commands.agent._common import ago
+    from nexus_cli.commands.agent._common import ago, runtime_line
 
     parts: list[Any] = []
     if not status.environments:
@@ -36,7 +36,7 @@ def _render(status: AgentStatus) -> list[Any]:
             ("replicas", f"{healthy}/{env.replicas_desired} healthy"),
             ("endpoint", env.endpoint or "-"),
             ("resources", f"cpu {res.cpu or 'default'}, memory {res.memory or 'default'}"),
-            ("runtime", f"{env.runtime or '-'}" + (f": {env.isolation}" if env.isolation else "")),
+            ("runtime", runtime_line(env.runtime, env.isolation)),
             ("updated", ago(env.updated_at)),
         ]
         grid = Table.grid(padding=(0, 2))

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 def render_status(st: EmulatorStatus) -> Any:
     from rich.table import Table
 
-    from nexus_cli.commands.agent._common import ago
+    from nexus_cli.commands.agent._common import ago, runtime_line
 
     if not st.running:
         return [
@@ -25,7 +25,7 @@ def render_status(st: EmulatorStatus) -> Any:
         ("state", "ready" if st.ready else "starting / not ready"),
         ("url", st.url or "-"),
         ("pid", str(st.pid)),
-        ("runtime", (st.runtime or "-") + (f": {st.isolation}" if st.isolation else "")),
+        ("runtime", runtime_line(st.runtime, st.isolation)),
         ("version", st.version or "-"),
         ("started", ago(st.started_at)),
         ("home", st.home),

@@ -119,7 +119,7 @@ def running_info(em: Emulator) -> dict[str, Any] | None:
 
 
 def port_in_use_error(port: int) -> Unavailable:
-    other = 8471 if port != 8471 else 8472
+    other = port + 1 if port < 65535 else port - 1
     return Unavailable(
         f"port {port} on {HOST} is already in use by another program",
         hint=f"pick another port: nexus ai emulator start --port {other} "
