@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from nexus_cli.providers.base import AgentStatus
 
 
-def _render(status: AgentStatus) -> list[Any]:
+def _render(status: AgentStatus, env_name: str | None = None) -> list[Any]:
     from rich.table import Table
     from rich.text import Text
 
@@ -20,7 +20,8 @@ def _render(status: AgentStatus) -> list[Any]:
 
     parts: list[Any] = []
     if not status.environments:
-        return [f"{status.name} is not deployed to any environment."]
+        where = env_name or "any environment"
+        return [f"{status.name} is not deployed to {where}."]
     for env in status.environments:
         healthy = sum(1 for r in env.replicas if r.state == "healthy")
         title = Text(f"{status.name} · {env.env}", style="bold")
@@ -78,4 +79,4 @@ def status(
     checked(check_name, name)
     if env is not None:
         checked(check_env, env)
-    output.emit(provider().status(name, env), _render)
+    output.emit(provider().status(name, env), lambda st: _render(st, env))

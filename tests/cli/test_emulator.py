@@ -1,0 +1,128 @@
+"""`nexus ai emulator ...` on a private home: start, status, logs, stop, reset, port in use."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+from cli_support import NEXUS, Platform, nexus
+
+
+def test_emulator_lifecycle(offline: Platform) -> None:
+    port = offline.emulator.port
+    start = offline("ai", "emulator", "start", "--runtime", "process", "--port", str(port))
+    assert start.code == 0, start.out
+    assert f"Started the local emulator on 127.0.0.1:{port} (runtime: process" in start.stderr
+    try:
+        again = offline("ai", "emulator", "start", "--json")
+        assert again.code == 0
+        data = json.loads(again.stdout)
+        assert data["running"] and data["ready"] and not data["started"]
+
+        status = json.loads(offline("ai", "emulator", "status", "--json").stdout)
+        assert status["port"] == port and status["runtime"] == "process"
+        assert status["home"] == str(offline.emulator.home.resolve())
+        human = offline("ai", "emulator", "status")
+        assert f"http://127.0.0.1:{port}" in human.stdout and "ready" in human.stdout
+
+        logs = offline("ai", "emulator", "logs", "--lines", "5")
+        assert logs.code == 0 and logs.stdout.strip()
+        lines = offline("--json", "ai", "emulator", "logs", "-n", "2").stdout.splitlines()
+        assert 1 <= len(lines) <= 2 and all("line" in json.loads(x) for x in lines)
+    finally:
+        stop = offline("ai", "emulator", "stop")
+    assert stop.code == 0, stop.out
+    assert f"Stopped the local emulator (pid {status['pid']}, port {port})." in stop.stdout
+    assert not (offline.emulator.home / "emulator.json").exists()
+    assert "not running" in offline("ai", "emulator", "stop").stdout
+    assert json.loads(offline("ai", "emulator", "status", "--json").stdout)["running"] is False
+
+
+def test_agent_command_starts_the_emulator_on_demand(offline: Platform) -> None:
+    result = offline("ai", "agent", "list")
+    try:
+        assert result.code == 0, result.out
+        port = offline.emulator.port
+        assert (
+            f"Started the local emulator on 127.0.0.1:{port} (runtime: process; "
+            "agents run as local processes)" in result.stderr
+        )
+        assert "No agents yet" in result.stdout
+        second = offline("ai", "agent", "list")
+        assert "Started" not in second.stderr  # already running: said once
+    finally:
+        offline("ai", "emulator", "stop")
+
+
+def test_port_in_use(offline: Platform) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        for args in (["ai", "emulator", "start", "--port", str(port)], ["ai", "agent", "list"]):
+            env = {**offline.env, "NEXUS_EMULATOR_PORT": str(port)}
+            result = nexus(*args, env=env)
+            assert result.code == 1, result.out
+            assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
+            assert "--port" in result.stderr and "NEXUS_EMULATOR_PORT" in result.stderr
+
+
+def test_reset_needs_yes_without_terminal_then_clears_state(offline: Platform) -> None:
+    assert offline("ai", "emulator", "start").code == 0
+    refused = offline("ai", "emulator", "reset")
+    assert refused.code == 2
+    assert "pass --yes" in refused.stderr
+    assert (offline.emulator.home / "token").exists()
+
+    done = offline("ai", "emulator", "reset", "--yes", "--json")
+    assert done.code == 0, done.out
+    data = json.loads(done.stdout)
+    assert data["replicas_removed"] is True
+    assert "token" in data["removed"]
+    assert list(offline.emulator.home.iterdir()) == []
+
+
+def test_reset_refuses_a_directory_that_is_not_a_nexus_home(
+    offline: Platform, tmp_path: Path
+) -> None:
+    foreign = tmp_path / "documents"
+    foreign.mkdir()
+    (foreign / "thesis.txt").write_text("precious")
+    result = nexus(
+        "ai", "emulator", "reset", "--yes", env={**offline.env, "NEXUS_HOME": str(foreign)}
+    )
+    assert result.code == 2
+    assert "does not look like a Nexus home" in result.stderr
+    assert (foreign / "thesis.txt").read_text() == "precious"
+
+
+def test_foreground_start_stops_on_ctrl_c(offline: Platform) -> None:
+    proc = subprocess.Popen(
+        [NEXUS, "ai", "emulator", "start", "--foreground", "--runtime", "process"],
+        env=offline.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    info = offline.emulator.home / "emulator.json"
+    deadline = time.monotonic() + 15
+    while not info.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert info.exists(), proc.stderr.read() if proc.poll() is not None else "not started"
+    pid = json.loads(info.read_text())["pid"]
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends to the terminal's process group
+    proc.wait(20)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("the emulator still runs after Ctrl-C")
