@@ -1,0 +1,151 @@
+"""Base image selection and the offline base image build, against the real engine."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import docker
+import pytest
+from nexus_emulator.runtime import images
+from nexus_emulator.runtime.base import LABEL_HOME, BuildSpec, ReplicaSpec
+from nexus_emulator.runtime.docker import DockerRuntime
+from nexus_emulator.runtime.images import (
+    LOCAL_BASE,
+    BaseImageError,
+    build_base_image,
+    resolve_base_image,
+)
+from runtime_support import invoke, run, wait_healthy, write_project
+
+SESSION = uuid.uuid4().hex[:6]
+# A python:*-slim look-alike: Python under /usr/local/bin, nothing under /usr/bin.
+SLIM_LIKE = f"""\
+FROM {LOCAL_BASE}
+RUN mv /usr/bin/python3.11 /usr/local/bin/python3.11 \\
+ && ln -s python3.11 /usr/local/bin/python3 \\
+ && rm -f /usr/bin/python3
+ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin
+"""
+
+
+@pytest.fixture
+def client() -> Iterator[Any]:
+    engine = docker.from_env()
+    yield engine
+    engine.close()
+
+
+@pytest.mark.docker
+def test_configured_base_image_wins(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEXUS_BASE_IMAGE", LOCAL_BASE)
+    lines: list[str] = []
+    assert resolve_base_image(client, "3.12", None, lines.append) == LOCAL_BASE
+    assert not any("Pulling" in line for line in lines)
+
+
+@pytest.mark.docker
+def test_configured_base_image_missing_is_a_clear_error(client: Any) -> None:
+    missing = f"nexus-test-missing-base-{SESSION}:1"
+    with pytest.raises(BaseImageError) as info:
+        resolve_base_image(client, None, missing, lambda _: None)
+    assert "is not present locally and could not be pulled" in info.value.message
+    assert info.value.hint and "nexus ai emulator base-image" in info.value.hint
+
+
+@pytest.mark.docker
+def test_local_slim_image_is_preferred_then_the_nexus_base(client: Any) -> None:
+    version = f"3.{uuid.uuid4().int % 10**6 + 100}"
+    slim = f"python:{version}-slim"
+    lines: list[str] = []
+    # not present, the pull fails (no registry here) -> the local nexus base, with a note
+    assert resolve_base_image(client, version, None, lines.append) == LOCAL_BASE
+    assert any(line.startswith(f"Could not pull {slim}") for line in lines)
+    assert any("project asks for" in line for line in lines)
+    again: list[str] = []
+    resolve_base_image(client, version, None, again.append)
+    assert not any("Pulling" in line for line in again)  # a failed pull is remembered
+
+    client.images.get(LOCAL_BASE).tag("python", f"{version}-slim")
+    try:
+        assert resolve_base_image(client, version, None, lambda _: None) == slim
+    finally:
+        client.images.remove(slim)
+
+
+@pytest.mark.docker
+def test_agent_builds_and_runs_on_a_slim_layout_base(client: Any, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    tag = f"nexus-test-slim-like:{SESSION}"
+    (tmp_path / "base").mkdir()
+    (tmp_path / "base" / "Dockerfile").write_text(SLIM_LIKE)
+    client.images.build(
+        path=str(tmp_path / "base"), tag=tag, labels={LABEL_HOME: str(home)}, rm=True, forcerm=True
+    )
+    runtime = DockerRuntime(home, base_image=tag)
+    name = f"rt-slim-{SESSION}"
+    project = write_project(tmp_path / "proj", name, deps=["six"])
+    handle = None
+    try:
+        artifact = run(
+            runtime.build(BuildSpec(name, 1, project, "agent:Hello", ["six"]), lambda _: None)
+        )
+        assert artifact.base == tag
+        handle = run(runtime.start(ReplicaSpec(name, "development", 1, 0, artifact)))
+        wait_healthy(handle.endpoint)
+        assert invoke(handle.endpoint, {"input": "x"})["output"]["six"]
+    finally:
+        if handle is not None:
+            run(runtime.stop(handle.id))
+        run(runtime.close())
+        label = {"label": f"{LABEL_HOME}={home}"}
+        for image in sorted(client.images.list(filters=label), key=lambda i: tag in i.tags):
+            for ref in image.tags:
+                client.images.remove(ref)
+
+
+def test_base_image_build_needs_debootstrap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # a PATH without debootstrap
+    with pytest.raises(BaseImageError) as info:
+        build_base_image("nexus-test-never:1", log=lambda _: None)
+    assert "debootstrap is not installed" in info.value.message
+    assert info.value.hint and "apt-get install debootstrap" in info.value.hint
+
+
+def test_base_image_build_needs_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    if shutil.which("debootstrap") is None:
+        pytest.skip("debootstrap is not installed")
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    with pytest.raises(BaseImageError) as info:
+        build_base_image("nexus-test-never:1", log=lambda _: None)
+    assert "needs root" in info.value.message and "sudo" in (info.value.hint or "")
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_build_base_image_for_real(client: Any) -> None:
+    if shutil.which("debootstrap") is None or os.geteuid() != 0:
+        pytest.skip("needs debootstrap and root")
+    tag = f"nexus-test-base:{SESSION}"
+    lines: list[str] = []
+    try:
+        image_id = build_base_image(tag, log=lines.append)
+        assert client.images.get(tag).id == image_id
+        out = client.containers.run(
+            tag,
+            ["python3", "-c", "import ssl, venv, sys; print(sys.version_info[:2])"],
+            remove=True,
+        )
+        assert out.strip() == b"(3, 11)"
+    finally:
+        with contextlib.suppress(docker.errors.ImageNotFound):
+            client.images.remove(tag)
+    assert any("debootstrap" in line for line in lines)
+    assert images.LOCAL_BASE == "nexus-base:bookworm-py3"
