@@ -127,3 +127,31 @@ def test_redeploy_rollback_and_delete(platform: Platform, tmp_path: Path) -> Non
     assert gone.code == 0, gone.out
     assert "Deleted roll-agent." in gone.stdout
     assert platform("ai", "agent", "status", "roll-agent").code == 2
+
+
+def test_delete_asks_on_a_terminal_and_no_keeps_the_agent(offline: Platform) -> None:
+    import os
+    import pty
+    import subprocess
+
+    from cli_support import NEXUS
+
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.Popen(
+            [NEXUS, "ai", "agent", "delete", "some-agent"],
+            env=offline.env,
+            stdin=follower,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        os.write(leader, b"n\n")
+        out, err = proc.communicate(timeout=30)
+    finally:
+        os.close(leader)
+        os.close(follower)
+    assert proc.returncode == 1, out + err
+    assert "Delete some-agent with all its versions and replicas?" in err
+    assert "cancelled: some-agent was not deleted" in err
+    assert not (offline.emulator.home / "emulator.json").exists()  # the provider was not asked

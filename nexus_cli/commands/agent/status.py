@@ -53,7 +53,7 @@ def _render(status: AgentStatus, env_name: str | None = None) -> list[Any]:
             for r in env.replicas:
                 style = "green" if r.state == "healthy" else "yellow"
                 table.add_row(
-                    r.id,
+                    r.id[:12] if len(r.id) == 64 else r.id,
                     Text(r.state, style=style),
                     r.version or "-",
                     r.endpoint or "-",

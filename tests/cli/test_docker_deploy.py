@@ -1,0 +1,59 @@
+"""The seed's deploy form with the Docker runtime: replicas are containers, reset removes them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from cli_support import Platform, make_project
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
+
+def _containers(home: Path) -> list[str]:
+    out = subprocess.run(
+        ["docker", "ps", "-aq", "--filter", f"label=dev.nexus.home={home}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return out.split()
+
+
+def test_deploy_staging_with_options_in_docker(offline: Platform, tmp_path: Path) -> None:
+    env = {**offline.env, "NEXUS_RUNTIME": "docker"}
+    docker = Platform(offline.emulator, env)
+    root = make_project(tmp_path / "dock-agent", "dock-agent", env)
+    try:
+        result = docker(
+            "ai",
+            "agent",
+            "deploy",
+            "dock-agent",
+            "--env",
+            "staging",
+            "--replicas",
+            "2",
+            "--cpu",
+            "500m",
+            "--memory",
+            "256Mi",
+            cwd=root,
+            timeout=600,
+        )
+        assert result.code == 0, result.out
+        assert "(runtime: docker)" in result.stderr
+        assert "replicas: 2/2 healthy" in result.stdout
+        run = docker("ai", "agent", "run", "dock-agent", "hi", "--env", "staging")
+        assert run.stdout == "Hello there, you said: hi\n"
+        status = json.loads(docker("--json", "ai", "agent", "status", "dock-agent").stdout)
+        (staging,) = status["environments"]
+        assert staging["runtime"] == "docker"
+        assert staging["resources"]["cpu"] == "500m"
+        assert len(_containers(offline.emulator.home)) == 2
+    finally:
+        reset = docker("ai", "emulator", "reset", "--yes")
+    assert reset.code == 0, reset.out
+    assert _containers(offline.emulator.home) == []
