@@ -8,7 +8,7 @@ import logging
 import os
 import secrets
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 from nexus_emulator.config import EmulatorConfig
@@ -42,7 +42,7 @@ class Emulator:
         self.pools = Pools()
         self.http_counts: Counter[tuple[str, str, int]] = Counter()
         self.run_counts: Counter[tuple[str, str, str]] = Counter()  # agent, env, outcome
-        self.run_seconds: Counter[tuple[str, str]] = Counter()
+        self.run_seconds: dict[tuple[str, str], float] = defaultdict(float)
         self.ready = False
         self._store: Store | None = None
         self._runtime: Runtime | None = None

@@ -85,8 +85,13 @@ def parse_cpu(value: str) -> int:
 
 
 _MEM_UNITS = {
-    "": 1, "k": 10**3, "M": 10**6, "G": 10**9,
-    "Ki": 2**10, "Mi": 2**20, "Gi": 2**30,
+    "": 1,
+    "k": 10**3,
+    "M": 10**6,
+    "G": 10**9,
+    "Ki": 2**10,
+    "Mi": 2**20,
+    "Gi": 2**30,
 }
 _MEM_RE = re.compile(r"^(\d+(?:\.\d+)?)(Ki|Mi|Gi|k|M|G|)$")
 
@@ -183,10 +188,12 @@ def load_project(start: Path) -> Project:
 
     agent = data.get("agent")
     if not isinstance(agent, dict):
-        raise ProjectFileError(path, None, "missing the [agent] table", 'add [agent] with name and entrypoint')
+        raise ProjectFileError(
+            path, None, "missing the [agent] table", "add [agent] with name and entrypoint"
+        )
     for key in ("name", "entrypoint"):
         if not isinstance(agent.get(key), str):
-            raise fail(key, f"[agent] needs {key} = \"...\" (a string)")
+            raise fail(key, f'[agent] needs {key} = "..." (a string)')
     try:
         check_name(agent["name"])
     except SpecError as exc:
@@ -198,8 +205,10 @@ def load_project(start: Path) -> Project:
             'e.g. entrypoint = "agent:MyAgent"',
         )
     version = agent.get("version")
-    if version is not None and not (isinstance(version, str) and re.match(r"^[\w.+-]{1,64}$", version)):
-        raise fail("version", "version must be a string like \"1.2.3\"")
+    if version is not None and not (
+        isinstance(version, str) and re.match(r"^[\w.+-]{1,64}$", version)
+    ):
+        raise fail("version", 'version must be a string like "1.2.3"')
     deps = agent.get("dependencies", [])
     if not (isinstance(deps, list) and all(isinstance(d, str) and d.strip() for d in deps)):
         raise fail("dependencies", "dependencies must be a list of requirement strings")
@@ -214,7 +223,8 @@ def load_project(start: Path) -> Project:
     for env, settings in raw_envs.items():
         if env not in ENVIRONMENTS:
             raise ProjectFileError(
-                path, _line_of(text, f"[environments.{env}]".strip("[]")) or None,
+                path,
+                _line_of(text, f"[environments.{env}]".strip("[]")) or None,
                 f"unknown environment [environments.{env}]",
                 "use one of: " + ", ".join(ENVIRONMENTS),
             )
@@ -233,7 +243,13 @@ def load_project(start: Path) -> Project:
                 parse_memory(str(es.memory))
                 es.memory = str(es.memory)
         except SpecError as exc:
-            bad = "replicas" if "replica" in exc.message else "cpu" if "CPU" in exc.message else "memory"
+            bad = (
+                "replicas"
+                if "replica" in exc.message
+                else "cpu"
+                if "CPU" in exc.message
+                else "memory"
+            )
             raise ProjectFileError(
                 path, _line_of(text, bad), f"[environments.{env}] {exc.message}", exc.hint
             ) from None

@@ -39,8 +39,8 @@ class Capability(StrEnum):
 
 
 class Resources(BaseModel):
-    cpu: str | None = Field(None, description="CPU limit as given, e.g. 1000m or 0.5")
-    memory: str | None = Field(None, description="memory limit as given, e.g. 1Gi")
+    cpu: str | None = Field(default=None, description="CPU limit as given, e.g. 1000m or 0.5")
+    memory: str | None = Field(default=None, description="memory limit as given, e.g. 1Gi")
     nano_cpus: int | None = None
     memory_bytes: int | None = None
 
@@ -168,9 +168,7 @@ class Provider(ABC):
     def deploy(self, request: DeployRequest, progress: ProgressFn) -> DeployResult: ...
 
     @abstractmethod
-    def run(
-        self, name: str, input: Any, context: dict[str, Any], env: str | None
-    ) -> RunResult: ...
+    def run(self, name: str, input: Any, context: dict[str, Any], env: str | None) -> RunResult: ...
 
     def stream(
         self, name: str, input: Any, context: dict[str, Any], env: str | None

@@ -84,7 +84,8 @@ async def run(name: str, request: Request, env: str | None = None) -> Response:
         raise errors.usage('the body must be {"input": ..., "context": {...}}')
     pool, replica = pick(em, name, env)
     request_id = request.scope["state"]["request_id"]
-    context = payload.get("context") if isinstance(payload.get("context"), dict) else {}
+    raw_context = payload.get("context")
+    context: dict[str, Any] = raw_context if isinstance(raw_context, dict) else {}
     session = str(
         context.get("session_id") or request.headers.get("x-nexus-session-id") or request_id
     )
