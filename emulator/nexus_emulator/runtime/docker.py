@@ -68,12 +68,19 @@ class DockerRuntime(Runtime):
         return self._client
 
     async def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        from requests.exceptions import ConnectionError as RequestsConnectionError
+        """Run a blocking SDK call in a worker thread (imports happen there too)."""
 
-        try:
-            return await asyncio.to_thread(fn, *args, **kwargs)
-        except RequestsConnectionError as exc:
-            raise RuntimeUnavailable(f"lost the Docker engine: {exc}", UNAVAILABLE_HINT) from exc
+        def guarded() -> Any:
+            from requests.exceptions import ConnectionError as RequestsConnectionError
+
+            try:
+                return fn(*args, **kwargs)
+            except RequestsConnectionError as exc:
+                raise RuntimeUnavailable(
+                    f"lost the Docker engine: {exc}", UNAVAILABLE_HINT
+                ) from exc
+
+        return await asyncio.to_thread(guarded)
 
     async def check(self) -> None:
         problem = await asyncio.to_thread(ping_engine)
@@ -90,13 +97,14 @@ class DockerRuntime(Runtime):
     async def build(self, spec: BuildSpec, log: LogFn) -> Artifact:
         emit = threadsafe_log(log)
         artifact: Artifact = await self._call(
-            build_image,
-            self.client(),
-            self.home,
-            spec,
-            emit,
-            base_image=self.base_image,
-            sdk_dir=self.sdk_dir,
+            lambda: build_image(
+                self.client(),
+                self.home,
+                spec,
+                emit,
+                base_image=self.base_image,
+                sdk_dir=self.sdk_dir,
+            )
         )
         return artifact
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import uuid
 from collections import deque
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,8 @@ from .base import LABEL_AGENT, LABEL_HOME, LABEL_REVISION, Artifact, BuildFailed
 from .dockerfile import STAGE_LABEL, prepare_agent_context, prepare_deps_context
 from .images import image_present, resolve_base_image
 from .wheels import TAIL_LINES, ensure_wheelhouse
+
+BUILD_TIMEOUT = 3600  # seconds a build step may stay silent (the client default is 60)
 
 
 def build_image(
@@ -66,12 +69,13 @@ def dependency_image(
         log(f"Using cached dependency image {tag}")
         return tag
     log(f"Building dependency image {tag}")
-    ctx = prepare_deps_context(build_dir, base, wheelhouse)
+    stage = f"install-{uuid.uuid4().hex[:12]}"  # only this build's stage is pruned below
+    ctx = prepare_deps_context(build_dir, base, wheelhouse, stage)
     try:
         image_build(client, ctx, tag, {LABEL_HOME: str(home)}, log)
     finally:
         shutil.rmtree(ctx, ignore_errors=True)
-        client.images.prune(filters={"dangling": True, "label": f"{STAGE_LABEL}=install"})
+        client.images.prune(filters={"dangling": True, "label": f"{STAGE_LABEL}={stage}"})
     return tag
 
 
@@ -112,6 +116,7 @@ def image_build(client: Any, ctx: Path, tag: str, labels: dict[str, str], log: L
             forcerm=True,
             pull=False,
             decode=True,
+            timeout=BUILD_TIMEOUT,
         )
         for chunk in stream:
             if "stream" in chunk:

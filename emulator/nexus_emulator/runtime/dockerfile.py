@@ -30,14 +30,14 @@ SDK_DIR = "/opt/nexus/sdk"
 VENV_DIR = "/opt/venv"
 PORT = 8080
 UID = 10001
-STAGE_LABEL = "dev.nexus.stage"  # marks the throw-away install stage, pruned after a build
+STAGE_LABEL = "dev.nexus.stage"  # names one build's throw-away install stage, pruned after it
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
-def deps_dockerfile(base: str) -> str:
+def deps_dockerfile(base: str, stage: str) -> str:
     return f"""\
 FROM {base} AS install
-LABEL {STAGE_LABEL}=install
+LABEL {STAGE_LABEL}={stage}
 COPY wheels/ /wheels/
 RUN python3 -m venv {VENV_DIR} \\
  && {VENV_DIR}/bin/pip install --disable-pip-version-check --no-input --no-index \\
@@ -72,7 +72,7 @@ LABEL {label_line}
 """
 
 
-def prepare_deps_context(build_dir: Path, base: str, wheelhouse: Path) -> Path:
+def prepare_deps_context(build_dir: Path, base: str, wheelhouse: Path, stage: str) -> Path:
     """A context with the wheels (hard links when possible) and the deps Dockerfile."""
     ctx = build_dir / "deps"
     if ctx.exists():
@@ -86,7 +86,7 @@ def prepare_deps_context(build_dir: Path, base: str, wheelhouse: Path) -> Path:
             (wheels / item.name).hardlink_to(item)
         except OSError:
             shutil.copyfile(item, wheels / item.name)
-    (ctx / "Dockerfile").write_text(deps_dockerfile(base))
+    (ctx / "Dockerfile").write_text(deps_dockerfile(base, stage))
     return ctx
 
 
