@@ -5,6 +5,11 @@ copy of the project (``app/``), of the SDK (``sdk/nexus``) and a virtualenv
 (``venv/``) with the dependencies from the shared host-built wheel cache.
 Each replica has a JSON record and a log file in ``home/replicas/`` so a
 restarted emulator finds the replicas it left running.
+
+Limits are not enforced: a ``preexec_fn`` is unsafe in a threaded server, and
+RLIMIT_AS caps address space, not memory (thread stacks and malloc arenas
+reserve far more than they use), so it would break sound agents at limits
+they never reach. ``isolation`` says so.
 """
 
 from __future__ import annotations
