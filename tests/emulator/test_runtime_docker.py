@@ -172,6 +172,19 @@ def test_code_only_rebuild_reuses_the_dependency_layer(dock, tmp_path: Path) -> 
         run(runtime.stop(handle.id))
 
 
+def test_unchanged_inputs_give_the_same_digest(dock, tmp_path: Path) -> None:
+    runtime, client = dock
+    name = f"rt-same-{SESSION}"
+    project = write_project(tmp_path / "proj", name)
+    a1 = run(runtime.build(BuildSpec(name, 1, project, "agent:Hello"), lambda _: None))
+    a2 = run(runtime.build(BuildSpec(name, 2, project, "agent:Hello"), lambda _: None))
+    assert a1.digest == a2.digest and a1.ref != a2.ref
+    assert client.images.get(a2.ref).id == a1.digest
+    write_project(project, name, tag="v2")
+    a3 = run(runtime.build(BuildSpec(name, 3, project, "agent:Hello"), lambda _: None))
+    assert a3.digest != a1.digest
+
+
 def test_failing_dependency_raises_build_failed_with_pip_tail(dock, tmp_path: Path) -> None:
     runtime, _ = dock
     bad = f"nexus-no-such-package-{uuid.uuid4().hex[:8]}"

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ._files import sdk_root
-from .base import LABEL_AGENT, LABEL_HOME, LABEL_REVISION, Artifact, BuildFailed, BuildSpec, LogFn
+from .base import LABEL_AGENT, LABEL_HOME, Artifact, BuildFailed, BuildSpec, LogFn
 from .dockerfile import STAGE_LABEL, prepare_agent_context, prepare_deps_context
 from .images import image_present, resolve_base_image
 from .wheels import TAIL_LINES, ensure_wheelhouse
@@ -46,12 +46,13 @@ def build_image(
         tag = f"nexus/{spec.agent}:r{spec.revision}"
         labels = {
             LABEL_AGENT: spec.agent,
-            LABEL_REVISION: str(spec.revision),
             LABEL_HOME: str(home),
         }
         ctx = prepare_agent_context(
             build_dir, parent, spec.entrypoint, spec.source_dir, sdk_package, labels
         )
+        # No revision label: the same inputs give the same image id (every step
+        # cached), so a redeploy of unchanged code is recognised by its digest.
         image_id = image_build(client, ctx, tag, {}, both)  # labels: one LABEL step, last
         shutil.rmtree(ctx, ignore_errors=True)
         both(f"Built {tag} ({image_id[:19]})")
