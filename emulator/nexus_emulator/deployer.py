@@ -128,11 +128,12 @@ class Deployer:
             ):
                 emit(f"unchanged: {order.env} already serves {version.label} (r{version.revision})")
                 return self._result(order.agent, order.env, version, started, unchanged=True)
+            new = version is None
             if version is None:
                 version = self._new_version(order, revision, artifact)
             else:
                 emit(f"same content as {version.label} (r{version.revision}): reusing it")
-            await self._rollout(order, version, "deploy", emit)
+            await self._rollout(order, version, "deploy", emit, new=new)
             return self._result(order.agent, order.env, version, started)
 
     async def _build(self, order: DeployOrder, revision: int, emit: Emit) -> Artifact:
@@ -156,8 +157,8 @@ class Deployer:
             return await self.runtime.build(build, emit)
         except BuildFailed as exc:
             raise errors.failed(
-                f"the build of {order.agent} failed: {exc.message}; the previous version "
-                "keeps serving",
+                f"the build of {order.agent} failed: {exc.message}; "
+                + self._unchanged_note(order.agent, order.env),
                 hint="fix the error shown above, then deploy again",
                 details=exc.tail,
             ) from None
@@ -178,6 +179,7 @@ class Deployer:
         return None
 
     def _new_version(self, order: DeployOrder, revision: int, artifact: Artifact) -> VersionRow:
+        """The row of a new version; stored only once its replicas are healthy."""
         label = order.label or order.project.get("version") or f"r{revision}"
         taken = {v.label for v in self.store.versions(order.agent)}
         if label in taken:
@@ -194,7 +196,6 @@ class Deployer:
             created_at=time.time(),
             created_by=order.actor,
         )
-        self.store.add_version(version)
         return version
 
     # ------------------------------------------------------------ rollback, delete
@@ -278,7 +279,7 @@ class Deployer:
     # ------------------------------------------------------------ rollout
 
     async def _rollout(
-        self, order: DeployOrder, version: VersionRow, action: str, emit: Emit
+        self, order: DeployOrder, version: VersionRow, action: str, emit: Emit, new: bool = False
     ) -> None:
         emit(f"starting {order.replicas} replica(s) of {version.label} (r{version.revision})")
         pool = await self.start_pool(
@@ -295,7 +296,9 @@ class Deployer:
             memory_bytes=spec.parse_memory(order.memory),
             updated_at=time.time(),
         )
-        self.store.set_deployment(row, action, version.label, order.actor)
+        self.store.set_deployment(
+            row, action, version.label, order.actor, new_version=version if new else None
+        )
         old = self.pools.put(pool)
         emit(f"{order.env} now serves {version.label} (r{version.revision})")
         if old is not None:
@@ -348,8 +351,8 @@ class Deployer:
             await asyncio.gather(*(self._stop(r) for r in started))
             raise errors.failed(
                 f"{agent} {version.label} did not become healthy: {exc.message}; "
-                "the previous version keeps serving",
-                hint=f"nexus ai agent logs {agent}  # or fix the error above and deploy again",
+                + self._unchanged_note(agent, env),
+                hint="fix the error shown above, then deploy again",
                 details=exc.tail,
             ) from None
         except BaseException:
@@ -403,6 +406,15 @@ class Deployer:
                 break
             await asyncio.sleep(0.1)
         await asyncio.gather(*(self._stop(r) for r in pool.replicas))
+
+    def _unchanged_note(self, agent: str, env: str) -> str:
+        current = self.store.deployment(agent, env)
+        if current is None:
+            return f"nothing was deployed to {env}"
+        v = self.store.version(agent, current.revision)
+        rev = f"r{current.revision}"
+        label = v.label if v else rev
+        return f"{env} keeps serving {label}" + ("" if label == rev else f" ({rev})")
 
     def _pool_healthy(self, agent: str, env: str, count: int) -> bool:
         pool = self.pools.get(agent, env)

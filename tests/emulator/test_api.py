@@ -95,7 +95,7 @@ def test_errors_change_nothing(emu: Emu, tmp_path: Path) -> None:
     (project / "agent.py").write_text("raise RuntimeError('boom at import')\n")
     failed = emu.deploy("echo", project)
     assert failed[-1]["event"] == "error"
-    assert "keeps serving" in failed[-1]["error"]["message"]
+    assert "development keeps serving r1" in failed[-1]["error"]["message"]
     assert any("boom at import" in line for line in failed[-1]["error"]["details"])
     ok = emu.client.post("/agents/echo/run", json={"input": "still"}).json()
     assert ok["output"]["echo"] == "still" and ok["metadata"]["revision"] == 1
@@ -115,7 +115,7 @@ def test_build_failure_shows_pip_tail(emu: Emu, tmp_path: Path) -> None:
     )
     assert events[-1]["event"] == "error"
     err = events[-1]["error"]
-    assert "build" in err["message"]
+    assert "build" in err["message"] and "nothing was deployed to development" in err["message"]
     assert any("nexus-no-such-package-zz" in line for line in err["details"])
     assert emu.client.get("/v1/agents").json() == []
 

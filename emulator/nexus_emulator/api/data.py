@@ -125,7 +125,8 @@ async def run(name: str, request: Request, env: str | None = None) -> Response:
             500,
             "failed",
             f"the agent failed: {err.get('type', 'error')}: {err.get('message', up.status)}",
-            hint=f"nexus ai agent logs {name}  # shows the traceback",
+            hint=f"the traceback is in the replica's output: "
+            f"{em.runtime.log_hint(replica.handle.id)}",
         )
     em.run_counts[(name, env, "ok")] += 1
     if isinstance(answer, dict) and "output" in answer:

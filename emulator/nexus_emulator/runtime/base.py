@@ -127,6 +127,10 @@ class Runtime(ABC):
         """Whether the replica is still running (used to fail a rollout early)."""
         return any(h.id == handle_id and h.running for h in await self.replicas())
 
+    def log_hint(self, handle_id: str) -> str:
+        """Where a user reads a replica's whole output."""
+        return f"the output of replica {handle_id}"
+
     async def remove_artifact(self, artifact: Artifact) -> None:  # noqa: B027
         """Free what a version's artifact holds (an image, a directory). Optional."""
 

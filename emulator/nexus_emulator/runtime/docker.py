@@ -82,6 +82,9 @@ class DockerRuntime(Runtime):
 
         return await asyncio.to_thread(guarded)
 
+    def log_hint(self, handle_id: str) -> str:
+        return f"docker logs {handle_id[:12]}"
+
     async def check(self) -> None:
         problem = await asyncio.to_thread(ping_engine)
         if problem:

@@ -13,8 +13,8 @@ from urllib.parse import urlparse
 
 DEFAULT_SOCKET = "/var/run/docker.sock"
 UNAVAILABLE_HINT = (
-    "start the Docker engine (or check DOCKER_HOST), or run the emulator with the "
-    "process runtime: `--runtime process`"
+    "start the Docker engine (or check DOCKER_HOST), or use the process runtime: "
+    "`nexus ai emulator start --runtime process` or NEXUS_RUNTIME=process"
 )
 
 

@@ -68,6 +68,9 @@ class ProcessRuntime(Runtime):
         self.records = self.home / "replicas"
         self._children: dict[int, subprocess.Popen[bytes]] = {}
 
+    def log_hint(self, handle_id: str) -> str:
+        return f"less {self._log_path(handle_id)}"
+
     async def check(self) -> None:
         return None  # a subprocess can always be started
 

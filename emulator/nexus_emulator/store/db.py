@@ -85,30 +85,28 @@ class Store:
 
     # ------------------------------------------------------------ versions
 
-    def add_version(self, v: VersionRow) -> None:
-        with self.conn:
-            self.conn.execute("BEGIN IMMEDIATE")
-            self.conn.execute(
-                "INSERT INTO agents(name, created_at, updated_at) VALUES (?, ?, ?) "
-                "ON CONFLICT(name) DO UPDATE SET updated_at=excluded.updated_at",
-                (v.agent, v.created_at, v.created_at),
-            )
-            self.conn.execute(
-                "INSERT INTO versions(agent, revision, label, digest, artifact, base, source, "
-                "spec, created_at, created_by) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (
-                    v.agent,
-                    v.revision,
-                    v.label,
-                    v.digest,
-                    v.artifact,
-                    v.base,
-                    v.source,
-                    json.dumps(v.spec),
-                    v.created_at,
-                    v.created_by,
-                ),
-            )
+    def _insert_version(self, v: VersionRow) -> None:
+        self.conn.execute(
+            "INSERT INTO agents(name, created_at, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(name) DO UPDATE SET updated_at=excluded.updated_at",
+            (v.agent, v.created_at, v.created_at),
+        )
+        self.conn.execute(
+            "INSERT INTO versions(agent, revision, label, digest, artifact, base, source, "
+            "spec, created_at, created_by) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                v.agent,
+                v.revision,
+                v.label,
+                v.digest,
+                v.artifact,
+                v.base,
+                v.source,
+                json.dumps(v.spec),
+                v.created_at,
+                v.created_by,
+            ),
+        )
 
     def versions(self, agent: str) -> list[VersionRow]:
         rows = self.conn.execute(
@@ -145,10 +143,19 @@ class Store:
         ).fetchone()
         return DeploymentRow(**dict(row)) if row else None
 
-    def set_deployment(self, d: DeploymentRow, action: str, label: str, by: str | None) -> None:
-        """Point an environment at a version and record it in the history, atomically."""
+    def set_deployment(
+        self,
+        d: DeploymentRow,
+        action: str,
+        label: str,
+        by: str | None,
+        new_version: VersionRow | None = None,
+    ) -> None:
+        """Point an environment at a version (stored here when new) and record it, atomically."""
         with self.conn:
             self.conn.execute("BEGIN IMMEDIATE")
+            if new_version is not None:
+                self._insert_version(new_version)
             self.conn.execute(
                 "INSERT INTO deployments(agent, env, revision, replicas, cpu, memory, nano_cpus, "
                 "memory_bytes, updated_at) VALUES (?,?,?,?,?,?,?,?,?) "
