@@ -55,6 +55,19 @@ class DeployOrder:
     actor: str | None
 
 
+_BUILDER_NOISE = (" ---> ", "--->", "Removing intermediate container", "Successfully tagged")
+
+
+def _build_progress(emit: Emit) -> Emit:
+    """Build output as progress, without the builder's bookkeeping lines."""
+
+    def forward(line: str) -> None:
+        if line.strip() and not line.lstrip().startswith(_BUILDER_NOISE):
+            emit(line)
+
+    return forward
+
+
 class Deployer:
     def __init__(
         self, config: EmulatorConfig, store: Store, runtime: Runtime, relay: Relay, pools: Pools
@@ -154,7 +167,7 @@ class Deployer:
             )
             emit(f"building {order.agent} r{revision} ({self.runtime.name} runtime)")
         try:
-            return await self.runtime.build(build, emit)
+            return await self.runtime.build(build, _build_progress(emit))
         except BuildFailed as exc:
             raise errors.failed(
                 f"the build of {order.agent} failed: {exc.message}; "
