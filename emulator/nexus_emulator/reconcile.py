@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from nexus_emulator.deployer import Deployer
+from nexus_emulator.deployer import DEFAULT_CPU, DEFAULT_MEMORY, Deployer
 from nexus_emulator.pools import LiveReplica, Pool
 
 log = logging.getLogger("nexus_emulator.reconcile")
@@ -46,8 +46,8 @@ async def reconcile(deployer: Deployer) -> None:
                         env,
                         version,
                         d.replicas,
-                        d.cpu or "1000m",
-                        d.memory or "512Mi",
+                        d.cpu or DEFAULT_CPU,
+                        d.memory or DEFAULT_MEMORY,
                         lambda msg: log.info("%s", msg),
                         keep=keep,
                     )

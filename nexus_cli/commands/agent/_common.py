@@ -21,6 +21,17 @@ def checked(rule: Callable[..., T], *args: object) -> T:
         raise UsageError(exc.message, hint=exc.hint) from None
 
 
+def begin(json_: bool, name: str, env: str | None = None) -> None:
+    """What a verb on one agent does first: set the output mode, check name and env locally."""
+    from nexus.ai.spec import check_env, check_name
+    from nexus_cli.context import use_json
+
+    use_json(json_)
+    checked(check_name, name)
+    if env is not None:
+        checked(check_env, env)
+
+
 def ago(at: float | None) -> str:
     if not at:
         return "-"

@@ -24,14 +24,12 @@ def delete(
     """Delete an agent in every environment, with all its versions."""
     import sys
 
-    from nexus.ai.spec import check_name
     from nexus_cli import output
-    from nexus_cli.commands.agent._common import checked
-    from nexus_cli.context import provider, use_json
+    from nexus_cli.commands.agent._common import begin
+    from nexus_cli.context import provider
     from nexus_cli.errors import NexusError, UsageError
 
-    use_json(json_)
-    checked(check_name, name)
+    begin(json_, name)
     if not yes:
         if not output.is_terminal(sys.stdin):
             raise UsageError(

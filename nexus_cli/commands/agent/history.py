@@ -48,11 +48,9 @@ def history(
     json_: JsonOpt = False,
 ) -> None:
     """List every version of an agent, where each is live, and the rollout events."""
-    from nexus.ai.spec import check_name
     from nexus_cli import output
-    from nexus_cli.commands.agent._common import checked
-    from nexus_cli.context import provider, use_json
+    from nexus_cli.commands.agent._common import begin
+    from nexus_cli.context import provider
 
-    use_json(json_)
-    checked(check_name, name)
+    begin(json_, name)
     output.emit(provider().history(name), _render)

@@ -47,15 +47,11 @@ def rollback(
     json_: JsonOpt = False,
 ) -> None:
     """Roll an environment back to the previous version, or to --version."""
-    from nexus.ai.spec import check_env, check_name
     from nexus_cli import output
-    from nexus_cli.commands.agent._common import checked
-    from nexus_cli.context import provider, use_json
+    from nexus_cli.commands.agent._common import begin
+    from nexus_cli.context import provider
 
-    use_json(json_)
-    checked(check_name, name)
-    if env is not None:
-        checked(check_env, env)
+    begin(json_, name, env)
     chosen = provider()
     target_env = env or _only_env(chosen, name)
     with output.progress(f"Rolling back {name} in {target_env}"):

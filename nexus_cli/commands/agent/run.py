@@ -38,15 +38,11 @@ def run(
     import json
     import sys
 
-    from nexus.ai.spec import check_env, check_name
     from nexus_cli import output
-    from nexus_cli.commands.agent._common import checked
-    from nexus_cli.context import provider, use_json
+    from nexus_cli.commands.agent._common import begin
+    from nexus_cli.context import provider
 
-    use_json(json_)
-    checked(check_name, name)
-    if env is not None:
-        checked(check_env, env)
+    begin(json_, name, env)
     ctx = parse_context(context or [])
     if input == "-":
         input = sys.stdin.read()

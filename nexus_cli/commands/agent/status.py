@@ -70,13 +70,9 @@ def status(
     json_: JsonOpt = False,
 ) -> None:
     """Show the version, replicas, endpoint and resources of each environment."""
-    from nexus.ai.spec import check_env, check_name
     from nexus_cli import output
-    from nexus_cli.commands.agent._common import checked
-    from nexus_cli.context import provider, use_json
+    from nexus_cli.commands.agent._common import begin
+    from nexus_cli.context import provider
 
-    use_json(json_)
-    checked(check_name, name)
-    if env is not None:
-        checked(check_env, env)
+    begin(json_, name, env)
     output.emit(provider().status(name, env), lambda st: _render(st, env))
