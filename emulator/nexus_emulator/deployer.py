@@ -146,7 +146,12 @@ class Deployer:
                 version = self._new_version(order, revision, artifact)
             else:
                 emit(f"same content as {version.label} (r{version.revision}): reusing it")
-            await self._rollout(order, version, "deploy", emit, new=new)
+            try:
+                await self._rollout(order, version, "deploy", emit, new=new)
+            except BaseException:
+                if new:  # a version that never served is not kept
+                    await self._discard(artifact)
+                raise
             return self._result(order.agent, order.env, version, started)
 
     async def _build(self, order: DeployOrder, revision: int, emit: Emit) -> Artifact:
@@ -283,10 +288,7 @@ class Deployer:
                 if handle.agent == agent:
                     await self.runtime.stop(handle.id)
             for v in self.store.versions(agent):
-                try:
-                    await self.runtime.remove_artifact(Artifact(v.artifact, v.digest, v.base))
-                except Exception:  # freeing disk is best effort; the agent is gone either way
-                    log.exception("could not remove artifact %s", v.artifact)
+                await self._discard(Artifact(v.artifact, v.digest, v.base))
             self.store.delete_agent(agent)
 
     # ------------------------------------------------------------ rollout
@@ -419,6 +421,12 @@ class Deployer:
                 break
             await asyncio.sleep(0.1)
         await asyncio.gather(*(self._stop(r) for r in pool.replicas))
+
+    async def _discard(self, artifact: Artifact) -> None:
+        try:
+            await self.runtime.remove_artifact(artifact)
+        except Exception:  # freeing disk is best effort
+            log.exception("could not remove artifact %s", artifact.ref)
 
     def _unchanged_note(self, agent: str, env: str) -> str:
         current = self.store.deployment(agent, env)

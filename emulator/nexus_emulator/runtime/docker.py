@@ -249,7 +249,8 @@ class DockerRuntime(Runtime):
         except ImageNotFound:
             tagged = False
         try:
-            images.remove(artifact.ref if tagged else artifact.digest)
+            # noprune: the untagged parents are the build cache other builds may be using
+            images.remove(artifact.ref if tagged else artifact.digest, noprune=True)
         except ImageNotFound:
             return
         except APIError as exc:  # in use by a container, or tagged elsewhere: keep it

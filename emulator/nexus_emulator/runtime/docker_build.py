@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 import uuid
 from collections import deque
 from pathlib import Path
@@ -76,8 +77,25 @@ def dependency_image(
         image_build(client, ctx, tag, {LABEL_HOME: str(home)}, log)
     finally:
         shutil.rmtree(ctx, ignore_errors=True)
-        client.images.prune(filters={"dangling": True, "label": f"{STAGE_LABEL}={stage}"})
+        prune_stage(client, stage)
     return tag
+
+
+def prune_stage(client: Any, stage: str) -> None:
+    """Remove a build's install stage; the engine runs one prune at a time, so wait a turn.
+
+    Best effort: after a few seconds of other prunes the stage is left for the next one.
+    """
+    from docker.errors import APIError
+
+    for _ in range(20):
+        try:
+            client.images.prune(filters={"dangling": True, "label": f"{STAGE_LABEL}={stage}"})
+            return
+        except APIError as exc:
+            if exc.status_code != 409:  # 409: another prune is running
+                raise
+            time.sleep(0.25)
 
 
 def resolve_image(client: Any, ref: str) -> Artifact:
