@@ -376,12 +376,9 @@ class Deployer:
         return Pool(agent, env, version.revision, keep + started)
 
     async def _start_one(self, rs: ReplicaSpec, emit: Emit) -> LiveReplica:
-        try:
-            handle = await self.runtime.start(rs)
-        except ReplicaFailed:
-            raise
+        t0 = time.monotonic()  # healthy_after counts the container's start too
+        handle = await self.runtime.start(rs)
         live = LiveReplica(handle)
-        t0 = time.monotonic()
         deadline = t0 + self.config.replica_timeout
         next_check = t0 + 0.5
         while True:

@@ -42,6 +42,7 @@ def replica(r: LiveReplica, label: str | None) -> Replica:
         endpoint=r.handle.endpoint,
         version=label,
         started_at=r.started_at,
+        healthy_after_s=None if r.healthy_after is None else round(r.healthy_after, 3),
     )
 
 

@@ -51,6 +51,7 @@ class Replica(BaseModel):
     endpoint: str | None = None
     version: str | None = None
     started_at: float | None = None
+    healthy_after_s: float | None = None  # from start to the first healthy /ping
 
 
 class EnvironmentStatus(BaseModel):
