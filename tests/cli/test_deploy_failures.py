@@ -52,3 +52,25 @@ def test_docker_engine_unreachable(tmp_path: Path) -> None:
     assert result.code == 1, result.out
     assert "cannot reach the Docker engine" in result.stderr
     assert "nexus ai emulator start --runtime process" in result.stderr
+
+
+def test_without_docker_auto_falls_back_to_processes_and_says_so(tmp_path: Path) -> None:
+    from cli_support import base_env, nexus
+
+    env = base_env(tmp_path / "home", free_port())
+    env.pop("NEXUS_RUNTIME")  # auto, as a new user has it
+    env["DOCKER_HOST"] = f"unix://{tmp_path}/no-docker.sock"
+    root = make_project(tmp_path / "fallback", "fallback", env)
+    try:
+        deployed = nexus("ai", "agent", "deploy", cwd=root, env=env)
+        assert deployed.code == 0, deployed.out
+        notices = [line for line in deployed.stderr.splitlines() if "emulator" in line]
+        assert len(notices) == 1
+        assert "runtime: process" in notices[0] and "Docker is not available" in notices[0]
+        answer = nexus("ai", "agent", "run", "fallback", "hi", "--context", "user_id=9", env=env)
+        assert answer.code == 0 and answer.stdout.startswith("Hello 9")
+        status = nexus("ai", "agent", "status", "fallback", env=env)
+        assert "no container isolation" in status.stdout
+    finally:
+        nexus("ai", "emulator", "reset", "--yes", env=env)
+        nexus("ai", "emulator", "stop", env=env)
