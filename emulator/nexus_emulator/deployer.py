@@ -169,6 +169,7 @@ class Deployer:
                 entrypoint=order.project["entrypoint"],
                 dependencies=list(order.project.get("dependencies") or []),
                 python=order.project.get("python"),
+                base_image=order.project.get("base_image"),
             )
             emit(f"building {order.agent} r{revision} ({self.runtime.name} runtime)")
         try:

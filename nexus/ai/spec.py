@@ -132,6 +132,7 @@ class Project:
     version: str | None = None
     dependencies: list[str] = field(default_factory=list)
     python: str | None = None
+    base_image: str | None = None
     environments: dict[str, EnvSettings] = field(default_factory=dict)
     root: Path = Path(".")
 
@@ -142,6 +143,7 @@ class Project:
             "version": self.version,
             "dependencies": list(self.dependencies),
             "python": self.python,
+            "base_image": self.base_image,
         }
 
 
@@ -215,6 +217,9 @@ def load_project(start: Path) -> Project:
     python = agent.get("python")
     if python is not None and not isinstance(python, str):
         raise fail("python", 'python must be a string like "3.11"')
+    base_image = agent.get("base_image")
+    if base_image is not None and not (isinstance(base_image, str) and base_image.strip()):
+        raise fail("base_image", 'base_image must be an image reference like "python:3.11-slim"')
 
     envs: dict[str, EnvSettings] = {}
     raw_envs = data.get("environments", {})
@@ -260,6 +265,7 @@ def load_project(start: Path) -> Project:
         version=version,
         dependencies=[d.strip() for d in deps],
         python=python,
+        base_image=base_image,
         environments=envs,
         root=path.parent,
     )

@@ -57,3 +57,31 @@ def test_deploy_staging_with_options_in_docker(offline: Platform, tmp_path: Path
         reset = docker("ai", "emulator", "reset", "--yes")
     assert reset.code == 0, reset.out
     assert _containers(offline.emulator.home) == []
+
+
+def test_base_image_from_the_project_file_and_the_environment(
+    offline: Platform, tmp_path: Path
+) -> None:
+    env = {**offline.env, "NEXUS_RUNTIME": "docker"}
+    docker = Platform(offline.emulator, env)
+    root = make_project(tmp_path / "based", "based", env)
+    toml = root / "nexus.toml"
+    toml.write_text(
+        toml.read_text().replace(
+            'version = "0.1.0"', 'version = "0.1.0"\nbase_image = "nexus-missing-base:none"'
+        )
+    )
+    try:
+        missing = docker("ai", "agent", "deploy", cwd=root)
+        assert missing.code == 1, missing.out
+        assert "the configured base image 'nexus-missing-base:none'" in missing.stderr
+        assert "base_image in nexus.toml" in missing.stderr
+        # NEXUS_BASE_IMAGE overrides the project file
+        chosen = Platform(offline.emulator, {**env, "NEXUS_BASE_IMAGE": "nexus-base:bookworm-py3"})
+        ok = chosen("ai", "agent", "deploy", cwd=root)
+        assert ok.code == 0, ok.out
+        answer = chosen("ai", "agent", "run", "based", "hi")
+        assert answer.code == 0 and answer.stdout.startswith("Hello")
+    finally:
+        docker("ai", "emulator", "reset", "--yes")
+        docker("ai", "emulator", "stop")

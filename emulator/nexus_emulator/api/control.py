@@ -30,6 +30,7 @@ class ProjectBody(BaseModel):
     dependencies: list[str] = []
     version: str | None = None
     python: str | None = None
+    base_image: str | None = None
 
 
 class DeployBody(BaseModel):

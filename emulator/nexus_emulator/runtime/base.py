@@ -60,6 +60,7 @@ class BuildSpec:
     entrypoint: str  # module:Class
     dependencies: list[str] = field(default_factory=list)
     python: str | None = None  # wanted Python version, e.g. "3.11"
+    base_image: str | None = None  # asked for by the deploy; else the runtime's choice
     image: str | None = None  # a prebuilt image (--image): resolve, do not build
 
 

@@ -38,7 +38,7 @@ def build_image(
             record.write(line + "\n")
             log(line)
 
-        base = resolve_base_image(client, spec.python, base_image, both)
+        base = resolve_base_image(client, spec.python, spec.base_image or base_image, both)
         both(f"Base image: {base}")
         parent = base
         if spec.dependencies:

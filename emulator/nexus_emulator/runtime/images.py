@@ -88,7 +88,7 @@ def resolve_base_image(client: Any, python: str | None, configured: str | None, 
             return wanted
         raise BaseImageError(
             f"the configured base image {wanted!r} is not present locally and could not be pulled",
-            "build or load it, unset NEXUS_BASE_IMAGE, or " + BASE_HINT,
+            "build or load it, or change base_image in nexus.toml / NEXUS_BASE_IMAGE; " + BASE_HINT,
         )
     official = f"python:{python or DEFAULT_PYTHON}-slim"
     if image_present(client, official) or try_pull(official, log):

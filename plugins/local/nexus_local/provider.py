@@ -91,6 +91,8 @@ class LocalProvider(Provider):
                 "dependencies": project.dependencies,
                 "version": project.version,
                 "python": project.python,
+                # the environment overrides the project file, as everywhere
+                "base_image": os.environ.get("NEXUS_BASE_IMAGE") or project.base_image,
             }
         with self._client() as client:
             if archive is not None:
