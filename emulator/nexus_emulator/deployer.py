@@ -22,12 +22,12 @@ from nexus_emulator import errors
 from nexus_emulator.config import EmulatorConfig
 from nexus_emulator.pools import LiveReplica, Pool, Pools
 from nexus_emulator.relay import Relay
+from nexus_emulator.replicas import Replicas
 from nexus_emulator.runtime.base import (
     Artifact,
     BuildFailed,
     BuildSpec,
     ReplicaFailed,
-    ReplicaSpec,
     Runtime,
 )
 from nexus_emulator.store.db import DeploymentRow, Store, VersionRow
@@ -77,6 +77,7 @@ class Deployer:
         self.runtime = runtime
         self.relay = relay
         self.pools = pools
+        self.replicas = Replicas(config, runtime, relay)
         self._locks: dict[str, asyncio.Lock] = {}
 
     def lock(self, agent: str) -> asyncio.Lock:
@@ -284,7 +285,7 @@ class Deployer:
         async with self.lock(agent):
             for pool in self.pools.of_agent(agent):
                 self.pools.remove(pool.agent, pool.env)
-                await self._stop_pool(pool)
+                await self.replicas.stop_pool(pool)
             for handle in await self.runtime.replicas():
                 if handle.agent == agent:
                     await self.runtime.stop(handle.id)
@@ -318,7 +319,7 @@ class Deployer:
         old = self.pools.put(pool)
         emit(f"{order.env} now serves {version.label} (r{version.revision})")
         if old is not None:
-            await self._stop_pool(old)
+            await self.replicas.stop_pool(old)
 
     async def start_pool(
         self,
@@ -331,94 +332,16 @@ class Deployer:
         emit: Emit,
         keep: list[LiveReplica] | None = None,
     ) -> Pool:
-        """Start ``count`` replicas (beyond ``keep``) and wait until all are healthy."""
-        artifact = Artifact(version.artifact, version.digest, version.base)
-        keep = keep or []
-        used = {r.handle.replica for r in keep}
-        indexes = [i for i in range(count + len(used)) if i not in used][: count - len(keep)]
-        specs = [
-            ReplicaSpec(
-                agent=agent,
-                env=env,
-                revision=version.revision,
-                replica=i,
-                artifact=artifact,
-                nano_cpus=spec.parse_cpu(cpu),
-                memory_bytes=spec.parse_memory(memory),
-                environment={
-                    "NEXUS_AGENT_NAME": agent,
-                    "NEXUS_ENV": env,
-                    "NEXUS_VERSION": version.label,
-                    "NEXUS_REVISION": str(version.revision),
-                },
-            )
-            for i in indexes
-        ]
-        started: list[LiveReplica] = []
+        """Healthy replicas of ``version``, or an API error that says what keeps serving."""
         try:
-            results = await asyncio.gather(
-                *(self._start_one(s, emit) for s in specs), return_exceptions=True
-            )
-            started = [r for r in results if isinstance(r, LiveReplica)]
-            failures = [r for r in results if isinstance(r, BaseException)]
-            if failures:
-                raise failures[0]
+            return await self.replicas.start(agent, env, version, count, cpu, memory, emit, keep)
         except ReplicaFailed as exc:
-            await asyncio.gather(*(self._stop(r) for r in started))
             raise errors.failed(
                 f"{agent} {version.label} did not become healthy: {exc.message}; "
                 + self._unchanged_note(agent, env),
                 hint="fix the error shown above, then deploy again",
                 details=exc.tail,
             ) from None
-        except BaseException:
-            await asyncio.gather(*(self._stop(r) for r in started))
-            raise
-        return Pool(agent, env, version.revision, keep + started)
-
-    async def _start_one(self, rs: ReplicaSpec, emit: Emit) -> LiveReplica:
-        t0 = time.monotonic()  # healthy_after counts the container's start too
-        handle = await self.runtime.start(rs)
-        live = LiveReplica(handle)
-        deadline = t0 + self.config.replica_timeout
-        next_check = t0 + 0.5
-        while True:
-            if await self.relay.ping(handle.endpoint, timeout=0.5):
-                live.state = "healthy"
-                live.healthy_after = time.monotonic() - t0
-                emit(
-                    f"replica {rs.replica + 1} healthy in {live.healthy_after:.2f} s "
-                    f"({handle.endpoint})"
-                )
-                return live
-            now = time.monotonic()
-            if now > deadline or (now > next_check and not await self.runtime.running(handle.id)):
-                tail = await self.runtime.logs(handle.id, tail=30)
-                await self.runtime.stop(handle.id)
-                why = (
-                    "it exited"
-                    if now <= deadline
-                    else (f"no answer to /ping within {self.config.replica_timeout:.0f} s")
-                )
-                raise ReplicaFailed(f"replica {rs.replica + 1}: {why}", tail)
-            if now > next_check:
-                next_check = now + 0.5
-            await asyncio.sleep(0.02)
-
-    async def _stop(self, live: LiveReplica) -> None:
-        live.state = "stopped"
-        try:
-            await self.runtime.stop(live.handle.id)
-        except Exception:  # a replica that cannot be stopped must not fail the caller
-            log.exception("could not stop replica %s", live.handle.id)
-
-    async def _stop_pool(self, pool: Pool) -> None:
-        # let requests already relayed to the old replicas finish (briefly)
-        for _ in range(50):
-            if not any(r.in_flight for r in pool.replicas):
-                break
-            await asyncio.sleep(0.1)
-        await asyncio.gather(*(self._stop(r) for r in pool.replicas))
 
     async def _discard(self, artifact: Artifact) -> None:
         try:

@@ -1,0 +1,117 @@
+"""Replicas of a version: start them, wait until each answers ``GET /ping``, stop them."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+
+from nexus.ai import spec
+from nexus_emulator.config import EmulatorConfig
+from nexus_emulator.pools import LiveReplica, Pool
+from nexus_emulator.relay import Relay
+from nexus_emulator.runtime.base import Artifact, ReplicaFailed, ReplicaSpec, Runtime
+from nexus_emulator.store.db import VersionRow
+
+log = logging.getLogger("nexus_emulator.replicas")
+Emit = Callable[[str], None]
+
+
+class Replicas:
+    def __init__(self, config: EmulatorConfig, runtime: Runtime, relay: Relay) -> None:
+        self.config = config
+        self.runtime = runtime
+        self.relay = relay
+
+    async def start(
+        self,
+        agent: str,
+        env: str,
+        version: VersionRow,
+        count: int,
+        cpu: str,
+        memory: str,
+        emit: Emit,
+        keep: list[LiveReplica] | None = None,
+    ) -> Pool:
+        """Start ``count`` replicas (counting ``keep``) and wait until all are healthy.
+
+        On any failure the replicas started here are stopped again; a replica that
+        exits or never answers raises ReplicaFailed with its last log lines.
+        """
+        artifact = Artifact(version.artifact, version.digest, version.base)
+        keep = keep or []
+        used = {r.handle.replica for r in keep}
+        indexes = [i for i in range(count + len(used)) if i not in used][: count - len(keep)]
+        specs = [
+            ReplicaSpec(
+                agent=agent,
+                env=env,
+                revision=version.revision,
+                replica=i,
+                artifact=artifact,
+                nano_cpus=spec.parse_cpu(cpu),
+                memory_bytes=spec.parse_memory(memory),
+                environment={
+                    "NEXUS_AGENT_NAME": agent,
+                    "NEXUS_ENV": env,
+                    "NEXUS_VERSION": version.label,
+                    "NEXUS_REVISION": str(version.revision),
+                },
+            )
+            for i in indexes
+        ]
+        results = await asyncio.gather(
+            *(self._start_one(s, emit) for s in specs), return_exceptions=True
+        )
+        started = [r for r in results if isinstance(r, LiveReplica)]
+        failures = [r for r in results if isinstance(r, BaseException)]
+        if failures:
+            await asyncio.gather(*(self.stop(r) for r in started))
+            raise failures[0]
+        return Pool(agent, env, version.revision, keep + started)
+
+    async def _start_one(self, rs: ReplicaSpec, emit: Emit) -> LiveReplica:
+        t0 = time.monotonic()  # healthy_after counts the container's start too
+        handle = await self.runtime.start(rs)
+        live = LiveReplica(handle)
+        deadline = t0 + self.config.replica_timeout
+        next_check = t0 + 0.5
+        while True:
+            if await self.relay.ping(handle.endpoint, timeout=0.5):
+                live.state = "healthy"
+                live.healthy_after = time.monotonic() - t0
+                emit(
+                    f"replica {rs.replica + 1} healthy in {live.healthy_after:.2f} s "
+                    f"({handle.endpoint})"
+                )
+                return live
+            now = time.monotonic()
+            if now > deadline or (now > next_check and not await self.runtime.running(handle.id)):
+                tail = await self.runtime.logs(handle.id, tail=30)
+                await self.runtime.stop(handle.id)
+                why = (
+                    "it exited"
+                    if now <= deadline
+                    else f"no answer to /ping within {self.config.replica_timeout:.0f} s"
+                )
+                raise ReplicaFailed(f"replica {rs.replica + 1}: {why}", tail)
+            if now > next_check:
+                next_check = now + 0.5
+            await asyncio.sleep(0.02)
+
+    async def stop(self, live: LiveReplica) -> None:
+        live.state = "stopped"
+        try:
+            await self.runtime.stop(live.handle.id)
+        except Exception:  # a replica that cannot be stopped must not fail the caller
+            log.exception("could not stop replica %s", live.handle.id)
+
+    async def stop_pool(self, pool: Pool) -> None:
+        # let requests already relayed to the old replicas finish (briefly)
+        for _ in range(50):
+            if not any(r.in_flight for r in pool.replicas):
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.gather(*(self.stop(r) for r in pool.replicas))
