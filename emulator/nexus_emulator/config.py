@@ -16,6 +16,7 @@ class EmulatorConfig:
     port: int = DEFAULT_EMULATOR_PORT
     runtime: str = "auto"  # auto | docker | process
     replica_timeout: float = 60.0  # seconds a new replica has to answer /ping
+    health_interval: float = 2.0  # seconds between health checks of running replicas
 
     @classmethod
     def from_env(cls, **overrides: object) -> EmulatorConfig:
@@ -24,6 +25,7 @@ class EmulatorConfig:
             "port": int(os.environ.get("NEXUS_EMULATOR_PORT", DEFAULT_EMULATOR_PORT)),
             "runtime": os.environ.get("NEXUS_RUNTIME", "auto"),
             "replica_timeout": float(os.environ.get("NEXUS_REPLICA_TIMEOUT", "60")),
+            "health_interval": float(os.environ.get("NEXUS_HEALTH_INTERVAL", "2")),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         values["home"] = Path(str(values["home"])).expanduser().resolve()

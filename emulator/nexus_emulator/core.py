@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import os
 import secrets
@@ -47,7 +46,7 @@ class Emulator:
         self._store: Store | None = None
         self._runtime: Runtime | None = None
         self._deployer: Deployer | None = None
-        self._reconcile: asyncio.Task[None] | None = None
+        self._background: asyncio.Task[None] | None = None
 
     @property
     def store(self) -> Store:
@@ -65,23 +64,32 @@ class Emulator:
         return self._deployer
 
     async def start(self) -> None:
-        from nexus_emulator.reconcile import start_background
         from nexus_emulator.runtime import select_runtime
 
         self._store = Store(self.config.db_path)
-        chosen = select_runtime(self.config.runtime, self.config.home)
-        runtime: Runtime = await chosen if inspect.isawaitable(chosen) else chosen
+        runtime = select_runtime(self.config.runtime, self.config.home)
         await runtime.check()
         self._runtime = runtime
         self._deployer = Deployer(self.config, self._store, runtime, self.relay, self.pools)
         self.ready = True
         log.info("ready: runtime %s, state %s", runtime.name, self.config.db_path)
-        self._reconcile = start_background(self._deployer)
+        self._background = asyncio.create_task(self._look_after(self._deployer))
+
+    async def _look_after(self, deployer: Deployer) -> None:
+        """Bring back the replicas of every deployment, then keep their health true."""
+        from nexus_emulator.health import monitor
+        from nexus_emulator.reconcile import reconcile
+
+        try:
+            await reconcile(deployer)
+        except Exception:  # the emulator still serves; the monitor retries the replicas
+            log.exception("reconciling replicas after the start failed")
+        await monitor(deployer, self.config.health_interval)
 
     async def stop(self) -> None:
         self.ready = False
-        if self._reconcile is not None and not self._reconcile.done():
-            self._reconcile.cancel()
+        if self._background is not None and not self._background.done():
+            self._background.cancel()
         await self.relay.close()
         if self._runtime is not None:
             await self._runtime.close()

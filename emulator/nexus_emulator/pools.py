@@ -15,6 +15,7 @@ class LiveReplica:
     started_at: float = field(default_factory=time.time)
     healthy_after: float | None = None  # seconds from start to first healthy /ping
     in_flight: int = 0
+    missed: int = 0  # health checks missed in a row
 
 
 @dataclass

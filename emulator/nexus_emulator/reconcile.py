@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from nexus_emulator.deployer import DEFAULT_CPU, DEFAULT_MEMORY, Deployer
@@ -55,7 +54,3 @@ async def reconcile(deployer: Deployer) -> None:
                     log.exception("could not restore %s/%s", agent, env)
                     continue
                 deployer.pools.put(pool)
-
-
-def start_background(deployer: Deployer) -> asyncio.Task[None]:
-    return asyncio.create_task(reconcile(deployer), name="nexus-reconcile")

@@ -13,7 +13,8 @@ from nexus.ai import spec
 from nexus_emulator import errors
 from nexus_emulator.api.deps import emulator_of, known_agent, ready
 from nexus_emulator.core import Emulator
-from nexus_emulator.pools import Pool
+from nexus_emulator.pools import LiveReplica, Pool
+from nexus_emulator.relay import Upstream
 
 router = APIRouter(tags=["data"])
 
@@ -69,6 +70,44 @@ def pick(em: Emulator, name: str, env: str) -> tuple[Pool, Any]:
     return pool, replica
 
 
+async def relay(
+    em: Emulator,
+    pool: Pool,
+    replica: LiveReplica,
+    name: str,
+    env: str,
+    body: bytes,
+    headers: dict[str, str],
+) -> tuple[LiveReplica, Upstream]:
+    """Send the call to ``replica``; when it refuses the connection (the request never
+    reached the agent), mark it unhealthy and try the next healthy one."""
+    while True:
+        current = replica
+        current.in_flight += 1
+        try:
+            return current, await em.relay.invoke(current.handle.endpoint, body, headers)
+        except aiohttp.ClientConnectorError:
+            current.state = "unhealthy"  # the health monitor replaces it if it is gone
+            other = pool.pick()
+            if other is None:
+                em.run_counts[(name, env, "error")] += 1
+                raise errors.unavailable(
+                    f"{name} has no replica in {env} that accepts connections",
+                    hint=f"nexus ai agent status {name}  # replicas are being replaced",
+                ) from None
+            replica = other
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            em.run_counts[(name, env, "error")] += 1
+            raise errors.ApiError(
+                502,
+                "failed",
+                f"replica {current.handle.id[:12]} did not answer: {exc}",
+                hint=f"nexus ai agent status {name}",
+            ) from None
+        finally:
+            current.in_flight -= 1
+
+
 @router.post("/agents/{name}/run", summary="Run an agent synchronously", openapi_extra=RUN_DOC)
 @router.post("/v1/agents/{name}/run", include_in_schema=False)
 async def run(name: str, request: Request, env: str | None = None) -> Response:
@@ -98,19 +137,7 @@ async def run(name: str, request: Request, env: str | None = None) -> Response:
     if context.get("user_id") is not None:
         headers["X-Nexus-User-Id"] = str(context["user_id"])
     t0 = time.perf_counter()
-    replica.in_flight += 1
-    try:
-        up = await em.relay.invoke(replica.handle.endpoint, body, headers)
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        em.run_counts[(name, env, "error")] += 1
-        raise errors.ApiError(
-            502,
-            "failed",
-            f"replica {replica.handle.id[:12]} did not answer: {exc}",
-            hint=f"nexus ai agent status {name}",
-        ) from None
-    finally:
-        replica.in_flight -= 1
+    replica, up = await relay(em, pool, replica, name, env, body, headers)
     elapsed = time.perf_counter() - t0
     em.run_seconds[(name, env)] += elapsed
     version = em.store.version(name, pool.revision)
