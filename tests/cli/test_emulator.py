@@ -59,6 +59,19 @@ def test_agent_command_starts_the_emulator_on_demand(offline: Platform) -> None:
         offline("ai", "emulator", "stop")
 
 
+def test_commands_started_together_share_one_emulator(offline: Platform) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(lambda _: offline("ai", "agent", "list", "--json"), range(4)))
+        assert [r.code for r in results] == [0, 0, 0, 0], [r.out for r in results]
+        assert sum("Started the local emulator" in r.stderr for r in results) == 1
+        assert all(json.loads(r.stdout) == [] for r in results)
+    finally:
+        offline("ai", "emulator", "stop")
+
+
 def test_port_in_use(offline: Platform) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

@@ -8,6 +8,7 @@ once it listens and ``home/token`` (the bearer token). An emulator is
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import signal
@@ -173,12 +174,21 @@ def start(
 
     The returned dict has ``"started": False`` when one was already running.
     """
+    em.home.mkdir(parents=True, exist_ok=True)
+    # one starter at a time per home: a second command waits, then finds it running
+    with (em.home / "emulator.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        info = running_info(em)
+        if info is not None:
+            return {**info, "started": False}
+        return _spawn(em, runtime, notice, timeout)
+
+
+def _spawn(
+    em: Emulator, runtime: str | None, notice: Notice | None, timeout: float
+) -> dict[str, Any]:
     import httpx
 
-    info = running_info(em)
-    if info is not None:
-        return {**info, "started": False}
-    em.home.mkdir(parents=True, exist_ok=True)
     em.info_path.unlink(missing_ok=True)  # stale: its process is gone
     with em.log_path.open("ab") as log:
         offset = log.tell()
