@@ -13,6 +13,7 @@ from ._files import sdk_root
 from .base import LABEL_AGENT, LABEL_HOME, Artifact, BuildFailed, BuildSpec, LogFn
 from .dockerfile import STAGE_LABEL, prepare_agent_context, prepare_deps_context
 from .images import image_present, resolve_base_image
+from .targets import image_target
 from .wheels import TAIL_LINES, ensure_wheelhouse
 
 BUILD_TIMEOUT = 3600  # seconds a build step may stay silent (the client default is 60)
@@ -64,7 +65,8 @@ def dependency_image(
     client: Any, home: Path, build_dir: Path, base: str, dependencies: list[str], log: LogFn
 ) -> str:
     """The tag of a base + virtualenv image for ``dependencies``, built once and reused."""
-    wheelhouse = ensure_wheelhouse(home, dependencies, log)
+    target = image_target(client, base, home / "images")
+    wheelhouse = ensure_wheelhouse(home, dependencies, log, target)
     base_id = str(client.images.get(base).id).split(":")[-1][:12]
     tag = f"nexus-deps:{wheelhouse.name}-{base_id}"
     if image_present(client, tag):
