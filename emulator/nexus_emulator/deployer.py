@@ -321,6 +321,27 @@ class Deployer:
         if old is not None:
             await self.replicas.stop_pool(old)
 
+    async def top_up(self, agent: str, env: str, keep: list[LiveReplica]) -> None:
+        """Start the replicas a deployment lacks beside ``keep``, then serve them all.
+
+        The caller holds the agent's lock; a failure raises and leaves the pool as it was.
+        """
+        d = self.store.deployment(agent, env)
+        version = self.store.version(agent, d.revision) if d else None
+        if d is None or version is None:
+            return
+        pool = await self.replicas.start(
+            agent,
+            env,
+            version,
+            d.replicas,
+            d.cpu or DEFAULT_CPU,
+            d.memory or DEFAULT_MEMORY,
+            lambda msg: log.info("%s", msg),
+            keep=keep,
+        )
+        self.pools.put(pool)
+
     async def start_pool(
         self,
         agent: str,

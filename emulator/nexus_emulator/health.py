@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from nexus_emulator.deployer import DEFAULT_CPU, DEFAULT_MEMORY, Deployer
+from nexus_emulator.deployer import Deployer
 from nexus_emulator.pools import LiveReplica, Pool
 
 log = logging.getLogger("nexus_emulator.health")
@@ -43,32 +43,17 @@ async def replace(deployer: Deployer, pool: Pool, dead: list[LiveReplica]) -> No
     async with lock:
         if deployer.pools.get(pool.agent, pool.env) is not pool:
             return
-        d = deployer.store.deployment(pool.agent, pool.env)
-        version = deployer.store.version(pool.agent, pool.revision)
-        if d is None or version is None:
-            return
         for r in dead:
             log.warning(
                 "replacing replica %s of %s/%s: it is gone", r.handle.id, pool.agent, pool.env
             )
             await deployer.replicas.stop(r)
         keep = [r for r in pool.replicas if r not in dead]
+        pool.replicas = keep
         try:
-            fresh = await deployer.replicas.start(
-                pool.agent,
-                pool.env,
-                version,
-                d.replicas,
-                d.cpu or DEFAULT_CPU,
-                d.memory or DEFAULT_MEMORY,
-                lambda m: log.info("%s", m),
-                keep=keep,
-            )
+            await deployer.top_up(pool.agent, pool.env, keep)
         except Exception:
             log.exception("could not replace replicas of %s/%s", pool.agent, pool.env)
-            pool.replicas = keep
-            return
-        pool.replicas = fresh.replicas
 
 
 async def monitor(deployer: Deployer, interval: float) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from nexus_emulator.deployer import DEFAULT_CPU, DEFAULT_MEMORY, Deployer
+from nexus_emulator.deployer import Deployer
 from nexus_emulator.pools import LiveReplica, Pool
 
 log = logging.getLogger("nexus_emulator.reconcile")
@@ -27,30 +27,16 @@ async def reconcile(deployer: Deployer) -> None:
         for handle in existing:
             if (handle.agent, handle.env, handle.revision) != (agent, env, d.revision):
                 continue
-            if not handle.running or len(keep) >= d.replicas:
-                continue
-            live = LiveReplica(handle)
-            if await deployer.relay.ping(handle.endpoint, timeout=1.0):
-                live.state = "healthy"
-                keep.append(live)
-            else:
+            healthy = handle.running and await deployer.relay.ping(handle.endpoint, timeout=1.0)
+            if healthy and len(keep) < d.replicas:
+                keep.append(LiveReplica(handle, state="healthy"))
+            else:  # dead, not answering, or more than the deployment asks for
                 await runtime.stop(handle.id)
         deployer.pools.put(Pool(agent, env, d.revision, keep))
         if len(keep) < d.replicas:
             log.info("starting %d replica(s) of %s/%s", d.replicas - len(keep), agent, env)
             async with deployer.lock(agent):
                 try:
-                    pool = await deployer.start_pool(
-                        agent,
-                        env,
-                        version,
-                        d.replicas,
-                        d.cpu or DEFAULT_CPU,
-                        d.memory or DEFAULT_MEMORY,
-                        lambda msg: log.info("%s", msg),
-                        keep=keep,
-                    )
+                    await deployer.top_up(agent, env, keep)
                 except Exception:
                     log.exception("could not restore %s/%s", agent, env)
-                    continue
-                deployer.pools.put(pool)
