@@ -91,6 +91,26 @@ def text(message: str) -> None:
     sys.stdout.flush()
 
 
+def stream(frames: Iterator[dict[str, Any]]) -> None:
+    """Streamed frames as they come: text as is, other chunks as JSON lines;
+    under ``--json`` every frame is one JSON line."""
+    ended_line = True
+    for frame in frames:
+        if GLOBALS.json:
+            sys.stdout.write(json.dumps(frame, ensure_ascii=False) + "\n")
+        elif isinstance(frame.get("text"), str):
+            sys.stdout.write(frame["text"])
+            ended_line = frame["text"].endswith("\n")
+        else:
+            prefix = "" if ended_line else "\n"
+            sys.stdout.write(prefix + json.dumps(frame, ensure_ascii=False) + "\n")
+            ended_line = True
+        sys.stdout.flush()
+    if not ended_line:
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+
+
 def notice(message: str) -> None:
     """A one-line message for the person at the terminal (stderr)."""
     from rich.text import Text

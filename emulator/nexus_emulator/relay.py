@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,16 +45,22 @@ class Relay:
         ) as resp:
             return Upstream(resp.status, await resp.read(), resp.headers.get("Content-Type", ""))
 
-    async def stream(
+    @asynccontextmanager
+    async def open_stream(
         self, endpoint: str, body: bytes, headers: Mapping[str, str]
-    ) -> AsyncIterator[bytes]:
+    ) -> AsyncIterator[aiohttp.ClientResponse]:
+        """The replica's response to a streaming call, open while the caller reads it."""
         async with self.session.post(
             endpoint + "/invocations",
             data=body,
-            headers={"Content-Type": "application/json", **headers},
+            headers={
+                "Content-Type": "application/json",
+                "Accept": "text/event-stream, application/json",
+                **headers,
+            },
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=5, sock_read=900),
         ) as resp:
-            async for chunk in resp.content.iter_any():
-                yield chunk
+            yield resp
 
     async def ping(self, endpoint: str, timeout: float = 1.0) -> dict[str, Any] | None:
         """The replica's /ping answer, or None when it does not answer healthy."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -108,9 +109,22 @@ async def relay(
             current.in_flight -= 1
 
 
-@router.post("/agents/{name}/run", summary="Run an agent synchronously", openapi_extra=RUN_DOC)
-@router.post("/v1/agents/{name}/run", include_in_schema=False)
-async def run(name: str, request: Request, env: str | None = None) -> Response:
+@dataclass
+class Call:
+    """A checked data-plane call: where it goes and what it carries."""
+
+    em: Emulator
+    name: str
+    env: str
+    body: bytes
+    pool: Pool
+    replica: LiveReplica
+    request_id: str
+    headers: dict[str, str]
+
+
+async def prepare(request: Request, name: str, env: str | None) -> Call:
+    """Check the agent, the environment and the body; pick a healthy replica."""
     em = ready(emulator_of(request))
     known_agent(em, name)
     env = choose_env(em, name, env)
@@ -136,25 +150,63 @@ async def run(name: str, request: Request, env: str | None = None) -> Response:
     }
     if context.get("user_id") is not None:
         headers["X-Nexus-User-Id"] = str(context["user_id"])
+    return Call(em, name, env, body, pool, replica, request_id, headers)
+
+
+def collect_stream(body: bytes) -> dict[str, Any]:
+    """A streamed answer as one: text chunks joined, other chunks as a list."""
+    chunks: list[Any] = []
+    for line in body.splitlines():
+        if not line.startswith(b"data:"):
+            continue
+        try:
+            data = orjson.loads(line[5:])
+        except orjson.JSONDecodeError:
+            data = {"text": line[5:].decode("utf-8", "replace").strip()}
+        if isinstance(data, dict) and data.get("done") is True:
+            break
+        if isinstance(data, dict) and isinstance(data.get("error"), dict):
+            return {"error": data["error"]}
+        chunks.append(data)
+    texts = [c.get("text") for c in chunks if isinstance(c, dict)]
+    if len(texts) == len(chunks) and all(isinstance(t, str) for t in texts):
+        return {"output": "".join(t for t in texts if isinstance(t, str))}
+    return {"output": chunks}
+
+
+def agent_failed(call: Call, replica: LiveReplica, answer: Any, status: int) -> errors.ApiError:
+    """The error for an agent that answered with an error status."""
+    call.em.run_counts[(call.name, call.env, "error")] += 1
+    err = answer.get("error", {}) if isinstance(answer, dict) else {}
+    return errors.ApiError(
+        500,
+        "failed",
+        f"the agent failed: {err.get('type', 'error')}: {err.get('message', status)}",
+        hint=f"the traceback is in the replica's output: "
+        f"{call.em.runtime.log_hint(replica.handle.id)}",
+    )
+
+
+@router.post("/agents/{name}/run", summary="Run an agent synchronously", openapi_extra=RUN_DOC)
+@router.post("/v1/agents/{name}/run", include_in_schema=False)
+async def run(name: str, request: Request, env: str | None = None) -> Response:
+    call = await prepare(request, name, env)
+    em, env = call.em, call.env
     t0 = time.perf_counter()
-    replica, up = await relay(em, pool, replica, name, env, body, headers)
+    replica, up = await relay(em, call.pool, call.replica, name, env, call.body, call.headers)
     elapsed = time.perf_counter() - t0
     em.run_seconds[(name, env)] += elapsed
-    version = em.store.version(name, pool.revision)
-    try:
-        answer = orjson.loads(up.body)
-    except orjson.JSONDecodeError:
-        answer = {"output": up.body.decode("utf-8", "replace")}
-    if up.status >= 400:
-        em.run_counts[(name, env, "error")] += 1
-        err = answer.get("error", {}) if isinstance(answer, dict) else {}
-        raise errors.ApiError(
-            500,
-            "failed",
-            f"the agent failed: {err.get('type', 'error')}: {err.get('message', up.status)}",
-            hint=f"the traceback is in the replica's output: "
-            f"{em.runtime.log_hint(replica.handle.id)}",
-        )
+    version = em.store.version(name, call.pool.revision)
+    if "text/event-stream" in up.content_type:
+        answer = collect_stream(up.body)
+    else:
+        try:
+            answer = orjson.loads(up.body)
+        except orjson.JSONDecodeError:
+            answer = {"output": up.body.decode("utf-8", "replace")}
+    stream_failed = "text/event-stream" in up.content_type and "error" in answer
+    if up.status >= 400 or stream_failed:
+        raise agent_failed(call, replica, answer, up.status)
     em.run_counts[(name, env, "ok")] += 1
     if isinstance(answer, dict) and "output" in answer:
         output, meta = answer["output"], answer.get("metadata") or {}
@@ -164,10 +216,10 @@ async def run(name: str, request: Request, env: str | None = None) -> Response:
         "tokens_used": 0,
         **meta,
         "version": version.label if version else None,
-        "revision": pool.revision,
+        "revision": call.pool.revision,
         "env": env,
         "replica": replica.handle.id[:12],
-        "request_id": request_id,
+        "request_id": call.request_id,
         "latency_ms": round(elapsed * 1000, 3),
     }
     return Response(

@@ -32,6 +32,9 @@ def run(
         typer.Option("--context", "-c", help="Context entry key=value (repeatable)."),
     ] = None,
     env: EnvOpt = None,
+    stream: Annotated[
+        bool, typer.Option("--stream", help="Print the answer as it comes (server-sent events).")
+    ] = False,
     json_: JsonOpt = False,
 ) -> None:
     """Run an agent: print its output (text as is, JSON pretty-printed)."""
@@ -46,6 +49,9 @@ def run(
     ctx = parse_context(context or [])
     if input == "-":
         input = sys.stdin.read()
+    if stream:
+        output.stream(provider().stream(name, input, ctx, env))
+        return
     result = provider().run(name, input, ctx, env)
     if output.json_mode():
         output.print_json(result)

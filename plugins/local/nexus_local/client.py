@@ -94,6 +94,24 @@ class EmulatorClient:
         except httpx.TransportError as exc:
             raise unreachable(self.base_url, exc) from exc
 
+    def sse(self, method: str, path: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        """Server-sent event frames as dicts, until ``done``; an ``error`` frame raises."""
+        from nexus.ai.client._sse import parse
+
+        with self._stream(method, path, **kwargs) as response:
+            for event in parse(line + b"\n" for line in _lines(response)):
+                try:
+                    data = json.loads(event.data)
+                except ValueError:
+                    data = {"text": event.data}
+                if not isinstance(data, dict):
+                    data = {"data": data}
+                if isinstance(data.get("error"), dict):
+                    raise from_dict({"code": "failed", **data["error"]})
+                if data.get("done") is True:
+                    return
+                yield data
+
     def events(
         self, method: str, path: str, progress: Callable[[str], None], **kwargs: Any
     ) -> dict[str, Any]:
@@ -120,3 +138,14 @@ class EmulatorClient:
             "the emulator closed the event stream without a result",
             hint="nexus ai emulator logs",
         )
+
+
+def _lines(response: httpx.Response) -> Iterator[bytes]:
+    """The raw lines of a streamed body, as they arrive."""
+    pending = b""
+    for chunk in response.iter_raw():
+        pending += chunk
+        *lines, pending = pending.split(b"\n")
+        yield from lines
+    if pending:
+        yield pending

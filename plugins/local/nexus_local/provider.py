@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import quote
@@ -42,7 +43,9 @@ class LocalProvider(Provider):
 
     name = "local"
     description = "the local emulator on 127.0.0.1 (Docker containers or local processes)"
-    capabilities = frozenset({Capability.DEPLOY, Capability.RUN, Capability.ROLLBACK})
+    capabilities = frozenset(
+        {Capability.DEPLOY, Capability.RUN, Capability.STREAM, Capability.ROLLBACK}
+    )
     options: ClassVar[dict[str, str]] = {
         "port": "emulator port on 127.0.0.1 (NEXUS_EMULATOR_PORT, default 8470)",
         "home": "state directory (NEXUS_HOME)",
@@ -120,6 +123,18 @@ class LocalProvider(Provider):
                 timeout=RUN_TIMEOUT,
             )
         return RunResult.model_validate(answer)
+
+    def stream(
+        self, name: str, input: Any, context: dict[str, Any], env: str | None
+    ) -> Iterator[dict[str, Any]]:
+        params = {"env": env} if env else {}
+        with self._client() as client:
+            yield from client.sse(
+                "POST",
+                f"{self._agent(name)}/stream",
+                json={"input": input, "context": context},
+                params=params,
+            )
 
     def list_agents(self) -> list[AgentSummary]:
         with self._client() as client:
