@@ -111,6 +111,14 @@ def stream(frames: Iterator[dict[str, Any]]) -> None:
         sys.stdout.flush()
 
 
+def records(items: Iterator[dict[str, Any]], render: Callable[[dict[str, Any]], str]) -> None:
+    """Streamed records as they come: JSON lines under ``--json``, else one line each."""
+    for item in items:
+        shown = json.dumps(item, ensure_ascii=False) if GLOBALS.json else render(item)
+        sys.stdout.write(shown + "\n")
+        sys.stdout.flush()
+
+
 def notice(message: str) -> None:
     """A one-line message for the person at the terminal (stderr)."""
     from rich.text import Text

@@ -140,6 +140,15 @@ class DeployRequest:
     label: str | None = None  # version label; from the project file when None
 
 
+@dataclass(frozen=True)
+class LogQuery:
+    env: str | None = None
+    tail: int = 100  # lines per replica
+    level: str = "debug"  # lowest level shown
+    since: float | None = None  # unix time of the oldest record
+    follow: bool = False
+
+
 ProgressFn = Callable[[str], None]
 
 
@@ -175,6 +184,10 @@ class Provider(ABC):
         self, name: str, input: Any, context: dict[str, Any], env: str | None
     ) -> Iterator[dict[str, Any]]:
         raise self.unsupported("streaming")
+
+    def logs(self, name: str, query: LogQuery) -> Iterator[dict[str, Any]]:
+        """Log records of the agent's replicas, oldest first; endless with ``follow``."""
+        raise self.unsupported("logs")
 
     @abstractmethod
     def list_agents(self) -> list[AgentSummary]: ...

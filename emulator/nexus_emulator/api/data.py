@@ -182,8 +182,7 @@ def agent_failed(call: Call, replica: LiveReplica, answer: Any, status: int) -> 
         500,
         "failed",
         f"the agent failed: {err.get('type', 'error')}: {err.get('message', status)}",
-        hint=f"the traceback is in the replica's output: "
-        f"{call.em.runtime.log_hint(replica.handle.id)}",
+        hint=f"nexus ai agent logs {call.name} --level error  # shows the traceback",
     )
 
 

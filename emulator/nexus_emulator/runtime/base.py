@@ -9,8 +9,9 @@ the deployer drives it. Health is checked by the deployer over HTTP
 
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -128,9 +129,15 @@ class Runtime(ABC):
         """Whether the replica is still running (used to fail a rollout early)."""
         return any(h.id == handle_id and h.running for h in await self.replicas())
 
-    def log_hint(self, handle_id: str) -> str:
-        """Where a user reads a replica's whole output."""
-        return f"the output of replica {handle_id}"
+    async def follow(self, handle_id: str) -> AsyncIterator[str]:
+        """Lines the replica writes from now on, until it stops or the reader stops."""
+        seen = len(await self.logs(handle_id, tail=100_000))
+        while await self.running(handle_id):  # fallback: poll the whole log
+            await asyncio.sleep(0.5)
+            lines = await self.logs(handle_id, tail=100_000)
+            for line in lines[seen:]:
+                yield line
+            seen = len(lines)
 
     async def remove_artifact(self, artifact: Artifact) -> None:  # noqa: B027
         """Free what a version's artifact holds (an image, a directory). Optional."""

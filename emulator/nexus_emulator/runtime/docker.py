@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -81,9 +82,6 @@ class DockerRuntime(Runtime):
                 ) from exc
 
         return await asyncio.to_thread(guarded)
-
-    def log_hint(self, handle_id: str) -> str:
-        return f"docker logs {handle_id[:12]}"
 
     async def check(self) -> None:
         problem = await asyncio.to_thread(ping_engine)
@@ -260,6 +258,40 @@ class DockerRuntime(Runtime):
     async def logs(self, handle_id: str, tail: int = 50) -> list[str]:
         lines: list[str] = await self._call(self._logs_sync, handle_id, tail)
         return lines
+
+    async def follow(self, handle_id: str) -> AsyncIterator[str]:
+        from docker.errors import NotFound
+
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[bytes | None] = asyncio.Queue()
+        try:
+            container = await self._call(self.client().containers.get, handle_id)
+            stream = await self._call(
+                container.logs, stream=True, follow=True, tail=0, stdout=True, stderr=True
+            )
+        except NotFound:
+            return
+
+        def pump() -> None:  # the engine's log stream blocks: read it in a thread
+            try:
+                for chunk in stream:
+                    loop.call_soon_threadsafe(queue.put_nowait, chunk)
+            except Exception:  # closed under us, or the engine went away
+                pass
+            finally:
+                loop.call_soon_threadsafe(queue.put_nowait, None)
+
+        reader = loop.run_in_executor(None, pump)
+        pending = b""
+        try:
+            while (chunk := await queue.get()) is not None:
+                pending += chunk
+                *lines, pending = pending.split(b"\n")
+                for line in lines:
+                    yield line.decode("utf-8", errors="replace")
+        finally:
+            stream.close()
+            await asyncio.wait([reader], timeout=2)
 
     def _logs_sync(self, handle_id: str, tail: int) -> list[str]:
         from docker.errors import NotFound

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -67,9 +68,6 @@ class ProcessRuntime(Runtime):
         self.sdk_dir = sdk_dir  # holds the `nexus` package; default: the installed SDK
         self.records = self.home / "replicas"
         self._children: dict[int, subprocess.Popen[bytes]] = {}
-
-    def log_hint(self, handle_id: str) -> str:
-        return f"less {self._log_path(handle_id)}"
 
     async def check(self) -> None:
         return None  # a subprocess can always be started
@@ -258,6 +256,30 @@ class ProcessRuntime(Runtime):
         if child is None and not _procs.is_same_process(pid, record.get("start_ticks")):
             return
         _procs.terminate(pid, child, STOP_TIMEOUT, record.get("start_ticks"))
+
+    async def follow(self, handle_id: str) -> AsyncIterator[str]:
+        path = self._log_path(handle_id)
+        try:
+            handle = path.open("rb")
+        except OSError:
+            return
+        with handle:
+            handle.seek(0, os.SEEK_END)
+            pending = b""
+            idle = 0
+            while True:
+                data = handle.read()
+                if data:
+                    idle = 0
+                    pending += data
+                    *lines, pending = pending.split(b"\n")
+                    for line in lines:
+                        yield line.decode("utf-8", errors="replace")
+                    continue
+                idle += 1
+                if idle % 10 == 0 and not await self.running(handle_id):
+                    return
+                await asyncio.sleep(0.2)
 
     async def logs(self, handle_id: str, tail: int = 50) -> list[str]:
         return await asyncio.to_thread(_procs.tail_file, self._log_path(handle_id), tail)

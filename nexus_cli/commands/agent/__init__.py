@@ -8,6 +8,7 @@ from nexus_cli.commands.agent.deploy import deploy
 from nexus_cli.commands.agent.history import history
 from nexus_cli.commands.agent.init import init
 from nexus_cli.commands.agent.list import list_agents
+from nexus_cli.commands.agent.logs import logs
 from nexus_cli.commands.agent.rollback import rollback
 from nexus_cli.commands.agent.run import run
 from nexus_cli.commands.agent.status import status
@@ -20,6 +21,7 @@ app.command("list")(list_agents)
 app.command("status")(status)
 app.command("history")(history)
 app.command("rollback")(rollback)
+app.command("logs")(logs)
 app.command("delete")(delete)
 
 __all__ = ["app"]

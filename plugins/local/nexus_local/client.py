@@ -112,6 +112,13 @@ class EmulatorClient:
                     return
                 yield data
 
+    def ndjson(self, method: str, path: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        """One dict per line of an NDJSON answer, as the lines arrive."""
+        with self._stream(method, path, **kwargs) as response:
+            for line in _lines(response):
+                if line.strip():
+                    yield dict(json.loads(line))
+
     def events(
         self, method: str, path: str, progress: Callable[[str], None], **kwargs: Any
     ) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from nexus_cli.providers.base import (
     DeployRequest,
     DeployResult,
     History,
+    LogQuery,
     ProgressFn,
     Provider,
     RunResult,
@@ -44,7 +45,14 @@ class LocalProvider(Provider):
     name = "local"
     description = "the local emulator on 127.0.0.1 (Docker containers or local processes)"
     capabilities = frozenset(
-        {Capability.DEPLOY, Capability.RUN, Capability.STREAM, Capability.ROLLBACK}
+        {
+            Capability.DEPLOY,
+            Capability.RUN,
+            Capability.STREAM,
+            Capability.ROLLBACK,
+            Capability.LOGS,
+            Capability.LOGS_FOLLOW,
+        }
     )
     options: ClassVar[dict[str, str]] = {
         "port": "emulator port on 127.0.0.1 (NEXUS_EMULATOR_PORT, default 8470)",
@@ -135,6 +143,17 @@ class LocalProvider(Provider):
                 json={"input": input, "context": context},
                 params=params,
             )
+
+    def logs(self, name: str, query: LogQuery) -> Iterator[dict[str, Any]]:
+        params: dict[str, Any] = {"tail": query.tail, "level": query.level}
+        if query.env:
+            params["env"] = query.env
+        if query.since is not None:
+            params["since"] = query.since
+        if query.follow:
+            params["follow"] = "true"
+        with self._client() as client:
+            yield from client.ndjson("GET", f"{self._agent(name)}/logs", params=params)
 
     def list_agents(self) -> list[AgentSummary]:
         with self._client() as client:
