@@ -17,6 +17,7 @@ class EmulatorConfig:
     runtime: str = "auto"  # auto | docker | process
     replica_timeout: float = 60.0  # seconds a new replica has to answer /ping
     health_interval: float = 2.0  # seconds between health checks of running replicas
+    autoscale_window: float = 10.0  # seconds of load the autoscaler looks at per step
 
     @classmethod
     def from_env(cls, **overrides: object) -> EmulatorConfig:
@@ -26,6 +27,7 @@ class EmulatorConfig:
             "runtime": os.environ.get("NEXUS_RUNTIME", "auto"),
             "replica_timeout": float(os.environ.get("NEXUS_REPLICA_TIMEOUT", "60")),
             "health_interval": float(os.environ.get("NEXUS_HEALTH_INTERVAL", "2")),
+            "autoscale_window": float(os.environ.get("NEXUS_AUTOSCALE_WINDOW", "10")),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         values["home"] = Path(str(values["home"])).expanduser().resolve()

@@ -79,12 +79,14 @@ class Emulator:
         """Bring back the replicas of every deployment, then keep their health true."""
         from nexus_emulator.health import monitor
         from nexus_emulator.reconcile import reconcile
+        from nexus_emulator.scaling import Autoscaler
 
         try:
             await reconcile(deployer)
         except Exception:  # the emulator still serves; the monitor retries the replicas
             log.exception("reconciling replicas after the start failed")
-        await monitor(deployer, self.config.health_interval)
+        autoscaler = Autoscaler(deployer, self.config.autoscale_window)
+        await asyncio.gather(monitor(deployer, self.config.health_interval), autoscaler.run())
 
     async def stop(self) -> None:
         self.ready = False

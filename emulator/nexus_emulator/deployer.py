@@ -299,6 +299,7 @@ class Deployer:
         self, order: DeployOrder, version: VersionRow, action: str, emit: Emit, new: bool = False
     ) -> None:
         emit(f"starting {order.replicas} replica(s) of {version.label} (r{version.revision})")
+        current = self.store.deployment(order.agent, order.env)
         pool = await self.start_pool(
             order.agent, order.env, version, order.replicas, order.cpu, order.memory, emit
         )
@@ -312,6 +313,7 @@ class Deployer:
             nano_cpus=spec.parse_cpu(order.cpu),
             memory_bytes=spec.parse_memory(order.memory),
             updated_at=time.time(),
+            autoscale=bool(current and current.autoscale),
         )
         self.store.set_deployment(
             row, action, version.label, order.actor, new_version=version if new else None
@@ -321,8 +323,11 @@ class Deployer:
         if old is not None:
             await self.replicas.stop_pool(old)
 
-    async def top_up(self, agent: str, env: str, keep: list[LiveReplica]) -> None:
-        """Start the replicas a deployment lacks beside ``keep``, then serve them all.
+    async def top_up(
+        self, agent: str, env: str, keep: list[LiveReplica], count: int | None = None
+    ) -> None:
+        """Start the replicas missing beside ``keep`` (up to ``count``, else the deployment's
+        own count), then serve them all.
 
         The caller holds the agent's lock; a failure raises and leaves the pool as it was.
         """
@@ -330,11 +335,11 @@ class Deployer:
         version = self.store.version(agent, d.revision) if d else None
         if d is None or version is None:
             return
-        pool = await self.replicas.start(
+        pool = await self.start_pool(
             agent,
             env,
             version,
-            d.replicas,
+            d.replicas if count is None else count,
             d.cpu or DEFAULT_CPU,
             d.memory or DEFAULT_MEMORY,
             lambda msg: log.info("%s", msg),

@@ -88,6 +88,7 @@ def environment(deployer: Deployer, d: DeploymentRow) -> EnvironmentStatus:
         resources=Resources(
             cpu=d.cpu, memory=d.memory, nano_cpus=d.nano_cpus, memory_bytes=d.memory_bytes
         ),
+        autoscale=d.autoscale,
         runtime=deployer.runtime.name,
         isolation=deployer.runtime.isolation,
         updated_at=d.updated_at,

@@ -62,6 +62,7 @@ class EnvironmentStatus(BaseModel):
     replicas: list[Replica] = []
     endpoint: str | None = None
     resources: Resources = Resources()
+    autoscale: bool = False
     runtime: str | None = None  # docker | process
     isolation: str | None = None  # what the runtime isolates, said plainly
     updated_at: float | None = None
@@ -184,6 +185,12 @@ class Provider(ABC):
         self, name: str, input: Any, context: dict[str, Any], env: str | None
     ) -> Iterator[dict[str, Any]]:
         raise self.unsupported("streaming")
+
+    def scale(
+        self, name: str, env: str, replicas: int | None, autoscale: bool | None
+    ) -> AgentStatus:
+        """Set the replica count and/or the autoscale flag of one environment."""
+        raise self.unsupported("scaling")
 
     def logs(self, name: str, query: LogQuery) -> Iterator[dict[str, Any]]:
         """Log records of the agent's replicas, oldest first; endless with ``follow``."""

@@ -51,6 +51,13 @@ class RollbackBody(BaseModel):
     actor: str | None = None
 
 
+class ScaleBody(BaseModel):
+    env: str = "development"
+    replicas: int | None = None
+    autoscale: bool | None = None
+    actor: str | None = None
+
+
 class SourceOut(BaseModel):
     source_id: str
     size: int
@@ -158,6 +165,18 @@ async def rollback(name: str, body: RollbackBody, request: Request) -> DeployRes
         name, body.env, body.version, body.actor, lambda m: log.info("%s", m)
     )
     return DeployResult(**result)
+
+
+@router.post("/agents/{name}/scale", summary="Set the replica count or the autoscale flag")
+async def scale(name: str, body: ScaleBody, request: Request) -> AgentStatus:
+    from nexus_emulator.scaling import scale as do_scale
+
+    em = ready(emulator_of(request))
+    known_agent(em, name)
+    if body.replicas is None and body.autoscale is None:
+        raise errors.usage("say how to scale: replicas, autoscale or both")
+    await do_scale(em.deployer, name, body.env, body.replicas, body.autoscale, body.actor)
+    return AgentStatus(**views.status(em.deployer, name, body.env))
 
 
 @router.delete("/agents/{name}", summary="Stop every replica and forget the agent")

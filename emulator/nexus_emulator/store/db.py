@@ -37,6 +37,7 @@ class DeploymentRow:
     nano_cpus: int | None
     memory_bytes: int | None
     updated_at: float
+    autoscale: bool = False
 
 
 @dataclass(frozen=True)
@@ -135,13 +136,13 @@ class Store:
             rows = self.conn.execute(
                 "SELECT * FROM deployments WHERE agent=? ORDER BY env", (agent,)
             )
-        return [DeploymentRow(**dict(r)) for r in rows.fetchall()]
+        return [_deployment(r) for r in rows.fetchall()]
 
     def deployment(self, agent: str, env: str) -> DeploymentRow | None:
         row = self.conn.execute(
             "SELECT * FROM deployments WHERE agent=? AND env=?", (agent, env)
         ).fetchone()
-        return DeploymentRow(**dict(row)) if row else None
+        return _deployment(row) if row else None
 
     def set_deployment(
         self,
@@ -158,11 +159,11 @@ class Store:
                 self._insert_version(new_version)
             self.conn.execute(
                 "INSERT INTO deployments(agent, env, revision, replicas, cpu, memory, nano_cpus, "
-                "memory_bytes, updated_at) VALUES (?,?,?,?,?,?,?,?,?) "
+                "memory_bytes, updated_at, autoscale) VALUES (?,?,?,?,?,?,?,?,?,?) "
                 "ON CONFLICT(agent, env) DO UPDATE SET revision=excluded.revision, "
                 "replicas=excluded.replicas, cpu=excluded.cpu, memory=excluded.memory, "
                 "nano_cpus=excluded.nano_cpus, memory_bytes=excluded.memory_bytes, "
-                "updated_at=excluded.updated_at",
+                "updated_at=excluded.updated_at, autoscale=excluded.autoscale",
                 (
                     d.agent,
                     d.env,
@@ -173,6 +174,7 @@ class Store:
                     d.nano_cpus,
                     d.memory_bytes,
                     d.updated_at,
+                    int(d.autoscale),
                 ),
             )
             self.conn.execute(
@@ -210,6 +212,12 @@ class Store:
             self.conn.execute("BEGIN IMMEDIATE")
             for table in ("events", "deployments", "versions", "agents", "sources"):
                 self.conn.execute(f"DELETE FROM {table}")
+
+
+def _deployment(row: sqlite3.Row) -> DeploymentRow:
+    data = dict(row)
+    data["autoscale"] = bool(data.get("autoscale", 0))
+    return DeploymentRow(**data)
 
 
 def _version(row: sqlite3.Row) -> VersionRow:

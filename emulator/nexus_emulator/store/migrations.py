@@ -62,6 +62,13 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        2,
+        "autoscale flag per deployment",
+        """
+        ALTER TABLE deployments ADD COLUMN autoscale INTEGER NOT NULL DEFAULT 0;
+        """,
+    ),
 ]
 
 

@@ -11,6 +11,7 @@ from nexus_cli.commands.agent.list import list_agents
 from nexus_cli.commands.agent.logs import logs
 from nexus_cli.commands.agent.rollback import rollback
 from nexus_cli.commands.agent.run import run
+from nexus_cli.commands.agent.scale import scale
 from nexus_cli.commands.agent.status import status
 
 app = group("Create, deploy, run and roll back agents.")
@@ -22,6 +23,7 @@ app.command("status")(status)
 app.command("history")(history)
 app.command("rollback")(rollback)
 app.command("logs")(logs)
+app.command("scale")(scale)
 app.command("delete")(delete)
 
 __all__ = ["app"]

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from nexus_cli.errors import UsageError
+
+if TYPE_CHECKING:
+    from nexus_cli.providers.base import Provider
 
 T = TypeVar("T")
 
@@ -30,6 +33,19 @@ def begin(json_: bool, name: str, env: str | None = None) -> None:
     checked(check_name, name)
     if env is not None:
         checked(check_env, env)
+
+
+def only_env(chosen: Provider, name: str, verb: str) -> str:
+    """The environment a verb acts on when --env is not given: the only one deployed."""
+    deployed = [e.env for e in chosen.status(name, None).environments if e.revision is not None]
+    if len(deployed) == 1:
+        return deployed[0]
+    if not deployed:
+        raise UsageError(f"{name} is not deployed to any environment", hint=None)
+    raise UsageError(
+        f"{name} is deployed to {', '.join(deployed)}: say which one to {verb}",
+        hint=f"nexus ai agent {verb} {name} --env {deployed[0]}",
+    )
 
 
 def ago(at: float | None) -> str:

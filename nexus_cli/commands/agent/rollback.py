@@ -9,7 +9,7 @@ import typer
 from nexus_cli.commands._options import EnvOpt, JsonOpt
 
 if TYPE_CHECKING:
-    from nexus_cli.providers.base import DeployResult, Provider
+    from nexus_cli.providers.base import DeployResult
 
 
 def _render(result: DeployResult) -> str:
@@ -17,21 +17,6 @@ def _render(result: DeployResult) -> str:
     return (
         f"Rolled back {result.name} in {result.env} to {result.version.label} "
         f"(revision {result.version.revision}): {healthy}/{len(result.replicas)} replicas healthy"
-    )
-
-
-def _only_env(chosen: Provider, name: str) -> str:
-    """The environment to roll back when --env is not given: the only one deployed."""
-    from nexus_cli.errors import UsageError
-
-    deployed = [e.env for e in chosen.status(name, None).environments if e.revision is not None]
-    if len(deployed) == 1:
-        return deployed[0]
-    if not deployed:
-        raise UsageError(f"{name} is not deployed to any environment", hint=None)
-    raise UsageError(
-        f"{name} is deployed to {', '.join(deployed)}: say which one to roll back",
-        hint=f"nexus ai agent rollback {name} --env {deployed[0]}",
     )
 
 
@@ -48,12 +33,12 @@ def rollback(
 ) -> None:
     """Roll an environment back to the previous version, or to --version."""
     from nexus_cli import output
-    from nexus_cli.commands.agent._common import begin
+    from nexus_cli.commands.agent._common import begin, only_env
     from nexus_cli.context import provider
 
     begin(json_, name, env)
     chosen = provider()
-    target_env = env or _only_env(chosen, name)
+    target_env = env or only_env(chosen, name, "rollback")
     with output.progress(f"Rolling back {name} in {target_env}"):
         result = chosen.rollback(name, target_env, version)
     output.emit(result, _render)

@@ -34,7 +34,11 @@ def _render(status: AgentStatus, env_name: str | None = None) -> list[Any]:
                 if env.revision is not None
                 else "-",
             ),
-            ("replicas", f"{healthy}/{env.replicas_desired} healthy"),
+            (
+                "replicas",
+                f"{healthy}/{env.replicas_desired} healthy"
+                + (", autoscale on" if env.autoscale else ""),
+            ),
             ("endpoint", env.endpoint or "-"),
             ("resources", f"cpu {res.cpu or 'default'}, memory {res.memory or 'default'}"),
             ("runtime", runtime_line(env.runtime, env.isolation)),

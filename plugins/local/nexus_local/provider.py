@@ -52,6 +52,8 @@ class LocalProvider(Provider):
             Capability.ROLLBACK,
             Capability.LOGS,
             Capability.LOGS_FOLLOW,
+            Capability.SCALE,
+            Capability.AUTOSCALE,
         }
     )
     options: ClassVar[dict[str, str]] = {
@@ -143,6 +145,20 @@ class LocalProvider(Provider):
                 json={"input": input, "context": context},
                 params=params,
             )
+
+    def scale(
+        self, name: str, env: str, replicas: int | None, autoscale: bool | None
+    ) -> AgentStatus:
+        body: dict[str, Any] = {"env": env, "actor": actor()}
+        if replicas is not None:
+            body["replicas"] = replicas
+        if autoscale is not None:
+            body["autoscale"] = autoscale
+        with self._client() as client:
+            answer = client.request(
+                "POST", f"{self._agent(name)}/scale", json=body, timeout=RUN_TIMEOUT
+            )
+        return AgentStatus.model_validate(answer)
 
     def logs(self, name: str, query: LogQuery) -> Iterator[dict[str, Any]]:
         params: dict[str, Any] = {"tail": query.tail, "level": query.level}
