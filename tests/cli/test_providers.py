@@ -17,7 +17,7 @@ def test_provider_list_reads_metadata(offline: Platform) -> None:
 
 def test_provider_list_verbose_and_json_show_capabilities(offline: Platform) -> None:
     verbose = offline("ai", "provider", "list", "--verbose")
-    assert "deploy, logs, logs-follow, rollback, run, stream" in verbose.stdout
+    assert "autoscale, deploy, logs, logs-follow, rollback, run, scale, stream" in verbose.stdout
     data = json.loads(offline("--json", "ai", "provider", "list").stdout)
     local = next(p for p in data if p["name"] == "local")
     assert local["selected"] and local["enabled"]

@@ -86,8 +86,15 @@ class Served:
         c.close()
         return r.status, {k.lower(): v for k, v in r.getheaders()}, data
 
-    def log_lines(self) -> list[str]:
-        return self.log.read_text().splitlines()
+    def log_lines(self, until: str | None = None) -> list[str]:
+        """The server's output so far; with ``until``, wait (briefly) for a line holding it:
+        the request's log line is written just after its answer is sent."""
+        deadline = time.monotonic() + 5
+        while True:
+            lines = self.log.read_text().splitlines()
+            if until is None or any(until in x for x in lines) or time.monotonic() > deadline:
+                return lines
+            time.sleep(0.02)
 
 
 def wait_ready(proc: subprocess.Popen[bytes], port: int, timeout: float = 10.0) -> None:
@@ -169,7 +176,7 @@ def test_invocation_fills_the_context_from_body_and_headers(serve: Any) -> None:
             {"input": "Analyze this document", "context": {"user_id": 123, "tier": "gold"}},
             {"X-Nexus-Session-Id": "sess-1", "X-Nexus-Request-Id": "req-1", "X-Custom": "v"},
         )
-        lines = s.log_lines()
+        lines = s.log_lines(until='"request_id": "req-1"')
     assert status == 200
     doc = json.loads(body)
     assert doc["metadata"] == {"tokens_used": 0}
@@ -265,8 +272,8 @@ def test_agent_exception_is_a_500_with_type_and_a_logged_traceback(serve: Any) -
         status, _, body = s.call(
             "POST", "/invocations", {"input": "zz"}, {"X-Nexus-Request-Id": "r-err"}
         )
-        time.sleep(0.05)
-        records = [json.loads(x) for x in s.log_lines() if x.startswith("{")]
+        lines = s.log_lines(until='"request_id": "r-err"')
+        records = [json.loads(x) for x in lines if x.startswith("{")]
     assert status == 500
     assert json.loads(body) == {
         "error": {"code": "agent_error", "type": "ValueError", "message": "bad input: zz"}
