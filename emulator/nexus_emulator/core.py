@@ -16,6 +16,7 @@ from nexus_emulator.pools import Pools
 from nexus_emulator.relay import Relay
 from nexus_emulator.runtime.base import Runtime
 from nexus_emulator.store import Store
+from nexus_emulator.vault import Vault
 
 log = logging.getLogger("nexus_emulator")
 
@@ -43,6 +44,7 @@ class Emulator:
         self.run_counts: Counter[tuple[str, str, str]] = Counter()  # agent, env, outcome
         self.run_seconds: dict[tuple[str, str], float] = defaultdict(float)
         self.ready = False
+        self.vault: Vault | None = None
         self._store: Store | None = None
         self._runtime: Runtime | None = None
         self._deployer: Deployer | None = None
@@ -70,7 +72,10 @@ class Emulator:
         runtime = select_runtime(self.config.runtime, self.config.home)
         await runtime.check()
         self._runtime = runtime
-        self._deployer = Deployer(self.config, self._store, runtime, self.relay, self.pools)
+        self.vault = Vault(self._store, self.config.home)
+        self._deployer = Deployer(
+            self.config, self._store, runtime, self.relay, self.pools, self.vault
+        )
         self.ready = True
         log.info("ready: runtime %s, state %s", runtime.name, self.config.db_path)
         self._background = asyncio.create_task(self._look_after(self._deployer))

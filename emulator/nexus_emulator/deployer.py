@@ -31,6 +31,7 @@ from nexus_emulator.runtime.base import (
     Runtime,
 )
 from nexus_emulator.store.db import DeploymentRow, Store, VersionRow
+from nexus_emulator.vault import Vault
 
 log = logging.getLogger("nexus_emulator.deployer")
 Emit = Callable[[str], None]
@@ -70,14 +71,21 @@ def _build_progress(emit: Emit) -> Emit:
 
 class Deployer:
     def __init__(
-        self, config: EmulatorConfig, store: Store, runtime: Runtime, relay: Relay, pools: Pools
+        self,
+        config: EmulatorConfig,
+        store: Store,
+        runtime: Runtime,
+        relay: Relay,
+        pools: Pools,
+        vault: Vault | None = None,
     ) -> None:
         self.config = config
         self.store = store
         self.runtime = runtime
         self.relay = relay
         self.pools = pools
-        self.replicas = Replicas(config, runtime, relay)
+        self.vault = vault
+        self.replicas = Replicas(config, runtime, relay, vault.resolve if vault else None)
         self._locks: dict[str, asyncio.Lock] = {}
 
     def lock(self, agent: str) -> asyncio.Lock:
@@ -281,6 +289,28 @@ class Deployer:
             await self._rollout(order, target, "rollback", emit)
             return self._result(agent, env, target, started)
 
+    async def restart(self, agent: str, env: str, action: str, actor: str | None) -> None:
+        """New replicas of the version serving (e.g. to pick up changed secrets), switched
+        to only once healthy, like a deploy."""
+        async with self.lock(agent):
+            current = self.store.deployment(agent, env)
+            version = self.store.version(agent, current.revision) if current else None
+            if current is None or version is None:
+                return
+            order = DeployOrder(
+                agent,
+                env,
+                current.replicas,
+                current.cpu or DEFAULT_CPU,
+                current.memory or DEFAULT_MEMORY,
+                None,
+                None,
+                {},
+                None,
+                actor,
+            )
+            await self._rollout(order, version, action, lambda m: log.info("%s", m))
+
     async def delete(self, agent: str) -> None:
         async with self.lock(agent):
             for pool in self.pools.of_agent(agent):
@@ -292,6 +322,8 @@ class Deployer:
             for v in self.store.versions(agent):
                 await self._discard(Artifact(v.artifact, v.digest, v.base))
             self.store.delete_agent(agent)
+            if self.vault is not None:
+                self.vault.forget(agent)
 
     # ------------------------------------------------------------ rollout
 

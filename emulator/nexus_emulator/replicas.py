@@ -18,11 +18,21 @@ log = logging.getLogger("nexus_emulator.replicas")
 Emit = Callable[[str], None]
 
 
+SecretsFn = Callable[[str, str], dict[str, str]]
+
+
 class Replicas:
-    def __init__(self, config: EmulatorConfig, runtime: Runtime, relay: Relay) -> None:
+    def __init__(
+        self,
+        config: EmulatorConfig,
+        runtime: Runtime,
+        relay: Relay,
+        secrets: SecretsFn | None = None,
+    ) -> None:
         self.config = config
         self.runtime = runtime
         self.relay = relay
+        self.secrets: SecretsFn = secrets or (lambda _agent, _env: {})
 
     async def start(
         self,
@@ -41,6 +51,7 @@ class Replicas:
         exits or never answers raises ReplicaFailed with its last log lines.
         """
         artifact = Artifact(version.artifact, version.digest, version.base)
+        secrets = self.secrets(agent, env)
         keep = keep or []
         used = {r.handle.replica for r in keep}
         indexes = [i for i in range(count + len(used)) if i not in used][: count - len(keep)]
@@ -59,6 +70,7 @@ class Replicas:
                     "NEXUS_VERSION": version.label,
                     "NEXUS_REVISION": str(version.revision),
                 },
+                secrets=secrets,
             )
             for i in indexes
         ]

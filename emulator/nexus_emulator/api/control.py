@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from nexus_cli.providers.base import AgentStatus, AgentSummary, DeleteResult, DeployResult, History
 from nexus_emulator import errors, views
 from nexus_emulator.api.deps import emulator_of, known_agent, ready
+from nexus_emulator.runtime._secrets import root_path
 
 router = APIRouter(prefix="/v1", tags=["control"])
 log = logging.getLogger("nexus_emulator.api")
@@ -197,4 +198,5 @@ async def reset(request: Request) -> dict[Literal["reset"], bool]:
     em.store.reset()
     for sub in ("sources", "builds", "artifacts"):
         shutil.rmtree(em.config.home / sub, ignore_errors=True)
+    shutil.rmtree(root_path(em.config.home), ignore_errors=True)
     return {"reset": True}

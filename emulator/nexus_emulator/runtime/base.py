@@ -84,6 +84,9 @@ class ReplicaSpec:
     nano_cpus: int | None = None
     memory_bytes: int | None = None
     environment: dict[str, str] = field(default_factory=dict)  # injected env vars
+    # secrets reach the agent's os.environ without ever being part of the container's
+    # environment or an image: see each runtime's start()
+    secrets: dict[str, str] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+from ._secrets import LABEL_SECRETS, SECRETS_MOUNT, remove_secrets, write_secrets
 from .base import (
     LABEL_AGENT,
     LABEL_ENV,
@@ -146,6 +147,13 @@ class DockerRuntime(Runtime):
             "environment": dict(spec.environment),
             "restart_policy": {"Name": "no"},
         }
+        if spec.secrets:
+            # a read-only file mount: the values never become the container's environment
+            # (visible to `docker inspect`) nor part of an image
+            folder = write_secrets(self.home, name, spec.secrets, UID)
+            labels[LABEL_SECRETS] = str(folder)
+            options["volumes"] = {str(folder): {"bind": SECRETS_MOUNT, "mode": "ro"}}
+            options["environment"]["NEXUS_SECRETS_FILE"] = f"{SECRETS_MOUNT}/env.json"
         if spec.nano_cpus:
             options["nano_cpus"] = spec.nano_cpus
         if spec.memory_bytes:
@@ -154,8 +162,10 @@ class DockerRuntime(Runtime):
         try:
             container = client.containers.run(image, **options)
         except ImageNotFound as exc:
+            remove_secrets(labels.get(LABEL_SECRETS))
             raise ReplicaFailed(f"image {image} of {spec.artifact.ref} is gone: {exc}") from exc
         except APIError as exc:
+            remove_secrets(labels.get(LABEL_SECRETS))
             raise ReplicaFailed(f"could not start {name}: {exc.explanation or exc}") from exc
         deadline = time.monotonic() + 5
         while True:
@@ -165,6 +175,7 @@ class DockerRuntime(Runtime):
             if container.status in ("exited", "dead") or time.monotonic() > deadline:
                 tail = _text_lines(container.logs(tail=TAIL_LINES))
                 container.remove(force=True)
+                remove_secrets(labels.get(LABEL_SECRETS))
                 raise ReplicaFailed(f"{name} exited before it published its port", tail)
             time.sleep(0.02)
             container.reload()
@@ -196,6 +207,7 @@ class DockerRuntime(Runtime):
             container.remove(force=True)
         except NotFound:
             return
+        remove_secrets((container.labels or {}).get(LABEL_SECRETS))
 
     async def replicas(self) -> list[ReplicaHandle]:
         handles: list[ReplicaHandle] = await self._call(self._replicas_sync)

@@ -157,6 +157,7 @@ class ProcessRuntime(Runtime):
         port = _free_port()
         env = {k: os.environ[k] for k in PASS_ENV if k in os.environ}
         env.update(spec.environment)
+        env.update(spec.secrets)  # a subprocess: its environment is as private as it gets here
         env.update(
             PYTHONPATH=f"{root / 'app'}{os.pathsep}{root / 'sdk'}",
             PYTHONUNBUFFERED="1",

@@ -210,7 +210,7 @@ class Store:
     def reset(self) -> None:
         with self.conn:
             self.conn.execute("BEGIN IMMEDIATE")
-            for table in ("events", "deployments", "versions", "agents", "sources"):
+            for table in ("events", "deployments", "versions", "agents", "sources", "secrets"):
                 self.conn.execute(f"DELETE FROM {table}")
 
 

@@ -69,6 +69,21 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE deployments ADD COLUMN autoscale INTEGER NOT NULL DEFAULT 0;
         """,
     ),
+    (
+        3,
+        "secrets, encrypted, per agent and scope (an environment or * for all)",
+        """
+        CREATE TABLE secrets (
+            agent TEXT NOT NULL,
+            scope TEXT NOT NULL,
+            name TEXT NOT NULL,
+            ciphertext BLOB NOT NULL,
+            digest TEXT NOT NULL,
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (agent, scope, name)
+        );
+        """,
+    ),
 ]
 
 

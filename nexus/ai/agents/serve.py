@@ -13,6 +13,7 @@ one-line message (last, so a log tail shows it) on stderr; a usage error exits 2
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sys
@@ -75,6 +76,28 @@ async def _run(handler: Handler, host: str, port: int, started: float) -> None:
     log("info", "stopped")
 
 
+def _load_secrets() -> str | None:
+    """Put the platform's secrets into os.environ before the agent is imported.
+
+    The platform hands them over as a JSON object in the file named by
+    NEXUS_SECRETS_FILE (a read-only mount, never an image layer or the
+    container's environment), so ``os.environ["KEY"]`` works in ``__init__``.
+    """
+    path = os.environ.pop("NEXUS_SECRETS_FILE", "")
+    if not path:
+        return None
+    try:
+        with open(path, encoding="utf-8") as fh:
+            values = json.load(fh)
+    except (OSError, ValueError) as exc:
+        return f"cannot read the secrets file {path}: {exc}"
+    if not isinstance(values, dict):
+        return f"the secrets file {path} is not a JSON object"
+    for key, value in values.items():
+        os.environ[str(key)] = str(value)
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     args = sys.argv[1:] if argv is None else argv
@@ -95,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     cwd = os.getcwd()
     if cwd not in sys.path:
         sys.path.insert(0, cwd)
+    problem = _load_secrets()
+    if problem:
+        return _fail(problem, 1)
     try:
         handler = load(entrypoint)
     except EntrypointError as exc:

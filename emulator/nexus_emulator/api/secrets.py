@@ -1,0 +1,103 @@
+"""Secrets of an agent: set, list (names and digests only), delete.
+
+A change restarts the replicas of the environments it touches, the same way
+a deploy does (new replicas first, switched to once healthy), so the agent's
+``os.environ`` has the new value.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from nexus.ai import spec
+from nexus_emulator import errors
+from nexus_emulator.api.deps import emulator_of, ready
+from nexus_emulator.core import Emulator
+from nexus_emulator.vault import ALL, check_name
+
+router = APIRouter(prefix="/v1", tags=["secrets"])
+
+
+class SecretBody(BaseModel):
+    value: str = Field(..., description="the secret; never returned by the API")
+    env: str | None = Field(None, description="one environment; all when left out")
+    actor: str | None = None
+
+
+def _scope(env: str | None) -> str:
+    if env is None:
+        return ALL
+    try:
+        return spec.check_env(env)
+    except spec.SpecError as exc:
+        raise errors.from_spec(exc) from None
+
+
+def _checked_agent(name: str) -> str:
+    try:
+        return spec.check_name(name)
+    except spec.SpecError as exc:
+        raise errors.from_spec(exc) from None
+
+
+async def _restart(
+    em: Emulator, name: str, scope: str, action: str, actor: str | None
+) -> list[str]:
+    envs = [d.env for d in em.store.deployments(name) if scope in (ALL, d.env)]
+    for env in envs:
+        await em.deployer.restart(name, env, action, actor)
+    return envs
+
+
+@router.put("/agents/{name}/secrets/{key}", summary="Set a secret (restarts the replicas)")
+async def set_secret(name: str, key: str, body: SecretBody, request: Request) -> dict[str, Any]:
+    em = ready(emulator_of(request))
+    assert em.vault is not None
+    _checked_agent(name)
+    check_name(key)
+    info = em.vault.set(name, _scope(body.env), key, body.value)
+    restarted = await _restart(em, name, info.scope, f"secret set {key}", body.actor)
+    return {
+        "name": key,
+        "scope": info.scope,
+        "digest": info.digest,
+        "updated_at": info.updated_at,
+        "restarted": restarted,
+        "key_store": em.vault.key_store,
+        "key_created": em.vault.key_created,
+    }
+
+
+@router.get("/agents/{name}/secrets", summary="Names, scopes and digests of the secrets")
+async def list_secrets(name: str, request: Request) -> list[dict[str, Any]]:
+    em = ready(emulator_of(request))
+    assert em.vault is not None
+    _checked_agent(name)
+    return [
+        {"name": s.name, "scope": s.scope, "digest": s.digest, "updated_at": s.updated_at}
+        for s in em.vault.list(name)
+    ]
+
+
+@router.delete("/agents/{name}/secrets/{key}", summary="Delete a secret (restarts the replicas)")
+async def delete_secret(
+    name: str, key: str, request: Request, env: str | None = None, actor: str | None = None
+) -> dict[str, Any]:
+    em = ready(emulator_of(request))
+    assert em.vault is not None
+    _checked_agent(name)
+    scope = _scope(env)
+    if not em.vault.delete(name, scope, key):
+        where = "every environment" if scope == ALL else env
+        known = sorted({s.name for s in em.vault.list(name)})
+        close = spec.suggest(key, known)
+        raise errors.not_found(
+            f"{name} has no secret {key!r} for {where}",
+            hint=(f"did you mean {close!r}? " if close else "")
+            + f"nexus ai agent secret list {name}",
+        )
+    restarted = await _restart(em, name, scope, f"secret delete {key}", actor)
+    return {"name": key, "scope": scope, "deleted": True, "restarted": restarted}

@@ -1,0 +1,158 @@
+"""Secrets: encrypted at rest in the state database, the key kept out of it.
+
+The key (Fernet: AES-128-CBC with HMAC-SHA256) lives in the OS keyring when
+one is usable, else in ``$NEXUS_HOME/secret.key`` (0600); which one is said
+once, in the emulator's log and in the first answer that creates the key.
+Values are never logged and never returned by the API: listing shows names,
+scopes and a short digest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nexus_emulator import errors
+from nexus_emulator.store import Store
+
+log = logging.getLogger("nexus_emulator.vault")
+NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+ALL = "*"
+KEYRING_SERVICE = "nexus-emulator"
+
+
+@dataclass(frozen=True)
+class SecretInfo:
+    name: str
+    scope: str  # an environment, or * for every environment
+    digest: str
+    updated_at: float
+
+
+def check_name(name: str) -> str:
+    if not NAME_RE.match(name):
+        raise errors.usage(
+            f"invalid secret name {name!r}: use letters, digits and _, not starting with a digit",
+            hint="e.g. EXTERNAL_API_KEY",
+        )
+    if name.upper().startswith("NEXUS_"):
+        raise errors.usage(f"{name} is reserved: NEXUS_* variables are set by the platform")
+    return name
+
+
+class Vault:
+    def __init__(self, store: Store, home: Path) -> None:
+        self.store = store
+        self.home = home
+        self._fernet: Any = None
+        self.key_store: str | None = None  # "keyring" or the key file's path
+        self.key_created = False
+
+    def _cipher(self) -> Any:
+        if self._fernet is None:
+            from cryptography.fernet import Fernet
+
+            self._fernet = Fernet(self._key())
+        return self._fernet
+
+    def _key(self) -> bytes:
+        from cryptography.fernet import Fernet
+
+        account = str(self.home)
+        ring = _usable_keyring()
+        if ring is not None:
+            stored = ring.get_password(KEYRING_SERVICE, account)
+            if stored is None:
+                stored = Fernet.generate_key().decode()
+                ring.set_password(KEYRING_SERVICE, account, stored)
+                self.key_created = True
+                log.info("created the secrets key in the OS keyring")
+            self.key_store = "keyring"
+            return str(stored).encode()
+        path = self.home / "secret.key"
+        self.key_store = str(path)
+        try:
+            return path.read_bytes().strip()
+        except FileNotFoundError:
+            pass
+        key = Fernet.generate_key()
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(key + b"\n")
+        self.key_created = True
+        log.warning("no OS keyring here: the secrets key is in %s (mode 0600)", path)
+        return key
+
+    def set(self, agent: str, scope: str, name: str, value: str) -> SecretInfo:
+        check_name(name)
+        digest = "sha256:" + hashlib.sha256(value.encode()).hexdigest()[:12]
+        token = self._cipher().encrypt(value.encode())
+        now = time.time()
+        with self.store.conn:
+            self.store.conn.execute("BEGIN IMMEDIATE")
+            self.store.conn.execute(
+                "INSERT INTO secrets(agent, scope, name, ciphertext, digest, updated_at) "
+                "VALUES (?,?,?,?,?,?) ON CONFLICT(agent, scope, name) DO UPDATE SET "
+                "ciphertext=excluded.ciphertext, digest=excluded.digest, "
+                "updated_at=excluded.updated_at",
+                (agent, scope, name, token, digest, now),
+            )
+        return SecretInfo(name, scope, digest, now)
+
+    def delete(self, agent: str, scope: str, name: str) -> bool:
+        with self.store.conn:
+            self.store.conn.execute("BEGIN IMMEDIATE")
+            cur = self.store.conn.execute(
+                "DELETE FROM secrets WHERE agent=? AND scope=? AND name=?", (agent, scope, name)
+            )
+        return cur.rowcount > 0
+
+    def forget(self, agent: str) -> None:
+        with self.store.conn:
+            self.store.conn.execute("BEGIN IMMEDIATE")
+            self.store.conn.execute("DELETE FROM secrets WHERE agent=?", (agent,))
+
+    def list(self, agent: str) -> list[SecretInfo]:
+        rows = self.store.conn.execute(
+            "SELECT name, scope, digest, updated_at FROM secrets WHERE agent=? "
+            "ORDER BY name, scope",
+            (agent,),
+        ).fetchall()
+        return [SecretInfo(r[0], r[1], r[2], r[3]) for r in rows]
+
+    def resolve(self, agent: str, env: str) -> dict[str, str]:
+        """The values a replica of ``agent`` in ``env`` gets: its env's over the agent-wide."""
+        rows = self.store.conn.execute(
+            "SELECT name, scope, ciphertext FROM secrets WHERE agent=? AND scope IN (?, ?)",
+            (agent, ALL, env),
+        ).fetchall()
+        if not rows:
+            return {}
+        values: dict[str, str] = {}
+        for name, _scope, token in sorted(rows, key=lambda r: r[1] != ALL):
+            values[name] = self._cipher().decrypt(token).decode()
+        return values
+
+
+def _usable_keyring() -> Any:
+    """The OS keyring, or None where none works (headless Linux, CI)."""
+    if os.environ.get("NEXUS_KEYRING", "").lower() in ("0", "off", "no"):
+        return None
+    try:
+        import keyring
+        from keyring.backends import fail
+
+        ring = keyring.get_keyring()
+    except Exception:  # no backend can even be chosen: treat as no keyring
+        return None
+    if isinstance(ring, fail.Keyring) or (
+        type(ring).__name__ in ("Keyring", "NullKeyring") and (getattr(ring, "priority", 0) <= 0)
+    ):
+        return None
+    return ring
