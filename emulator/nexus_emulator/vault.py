@@ -54,6 +54,11 @@ class Vault:
         self.key_store: str | None = None  # "keyring" or the key file's path
         self.key_created = False
 
+    def take_key_created(self) -> bool:
+        """Whether the key was just created (said once: true for one caller only)."""
+        created, self.key_created = self.key_created, False
+        return created
+
     def _cipher(self) -> Any:
         if self._fernet is None:
             from cryptography.fernet import Fernet

@@ -122,6 +122,23 @@ class RunResult(BaseModel):
     metadata: dict[str, Any] = {}
 
 
+class Secret(BaseModel):
+    name: str
+    scope: str  # an environment, or * for every environment
+    digest: str
+    updated_at: float | None = None
+
+
+class SecretChange(BaseModel):
+    name: str
+    scope: str
+    digest: str | None = None
+    deleted: bool = False
+    restarted: list[str] = []  # environments whose replicas were restarted
+    key_store: str | None = None  # where the encryption key is: keyring, or a key file
+    key_created: bool = False
+
+
 class DeleteResult(BaseModel):
     name: str
     deleted: bool = True
@@ -191,6 +208,15 @@ class Provider(ABC):
     ) -> AgentStatus:
         """Set the replica count and/or the autoscale flag of one environment."""
         raise self.unsupported("scaling")
+
+    def secret_set(self, name: str, key: str, value: str, env: str | None) -> SecretChange:
+        raise self.unsupported("secrets")
+
+    def secret_list(self, name: str) -> list[Secret]:
+        raise self.unsupported("secrets")
+
+    def secret_delete(self, name: str, key: str, env: str | None) -> SecretChange:
+        raise self.unsupported("secrets")
 
     def logs(self, name: str, query: LogQuery) -> Iterator[dict[str, Any]]:
         """Log records of the agent's replicas, oldest first; endless with ``follow``."""

@@ -17,7 +17,10 @@ def test_provider_list_reads_metadata(offline: Platform) -> None:
 
 def test_provider_list_verbose_and_json_show_capabilities(offline: Platform) -> None:
     verbose = offline("ai", "provider", "list", "--verbose")
-    assert "autoscale, deploy, logs, logs-follow, rollback, run, scale, stream" in verbose.stdout
+    assert (
+        "autoscale, deploy, logs, logs-follow, rollback, run, scale, secrets, stream"
+        in verbose.stdout
+    )
     data = json.loads(offline("--json", "ai", "provider", "list").stdout)
     local = next(p for p in data if p["name"] == "local")
     assert local["selected"] and local["enabled"]

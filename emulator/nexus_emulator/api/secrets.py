@@ -48,7 +48,16 @@ async def _restart(
 ) -> list[str]:
     envs = [d.env for d in em.store.deployments(name) if scope in (ALL, d.env)]
     for env in envs:
-        await em.deployer.restart(name, env, action, actor)
+        try:
+            await em.deployer.restart(name, env, action, actor)
+        except errors.ApiError as exc:
+            raise errors.ApiError(
+                exc.status,
+                exc.code,
+                f"{action} is saved, but the replicas with it did not start: {exc.message}",
+                hint="fix the agent or the secret, then set it again (or redeploy)",
+                details=exc.details,
+            ) from None
     return envs
 
 
@@ -67,7 +76,7 @@ async def set_secret(name: str, key: str, body: SecretBody, request: Request) ->
         "updated_at": info.updated_at,
         "restarted": restarted,
         "key_store": em.vault.key_store,
-        "key_created": em.vault.key_created,
+        "key_created": em.vault.take_key_created(),
     }
 
 

@@ -12,6 +12,7 @@ from nexus_cli.commands.agent.logs import logs
 from nexus_cli.commands.agent.rollback import rollback
 from nexus_cli.commands.agent.run import run
 from nexus_cli.commands.agent.scale import scale
+from nexus_cli.commands.agent.secret import app as secret_app
 from nexus_cli.commands.agent.status import status
 
 app = group("Create, deploy, run and roll back agents.")
@@ -24,6 +25,7 @@ app.command("history")(history)
 app.command("rollback")(rollback)
 app.command("logs")(logs)
 app.command("scale")(scale)
+app.add_typer(secret_app, name="secret")
 app.command("delete")(delete)
 
 __all__ = ["app"]

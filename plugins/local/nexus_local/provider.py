@@ -21,6 +21,8 @@ from nexus_cli.providers.base import (
     ProgressFn,
     Provider,
     RunResult,
+    Secret,
+    SecretChange,
 )
 from nexus_local.client import EmulatorClient
 from nexus_local.lifecycle import Emulator, ensure_running
@@ -54,6 +56,7 @@ class LocalProvider(Provider):
             Capability.LOGS_FOLLOW,
             Capability.SCALE,
             Capability.AUTOSCALE,
+            Capability.SECRETS,
         }
     )
     options: ClassVar[dict[str, str]] = {
@@ -159,6 +162,33 @@ class LocalProvider(Provider):
                 "POST", f"{self._agent(name)}/scale", json=body, timeout=RUN_TIMEOUT
             )
         return AgentStatus.model_validate(answer)
+
+    def secret_set(self, name: str, key: str, value: str, env: str | None) -> SecretChange:
+        body = {"value": value, "env": env, "actor": actor()}
+        with self._client() as client:
+            answer = client.request(
+                "PUT",
+                f"{self._agent(name)}/secrets/{quote(key, safe='')}",
+                json=body,
+                timeout=RUN_TIMEOUT,
+            )
+        return SecretChange.model_validate(answer)
+
+    def secret_list(self, name: str) -> list[Secret]:
+        with self._client() as client:
+            answer = client.request("GET", f"{self._agent(name)}/secrets")
+        return [Secret.model_validate(item) for item in answer]
+
+    def secret_delete(self, name: str, key: str, env: str | None) -> SecretChange:
+        params = {"actor": actor(), **({"env": env} if env else {})}
+        with self._client() as client:
+            answer = client.request(
+                "DELETE",
+                f"{self._agent(name)}/secrets/{quote(key, safe='')}",
+                params=params,
+                timeout=RUN_TIMEOUT,
+            )
+        return SecretChange.model_validate(answer)
 
     def logs(self, name: str, query: LogQuery) -> Iterator[dict[str, Any]]:
         params: dict[str, Any] = {"tail": query.tail, "level": query.level}

@@ -1,0 +1,27 @@
+"""``nexus ai agent secret delete NAME KEY``: remove a secret, restart the replicas."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from nexus_cli.commands._options import EnvOpt, JsonOpt
+
+
+def delete(
+    name: Annotated[str, typer.Argument(help="Agent name.")],
+    key: Annotated[str, typer.Argument(help="Variable name.")],
+    env: EnvOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Delete a secret (the agent-wide one, or one --env's); running replicas restart."""
+    from nexus_cli import output
+    from nexus_cli.commands.agent._common import begin
+    from nexus_cli.commands.agent.secret.set import render
+    from nexus_cli.context import provider
+
+    begin(json_, name, env)
+    with output.progress(f"Deleting {key} of {name}"):
+        change = provider().secret_delete(name, key, env)
+    output.emit(change, render)

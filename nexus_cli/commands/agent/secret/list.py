@@ -1,0 +1,40 @@
+"""``nexus ai agent secret list NAME``: names, scopes and digests, never values."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from nexus_cli.commands._options import JsonOpt
+
+if TYPE_CHECKING:
+    from nexus_cli.providers.base import Secret
+
+
+def _render(secrets: list[Secret]) -> Any:
+    from rich.table import Table
+
+    from nexus_cli.commands.agent._common import ago
+
+    if not secrets:
+        return "No secrets yet: nexus ai agent secret set NAME KEY"
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("NAME", "ENVIRONMENT", "DIGEST", "UPDATED"):
+        table.add_column(column)
+    for s in secrets:
+        table.add_row(s.name, "all" if s.scope == "*" else s.scope, s.digest, ago(s.updated_at))
+    return table
+
+
+def list_secrets(
+    name: Annotated[str, typer.Argument(help="Agent name.")],
+    json_: JsonOpt = False,
+) -> None:
+    """List an agent's secrets: names, environments and digests (values are never shown)."""
+    from nexus_cli import output
+    from nexus_cli.commands.agent._common import begin
+    from nexus_cli.context import provider
+
+    begin(json_, name)
+    output.emit(provider().secret_list(name), _render)
