@@ -7,11 +7,12 @@ import logging
 import os
 import secrets
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 from nexus_emulator.config import EmulatorConfig
 from nexus_emulator.deployer import Deployer
+from nexus_emulator.metrics import Metrics
 from nexus_emulator.pools import Pools
 from nexus_emulator.relay import Relay
 from nexus_emulator.runtime.base import Runtime
@@ -41,8 +42,7 @@ class Emulator:
         self.relay = Relay()
         self.pools = Pools()
         self.http_counts: Counter[tuple[str, str, int]] = Counter()
-        self.run_counts: Counter[tuple[str, str, str]] = Counter()  # agent, env, outcome
-        self.run_seconds: dict[tuple[str, str], float] = defaultdict(float)
+        self.metrics = Metrics()
         self.ready = False
         self.vault: Vault | None = None
         self._store: Store | None = None

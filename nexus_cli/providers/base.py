@@ -139,6 +139,21 @@ class SecretChange(BaseModel):
     key_created: bool = False
 
 
+class EnvironmentMetrics(BaseModel):
+    requests: int = 0
+    errors: int = 0
+    error_rate: float = 0.0
+    latency_p50_ms: float | None = None
+    latency_p95_ms: float | None = None
+    tokens: int = 0
+    queue_size: int = 0
+
+
+class AgentMetrics(BaseModel):
+    name: str
+    environments: dict[str, EnvironmentMetrics]
+
+
 class DeleteResult(BaseModel):
     name: str
     deleted: bool = True
@@ -217,6 +232,9 @@ class Provider(ABC):
 
     def secret_delete(self, name: str, key: str, env: str | None) -> SecretChange:
         raise self.unsupported("secrets")
+
+    def metrics(self, name: str) -> AgentMetrics:
+        raise self.unsupported("metrics")
 
     def logs(self, name: str, query: LogQuery) -> Iterator[dict[str, Any]]:
         """Log records of the agent's replicas, oldest first; endless with ``follow``."""

@@ -18,7 +18,7 @@ def test_provider_list_reads_metadata(offline: Platform) -> None:
 def test_provider_list_verbose_and_json_show_capabilities(offline: Platform) -> None:
     verbose = offline("ai", "provider", "list", "--verbose")
     assert (
-        "autoscale, deploy, logs, logs-follow, rollback, run, scale, secrets, stream"
+        "autoscale, deploy, logs, logs-follow, metrics, rollback, run, scale, secrets, stream"
         in verbose.stdout
     )
     data = json.loads(offline("--json", "ai", "provider", "list").stdout)

@@ -91,14 +91,14 @@ async def relay(
             current.state = "unhealthy"  # the health monitor replaces it if it is gone
             other = pool.pick()
             if other is None:
-                em.run_counts[(name, env, "error")] += 1
+                em.metrics.record(name, env, "error")
                 raise errors.unavailable(
                     f"{name} has no replica in {env} that accepts connections",
                     hint=f"nexus ai agent status {name}  # replicas are being replaced",
                 ) from None
             replica = other
         except (aiohttp.ClientError, TimeoutError) as exc:
-            em.run_counts[(name, env, "error")] += 1
+            em.metrics.record(name, env, "error")
             raise errors.ApiError(
                 502,
                 "failed",
@@ -176,7 +176,7 @@ def collect_stream(body: bytes) -> dict[str, Any]:
 
 def agent_failed(call: Call, replica: LiveReplica, answer: Any, status: int) -> errors.ApiError:
     """The error for an agent that answered with an error status."""
-    call.em.run_counts[(call.name, call.env, "error")] += 1
+    call.em.metrics.record(call.name, call.env, "error")
     err = answer.get("error", {}) if isinstance(answer, dict) else {}
     return errors.ApiError(
         500,
@@ -194,7 +194,6 @@ async def run(name: str, request: Request, env: str | None = None) -> Response:
     t0 = time.perf_counter()
     replica, up = await relay(em, call.pool, call.replica, name, env, call.body, call.headers)
     elapsed = time.perf_counter() - t0
-    em.run_seconds[(name, env)] += elapsed
     version = em.store.version(name, call.pool.revision)
     if "text/event-stream" in up.content_type:
         answer = collect_stream(up.body)
@@ -206,11 +205,12 @@ async def run(name: str, request: Request, env: str | None = None) -> Response:
     stream_failed = "text/event-stream" in up.content_type and "error" in answer
     if up.status >= 400 or stream_failed:
         raise agent_failed(call, replica, answer, up.status)
-    em.run_counts[(name, env, "ok")] += 1
     if isinstance(answer, dict) and "output" in answer:
         output, meta = answer["output"], answer.get("metadata") or {}
     else:  # an image that answers with its own JSON (bring your own image)
         output, meta = answer, {}
+    tokens = meta.get("tokens_used") if isinstance(meta, dict) else 0
+    em.metrics.record(name, env, "ok", elapsed, tokens if isinstance(tokens, int) else 0)
     meta = {
         "tokens_used": 0,
         **meta,

@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse
 
 import nexus_emulator
 from nexus_emulator.api.deps import emulator_of
@@ -44,30 +44,3 @@ async def info(request: Request) -> dict[str, Any]:
         "started_at": em.started_at,
         "schema": em.store.schema,
     }
-
-
-@router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
-async def metrics(request: Request) -> PlainTextResponse:
-    em = emulator_of(request)
-    lines = [
-        "# HELP agent_requests_total Number of requests",
-        "# TYPE agent_requests_total counter",
-    ]
-    for (agent, env, outcome), n in sorted(em.run_counts.items()):
-        lines.append(f'agent_requests_total{{agent="{agent}",env="{env}",outcome="{outcome}"}} {n}')
-    lines += ["# HELP agent_errors_total Number of errors", "# TYPE agent_errors_total counter"]
-    for (agent, env, outcome), n in sorted(em.run_counts.items()):
-        if outcome != "ok":
-            lines.append(f'agent_errors_total{{agent="{agent}",env="{env}"}} {n}')
-    lines += [
-        "# HELP agent_latency_seconds_sum Total response latency",
-        "# TYPE agent_latency_seconds_sum counter",
-    ]
-    for (agent, env), s in sorted(em.run_seconds.items()):
-        lines.append(f'agent_latency_seconds_sum{{agent="{agent}",env="{env}"}} {s:.6f}')
-    lines += ["# TYPE nexus_http_requests_total counter"]
-    for (method, path, status), n in sorted(em.http_counts.items()):
-        lines.append(
-            f'nexus_http_requests_total{{method="{method}",route="{path}",status="{status}"}} {n}'
-        )
-    return PlainTextResponse("\n".join(lines) + "\n")

@@ -60,9 +60,8 @@ async def frames(call: Call) -> AsyncIterator[bytes]:
         )
     finally:
         replica.in_flight -= 1
-        em.run_seconds[(call.name, call.env)] += time.perf_counter() - t0
         if outcome != "counted":
-            em.run_counts[(call.name, call.env, outcome)] += 1
+            em.metrics.record(call.name, call.env, outcome, time.perf_counter() - t0)
 
 
 @router.post(

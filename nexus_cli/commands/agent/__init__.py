@@ -9,6 +9,7 @@ from nexus_cli.commands.agent.history import history
 from nexus_cli.commands.agent.init import init
 from nexus_cli.commands.agent.list import list_agents
 from nexus_cli.commands.agent.logs import logs
+from nexus_cli.commands.agent.metrics import metrics
 from nexus_cli.commands.agent.rollback import rollback
 from nexus_cli.commands.agent.run import run
 from nexus_cli.commands.agent.scale import scale
@@ -24,6 +25,7 @@ app.command("status")(status)
 app.command("history")(history)
 app.command("rollback")(rollback)
 app.command("logs")(logs)
+app.command("metrics")(metrics)
 app.command("scale")(scale)
 app.add_typer(secret_app, name="secret")
 app.command("delete")(delete)

@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from nexus_cli.errors import ProjectError
 from nexus_cli.providers.base import (
+    AgentMetrics,
     AgentStatus,
     AgentSummary,
     Capability,
@@ -57,6 +58,7 @@ class LocalProvider(Provider):
             Capability.SCALE,
             Capability.AUTOSCALE,
             Capability.SECRETS,
+            Capability.METRICS,
         }
     )
     options: ClassVar[dict[str, str]] = {
@@ -189,6 +191,12 @@ class LocalProvider(Provider):
                 timeout=RUN_TIMEOUT,
             )
         return SecretChange.model_validate(answer)
+
+    def metrics(self, name: str) -> AgentMetrics:
+        with self._client() as client:
+            return AgentMetrics.model_validate(
+                client.request("GET", f"{self._agent(name)}/metrics")
+            )
 
     def logs(self, name: str, query: LogQuery) -> Iterator[dict[str, Any]]:
         params: dict[str, Any] = {"tail": query.tail, "level": query.level}

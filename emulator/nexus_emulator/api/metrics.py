@@ -1,0 +1,47 @@
+"""Metrics: Prometheus text at ``/metrics``, a JSON summary per agent for the CLI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse
+
+from nexus_emulator.api.deps import emulator_of, known_agent, ready
+
+router = APIRouter(tags=["observability"])
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
+async def prometheus(request: Request) -> PlainTextResponse:
+    em = emulator_of(request)
+    lines = [em.metrics.prometheus(), "# TYPE nexus_http_requests_total counter"]
+    for (method, path, status), n in sorted(em.http_counts.items()):
+        lines.append(
+            f'nexus_http_requests_total{{method="{method}",route="{path}",status="{status}"}} {n}'
+        )
+    return PlainTextResponse("\n".join(lines) + "\n")
+
+
+@router.get(
+    "/v1/agents/{name}/metrics",
+    summary="Requests, errors, latency percentiles, tokens and queue size per environment",
+)
+async def agent_metrics(name: str, request: Request) -> dict[str, Any]:
+    em = ready(emulator_of(request))
+    known_agent(em, name)
+    summary = em.metrics.summary(name)
+    for d in em.store.deployments(name):  # environments with no calls yet show zeros
+        summary["environments"].setdefault(
+            d.env,
+            {
+                "requests": 0,
+                "errors": 0,
+                "error_rate": 0.0,
+                "latency_p50_ms": None,
+                "latency_p95_ms": None,
+                "tokens": 0,
+                "queue_size": 0,
+            },
+        )
+    return summary
