@@ -22,7 +22,7 @@ log = logging.getLogger("nexus_emulator")
 
 def create_app(config: EmulatorConfig, *, own_lifespan: bool = True) -> FastAPI:
     """The app; with ``own_lifespan=False`` the caller starts and stops ``app.state.emulator``."""
-    from nexus_emulator.api import control, data, health, logs, metrics, secrets, stream
+    from nexus_emulator.api import control, data, health, logs, metrics, secrets, stream, tasks
 
     em = Emulator(config)
 
@@ -51,7 +51,7 @@ def create_app(config: EmulatorConfig, *, own_lifespan: bool = True) -> FastAPI:
         middleware=pipeline,
     )
     app.state.emulator = em
-    for module in (health, control, data, stream, logs, metrics, secrets):
+    for module in (health, control, data, stream, tasks, logs, metrics, secrets):
         app.include_router(module.router)
 
     @app.exception_handler(errors.ApiError)

@@ -17,6 +17,7 @@ from nexus_emulator.pools import Pools
 from nexus_emulator.relay import Relay
 from nexus_emulator.runtime.base import Runtime
 from nexus_emulator.store import Store
+from nexus_emulator.tasks import TaskQueue
 from nexus_emulator.vault import Vault
 
 log = logging.getLogger("nexus_emulator")
@@ -45,6 +46,7 @@ class Emulator:
         self.metrics = Metrics()
         self.ready = False
         self.vault: Vault | None = None
+        self.tasks: TaskQueue | None = None
         self._store: Store | None = None
         self._runtime: Runtime | None = None
         self._deployer: Deployer | None = None
@@ -73,6 +75,7 @@ class Emulator:
         await runtime.check()
         self._runtime = runtime
         self.vault = Vault(self._store, self.config.home)
+        self.tasks = TaskQueue(self._store, self.pools, self.relay, self.metrics, self.config.home)
         self._deployer = Deployer(
             self.config, self._store, runtime, self.relay, self.pools, self.vault
         )
@@ -91,7 +94,10 @@ class Emulator:
         except Exception:  # the emulator still serves; the monitor retries the replicas
             log.exception("reconciling replicas after the start failed")
         autoscaler = Autoscaler(deployer, self.config.autoscale_window)
-        await asyncio.gather(monitor(deployer, self.config.health_interval), autoscaler.run())
+        assert self.tasks is not None
+        await asyncio.gather(
+            monitor(deployer, self.config.health_interval), autoscaler.run(), self.tasks.run()
+        )
 
     async def stop(self) -> None:
         self.ready = False

@@ -49,7 +49,9 @@ class Metrics:
             s.latency_count += 1
             s.recent.append(seconds)
 
-    def summary(self, agent: str, queue_size: int = 0) -> dict[str, Any]:
+    def summary(
+        self, agent: str, queue_sizes: dict[tuple[str, str], int] | None = None
+    ) -> dict[str, Any]:
         envs = {}
         for (a, env), s in sorted(self.series.items()):
             if a != agent:
@@ -64,7 +66,7 @@ class Metrics:
                 "latency_p50_ms": None if p50 is None else round(p50 * 1000, 3),
                 "latency_p95_ms": None if p95 is None else round(p95 * 1000, 3),
                 "tokens": s.tokens,
-                "queue_size": queue_size,
+                "queue_size": (queue_sizes or {}).get((agent, env), 0),
             }
         return {"name": agent, "environments": envs}
 

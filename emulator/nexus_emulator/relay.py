@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+import orjson
 
 
 @dataclass(frozen=True)
@@ -79,3 +80,26 @@ class Relay:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+def collect_stream(body: bytes) -> dict[str, Any]:
+    """A streamed answer as one: text chunks joined, other chunks as a list."""
+    chunks: list[Any] = []
+    for line in body.splitlines():
+        if not line.startswith(b"data:"):
+            continue
+        try:
+            data = orjson.loads(line[5:])
+        except orjson.JSONDecodeError:
+            data = {"text": line[5:].decode("utf-8", "replace").strip()}
+        if isinstance(data, dict) and data.get("done") is True:
+            break
+        if isinstance(data, dict) and isinstance(data.get("error"), dict):
+            return {"error": data["error"]}
+        if isinstance(data, dict) and set(data) == {"progress"}:
+            continue  # a progress report, not part of the answer
+        chunks.append(data)
+    texts = [c.get("text") for c in chunks if isinstance(c, dict)]
+    if len(texts) == len(chunks) and all(isinstance(t, str) for t in texts):
+        return {"output": "".join(t for t in texts if isinstance(t, str))}
+    return {"output": chunks}

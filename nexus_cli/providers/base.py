@@ -154,6 +154,21 @@ class AgentMetrics(BaseModel):
     environments: dict[str, EnvironmentMetrics]
 
 
+class Task(BaseModel):
+    task_id: str
+    status: str  # pending | running | succeeded | failed | cancelled
+    agent: str | None = None
+    env: str | None = None
+    progress: int = 0
+    attempt: int = 0
+    result: Any = None
+    error: str | None = None
+    webhook: str | None = None
+    created_at: float | None = None
+    started_at: float | None = None
+    finished_at: float | None = None
+
+
 class DeleteResult(BaseModel):
     name: str
     deleted: bool = True
@@ -232,6 +247,20 @@ class Provider(ABC):
 
     def secret_delete(self, name: str, key: str, env: str | None) -> SecretChange:
         raise self.unsupported("secrets")
+
+    def submit(
+        self, name: str, input: Any, context: dict[str, Any], env: str | None, webhook: str | None
+    ) -> Task:
+        raise self.unsupported("async runs")
+
+    def task(self, task_id: str) -> Task:
+        raise self.unsupported("async runs")
+
+    def task_cancel(self, task_id: str) -> Task:
+        raise self.unsupported("async runs")
+
+    def tasks(self, name: str) -> list[Task]:
+        raise self.unsupported("async runs")
 
     def metrics(self, name: str) -> AgentMetrics:
         raise self.unsupported("metrics")

@@ -18,8 +18,8 @@ def test_provider_list_reads_metadata(offline: Platform) -> None:
 def test_provider_list_verbose_and_json_show_capabilities(offline: Platform) -> None:
     verbose = offline("ai", "provider", "list", "--verbose")
     assert (
-        "autoscale, deploy, logs, logs-follow, metrics, rollback, run, scale, secrets, stream"
-        in verbose.stdout
+        "async, autoscale, deploy, logs, logs-follow, metrics, rollback, run, scale, secrets, "
+        "stream" in verbose.stdout
     )
     data = json.loads(offline("--json", "ai", "provider", "list").stdout)
     local = next(p for p in data if p["name"] == "local")

@@ -15,7 +15,7 @@ from nexus_emulator import errors
 from nexus_emulator.api.deps import emulator_of, known_agent, ready
 from nexus_emulator.core import Emulator
 from nexus_emulator.pools import LiveReplica, Pool
-from nexus_emulator.relay import Upstream
+from nexus_emulator.relay import Upstream, collect_stream
 
 router = APIRouter(tags=["data"])
 
@@ -151,27 +151,6 @@ async def prepare(request: Request, name: str, env: str | None) -> Call:
     if context.get("user_id") is not None:
         headers["X-Nexus-User-Id"] = str(context["user_id"])
     return Call(em, name, env, body, pool, replica, request_id, headers)
-
-
-def collect_stream(body: bytes) -> dict[str, Any]:
-    """A streamed answer as one: text chunks joined, other chunks as a list."""
-    chunks: list[Any] = []
-    for line in body.splitlines():
-        if not line.startswith(b"data:"):
-            continue
-        try:
-            data = orjson.loads(line[5:])
-        except orjson.JSONDecodeError:
-            data = {"text": line[5:].decode("utf-8", "replace").strip()}
-        if isinstance(data, dict) and data.get("done") is True:
-            break
-        if isinstance(data, dict) and isinstance(data.get("error"), dict):
-            return {"error": data["error"]}
-        chunks.append(data)
-    texts = [c.get("text") for c in chunks if isinstance(c, dict)]
-    if len(texts) == len(chunks) and all(isinstance(t, str) for t in texts):
-        return {"output": "".join(t for t in texts if isinstance(t, str))}
-    return {"output": chunks}
 
 
 def agent_failed(call: Call, replica: LiveReplica, answer: Any, status: int) -> errors.ApiError:

@@ -15,7 +15,8 @@ router = APIRouter(tags=["observability"])
 @router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
 async def prometheus(request: Request) -> PlainTextResponse:
     em = emulator_of(request)
-    lines = [em.metrics.prometheus(), "# TYPE nexus_http_requests_total counter"]
+    queued = em.tasks.pending() if em.tasks is not None else {}
+    lines = [em.metrics.prometheus(queued), "# TYPE nexus_http_requests_total counter"]
     for (method, path, status), n in sorted(em.http_counts.items()):
         lines.append(
             f'nexus_http_requests_total{{method="{method}",route="{path}",status="{status}"}} {n}'
@@ -30,7 +31,8 @@ async def prometheus(request: Request) -> PlainTextResponse:
 async def agent_metrics(name: str, request: Request) -> dict[str, Any]:
     em = ready(emulator_of(request))
     known_agent(em, name)
-    summary = em.metrics.summary(name)
+    queued = em.tasks.pending() if em.tasks is not None else {}
+    summary = em.metrics.summary(name, queued)
     for d in em.store.deployments(name):  # environments with no calls yet show zeros
         summary["environments"].setdefault(
             d.env,
@@ -41,7 +43,7 @@ async def agent_metrics(name: str, request: Request) -> dict[str, Any]:
                 "latency_p50_ms": None,
                 "latency_p95_ms": None,
                 "tokens": 0,
-                "queue_size": 0,
+                "queue_size": queued.get((name, d.env), 0),
             },
         )
     return summary

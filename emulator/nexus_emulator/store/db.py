@@ -210,7 +210,16 @@ class Store:
     def reset(self) -> None:
         with self.conn:
             self.conn.execute("BEGIN IMMEDIATE")
-            for table in ("events", "deployments", "versions", "agents", "sources", "secrets"):
+            for table in (
+                "events",
+                "deployments",
+                "versions",
+                "agents",
+                "sources",
+                "secrets",
+                "tasks",
+                "outbox",
+            ):
                 self.conn.execute(f"DELETE FROM {table}")
 
 

@@ -84,6 +84,41 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        4,
+        "async tasks and the webhook outbox",
+        """
+        CREATE TABLE tasks (
+            id TEXT PRIMARY KEY,
+            agent TEXT NOT NULL,
+            env TEXT NOT NULL,
+            body BLOB NOT NULL,
+            webhook TEXT,
+            status TEXT NOT NULL,
+            progress INTEGER NOT NULL DEFAULT 0,
+            attempt INTEGER NOT NULL DEFAULT 0,
+            result BLOB,
+            error TEXT,
+            created_at REAL NOT NULL,
+            started_at REAL,
+            finished_at REAL
+        );
+        CREATE INDEX tasks_status ON tasks (status, created_at);
+        CREATE INDEX tasks_agent ON tasks (agent, created_at);
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            task_id TEXT NOT NULL,
+            url TEXT NOT NULL,
+            payload BLOB NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_at REAL NOT NULL,
+            delivered_at REAL,
+            failed_at REAL,
+            last_error TEXT
+        );
+        CREATE INDEX outbox_due ON outbox (delivered_at, failed_at, next_at);
+        """,
+    ),
 ]
 
 

@@ -85,7 +85,7 @@ class Stream:
 
 
 class Agents:
-    """``client.agents``: run and stream agents."""
+    """``client.agents``: run, stream and submit agents; follow submitted tasks."""
 
     def __init__(self, transport: Transport) -> None:
         self._t = transport
@@ -117,6 +117,39 @@ class Agents:
             "POST", _path(f"/v1/agents/{_quote(name)}/stream", env), _body(input, context)
         )
         return Stream(conn, resp)
+
+    def submit(
+        self,
+        name: str,
+        input: Any,
+        context: dict[str, Any] | None = None,
+        env: str | None = None,
+        webhook: str | None = None,
+    ) -> dict[str, Any]:
+        """Queue a run: ``{"task_id": "task_...", "status": "pending"}``.
+
+        ``webhook``: a URL that receives the finished task as a signed POST.
+        """
+        body = _body(input, context)
+        if webhook is not None:
+            body["webhook"] = webhook
+        return self._dict(
+            self._t.request_json("POST", _path(f"/agents/{_quote(name)}/tasks", env), body)
+        )
+
+    def status(self, task_id: str) -> dict[str, Any]:
+        """A task: ``status`` (pending, running, succeeded, failed, cancelled), ``progress``
+        (0-100), ``attempt``, ``result`` or ``error``."""
+        return self._dict(self._t.request_json("GET", f"/v1/tasks/{_quote(task_id)}"))
+
+    def cancel(self, task_id: str) -> dict[str, Any]:
+        return self._dict(self._t.request_json("POST", f"/v1/tasks/{_quote(task_id)}/cancel"))
+
+    @staticmethod
+    def _dict(answer: Any) -> dict[str, Any]:
+        if not isinstance(answer, dict):
+            raise APIError(502, "failed", f"the API answered with {type(answer).__name__}")
+        return answer
 
 
 class Client:

@@ -15,6 +15,7 @@ from nexus_cli.commands.agent.run import run
 from nexus_cli.commands.agent.scale import scale
 from nexus_cli.commands.agent.secret import app as secret_app
 from nexus_cli.commands.agent.status import status
+from nexus_cli.commands.agent.task import app as task_app
 
 app = group("Create, deploy, run and roll back agents.")
 app.command("init")(init)
@@ -28,6 +29,7 @@ app.command("logs")(logs)
 app.command("metrics")(metrics)
 app.command("scale")(scale)
 app.add_typer(secret_app, name="secret")
+app.add_typer(task_app, name="task")
 app.command("delete")(delete)
 
 __all__ = ["app"]

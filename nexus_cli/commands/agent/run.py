@@ -35,6 +35,14 @@ def run(
     stream: Annotated[
         bool, typer.Option("--stream", help="Print the answer as it comes (server-sent events).")
     ] = False,
+    async_: Annotated[
+        bool,
+        typer.Option("--async", help="Queue the run and print its task id (see `agent task`)."),
+    ] = False,
+    webhook: Annotated[
+        str | None,
+        typer.Option("--webhook", help="With --async: URL that gets the finished task (signed)."),
+    ] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Run an agent: print its output (text as is, JSON pretty-printed)."""
@@ -49,6 +57,17 @@ def run(
     ctx = parse_context(context or [])
     if input == "-":
         input = sys.stdin.read()
+    if webhook and not async_:
+        from nexus_cli.errors import UsageError
+
+        raise UsageError("--webhook goes with --async", hint="add --async")
+    if async_:
+        task = provider().submit(name, input, ctx, env, webhook)
+        output.emit(
+            task,
+            lambda t: f"Queued {t.task_id} ({t.status}): nexus ai agent task status {t.task_id}",
+        )
+        return
     if stream:
         output.stream(provider().stream(name, input, ctx, env))
         return

@@ -24,6 +24,7 @@ from nexus_cli.providers.base import (
     RunResult,
     Secret,
     SecretChange,
+    Task,
 )
 from nexus_local.client import EmulatorClient
 from nexus_local.lifecycle import Emulator, ensure_running
@@ -59,6 +60,7 @@ class LocalProvider(Provider):
             Capability.AUTOSCALE,
             Capability.SECRETS,
             Capability.METRICS,
+            Capability.ASYNC,
         }
     )
     options: ClassVar[dict[str, str]] = {
@@ -191,6 +193,30 @@ class LocalProvider(Provider):
                 timeout=RUN_TIMEOUT,
             )
         return SecretChange.model_validate(answer)
+
+    def submit(
+        self, name: str, input: Any, context: dict[str, Any], env: str | None, webhook: str | None
+    ) -> Task:
+        body: dict[str, Any] = {"input": input, "context": context}
+        if webhook:
+            body["webhook"] = webhook
+        params = {"env": env} if env else {}
+        with self._client() as client:
+            answer = client.request("POST", f"{self._agent(name)}/tasks", json=body, params=params)
+        return Task.model_validate(answer)
+
+    def task(self, task_id: str) -> Task:
+        with self._client() as client:
+            return Task.model_validate(client.request("GET", f"/v1/tasks/{quote(task_id)}"))
+
+    def task_cancel(self, task_id: str) -> Task:
+        with self._client() as client:
+            return Task.model_validate(client.request("POST", f"/v1/tasks/{quote(task_id)}/cancel"))
+
+    def tasks(self, name: str) -> list[Task]:
+        with self._client() as client:
+            answer = client.request("GET", f"{self._agent(name)}/tasks")
+        return [Task.model_validate(item) for item in answer]
 
     def metrics(self, name: str) -> AgentMetrics:
         with self._client() as client:

@@ -1,0 +1,313 @@
+"""Async tasks: a durable queue in SQLite, run on the agent's replicas, with webhooks.
+
+A submitted task is committed before the 202 answer. The worker runs pending
+tasks oldest first, at most as many at once per environment as it has healthy
+replicas. An agent reports progress by yielding ``{"progress": N}`` frames; a
+plain answer moves it from 0 to 100 when done. A task that was running when
+the emulator stopped (even by kill -9) runs again with ``attempt`` + 1.
+
+Webhooks go through an outbox written in the same transaction as the task's
+end, so none is lost; each delivery is signed (``X-Nexus-Signature: t=<unix
+time>,v1=<hex HMAC-SHA256 of "<t>.<body>">`` with the key in
+``$NEXUS_HOME/webhook.secret``) and retried with backoff until a 2xx answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import orjson
+
+from nexus_emulator.metrics import Metrics
+from nexus_emulator.pools import Pools
+from nexus_emulator.relay import Relay, collect_stream
+from nexus_emulator.store import Store
+
+log = logging.getLogger("nexus_emulator.tasks")
+FINAL = ("succeeded", "failed", "cancelled")
+MAX_DELIVERIES = 10
+COLUMNS = (
+    "id, agent, env, webhook, status, progress, attempt, result, error, created_at, "
+    "started_at, finished_at"
+)
+
+
+def webhook_key(home: Path) -> bytes:
+    path = home / "webhook.secret"
+    try:
+        return path.read_bytes().strip()
+    except FileNotFoundError:
+        key = secrets.token_hex(32).encode()
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(key + b"\n")
+        return key
+
+
+def sign(key: bytes, body: bytes, at: int) -> str:
+    mac = hmac.new(key, str(at).encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"t={at},v1={mac}"
+
+
+def view(row: Any) -> dict[str, Any]:
+    task = dict(zip(COLUMNS.split(", "), row, strict=True))
+    task["task_id"] = task.pop("id")
+    task["result"] = orjson.loads(task["result"]) if task["result"] is not None else None
+    return task
+
+
+class TaskQueue:
+    def __init__(
+        self, store: Store, pools: Pools, relay: Relay, metrics: Metrics, home: Path
+    ) -> None:
+        self.store = store
+        self.pools = pools
+        self.relay = relay
+        self.metrics = metrics
+        self.home = home
+        self.wake = asyncio.Event()
+        self.running: dict[str, asyncio.Task[None]] = {}
+
+    # ------------------------------------------------------------ API side
+
+    def submit(self, agent: str, env: str, body: bytes, webhook: str | None) -> str:
+        task_id = "task_" + secrets.token_hex(8)
+        with self.store.conn:
+            self.store.conn.execute("BEGIN IMMEDIATE")
+            self.store.conn.execute(
+                "INSERT INTO tasks(id, agent, env, body, webhook, status, created_at) "
+                "VALUES (?,?,?,?,?, 'pending', ?)",
+                (task_id, agent, env, body, webhook, time.time()),
+            )
+        self.wake.set()
+        return task_id
+
+    def get(self, task_id: str) -> dict[str, Any] | None:
+        row = self.store.conn.execute(
+            f"SELECT {COLUMNS} FROM tasks WHERE id=?", (task_id,)
+        ).fetchone()
+        return view(row) if row else None
+
+    def list(self, agent: str, limit: int = 50) -> list[dict[str, Any]]:
+        rows = self.store.conn.execute(
+            f"SELECT {COLUMNS} FROM tasks WHERE agent=? ORDER BY created_at DESC LIMIT ?",
+            (agent, limit),
+        ).fetchall()
+        return [view(r) for r in rows]
+
+    def pending(self) -> dict[tuple[str, str], int]:
+        rows = self.store.conn.execute(
+            "SELECT agent, env, COUNT(*) FROM tasks WHERE status='pending' GROUP BY agent, env"
+        ).fetchall()
+        return {(a, e): n for a, e, n in rows}
+
+    def cancel(self, task_id: str) -> bool:
+        with self.store.conn:
+            self.store.conn.execute("BEGIN IMMEDIATE")
+            cur = self.store.conn.execute(
+                "UPDATE tasks SET status='cancelled', finished_at=? "
+                "WHERE id=? AND status IN ('pending', 'running')",
+                (time.time(), task_id),
+            )
+        running = self.running.pop(task_id, None)
+        if running is not None:
+            running.cancel()
+        return cur.rowcount > 0
+
+    # ------------------------------------------------------------ worker
+
+    async def run(self) -> None:
+        with self.store.conn:
+            self.store.conn.execute("BEGIN IMMEDIATE")
+            again = self.store.conn.execute(
+                "UPDATE tasks SET status='pending' WHERE status='running'"
+            ).rowcount
+        if again:
+            log.warning("%d task(s) were running at the last stop: running them again", again)
+        await asyncio.gather(self._work(), self._deliver())
+
+    async def _work(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), timeout=0.5)
+            self.wake.clear()
+            try:
+                self._start_due()
+            except Exception:  # the queue must outlive one bad row
+                log.exception("starting tasks failed")
+
+    def _start_due(self) -> None:
+        busy: dict[tuple[str, str], int] = {}
+        for task in self.running.values():
+            key = task.get_name().split("|", 2)[1:]
+            busy[(key[0], key[1])] = busy.get((key[0], key[1]), 0) + 1
+        rows = self.store.conn.execute(
+            "SELECT id, agent, env, body FROM tasks WHERE status='pending' ORDER BY created_at"
+        ).fetchall()
+        for task_id, agent, env, body in rows:
+            pool = self.pools.get(agent, env)
+            capacity = sum(r.state == "healthy" for r in pool.replicas) if pool else 0
+            if busy.get((agent, env), 0) >= capacity:
+                continue
+            with self.store.conn:
+                self.store.conn.execute("BEGIN IMMEDIATE")
+                self.store.conn.execute(
+                    "UPDATE tasks SET status='running', attempt=attempt+1, started_at=?, "
+                    "progress=0 WHERE id=? AND status='pending'",
+                    (time.time(), task_id),
+                )
+            busy[(agent, env)] = busy.get((agent, env), 0) + 1
+            job = asyncio.create_task(
+                self._execute(task_id, agent, env, body), name=f"{task_id}|{agent}|{env}"
+            )
+            self.running[task_id] = job
+            job.add_done_callback(functools.partial(self._done, task_id))
+
+    def _done(self, task_id: str, _job: object = None) -> None:
+        self.running.pop(task_id, None)
+        self.wake.set()
+
+    async def _execute(self, task_id: str, agent: str, env: str, body: bytes) -> None:
+        pool = self.pools.get(agent, env)
+        replica = pool.pick() if pool else None
+        if replica is None:  # gone since it was started: back to the queue
+            self._finish(task_id, "pending", None, None, final=False)
+            return
+        headers = {"X-Nexus-Request-Id": task_id, "X-Nexus-Task-Id": task_id}
+        t0 = time.perf_counter()
+        replica.in_flight += 1
+        try:
+            async with self.relay.open_stream(replica.handle.endpoint, body, headers) as up:
+                if "text/event-stream" in up.headers.get("Content-Type", ""):
+                    raw = b""
+                    async for line in up.content:
+                        raw += line
+                        self._progress_from(task_id, line)
+                    answer = collect_stream(raw)
+                else:
+                    data = await up.read()
+                    answer = orjson.loads(data) if data else {}
+                    if up.status >= 400 and "error" not in answer:
+                        answer = {"error": {"message": f"HTTP {up.status}"}}
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            answer = {"error": {"message": f"the replica stopped answering: {exc}"}}
+        finally:
+            replica.in_flight -= 1
+        seconds = time.perf_counter() - t0
+        if isinstance(answer, dict) and isinstance(answer.get("error"), dict):
+            err = answer["error"]
+            self.metrics.record(agent, env, "error", seconds)
+            message = f"{err.get('type', 'error')}: {err.get('message', '')}".strip(": ")
+            self._finish(task_id, "failed", None, message)
+        else:
+            output = answer.get("output") if isinstance(answer, dict) else answer
+            self.metrics.record(agent, env, "ok", seconds)
+            self._finish(task_id, "succeeded", output, None)
+
+    def _progress_from(self, task_id: str, line: bytes) -> None:
+        if not line.startswith(b"data:") or b"progress" not in line:
+            return
+        try:
+            frame = orjson.loads(line[5:])
+        except orjson.JSONDecodeError:
+            return
+        if isinstance(frame, dict) and isinstance(frame.get("progress"), int | float):
+            value = max(0, min(100, int(frame["progress"])))
+            with self.store.conn:
+                self.store.conn.execute(
+                    "UPDATE tasks SET progress=? WHERE id=? AND status='running'", (value, task_id)
+                )
+
+    def _finish(
+        self, task_id: str, status: str, result: Any, error: str | None, final: bool = True
+    ) -> None:
+        now = time.time()
+        with self.store.conn:
+            self.store.conn.execute("BEGIN IMMEDIATE")
+            cur = self.store.conn.execute(
+                "UPDATE tasks SET status=?, result=?, error=?, finished_at=?, "
+                "progress=CASE WHEN ?='succeeded' THEN 100 ELSE progress END "
+                "WHERE id=? AND status='running'",
+                (
+                    status,
+                    None if result is None else orjson.dumps(result),
+                    error,
+                    now if final else None,
+                    status,
+                    task_id,
+                ),
+            )
+            if not final or cur.rowcount == 0:
+                return  # cancelled meanwhile: no result, no webhook
+            row = self.store.conn.execute(
+                f"SELECT {COLUMNS} FROM tasks WHERE id=?", (task_id,)
+            ).fetchone()
+            task = view(row)
+            if task["webhook"]:
+                payload = orjson.dumps({k: v for k, v in task.items() if k != "webhook"})
+                self.store.conn.execute(
+                    "INSERT INTO outbox(task_id, url, payload, next_at) VALUES (?,?,?,?)",
+                    (task_id, task["webhook"], payload, now),
+                )
+
+    # ------------------------------------------------------------ webhooks
+
+    async def _deliver(self) -> None:
+        key = webhook_key(self.home)
+        while True:
+            await asyncio.sleep(0.25)
+            due = self.store.conn.execute(
+                "SELECT id, url, payload, attempts FROM outbox WHERE delivered_at IS NULL "
+                "AND failed_at IS NULL AND next_at <= ? ORDER BY id LIMIT 20",
+                (time.time(),),
+            ).fetchall()
+            for delivery_id, url, payload, attempts in due:
+                await self._post(key, delivery_id, url, payload, attempts)
+
+    async def _post(self, key: bytes, delivery_id: int, url: str, payload: bytes, n: int) -> None:
+        at = int(time.time())
+        headers = {
+            "Content-Type": "application/json",
+            "X-Nexus-Signature": sign(key, payload, at),
+            "X-Nexus-Delivery": str(delivery_id),
+        }
+        error = None
+        try:
+            async with self.relay.session.post(
+                url, data=payload, headers=headers, timeout=aiohttp.ClientTimeout(total=10)
+            ) as resp:
+                if 200 <= resp.status < 300:
+                    with self.store.conn:
+                        self.store.conn.execute(
+                            "UPDATE outbox SET delivered_at=?, attempts=? WHERE id=?",
+                            (time.time(), n + 1, delivery_id),
+                        )
+                    return
+                error = f"HTTP {resp.status}"
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            error = str(exc) or type(exc).__name__
+        attempts = n + 1
+        give_up = attempts >= MAX_DELIVERIES
+        with self.store.conn:
+            self.store.conn.execute(
+                "UPDATE outbox SET attempts=?, last_error=?, next_at=?, failed_at=? WHERE id=?",
+                (
+                    attempts,
+                    error,
+                    time.time() + min(60.0, 0.5 * 2**attempts),
+                    time.time() if give_up else None,
+                    delivery_id,
+                ),
+            )
+        log.warning("webhook delivery %d to %s failed (%s)", delivery_id, url, error)

@@ -1,0 +1,22 @@
+"""``nexus ai agent task cancel TASK_ID``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from nexus_cli.commands._options import JsonOpt
+
+
+def cancel(
+    task_id: Annotated[str, typer.Argument(help="Task id.")],
+    json_: JsonOpt = False,
+) -> None:
+    """Cancel a pending or running task (its result, if any, is dropped)."""
+    from nexus_cli import output
+    from nexus_cli.commands.agent.task.status import render
+    from nexus_cli.context import provider, use_json
+
+    use_json(json_)
+    output.emit(provider().task_cancel(task_id), render)

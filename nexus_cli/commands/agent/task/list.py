@@ -1,0 +1,42 @@
+"""``nexus ai agent task list NAME``: the agent's latest tasks."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from nexus_cli.commands._options import JsonOpt
+
+if TYPE_CHECKING:
+    from nexus_cli.providers.base import Task
+
+
+def _render(tasks: list[Task]) -> Any:
+    from rich.table import Table
+
+    from nexus_cli.commands.agent._common import ago
+
+    if not tasks:
+        return "No tasks yet: nexus ai agent run NAME INPUT --async"
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("TASK", "STATUS", "PROGRESS", "ATTEMPT", "ENV", "CREATED"):
+        table.add_column(column)
+    for t in tasks:
+        table.add_row(
+            t.task_id, t.status, f"{t.progress}%", str(t.attempt), t.env or "-", ago(t.created_at)
+        )
+    return table
+
+
+def list_tasks(
+    name: Annotated[str, typer.Argument(help="Agent name.")],
+    json_: JsonOpt = False,
+) -> None:
+    """List the agent's latest tasks, newest first."""
+    from nexus_cli import output
+    from nexus_cli.commands.agent._common import begin
+    from nexus_cli.context import provider
+
+    begin(json_, name)
+    output.emit(provider().tasks(name), _render)

@@ -1,0 +1,53 @@
+"""``nexus ai agent task status TASK_ID``: where a queued run is, and its result."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from nexus_cli.commands._options import JsonOpt
+
+if TYPE_CHECKING:
+    from nexus_cli.providers.base import Task
+
+FINAL = ("succeeded", "failed", "cancelled")
+
+
+def render(task: Task) -> Any:
+    import json
+
+    lines = [f"{task.task_id}  {task.status}  progress {task.progress}%  attempt {task.attempt}"]
+    if task.error:
+        lines.append(f"error: {task.error}")
+    if task.result is not None:
+        shown = task.result if isinstance(task.result, str) else json.dumps(task.result, indent=2)
+        lines.append(shown)
+    return "\n".join(lines)
+
+
+def status(
+    task_id: Annotated[str, typer.Argument(help="Task id, e.g. task_0123456789abcdef.")],
+    wait: Annotated[
+        bool, typer.Option("--wait", "-w", help="Wait until the task has ended.")
+    ] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """Show a task's status, progress and result (--wait: until it ends)."""
+    import time
+
+    from nexus_cli import output
+    from nexus_cli.context import provider, use_json
+
+    use_json(json_)
+    chosen = provider()
+    task = chosen.task(task_id)
+    if wait:
+        with output.progress(f"Waiting for {task_id}") as update:
+            while task.status not in FINAL:
+                update(f"{task.status}, {task.progress}%")
+                time.sleep(0.2)
+                task = chosen.task(task_id)
+    output.emit(task, render)
+    if task.status == "failed":
+        raise typer.Exit(1)
