@@ -18,7 +18,7 @@ app = typer.Typer(
     name="nexus",
     help="Host AI agents: deploy, run, observe and roll back agents locally or remotely.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     cls=FastGroup,
     **SETTINGS,
 )

@@ -2,7 +2,8 @@
 
 It walks the Click command tree behind the Typer app in ``nexus_cli.main`` and
 writes every command with its usage line, its help and its arguments and options.
-``--check`` writes nothing and fails when the committed file is stale.
+Also writes the shell completion scripts in completions/ (bash, zsh, fish).
+``--check`` writes nothing and fails when a committed file is stale.
 """
 
 from __future__ import annotations
@@ -120,10 +121,42 @@ def render() -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def completions() -> dict[Path, str]:
+    """The shell completion scripts of completions/ (they call back into `nexus`)."""
+    from typer._completion_shared import get_completion_script
+
+    return {
+        ROOT / "completions" / f"nexus.{shell}": get_completion_script(
+            prog_name=PROG, complete_var="_NEXUS_COMPLETE", shell=shell
+        ).rstrip()
+        + "\n"
+        for shell in ("bash", "zsh", "fish")
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/gen-docs", description=__doc__)
     parser.add_argument("--check", action="store_true", help="fail if the file is stale")
     args = parser.parse_args(argv)
+    scripts = completions()
+    if args.check:
+        stale = [
+            str(path.relative_to(ROOT))
+            for path, text in scripts.items()
+            if not path.exists() or path.read_text(encoding="utf-8") != text
+        ]
+        if stale:
+            print(
+                f"gen-docs: {', '.join(stale)} stale or missing.\n"
+                "hint: bash scripts/gen-docs  # then commit completions/",
+                file=sys.stderr,
+            )
+            return 1
+    else:
+        for path, text in scripts.items():
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            print(f"gen-docs: wrote {path.relative_to(ROOT)}")
     text = render()
     if args.check:
         current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""

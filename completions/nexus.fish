@@ -1,0 +1,1 @@
+complete --command nexus --no-files --arguments "(env _NEXUS_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) nexus)" --condition "env _NEXUS_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) nexus"
