@@ -133,4 +133,7 @@ class Autoscaler:
     async def run(self) -> None:
         while True:
             await asyncio.sleep(self.interval)
-            await self.step()
+            try:
+                await self.step()
+            except Exception:  # the autoscaler must outlive one bad step
+                log.exception("autoscaler step failed")

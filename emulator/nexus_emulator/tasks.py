@@ -273,7 +273,10 @@ class TaskQueue:
                 (time.time(),),
             ).fetchall()
             for delivery_id, url, payload, attempts in due:
-                await self._post(key, delivery_id, url, payload, attempts)
+                try:
+                    await self._post(key, delivery_id, url, payload, attempts)
+                except Exception:  # one bad delivery must not stop the others
+                    log.exception("webhook delivery %d failed", delivery_id)
 
     async def _post(self, key: bytes, delivery_id: int, url: str, payload: bytes, n: int) -> None:
         at = int(time.time())
