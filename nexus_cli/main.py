@@ -10,6 +10,7 @@ import typer
 
 from nexus_cli.commands._group import SETTINGS, FastGroup, group
 from nexus_cli.commands.agent import app as agent_app
+from nexus_cli.commands.dashboard.dashboard import dashboard
 from nexus_cli.commands.emulator import app as emulator_app
 from nexus_cli.commands.provider import app as provider_app
 from nexus_cli.context import GLOBALS
@@ -26,6 +27,7 @@ ai_app = group("AI agents and the platform that hosts them.")
 ai_app.add_typer(agent_app, name="agent")
 ai_app.add_typer(emulator_app, name="emulator")
 ai_app.add_typer(provider_app, name="provider")
+ai_app.command("dashboard")(dashboard)
 app.add_typer(ai_app, name="ai")
 
 

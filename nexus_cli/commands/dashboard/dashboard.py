@@ -1,0 +1,27 @@
+"""``nexus ai dashboard``: a live terminal view of agents, replicas and logs."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+
+def dashboard(
+    interval: Annotated[
+        float, typer.Option("--interval", help="Seconds between refreshes.", min=0.5)
+    ] = 2.0,
+) -> None:
+    """Open the terminal dashboard: agents, their replicas and health, recent logs."""
+    import sys
+
+    from nexus_cli.context import provider
+    from nexus_cli.errors import UsageError
+
+    if not sys.stdout.isatty():
+        raise UsageError(
+            "the dashboard needs a terminal", hint="nexus ai agent list --json  # for scripts"
+        )
+    from nexus_cli.tui.app import Dashboard
+
+    Dashboard(provider(), interval).run()

@@ -1,0 +1,1 @@
+"""The Textual dashboard (``nexus ai dashboard``). Imported only by that command."""
