@@ -3,7 +3,7 @@
 Typer coerces every processed option value through a pydantic adapter, and
 building the first one imports pydantic (~40 ms). On the way to a subcommand
 (``nexus ai agent --help``) each parent group processes its own options, which
-are empty (None) or plain strings: those need no coercion, so they skip it.
+are empty (None), plain strings or flags: those need no coercion, so they skip it.
 """
 
 from __future__ import annotations
@@ -20,8 +20,11 @@ SETTINGS: dict[str, Any] = {"rich_markup_mode": None, "pretty_exceptions_enable"
 class _PlainOption(TyperOption):
     def process_value(self, ctx: Any, value: Any) -> Any:
         multi = self.multiple or self.nargs == -1
-        plain = (value is None and not multi) or (
-            isinstance(value, str) and self.type_descriptor.annotation is str
+        annotation = getattr(getattr(self, "type_descriptor", None), "annotation", None)
+        plain = (
+            (value is None and not multi)
+            or (isinstance(value, str) and annotation is str)
+            or (isinstance(value, bool) and not multi)  # flags, e.g. --install-completion
         )
         if not plain:
             return super().process_value(ctx, value)
@@ -35,9 +38,17 @@ class _PlainOption(TyperOption):
 class FastGroup(TyperGroup):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._plain_params()
+
+    def _plain_params(self) -> None:
         for param in self.params:
             if type(param) is TyperOption:
                 param.__class__ = _PlainOption
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        self._plain_params()  # Typer appends the completion options after __init__
+        rest: list[str] = super().parse_args(ctx, args)
+        return rest
 
     def get_help_option(self, ctx: Any) -> Any:
         option = super().get_help_option(ctx)
