@@ -125,6 +125,18 @@ class TaskQueue:
             running.cancel()
         return cur.rowcount > 0
 
+    def cancel_agent(self, agent: str) -> None:
+        """Cancel every pending or running task of an agent (it is being deleted)."""
+        ids = [
+            r[0]
+            for r in self.store.conn.execute(
+                "SELECT id FROM tasks WHERE agent=? AND status IN ('pending', 'running')",
+                (agent,),
+            )
+        ]
+        for task_id in ids:
+            self.cancel(task_id)
+
     # ------------------------------------------------------------ worker
 
     async def run(self) -> None:

@@ -138,6 +138,11 @@ def test_cancel_a_pending_task(emu: Emu, tmp_path: Path) -> None:
     again = emu.client.post(f"/v1/tasks/{second}/cancel")
     assert again.status_code == 400 and "already cancelled" in again.json()["error"]["message"]
 
+    # deleting the agent cancels what it still had queued
+    third = emu.client.post("/agents/worker/tasks", json={"input": "5"}).json()["task_id"]
+    emu.client.delete("/v1/agents/worker")
+    assert emu.client.get(f"/v1/tasks/{third}").json()["status"] == "cancelled"
+
 
 def test_a_running_task_survives_kill_9(emu: Emu, tmp_path: Path) -> None:
     deploy_worker(emu, tmp_path)

@@ -184,6 +184,8 @@ async def scale(name: str, body: ScaleBody, request: Request) -> AgentStatus:
 async def delete(name: str, request: Request) -> DeleteResult:
     em = ready(emulator_of(request))
     known_agent(em, name)
+    if em.tasks is not None:
+        em.tasks.cancel_agent(name)
     await em.deployer.delete(name)
     return DeleteResult(name=name)
 
