@@ -55,6 +55,22 @@ class DeployOrder:
     label: str | None
     actor: str | None
 
+    @classmethod
+    def of(cls, current: DeploymentRow, actor: str | None) -> DeployOrder:
+        """An order that keeps a deployment as it is (rollback, restart)."""
+        return cls(
+            current.agent,
+            current.env,
+            current.replicas,
+            current.cpu or DEFAULT_CPU,
+            current.memory or DEFAULT_MEMORY,
+            None,
+            None,
+            {},
+            None,
+            actor,
+        )
+
 
 _BUILDER_NOISE = (" ---> ", "--->", "Removing intermediate container", "Successfully tagged")
 
@@ -274,18 +290,7 @@ class Deployer:
                     f"{env} already serves {target.label} (r{target.revision})",
                     hint=f"nexus ai agent history {agent}  # pick another --version",
                 )
-            order = DeployOrder(
-                agent,
-                env,
-                current.replicas,
-                current.cpu or DEFAULT_CPU,
-                current.memory or DEFAULT_MEMORY,
-                None,
-                None,
-                {},
-                None,
-                actor,
-            )
+            order = DeployOrder.of(current, actor)
             await self._rollout(order, target, "rollback", emit)
             return self._result(agent, env, target, started)
 
@@ -297,18 +302,7 @@ class Deployer:
             version = self.store.version(agent, current.revision) if current else None
             if current is None or version is None:
                 return
-            order = DeployOrder(
-                agent,
-                env,
-                current.replicas,
-                current.cpu or DEFAULT_CPU,
-                current.memory or DEFAULT_MEMORY,
-                None,
-                None,
-                {},
-                None,
-                actor,
-            )
+            order = DeployOrder.of(current, actor)
             await self._rollout(order, version, action, lambda m: log.info("%s", m))
 
     async def delete(self, agent: str) -> None:

@@ -109,6 +109,17 @@ async def relay(
             current.in_flight -= 1
 
 
+def parse_body(body: bytes) -> dict[str, Any]:
+    """The JSON object of a run: ``{"input": ..., "context": {...}, ...}``, or 400."""
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise errors.usage("the request body is not valid JSON") from None
+    if not isinstance(payload, dict) or "input" not in payload:
+        raise errors.usage('the body must be {"input": ..., "context": {...}}')
+    return payload
+
+
 @dataclass
 class Call:
     """A checked data-plane call: where it goes and what it carries."""
@@ -129,12 +140,7 @@ async def prepare(request: Request, name: str, env: str | None) -> Call:
     known_agent(em, name)
     env = choose_env(em, name, env)
     body = await request.body()
-    try:
-        payload = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        raise errors.usage("the request body is not valid JSON") from None
-    if not isinstance(payload, dict) or "input" not in payload:
-        raise errors.usage('the body must be {"input": ..., "context": {...}}')
+    payload = parse_body(body)
     pool, replica = pick(em, name, env)
     request_id = request.scope["state"]["request_id"]
     raw_context = payload.get("context")

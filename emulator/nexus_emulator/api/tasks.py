@@ -2,36 +2,23 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from nexus_emulator import errors
-from nexus_emulator.api.data import choose_env
+from nexus_emulator.api.data import RUN_DOC, choose_env, parse_body
 from nexus_emulator.api.deps import emulator_of, known_agent, ready
 from nexus_emulator.core import Emulator
 from nexus_emulator.tasks import TaskQueue
 
 router = APIRouter(tags=["tasks"])
-SUBMIT_DOC: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "required": ["input"],
-                    "properties": {
-                        "input": {},
-                        "context": {"type": "object"},
-                        "webhook": {"type": "string", "format": "uri"},
-                    },
-                }
-            }
-        },
-    }
+SUBMIT_DOC: dict[str, Any] = copy.deepcopy(RUN_DOC)
+SUBMIT_DOC["requestBody"]["content"]["application/json"]["schema"]["properties"]["webhook"] = {
+    "type": "string",
+    "format": "uri",
 }
 
 
@@ -47,12 +34,7 @@ async def submit(name: str, request: Request, env: str | None = None) -> JSONRes
     known_agent(em, name)
     env = choose_env(em, name, env)
     body = await request.body()
-    try:
-        payload = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        raise errors.usage("the request body is not valid JSON") from None
-    if not isinstance(payload, dict) or "input" not in payload:
-        raise errors.usage('the body must be {"input": ..., "context": {...}, "webhook": "..."}')
+    payload = parse_body(body)
     webhook = payload.get("webhook")
     if webhook is not None and not (
         isinstance(webhook, str) and webhook.startswith(("http://", "https://"))
