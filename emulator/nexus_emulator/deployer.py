@@ -258,17 +258,22 @@ class Deployer:
             + f"nexus ai agent history {agent}  # lists its versions",
         )
 
+    def deployment(self, agent: str, env: str) -> DeploymentRow:
+        """The agent's deployment in ``env``, or 404 saying where to look."""
+        current = self.store.deployment(agent, env)
+        if current is None:
+            raise errors.not_found(
+                f"{agent} is not deployed to {env}",
+                hint=f"nexus ai agent status {agent}  # shows where it is deployed",
+            )
+        return current
+
     async def rollback(
         self, agent: str, env: str, ref: str | None, actor: str | None, emit: Emit
     ) -> dict[str, Any]:
         started = time.monotonic()
         async with self.lock(agent):
-            current = self.store.deployment(agent, env)
-            if current is None:
-                raise errors.not_found(
-                    f"{agent} is not deployed to {env}",
-                    hint=f"nexus ai agent status {agent}  # shows where it is deployed",
-                )
+            current = self.deployment(agent, env)
             if ref is not None:
                 target = self.find_version(agent, ref)
             else:

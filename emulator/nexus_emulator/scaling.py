@@ -47,12 +47,7 @@ async def scale(
             hint="autoscale staging (1-3) or production (2-10)",
         )
     async with deployer.lock(agent):
-        current = deployer.store.deployment(agent, env)
-        if current is None:
-            raise errors.not_found(
-                f"{agent} is not deployed to {env}",
-                hint=f"nexus ai agent status {agent}  # shows where it is deployed",
-            )
+        current = deployer.deployment(agent, env)
         count = replicas if replicas is not None else current.replicas
         await resize(deployer, agent, env, count)
         row = dataclasses.replace(
