@@ -1,0 +1,106 @@
+"""An agent written for Amazon Bedrock AgentCore (`BedrockAgentCoreApp`, a different server
+than Nexus's) runs unchanged on Nexus with `--image`: the runtime contract is the same."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
+APP = """
+from bedrock_agentcore.runtime import BedrockAgentCoreApp
+
+app = BedrockAgentCoreApp()
+
+
+@app.entrypoint
+def invoke(payload):
+    return {"result": "agentcore says hello to " + str(payload.get("input"))}
+
+
+if __name__ == "__main__":
+    app.run()
+"""
+DOCKERFILE = """
+FROM nexus-base:bookworm-py3
+COPY wheels /wheels
+RUN python3 -m venv /opt/venv \\
+ && /opt/venv/bin/pip install -q --no-index --find-links /wheels bedrock-agentcore \\
+ && rm -rf /wheels
+COPY app.py /app/app.py
+WORKDIR /app
+USER 10001
+EXPOSE 8080
+CMD ["/opt/venv/bin/python", "app.py"]
+"""
+
+
+@pytest.fixture
+def agentcore_image(tmp_path: Path) -> Iterator[str]:
+    import docker
+
+    wheels = tmp_path / "wheels"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "-w", str(wheels), "bedrock-agentcore"],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    (tmp_path / "app.py").write_text(APP)
+    (tmp_path / "Dockerfile").write_text(DOCKERFILE)
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name in ("Dockerfile", "app.py", "wheels"):
+            tar.add(tmp_path / name, arcname=name)
+    tag = f"nexus-test-agentcore:{uuid.uuid4().hex[:8]}"
+    client = docker.from_env()
+    client.images.build(fileobj=io.BytesIO(buf.getvalue()), custom_context=True, tag=tag, rm=True)
+    try:
+        yield tag
+    finally:
+        client.images.remove(tag, force=True)
+        client.close()
+
+
+def test_bedrock_agentcore_app_runs_with_image(
+    agentcore_image: str, tmp_path: Path, free_port: int
+) -> None:
+    nexus = str(Path(sys.executable).parent / "nexus")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEXUS_")}
+    env.update(
+        NEXUS_HOME=str(tmp_path / "home"),
+        NEXUS_EMULATOR_PORT=str(free_port),
+        NEXUS_RUNTIME="docker",
+    )
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [nexus, *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            stdin=subprocess.DEVNULL,
+        )
+
+    try:
+        deployed = cli("ai", "agent", "deploy", "ac-agent", "--image", agentcore_image)
+        assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+        ran = cli("--json", "ai", "agent", "run", "ac-agent", "Nexus")
+        assert ran.returncode == 0, ran.stdout + ran.stderr
+        answer = json.loads(ran.stdout)
+        assert answer["output"] == {"result": "agentcore says hello to Nexus"}
+        assert answer["metadata"]["revision"] == 1
+    finally:
+        cli("ai", "emulator", "reset", "--yes")
+        cli("ai", "emulator", "stop")
