@@ -154,3 +154,13 @@ def test_bring_your_own_image(docker_cli: Cli) -> None:
     byo = cli.json("ai", "agent", "deploy", "byo", "--image", image)
     assert byo["version"]["source"] == "image"
     assert "Hello user 5" in cli("ai", "agent", "run", "byo", "x", "--context", "user_id=5").stdout
+
+
+@pytest.mark.slow
+def test_langgraph_example_deploys_with_its_dependencies(cli: Cli) -> None:
+    project = cli.cwd.parent / "langgraph"
+    shutil.copytree(ROOT / "examples" / "langgraph", project)
+    deployed = cli.json("ai", "agent", "deploy", "--path", str(project))
+    assert deployed["version"]["label"] == "1.0.0" and deployed["name"] == "graph"
+    answer = cli("ai", "agent", "run", "graph", "add 2 and 40")
+    assert answer.stdout.strip() == "The sum is 42."
