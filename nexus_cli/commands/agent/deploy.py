@@ -58,6 +58,10 @@ def deploy(
     label: Annotated[
         str | None, typer.Option("--label", help="Version label (default: version in nexus.toml).")
     ] = None,
+    watch: Annotated[
+        bool,
+        typer.Option("--watch", "-w", help="Deploy again whenever a project file changes."),
+    ] = False,
     json_: JsonOpt = False,
 ) -> None:
     """Deploy an agent to an environment (builds the project unless --image is given)."""
@@ -106,3 +110,9 @@ def deploy(
     with output.progress(f"Deploying {name} to {env}") as update:
         result = chosen.deploy(request, update)
     output.emit(result, _render)
+    if watch:
+        if image is not None:
+            raise UsageError("--watch needs a project to watch", hint="leave out --image")
+        from nexus_cli.commands.agent._watch import redeploy_on_change
+
+        redeploy_on_change(chosen, request, _render)

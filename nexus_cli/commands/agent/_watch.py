@@ -1,0 +1,49 @@
+"""``deploy --watch``: deploy again after every change to the project's files.
+
+A code-only change rebuilds only the code layer, so the new version answers
+about a second after the save. A failing deploy is shown and the watch goes
+on: the version that was serving keeps serving.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from nexus_cli.errors import NexusError
+from nexus_cli.providers.base import DeployRequest, Provider
+
+IGNORED_PARTS = {".git", "__pycache__", ".venv", "venv", ".mypy_cache", ".pytest_cache"}
+
+
+def _relevant(path: str) -> bool:
+    parts = Path(path).parts
+    return not (IGNORED_PARTS & set(parts)) and not path.endswith((".pyc", "~", ".swp"))
+
+
+def redeploy_on_change(
+    chosen: Provider, request: DeployRequest, render: Callable[[Any], Any]
+) -> None:
+    from watchfiles import watch
+
+    from nexus_cli import output
+
+    assert request.project_dir is not None
+    root = request.project_dir
+    output.notice(f"Watching {root} for changes (Ctrl-C stops)")
+    try:
+        for changes in watch(root, debounce=300, raise_interrupt=True):
+            changed = sorted({str(Path(p).relative_to(root)) for _, p in changes if _relevant(p)})
+            if not changed:
+                continue
+            output.notice(f"Changed: {', '.join(changed[:5])}{' …' if len(changed) > 5 else ''}")
+            try:
+                with output.progress(f"Deploying {request.name} to {request.env}") as update:
+                    result = chosen.deploy(request, update)
+            except NexusError as error:
+                output.fail(error)  # shown; keep watching
+                continue
+            output.emit(result, render)
+    except KeyboardInterrupt:
+        output.notice("Stopped watching.")

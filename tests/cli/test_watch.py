@@ -1,0 +1,41 @@
+"""`nexus ai agent deploy --watch`: a saved change is deployed and answers, until Ctrl-C."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from cli_support import NEXUS, Platform, make_project
+
+
+def test_deploy_watch_redeploys_a_change(platform: Platform, tmp_path: Path) -> None:
+    root = make_project(tmp_path / "watched", "watched", platform.env)
+    proc = subprocess.Popen(
+        [NEXUS, "ai", "agent", "deploy", "--watch"],
+        cwd=root,
+        env=platform.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while platform("ai", "agent", "run", "watched", "x").code != 0:
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.2)
+        time.sleep(0.5)  # the watcher is up once the first deploy is answered
+        agent = root / "agent.py"
+        agent.write_text(agent.read_text().replace('f"Hello ', 'f"Hi again '))
+        while "Hi again" not in platform("ai", "agent", "run", "watched", "x").stdout:
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            assert time.monotonic() < deadline, "the change was not deployed"
+            time.sleep(0.2)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "Watching" in err and "Changed: agent.py" in err and "Stopped watching." in err
+    assert out.count("Deployed watched") == 2
