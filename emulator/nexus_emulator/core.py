@@ -18,6 +18,7 @@ from nexus_emulator.relay import Relay
 from nexus_emulator.runtime.base import Runtime
 from nexus_emulator.store import Store
 from nexus_emulator.tasks import TaskQueue
+from nexus_emulator.tracing import Tracer
 from nexus_emulator.vault import Vault
 
 log = logging.getLogger("nexus_emulator")
@@ -44,6 +45,7 @@ class Emulator:
         self.pools = Pools()
         self.http_counts: Counter[tuple[str, str, int]] = Counter()
         self.metrics = Metrics()
+        self._tracer: Tracer | None = None
         self.ready = False
         self.vault: Vault | None = None
         self.tasks: TaskQueue | None = None
@@ -51,6 +53,11 @@ class Emulator:
         self._runtime: Runtime | None = None
         self._deployer: Deployer | None = None
         self._background: asyncio.Task[None] | None = None
+
+    @property
+    def tracer(self) -> Tracer:
+        assert self._tracer is not None, "emulator not started"
+        return self._tracer
 
     @property
     def store(self) -> Store:
@@ -74,8 +81,11 @@ class Emulator:
         runtime = select_runtime(self.config.runtime, self.config.home)
         await runtime.check()
         self._runtime = runtime
+        self._tracer = Tracer(self._store)
         self.vault = Vault(self._store, self.config.home)
-        self.tasks = TaskQueue(self._store, self.pools, self.relay, self.metrics, self.config.home)
+        self.tasks = TaskQueue(
+            self._store, self.pools, self.relay, self.metrics, self.config.home, self._tracer
+        )
         self._deployer = Deployer(
             self.config, self._store, runtime, self.relay, self.pools, self.vault
         )
@@ -96,13 +106,18 @@ class Emulator:
         autoscaler = Autoscaler(deployer, self.config.autoscale_window)
         assert self.tasks is not None
         await asyncio.gather(
-            monitor(deployer, self.config.health_interval), autoscaler.run(), self.tasks.run()
+            monitor(deployer, self.config.health_interval),
+            autoscaler.run(),
+            self.tasks.run(),
+            self.tracer.run(),
         )
 
     async def stop(self) -> None:
         self.ready = False
         if self._background is not None and not self._background.done():
             self._background.cancel()
+        if self._tracer is not None:
+            self._tracer.flush()
         await self.relay.close()
         if self._runtime is not None:
             await self._runtime.close()

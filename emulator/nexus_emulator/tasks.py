@@ -33,6 +33,7 @@ from nexus_emulator.metrics import Metrics
 from nexus_emulator.pools import Pools
 from nexus_emulator.relay import Relay, collect_stream
 from nexus_emulator.store import Store
+from nexus_emulator.tracing import Tracer
 
 log = logging.getLogger("nexus_emulator.tasks")
 FINAL = ("succeeded", "failed", "cancelled")
@@ -69,8 +70,15 @@ def view(row: Any) -> dict[str, Any]:
 
 class TaskQueue:
     def __init__(
-        self, store: Store, pools: Pools, relay: Relay, metrics: Metrics, home: Path
+        self,
+        store: Store,
+        pools: Pools,
+        relay: Relay,
+        metrics: Metrics,
+        home: Path,
+        tracer: Tracer | None = None,
     ) -> None:
+        self.tracer = tracer
         self.store = store
         self.pools = pools
         self.relay = relay
@@ -197,6 +205,10 @@ class TaskQueue:
             self._finish(task_id, "pending", None, None, final=False)
             return
         headers = {"X-Nexus-Request-Id": task_id, "X-Nexus-Task-Id": task_id}
+        span = self.tracer.root(f"task {agent}", agent, env, None) if self.tracer else None
+        invoke = span.child("POST /invocations") if span else None
+        if invoke is not None:
+            headers["traceparent"] = invoke.traceparent()
         t0 = time.perf_counter()
         replica.in_flight += 1
         try:
@@ -217,6 +229,10 @@ class TaskQueue:
         finally:
             replica.in_flight -= 1
         seconds = time.perf_counter() - t0
+        failed = isinstance(answer, dict) and isinstance(answer.get("error"), dict)
+        if self.tracer is not None and span is not None and invoke is not None:
+            self.tracer.finish(invoke, "error" if failed else "ok", replica=replica.handle.id[:12])
+            self.tracer.finish(span, "error" if failed else "ok", task_id=task_id)
         if isinstance(answer, dict) and isinstance(answer.get("error"), dict):
             err = answer["error"]
             self.metrics.record(agent, env, "error", seconds)

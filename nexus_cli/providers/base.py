@@ -169,6 +169,32 @@ class Task(BaseModel):
     finished_at: float | None = None
 
 
+class TraceSummary(BaseModel):
+    trace_id: str
+    name: str
+    start: float
+    duration_ms: float
+    status: str
+    spans: int
+
+
+class SpanInfo(BaseModel):
+    trace_id: str
+    span_id: str
+    parent_id: str | None = None
+    name: str
+    kind: str
+    start: float
+    duration_ms: float
+    status: str
+    attributes: dict[str, Any] = {}
+
+
+class Trace(BaseModel):
+    trace_id: str
+    spans: list[SpanInfo]
+
+
 class DeleteResult(BaseModel):
     name: str
     deleted: bool = True
@@ -264,6 +290,12 @@ class Provider(ABC):
 
     def metrics(self, name: str) -> AgentMetrics:
         raise self.unsupported("metrics")
+
+    def traces(self, name: str, limit: int) -> list[TraceSummary]:
+        raise self.unsupported("traces")
+
+    def trace(self, trace_id: str) -> Trace:
+        raise self.unsupported("traces")
 
     def logs(self, name: str, query: LogQuery) -> Iterator[dict[str, Any]]:
         """Log records of the agent's replicas, oldest first; endless with ``follow``."""

@@ -19,7 +19,7 @@ def test_provider_list_verbose_and_json_show_capabilities(offline: Platform) -> 
     verbose = offline("ai", "provider", "list", "--verbose")
     assert (
         "async, autoscale, deploy, logs, logs-follow, metrics, rollback, run, scale, secrets, "
-        "stream" in verbose.stdout
+        "stream, traces" in verbose.stdout
     )
     data = json.loads(offline("--json", "ai", "provider", "list").stdout)
     local = next(p for p in data if p["name"] == "local")

@@ -16,6 +16,7 @@ from nexus_emulator.api.deps import emulator_of, known_agent, ready
 from nexus_emulator.core import Emulator
 from nexus_emulator.pools import LiveReplica, Pool
 from nexus_emulator.relay import Upstream, collect_stream
+from nexus_emulator.tracing import Span
 
 router = APIRouter(tags=["data"])
 
@@ -132,9 +133,28 @@ class Call:
     replica: LiveReplica
     request_id: str
     headers: dict[str, str]
+    span: Span
+    invoke: Span  # the call to the replica, child of ``span``
+
+    def end(
+        self,
+        status: str,
+        replica: LiveReplica | None = None,
+        http_status: int | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Finish the call's spans (once)."""
+        if self.span.end:
+            return
+        tracer = self.em.tracer
+        replica_id = (replica or self.replica).handle.id[:12]
+        tracer.finish(self.invoke, status, replica=replica_id, http_status=http_status)
+        tracer.finish(
+            self.span, status, revision=self.pool.revision, request_id=self.request_id, error=error
+        )
 
 
-async def prepare(request: Request, name: str, env: str | None) -> Call:
+async def prepare(request: Request, name: str, env: str | None, operation: str = "run") -> Call:
     """Check the agent, the environment and the body; pick a healthy replica."""
     em = ready(emulator_of(request))
     known_agent(em, name)
@@ -156,7 +176,10 @@ async def prepare(request: Request, name: str, env: str | None) -> Call:
     }
     if context.get("user_id") is not None:
         headers["X-Nexus-User-Id"] = str(context["user_id"])
-    return Call(em, name, env, body, pool, replica, request_id, headers)
+    span = em.tracer.root(f"{operation} {name}", name, env, request.headers.get("traceparent"))
+    invoke = span.child("POST /invocations")
+    headers["traceparent"] = invoke.traceparent()
+    return Call(em, name, env, body, pool, replica, request_id, headers, span, invoke)
 
 
 def agent_failed(call: Call, replica: LiveReplica, answer: Any, status: int) -> errors.ApiError:
@@ -175,7 +198,15 @@ def agent_failed(call: Call, replica: LiveReplica, answer: Any, status: int) -> 
 @router.post("/v1/agents/{name}/run", include_in_schema=False)
 async def run(name: str, request: Request, env: str | None = None) -> Response:
     call = await prepare(request, name, env)
-    em, env = call.em, call.env
+    try:
+        return await _run(call)
+    except errors.ApiError as exc:
+        call.end("error", error=exc.message)
+        raise
+
+
+async def _run(call: Call) -> Response:
+    em, env, name = call.em, call.env, call.name
     t0 = time.perf_counter()
     replica, up = await relay(em, call.pool, call.replica, name, env, call.body, call.headers)
     elapsed = time.perf_counter() - t0
@@ -189,13 +220,16 @@ async def run(name: str, request: Request, env: str | None = None) -> Response:
             answer = {"output": up.body.decode("utf-8", "replace")}
     stream_failed = "text/event-stream" in up.content_type and "error" in answer
     if up.status >= 400 or stream_failed:
-        raise agent_failed(call, replica, answer, up.status)
+        failure = agent_failed(call, replica, answer, up.status)
+        call.end("error", replica, up.status, failure.message)
+        raise failure
     if isinstance(answer, dict) and "output" in answer:
         output, meta = answer["output"], answer.get("metadata") or {}
     else:  # an image that answers with its own JSON (bring your own image)
         output, meta = answer, {}
     tokens = meta.get("tokens_used") if isinstance(meta, dict) else 0
     em.metrics.record(name, env, "ok", elapsed, tokens if isinstance(tokens, int) else 0)
+    call.end("ok", replica, up.status)
     meta = {
         "tokens_used": 0,
         **meta,

@@ -1,4 +1,4 @@
-"""Metrics: Prometheus text at ``/metrics``, a JSON summary per agent for the CLI."""
+"""Metrics (Prometheus text at ``/metrics``, a JSON summary per agent) and traces."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 
+from nexus_emulator import errors
 from nexus_emulator.api.deps import emulator_of, known_agent, ready
 
 router = APIRouter(tags=["observability"])
@@ -47,3 +48,21 @@ async def agent_metrics(name: str, request: Request) -> dict[str, Any]:
             },
         )
     return summary
+
+
+@router.get("/v1/agents/{name}/traces", summary="The agent's latest traces, newest first")
+async def agent_traces(name: str, request: Request, limit: int = 20) -> list[dict[str, Any]]:
+    em = ready(emulator_of(request))
+    known_agent(em, name)
+    return em.tracer.traces(name, max(1, min(limit, 500)))
+
+
+@router.get("/v1/traces/{trace_id}", summary="Every span of one trace, oldest first")
+async def trace(trace_id: str, request: Request) -> dict[str, Any]:
+    em = ready(emulator_of(request))
+    spans = em.tracer.trace(trace_id)
+    if not spans:
+        raise errors.not_found(
+            f"no trace {trace_id!r}", hint="nexus ai agent traces NAME  # lists recent traces"
+        )
+    return {"trace_id": trace_id, "spans": spans}

@@ -62,6 +62,7 @@ async def frames(call: Call) -> AsyncIterator[bytes]:
         replica.in_flight -= 1
         if outcome != "counted":
             em.metrics.record(call.name, call.env, outcome, time.perf_counter() - t0)
+        call.end("ok" if outcome == "ok" else "error")
 
 
 @router.post(
@@ -73,7 +74,7 @@ async def frames(call: Call) -> AsyncIterator[bytes]:
 )
 @router.post("/v1/agents/{name}/stream", include_in_schema=False)
 async def stream(name: str, request: Request, env: str | None = None) -> StreamingResponse:
-    call = await prepare(request, name, env)  # a bad call is a plain JSON error, as for run
+    call = await prepare(request, name, env, "stream")  # a bad call is a JSON error, as for run
     version = call.em.store.version(name, call.pool.revision)
     headers = {
         "Cache-Control": "no-cache",

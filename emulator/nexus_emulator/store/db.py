@@ -219,6 +219,7 @@ class Store:
                 "secrets",
                 "tasks",
                 "outbox",
+                "spans",
             ):
                 self.conn.execute(f"DELETE FROM {table}")
 

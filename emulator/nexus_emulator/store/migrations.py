@@ -119,6 +119,27 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX outbox_due ON outbox (delivered_at, failed_at, next_at);
         """,
     ),
+    (
+        5,
+        "trace spans",
+        """
+        CREATE TABLE spans (
+            trace_id TEXT NOT NULL,
+            span_id TEXT NOT NULL,
+            parent_id TEXT,
+            agent TEXT NOT NULL,
+            env TEXT,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            start REAL NOT NULL,
+            end REAL NOT NULL,
+            status TEXT NOT NULL,
+            attributes TEXT NOT NULL,
+            PRIMARY KEY (trace_id, span_id)
+        );
+        CREATE INDEX spans_agent ON spans (agent, start);
+        """,
+    ),
 ]
 
 

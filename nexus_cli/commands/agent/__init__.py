@@ -16,6 +16,7 @@ from nexus_cli.commands.agent.scale import scale
 from nexus_cli.commands.agent.secret import app as secret_app
 from nexus_cli.commands.agent.status import status
 from nexus_cli.commands.agent.task import app as task_app
+from nexus_cli.commands.agent.traces import traces
 
 app = group("Create, deploy, run and roll back agents.")
 app.command("init")(init)
@@ -27,6 +28,7 @@ app.command("history")(history)
 app.command("rollback")(rollback)
 app.command("logs")(logs)
 app.command("metrics")(metrics)
+app.command("traces")(traces)
 app.command("scale")(scale)
 app.add_typer(secret_app, name="secret")
 app.add_typer(task_app, name="task")

@@ -25,6 +25,8 @@ from nexus_cli.providers.base import (
     Secret,
     SecretChange,
     Task,
+    Trace,
+    TraceSummary,
 )
 from nexus_local.client import EmulatorClient
 from nexus_local.lifecycle import Emulator, ensure_running
@@ -61,6 +63,7 @@ class LocalProvider(Provider):
             Capability.SECRETS,
             Capability.METRICS,
             Capability.ASYNC,
+            Capability.TRACES,
         }
     )
     options: ClassVar[dict[str, str]] = {
@@ -217,6 +220,15 @@ class LocalProvider(Provider):
         with self._client() as client:
             answer = client.request("GET", f"{self._agent(name)}/tasks")
         return [Task.model_validate(item) for item in answer]
+
+    def traces(self, name: str, limit: int) -> list[TraceSummary]:
+        with self._client() as client:
+            answer = client.request("GET", f"{self._agent(name)}/traces", params={"limit": limit})
+        return [TraceSummary.model_validate(item) for item in answer]
+
+    def trace(self, trace_id: str) -> Trace:
+        with self._client() as client:
+            return Trace.model_validate(client.request("GET", f"/v1/traces/{quote(trace_id)}"))
 
     def metrics(self, name: str) -> AgentMetrics:
         with self._client() as client:

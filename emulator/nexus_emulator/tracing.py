@@ -1,0 +1,143 @@
+"""Traces of the data plane: one trace per call, the emulator's spans, W3C context.
+
+Each run, stream or task gets a root span (the emulator serving the call) and a
+child span (the call to the replica); the replica receives a W3C
+``traceparent`` naming that child, so spans the agent records with
+OpenTelemetry can join the same trace. A caller's own ``traceparent`` is
+continued. Spans are buffered and written to SQLite in batches off the hot
+path; the newest ``KEEP`` spans are kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from nexus_emulator.store import Store
+
+log = logging.getLogger("nexus_emulator.tracing")
+KEEP = 50_000
+TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$")
+
+
+@dataclass
+class Span:
+    trace_id: str
+    span_id: str
+    parent_id: str | None
+    agent: str
+    env: str | None
+    name: str
+    kind: str  # server | client | internal
+    start: float = field(default_factory=time.time)
+    end: float = 0.0
+    status: str = "ok"
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+    def child(self, name: str, kind: str = "client") -> Span:
+        return Span(
+            self.trace_id, secrets.token_hex(8), self.span_id, self.agent, self.env, name, kind
+        )
+
+    def traceparent(self) -> str:
+        return f"00-{self.trace_id}-{self.span_id}-01"
+
+
+class Tracer:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.pending: list[Span] = []
+
+    def root(self, name: str, agent: str, env: str | None, traceparent: str | None) -> Span:
+        """A server span, continuing the caller's trace when it sent a valid traceparent."""
+        match = TRACEPARENT.match(traceparent or "")
+        trace_id, parent = (
+            (match.group(1), match.group(2)) if match else (secrets.token_hex(16), None)
+        )
+        return Span(trace_id, secrets.token_hex(8), parent, agent, env, name, "server")
+
+    def finish(self, span: Span, status: str = "ok", **attributes: Any) -> None:
+        span.end = time.time()
+        span.status = status
+        span.attributes.update({k: v for k, v in attributes.items() if v is not None})
+        self.pending.append(span)
+
+    def flush(self) -> None:
+        batch, self.pending = self.pending, []
+        if not batch:
+            return
+        with self.store.conn:
+            self.store.conn.execute("BEGIN IMMEDIATE")
+            self.store.conn.executemany(
+                "INSERT OR REPLACE INTO spans VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                [
+                    (
+                        s.trace_id, s.span_id, s.parent_id, s.agent, s.env, s.name, s.kind,
+                        s.start, s.end, s.status, orjson.dumps(s.attributes).decode(),
+                    )
+                    for s in batch
+                ],
+            )  # fmt: skip
+            count = self.store.conn.execute("SELECT COUNT(*) FROM spans").fetchone()[0]
+            if count > KEEP * 1.1:
+                self.store.conn.execute(
+                    "DELETE FROM spans WHERE rowid IN "
+                    "(SELECT rowid FROM spans ORDER BY start LIMIT ?)",
+                    (count - KEEP,),
+                )
+
+    async def run(self, interval: float = 0.25) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                self.flush()
+            except Exception:  # traces are best effort: never stop the emulator for them
+                log.exception("writing trace spans failed")
+
+    def traces(self, agent: str, limit: int) -> list[dict[str, Any]]:
+        self.flush()
+        roots = self.store.conn.execute(
+            "SELECT trace_id, name, start, end, status FROM spans "
+            "WHERE agent=? AND kind='server' ORDER BY start DESC LIMIT ?",
+            (agent, limit),
+        ).fetchall()
+        out = []
+        for trace_id, name, start, end, status in roots:
+            n = self.store.conn.execute(
+                "SELECT COUNT(*) FROM spans WHERE trace_id=?", (trace_id,)
+            ).fetchone()[0]
+            out.append(
+                {
+                    "trace_id": trace_id,
+                    "name": name,
+                    "start": start,
+                    "duration_ms": round((end - start) * 1000, 3),
+                    "status": status,
+                    "spans": n,
+                }
+            )
+        return out
+
+    def trace(self, trace_id: str) -> list[dict[str, Any]]:
+        self.flush()
+        rows = self.store.conn.execute(
+            "SELECT trace_id, span_id, parent_id, agent, env, name, kind, start, end, status, "
+            "attributes FROM spans WHERE trace_id=? ORDER BY start",
+            (trace_id,),
+        ).fetchall()
+        keys = ("trace_id", "span_id", "parent_id", "agent", "env", "name", "kind", "start")
+        spans = []
+        for row in rows:
+            span = dict(zip(keys, row[:8], strict=True))
+            span["duration_ms"] = round((row[8] - row[7]) * 1000, 3)
+            span["status"] = row[9]
+            span["attributes"] = orjson.loads(row[10])
+            spans.append(span)
+        return spans
