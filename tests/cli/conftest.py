@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 from cli_support import Platform, base_env, free_port, make_project
-from nexus_local.lifecycle import Emulator, start, stop
+from nexus_local.admin import reset
+from nexus_local.lifecycle import Emulator, start
 
 
 @pytest.fixture(scope="session")
@@ -21,7 +22,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     try:
         yield Platform(em, base_env(em.home, em.port))
     finally:
-        stop(em)
+        reset(em, notices.append)  # replicas of the process runtime outlive the emulator
 
 
 @pytest.fixture

@@ -9,9 +9,10 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+from nexus_local.admin import reset
 from nexus_local.archive import pack
 from nexus_local.client import EmulatorClient
-from nexus_local.lifecycle import Emulator, running_info, stop
+from nexus_local.lifecycle import Emulator, running_info
 from nexus_local.provider import LocalProvider
 
 from nexus_cli.errors import NotFound, ProjectError, Unavailable
@@ -35,7 +36,7 @@ def provider(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalP
     try:
         yield chosen
     finally:
-        stop(chosen.emulator)
+        reset(chosen.emulator, notices.append)  # process replicas outlive the emulator
 
 
 def test_starts_the_emulator_once_and_says_so(provider: LocalProvider) -> None:

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from nexus_local.lifecycle import Emulator, start, stop
+from nexus_local.admin import reset
+from nexus_local.lifecycle import Emulator, start
 from nexus_local.provider import LocalProvider
 
 from nexus_cli.providers.base import DeployRequest
@@ -27,7 +28,7 @@ def provider(
     try:
         yield LocalProvider()
     finally:
-        stop(em)
+        reset(em, lambda _msg: None)  # replicas of the process runtime outlive the emulator
 
 
 def test_dashboard_shows_agents_replicas_and_logs(provider: LocalProvider, tmp_path: Path) -> None:
