@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import time
@@ -13,7 +14,7 @@ from cli_support import NEXUS, Platform, make_project
 def test_deploy_watch_redeploys_a_change(platform: Platform, tmp_path: Path) -> None:
     root = make_project(tmp_path / "watched", "watched", platform.env)
     proc = subprocess.Popen(
-        [NEXUS, "ai", "agent", "deploy", "--watch"],
+        [NEXUS, "--json", "ai", "agent", "deploy", "--watch"],
         cwd=root,
         env=platform.env,
         stdin=subprocess.DEVNULL,
@@ -38,4 +39,5 @@ def test_deploy_watch_redeploys_a_change(platform: Platform, tmp_path: Path) -> 
         out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert "Watching" in err and "Changed: agent.py" in err and "Stopped watching." in err
-    assert out.count("Deployed watched") == 2
+    results = [json.loads(line) for line in out.splitlines()]  # one JSON line per deploy
+    assert [r["version"]["revision"] for r in results] == [1, 2]

@@ -1,5 +1,7 @@
 """``deploy --watch``: deploy again after every change to the project's files.
 
+Under ``--json`` each deploy's result is one JSON line.
+
 A code-only change rebuilds only the code layer, so the new version answers
 about a second after the save. A failing deploy is shown and the watch goes
 on: the version that was serving keeps serving.
@@ -44,6 +46,9 @@ def redeploy_on_change(
             except NexusError as error:
                 output.fail(error)  # shown; keep watching
                 continue
-            output.emit(result, render)
+            if output.json_mode():
+                output.records(iter([result.model_dump(mode="json")]), str)
+            else:
+                output.emit(result, render)
     except KeyboardInterrupt:
         output.notice("Stopped watching.")

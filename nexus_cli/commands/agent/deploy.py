@@ -109,7 +109,10 @@ def deploy(
     chosen = provider()
     with output.progress(f"Deploying {name} to {env}") as update:
         result = chosen.deploy(request, update)
-    output.emit(result, _render)
+    if watch and output.json_mode():  # a stream of results: one JSON line each
+        output.records(iter([result.model_dump(mode="json")]), str)
+    else:
+        output.emit(result, _render)
     if watch:
         if image is not None:
             raise UsageError("--watch needs a project to watch", hint="leave out --image")
