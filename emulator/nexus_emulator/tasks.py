@@ -36,7 +36,6 @@ from nexus_emulator.store import Store
 from nexus_emulator.tracing import Tracer
 
 log = logging.getLogger("nexus_emulator.tasks")
-FINAL = ("succeeded", "failed", "cancelled")
 MAX_DELIVERIES = 10
 COLUMNS = (
     "id, agent, env, webhook, status, progress, attempt, result, error, created_at, "
