@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cli_support import Platform, base_env, free_port, make_project
 from nexus_local.admin import reset
 from nexus_local.lifecycle import Emulator, start
+
+from tests.cli.cli_support import Platform, base_env, free_port, make_project
 
 
 @pytest.fixture(scope="session")

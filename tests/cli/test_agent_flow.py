@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cli_support import Platform, make_project
+from tests.cli.cli_support import Platform, make_project
 
 
 def test_run_prints_text_output(platform: Platform, deployed: str) -> None:
@@ -134,7 +134,7 @@ def test_delete_asks_on_a_terminal_and_no_keeps_the_agent(offline: Platform) -> 
     import pty
     import subprocess
 
-    from cli_support import NEXUS
+    from tests.cli.cli_support import NEXUS
 
     leader, follower = pty.openpty()
     try:

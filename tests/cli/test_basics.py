@@ -7,7 +7,7 @@ import subprocess
 import sys
 from importlib.metadata import version
 
-from cli_support import Platform, nexus
+from tests.cli.cli_support import Platform, nexus
 
 
 def test_version(offline: Platform) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cli_support import Platform, free_port, make_project
+from tests.cli.cli_support import Platform, free_port, make_project
 
 
 def test_failing_build_shows_the_tail_of_pip(platform: Platform, tmp_path: Path) -> None:
@@ -44,7 +44,7 @@ def test_replica_that_never_gets_healthy_leaves_the_old_version(
 
 
 def test_docker_engine_unreachable(tmp_path: Path) -> None:
-    from cli_support import base_env, nexus
+    from tests.cli.cli_support import base_env, nexus
 
     env = base_env(tmp_path / "home", free_port())
     env.update(NEXUS_RUNTIME="docker", DOCKER_HOST=f"unix://{tmp_path}/no-docker.sock")
@@ -55,7 +55,7 @@ def test_docker_engine_unreachable(tmp_path: Path) -> None:
 
 
 def test_without_docker_auto_falls_back_to_processes_and_says_so(tmp_path: Path) -> None:
-    from cli_support import base_env, nexus
+    from tests.cli.cli_support import base_env, nexus
 
     env = base_env(tmp_path / "home", free_port())
     env.pop("NEXUS_RUNTIME")  # auto, as a new user has it

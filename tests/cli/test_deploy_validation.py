@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cli_support import Platform, make_project
+
+from tests.cli.cli_support import Platform, make_project
 
 
 def assert_nothing_sent(platform: Platform) -> None:

@@ -7,7 +7,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from cli_support import Platform, make_project
+
+from tests.cli.cli_support import Platform, make_project
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 

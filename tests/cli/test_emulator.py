@@ -10,7 +10,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from cli_support import NEXUS, Platform, nexus
+from tests.cli.cli_support import NEXUS, Platform, nexus
 
 
 def test_emulator_lifecycle(offline: Platform) -> None:
@@ -126,6 +126,7 @@ def test_foreground_start_stops_on_ctrl_c(offline: Platform) -> None:
     deadline = time.monotonic() + 15
     while not info.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
+    assert proc.stderr is not None
     assert info.exists(), proc.stderr.read() if proc.poll() is not None else "not started"
     pid = json.loads(info.read_text())["pid"]
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends to the terminal's process group

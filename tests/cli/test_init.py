@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cli_support import Platform
-
 from nexus.ai.spec import load_project
+from tests.cli.cli_support import Platform
 
 
 def test_init_scaffolds_a_valid_project(offline: Platform, tmp_path: Path) -> None:

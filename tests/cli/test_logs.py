@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cli_support import Platform, make_project
+from tests.cli.cli_support import Platform, make_project
 
 
 def test_logs_command(platform: Platform, tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from cli_support import Platform
+from tests.cli.cli_support import Platform
 
 
 def test_metrics_command(platform: Platform, deployed: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from cli_support import Platform, nexus
+from tests.cli.cli_support import Platform, nexus
 
 
 def test_provider_list_reads_metadata(offline: Platform) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from cli_support import Platform
+from tests.cli.cli_support import Platform
 
 
 def test_async_run_and_task_commands(platform: Platform, deployed: str) -> None:

@@ -8,7 +8,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from cli_support import NEXUS, Platform, make_project
+from tests.cli.cli_support import NEXUS, Platform, make_project
 
 
 def test_deploy_watch_redeploys_a_change(platform: Platform, tmp_path: Path) -> None:

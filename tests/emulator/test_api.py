@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
 
 import httpx
 
 from tests.emulator.conftest import Emu, start_emulator, write_agent
 
 
-def result(events: list[dict]) -> dict:
+def result(events: list[dict[str, Any]]) -> dict[str, Any]:
     last = events[-1]
     assert last["event"] == "result", events
-    return last["result"]
+    return cast(dict[str, Any], last["result"])
 
 
 def test_health_openapi_and_auth(emu: Emu) -> None:

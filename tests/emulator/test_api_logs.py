@@ -6,6 +6,7 @@ import json
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from tests.emulator.conftest import Emu, write_agent
 
@@ -20,7 +21,7 @@ class Chatty(EchoAgent):
 """
 
 
-def records(emu: Emu, **params: object) -> list[dict]:
+def records(emu: Emu, **params: str | float) -> list[dict[str, Any]]:
     r = emu.client.get("/v1/agents/chatty/logs", params=params)
     assert r.status_code == 200, r.text
     return [json.loads(line) for line in r.text.splitlines() if line]
@@ -60,7 +61,7 @@ def test_follow_streams_new_records(emu: Emu, tmp_path: Path) -> None:
     emu.deploy(
         "chatty", write_agent(tmp_path / "c", extra=CHATTY), project={"entrypoint": "agent:Chatty"}
     )
-    seen: list[dict] = []
+    seen: list[dict[str, Any]] = []
 
     def read() -> None:
         with emu.client.stream(

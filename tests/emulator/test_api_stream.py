@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from nexus.ai import Client
 from tests.emulator.conftest import Emu, write_agent
@@ -17,7 +18,7 @@ class Story(EchoAgent):
 """
 
 
-def frames(emu: Emu, path: str, body: dict) -> tuple[int, str, list[dict]]:
+def frames(emu: Emu, path: str, body: dict[str, Any]) -> tuple[int, str, list[dict[str, Any]]]:
     with emu.client.stream("POST", path, json=body) as r:
         ctype = r.headers.get("content-type", "")
         lines = [line for line in r.iter_lines() if line.startswith("data: ")]

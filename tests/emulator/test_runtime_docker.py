@@ -25,10 +25,20 @@ from nexus_emulator.runtime.base import (
     RuntimeUnavailable,
 )
 from nexus_emulator.runtime.docker import DockerRuntime
-from runtime_support import BROKEN, invoke, run, wait_healthy, wait_until, write_project
+
+from tests.emulator.runtime_support import (
+    BROKEN,
+    invoke,
+    run,
+    wait_healthy,
+    wait_until,
+    write_project,
+)
 
 pytestmark = pytest.mark.docker
 SESSION = uuid.uuid4().hex[:6]
+Dock = tuple[DockerRuntime, Any]  # the runtime and a docker-py client
+Hello = tuple[str, Artifact]  # an agent name and its built image
 
 
 def cleanup(client: Any, home: Path) -> None:
@@ -46,7 +56,7 @@ def cleanup(client: Any, home: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def dock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DockerRuntime, Any]]:
+def dock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dock]:
     home = tmp_path_factory.mktemp("docker-home")
     runtime = DockerRuntime(home)
     client = docker.from_env()
@@ -57,9 +67,7 @@ def dock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DockerRunti
 
 
 @pytest.fixture(scope="module")
-def hello(
-    dock: tuple[DockerRuntime, Any], tmp_path_factory: pytest.TempPathFactory
-) -> tuple[str, Artifact]:
+def hello(dock: Dock, tmp_path_factory: pytest.TempPathFactory) -> Hello:
     runtime, _ = dock
     name = f"rt-hello-{SESSION}"
     project = write_project(tmp_path_factory.mktemp("hello"), name)
@@ -71,7 +79,7 @@ def _replica(agent: str, artifact: Artifact, **extra: Any) -> ReplicaSpec:
     return ReplicaSpec(agent, "development", 1, 0, artifact, **extra)
 
 
-def test_build_tags_and_labels_the_image(dock, hello) -> None:
+def test_build_tags_and_labels_the_image(dock: Dock, hello: Hello) -> None:
     runtime, client = dock
     name, artifact = hello
     image = client.images.get(artifact.ref)
@@ -87,7 +95,7 @@ def test_build_tags_and_labels_the_image(dock, hello) -> None:
     assert "8080/tcp" in config["ExposedPorts"]
 
 
-def test_replica_runs_hardened_and_answers(dock, hello) -> None:
+def test_replica_runs_hardened_and_answers(dock: Dock, hello: Hello) -> None:
     runtime, client = dock
     name, artifact = hello
     spec = _replica(
@@ -138,7 +146,7 @@ def test_replica_runs_hardened_and_answers(dock, hello) -> None:
     run(runtime.stop(handle.id))  # already gone: no error
 
 
-def test_code_only_rebuild_reuses_the_dependency_layer(dock, tmp_path: Path) -> None:
+def test_code_only_rebuild_reuses_the_dependency_layer(dock: Dock, tmp_path: Path) -> None:
     runtime, client = dock
     name = f"rt-deps-{SESSION}"
     project = write_project(tmp_path / "proj", name, deps=["six"])
@@ -172,7 +180,7 @@ def test_code_only_rebuild_reuses_the_dependency_layer(dock, tmp_path: Path) -> 
         run(runtime.stop(handle.id))
 
 
-def test_unchanged_inputs_give_the_same_digest(dock, tmp_path: Path) -> None:
+def test_unchanged_inputs_give_the_same_digest(dock: Dock, tmp_path: Path) -> None:
     runtime, client = dock
     name = f"rt-same-{SESSION}"
     project = write_project(tmp_path / "proj", name)
@@ -185,7 +193,7 @@ def test_unchanged_inputs_give_the_same_digest(dock, tmp_path: Path) -> None:
     assert a3.digest != a1.digest
 
 
-def test_failing_dependency_raises_build_failed_with_pip_tail(dock, tmp_path: Path) -> None:
+def test_failing_dependency_raises_build_failed_with_pip_tail(dock: Dock, tmp_path: Path) -> None:
     runtime, _ = dock
     bad = f"nexus-no-such-package-{uuid.uuid4().hex[:8]}"
     project = write_project(tmp_path / "proj", f"rt-bad-{SESSION}", deps=[bad])
@@ -196,7 +204,7 @@ def test_failing_dependency_raises_build_failed_with_pip_tail(dock, tmp_path: Pa
     assert "No matching distribution found" in tail or "Could not find a version" in tail
 
 
-def test_syntax_error_replica_exits_with_traceback_in_logs(dock, tmp_path: Path) -> None:
+def test_syntax_error_replica_exits_with_traceback_in_logs(dock: Dock, tmp_path: Path) -> None:
     runtime, _ = dock
     name = f"rt-broken-{SESSION}"
     project = write_project(tmp_path / "proj", name, code=BROKEN)
@@ -216,7 +224,7 @@ def test_syntax_error_replica_exits_with_traceback_in_logs(dock, tmp_path: Path)
     assert "Traceback" in logs and "SyntaxError" in logs
 
 
-def test_bring_your_own_image(dock, hello) -> None:
+def test_bring_your_own_image(dock: Dock, hello: Hello) -> None:
     runtime, client = dock
     _name, built = hello
     artifact = run(runtime.build(BuildSpec("byo", 1, Path("."), "x:Y", image=built.ref), print))
@@ -234,7 +242,7 @@ def test_bring_your_own_image(dock, hello) -> None:
         run(runtime.build(BuildSpec("byo", 2, Path("."), "x:Y", image=missing), print))
 
 
-def test_remove_artifact_deletes_the_image(dock, tmp_path: Path) -> None:
+def test_remove_artifact_deletes_the_image(dock: Dock, tmp_path: Path) -> None:
     runtime, client = dock
     name = f"rt-gone-{SESSION}"
     project = write_project(tmp_path / "proj", name)

@@ -21,7 +21,8 @@ from nexus_emulator.runtime.images import (
     build_base_image,
     resolve_base_image,
 )
-from runtime_support import invoke, run, wait_healthy, write_project
+
+from tests.emulator.runtime_support import invoke, run, wait_healthy, write_project
 
 SESSION = uuid.uuid4().hex[:6]
 # A python:*-slim look-alike: Python under /usr/local/bin, nothing under /usr/bin.

@@ -6,20 +6,31 @@ import json
 import os
 import signal
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from nexus_emulator.runtime import select_runtime
-from nexus_emulator.runtime.base import BuildFailed, BuildSpec, ReplicaSpec
+from nexus_emulator.runtime.base import Artifact, BuildFailed, BuildSpec, ReplicaSpec
 from nexus_emulator.runtime.process import ProcessRuntime
-from runtime_support import BROKEN, invoke, run, wait_healthy, wait_until, write_project
+
+from tests.emulator.runtime_support import (
+    BROKEN,
+    invoke,
+    run,
+    wait_healthy,
+    wait_until,
+    write_project,
+)
 
 
 def _spec(project: Path, revision: int, deps: list[str] | None = None) -> BuildSpec:
     return BuildSpec("hello", revision, project, "agent:Hello", deps or [])
 
 
-def _replica(artifact, revision: int = 1, env: dict[str, str] | None = None) -> ReplicaSpec:
+def _replica(
+    artifact: Artifact, revision: int = 1, env: dict[str, str] | None = None
+) -> ReplicaSpec:
     return ReplicaSpec("hello", "development", revision, 0, artifact, environment=env or {})
 
 
@@ -33,7 +44,7 @@ def _pid_alive(pid: int) -> bool:
 
 
 @pytest.fixture
-def runtime(tmp_path: Path):
+def runtime(tmp_path: Path) -> Iterator[ProcessRuntime]:
     rt = ProcessRuntime(tmp_path / "home")
     yield rt
     for handle in run(rt.replicas()):

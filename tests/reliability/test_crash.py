@@ -7,6 +7,7 @@ import signal
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -20,7 +21,7 @@ def restart_after_kill(emu: Emu) -> None:
     emu.proc, emu.client = again.proc, again.client
 
 
-def run_when_ready(emu: Emu, text: str) -> dict:
+def run_when_ready(emu: Emu, text: str) -> dict[str, Any]:
     for _ in range(300):
         r = emu.client.post("/agents/echo/run", json={"input": text})
         if r.status_code == 200:
@@ -44,7 +45,11 @@ def test_kill_9_during_a_deploy_keeps_the_old_version(emu: Emu, tmp_path: Path) 
     # v2 answers /ping only after a while, so the emulator dies mid-rollout
     write_agent(project, tag="v2", extra="\nimport time\ntime.sleep(3)\n")
     source = emu.upload(project)
-    body = {"source_id": source, "project": {"entrypoint": "agent:EchoAgent"}, "label": "2.0.0"}
+    body: dict[str, Any] = {
+        "source_id": source,
+        "project": {"entrypoint": "agent:EchoAgent"},
+        "label": "2.0.0",
+    }
 
     def deploy() -> None:
         with contextlib.suppress(httpx.HTTPError):  # the emulator dies under it
@@ -74,7 +79,7 @@ def test_kill_9_during_a_deploy_keeps_the_old_version(emu: Emu, tmp_path: Path) 
         raise AssertionError("the half-started replica of 2.0.0 is still running")
 
 
-def _runtime_replicas(emu: Emu) -> list:
+def _runtime_replicas(emu: Emu) -> list[Any]:
     import asyncio
 
     from nexus_emulator.runtime import select_runtime

@@ -11,6 +11,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,7 +44,7 @@ def server(free_port: int) -> Iterator[str]:
         proc.wait(timeout=10)
 
 
-def invoke(url: str, body: dict, session: str | None = None) -> dict:
+def invoke(url: str, body: dict[str, Any], session: str | None = None) -> dict[str, Any]:
     headers = {"Content-Type": "application/json"}
     if session:
         headers["X-Nexus-Session-Id"] = session
