@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from nexus_cli.providers.base import (
+from nexus_api.models import (
     AgentStatus,
     AgentSummary,
     DeployResult,

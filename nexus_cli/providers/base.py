@@ -2,7 +2,8 @@
 
 A provider declares its name, its options and what it can do, and implements
 the operations behind every ``nexus ai agent`` verb. Each operation returns a
-pydantic result that the CLI renders as a table or, under ``--json``, as JSON.
+pydantic result (``nexus_api.models``) that the CLI renders as a table or,
+under ``--json``, as JSON.
 An operation a provider cannot do raises :class:`~nexus_cli.errors.Unsupported`.
 """
 
@@ -15,9 +16,58 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, Field
-
+from nexus_api.models import (
+    AgentMetrics,
+    AgentStatus,
+    AgentSummary,
+    DeleteResult,
+    DeployResult,
+    EnvironmentMetrics,
+    EnvironmentStatus,
+    History,
+    HistoryEvent,
+    Replica,
+    Resources,
+    RunResult,
+    Secret,
+    SecretChange,
+    SpanInfo,
+    Task,
+    Trace,
+    TraceSummary,
+    Version,
+)
 from nexus_cli.errors import Unsupported
+
+# The result models live in the neutral ``nexus_api`` package (the emulator
+# answers with them too); they are re-exported here so plugins written
+# against ``nexus_cli.providers.base`` keep working.
+__all__ = [
+    "AgentMetrics",
+    "AgentStatus",
+    "AgentSummary",
+    "Capability",
+    "DeleteResult",
+    "DeployRequest",
+    "DeployResult",
+    "EnvironmentMetrics",
+    "EnvironmentStatus",
+    "History",
+    "HistoryEvent",
+    "LogQuery",
+    "ProgressFn",
+    "Provider",
+    "Replica",
+    "Resources",
+    "RunResult",
+    "Secret",
+    "SecretChange",
+    "SpanInfo",
+    "Task",
+    "Trace",
+    "TraceSummary",
+    "Version",
+]
 
 
 class Capability(StrEnum):
@@ -33,171 +83,6 @@ class Capability(StrEnum):
     ROLLBACK = "rollback"
     METRICS = "metrics"
     TRACES = "traces"
-
-
-# ---------------------------------------------------------------- results
-
-
-class Resources(BaseModel):
-    cpu: str | None = Field(default=None, description="CPU limit as given, e.g. 1000m or 0.5")
-    memory: str | None = Field(default=None, description="memory limit as given, e.g. 1Gi")
-    nano_cpus: int | None = None
-    memory_bytes: int | None = None
-
-
-class Replica(BaseModel):
-    id: str
-    state: str  # starting | healthy | unhealthy | stopped
-    endpoint: str | None = None
-    version: str | None = None
-    started_at: float | None = None
-    healthy_after_s: float | None = None  # from start to the first healthy /ping
-
-
-class EnvironmentStatus(BaseModel):
-    env: str
-    version: str | None  # label of the version serving
-    revision: int | None
-    replicas_desired: int
-    replicas: list[Replica] = []
-    endpoint: str | None = None
-    resources: Resources = Resources()
-    autoscale: bool = False
-    runtime: str | None = None  # docker | process
-    isolation: str | None = None  # what the runtime isolates, said plainly
-    updated_at: float | None = None
-
-
-class AgentStatus(BaseModel):
-    name: str
-    provider: str
-    environments: list[EnvironmentStatus]
-
-
-class AgentSummary(BaseModel):
-    name: str
-    environments: dict[str, str | None]  # env -> version label serving
-    versions: int
-    updated_at: float | None = None
-
-
-class Version(BaseModel):
-    revision: int
-    label: str
-    digest: str | None = None
-    image: str | None = None
-    created_at: float
-    created_by: str | None = None
-    source: str | None = None  # "deploy" | "image"
-    live_in: list[str] = []  # environments this version serves
-
-
-class HistoryEvent(BaseModel):
-    at: float
-    env: str
-    action: str  # deploy | rollback | scale
-    revision: int
-    label: str
-    by: str | None = None
-
-
-class History(BaseModel):
-    name: str
-    versions: list[Version]
-    events: list[HistoryEvent] = []
-
-
-class DeployResult(BaseModel):
-    name: str
-    env: str
-    version: Version
-    replicas: list[Replica]
-    endpoint: str | None = None
-    duration_s: float | None = None
-    unchanged: bool = False  # same digest as the version already serving
-
-
-class RunResult(BaseModel):
-    output: Any
-    metadata: dict[str, Any] = {}
-
-
-class Secret(BaseModel):
-    name: str
-    scope: str  # an environment, or * for every environment
-    digest: str
-    updated_at: float | None = None
-
-
-class SecretChange(BaseModel):
-    name: str
-    scope: str
-    digest: str | None = None
-    deleted: bool = False
-    restarted: list[str] = []  # environments whose replicas were restarted
-    key_store: str | None = None  # where the encryption key is: keyring, or a key file
-    key_created: bool = False
-
-
-class EnvironmentMetrics(BaseModel):
-    requests: int = 0
-    errors: int = 0
-    error_rate: float = 0.0
-    latency_p50_ms: float | None = None
-    latency_p95_ms: float | None = None
-    tokens: int = 0
-    queue_size: int = 0
-
-
-class AgentMetrics(BaseModel):
-    name: str
-    environments: dict[str, EnvironmentMetrics]
-
-
-class Task(BaseModel):
-    task_id: str
-    status: str  # pending | running | succeeded | failed | cancelled
-    agent: str | None = None
-    env: str | None = None
-    progress: int = 0
-    attempt: int = 0
-    result: Any = None
-    error: str | None = None
-    webhook: str | None = None
-    created_at: float | None = None
-    started_at: float | None = None
-    finished_at: float | None = None
-
-
-class TraceSummary(BaseModel):
-    trace_id: str
-    name: str
-    start: float
-    duration_ms: float
-    status: str
-    spans: int
-
-
-class SpanInfo(BaseModel):
-    trace_id: str
-    span_id: str
-    parent_id: str | None = None
-    name: str
-    kind: str
-    start: float
-    duration_ms: float
-    status: str
-    attributes: dict[str, Any] = {}
-
-
-class Trace(BaseModel):
-    trace_id: str
-    spans: list[SpanInfo]
-
-
-class DeleteResult(BaseModel):
-    name: str
-    deleted: bool = True
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Log, Static
 
+from nexus_api.models import AgentStatus, AgentSummary
 from nexus_cli.errors import NexusError
-from nexus_cli.providers.base import AgentStatus, AgentSummary, LogQuery, Provider
+from nexus_cli.providers.base import LogQuery, Provider
 
 
 def status_lines(status: AgentStatus) -> str:

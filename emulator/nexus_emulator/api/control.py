@@ -14,9 +14,17 @@ from typing import Any, Literal
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from nexus_cli.providers.base import AgentStatus, AgentSummary, DeleteResult, DeployResult, History
+from nexus_api.bodies import RollbackBody, ScaleBody
+from nexus_api.models import (
+    AgentStatus,
+    AgentSummary,
+    DeleteResult,
+    DeployResult,
+    History,
+    SourceUploaded,
+)
 from nexus_emulator import errors, views
 from nexus_emulator.api.deps import emulator_of, known_agent, ready
 from nexus_emulator.runtime._secrets import root_path
@@ -46,28 +54,10 @@ class DeployBody(BaseModel):
     actor: str | None = None
 
 
-class RollbackBody(BaseModel):
-    env: str = "development"
-    version: str | None = Field(None, description="label, r<revision> or revision number")
-    actor: str | None = None
-
-
-class ScaleBody(BaseModel):
-    env: str = "development"
-    replicas: int | None = None
-    autoscale: bool | None = None
-    actor: str | None = None
-
-
-class SourceOut(BaseModel):
-    source_id: str
-    size: int
-
-
 @router.post(
     "/sources",
     summary="Upload a project as tar.gz; idempotent by content",
-    response_model=SourceOut,
+    response_model=SourceUploaded,
     openapi_extra={
         "requestBody": {
             "content": {"application/gzip": {"schema": {"type": "string", "format": "binary"}}}

@@ -11,6 +11,7 @@ import orjson
 from fastapi import APIRouter, Request, Response
 
 from nexus.ai import spec
+from nexus_api.bodies import RunBody, openapi_body
 from nexus_emulator import errors
 from nexus_emulator.api.deps import emulator_of, known_agent, ready
 from nexus_emulator.core import Emulator
@@ -20,20 +21,7 @@ from nexus_emulator.tracing import Span
 
 router = APIRouter(tags=["data"])
 
-RUN_DOC: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "required": ["input"],
-                    "properties": {"input": {}, "context": {"type": "object"}},
-                }
-            }
-        },
-    }
-}
+RUN_DOC = openapi_body(RunBody)
 
 
 def choose_env(em: Emulator, name: str, env: str | None) -> str:

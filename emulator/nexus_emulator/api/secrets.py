@@ -10,21 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
 
 from nexus.ai import spec
+from nexus_api.bodies import SecretBody
 from nexus_emulator import errors
 from nexus_emulator.api.deps import emulator_of, ready
 from nexus_emulator.core import Emulator
 from nexus_emulator.vault import ALL, check_name
 
 router = APIRouter(prefix="/v1", tags=["secrets"])
-
-
-class SecretBody(BaseModel):
-    value: str = Field(..., description="the secret; never returned by the API")
-    env: str | None = Field(None, description="one environment; all when left out")
-    actor: str | None = None
 
 
 def _scope(env: str | None) -> str:

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from nexus_api.bodies import TaskBody, openapi_body
+from nexus_api.models import TaskSubmitted
 from nexus_emulator import errors
-from nexus_emulator.api.data import RUN_DOC, choose_env, parse_body
+from nexus_emulator.api.data import choose_env, parse_body
 from nexus_emulator.api.deps import emulator_of, known_agent, ready
 from nexus_emulator.core import Emulator
 from nexus_emulator.tasks import TaskQueue
 
 router = APIRouter(tags=["tasks"])
-SUBMIT_DOC: dict[str, Any] = copy.deepcopy(RUN_DOC)
-SUBMIT_DOC["requestBody"]["content"]["application/json"]["schema"]["properties"]["webhook"] = {
-    "type": "string",
-    "format": "uri",
-}
+SUBMIT_DOC = openapi_body(TaskBody)
 
 
 def queue_of(em: Emulator) -> TaskQueue:
@@ -41,7 +38,7 @@ async def submit(name: str, request: Request, env: str | None = None) -> JSONRes
     ):
         raise errors.usage("webhook must be an http:// or https:// URL")
     task_id = queue_of(em).submit(name, env, body, webhook)
-    return JSONResponse({"task_id": task_id, "status": "pending"}, status_code=202)
+    return JSONResponse(TaskSubmitted(task_id=task_id).model_dump(), status_code=202)
 
 
 def _task(em: Emulator, task_id: str) -> dict[str, Any]:

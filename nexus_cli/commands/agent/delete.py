@@ -9,7 +9,7 @@ import typer
 from nexus_cli.commands._options import JsonOpt, YesOpt
 
 if TYPE_CHECKING:
-    from nexus_cli.providers.base import DeleteResult
+    from nexus_api.models import DeleteResult
 
 
 def _render(result: DeleteResult) -> str:

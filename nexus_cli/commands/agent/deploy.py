@@ -11,7 +11,7 @@ from nexus_cli.commands._options import JsonOpt
 
 if TYPE_CHECKING:
     from nexus.ai.spec import Project
-    from nexus_cli.providers.base import DeployResult
+    from nexus_api.models import DeployResult
 
 
 def _project(path: Path) -> Project:

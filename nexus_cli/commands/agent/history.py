@@ -9,7 +9,7 @@ import typer
 from nexus_cli.commands._options import JsonOpt
 
 if TYPE_CHECKING:
-    from nexus_cli.providers.base import History
+    from nexus_api.models import History
 
 
 def _render(history: History) -> list[Any]:

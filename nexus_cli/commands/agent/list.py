@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from nexus_cli.commands._options import JsonOpt
 
 if TYPE_CHECKING:
-    from nexus_cli.providers.base import AgentSummary
+    from nexus_api.models import AgentSummary
 
 
 def _render(agents: list[AgentSummary]) -> Any:

@@ -9,7 +9,7 @@ import typer
 from nexus_cli.commands._options import EnvOpt, JsonOpt
 
 if TYPE_CHECKING:
-    from nexus_cli.providers.base import AgentMetrics
+    from nexus_api.models import AgentMetrics
 
 
 def _ms(value: float | None) -> str:

@@ -10,7 +10,7 @@ import typer
 from nexus_cli.commands._options import EnvOpt, JsonOpt
 
 if TYPE_CHECKING:
-    from nexus_cli.providers.base import AgentStatus
+    from nexus_api.models import AgentStatus
 
 
 class OnOff(StrEnum):

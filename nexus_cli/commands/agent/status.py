@@ -9,7 +9,7 @@ import typer
 from nexus_cli.commands._options import EnvOpt, JsonOpt
 
 if TYPE_CHECKING:
-    from nexus_cli.providers.base import AgentStatus
+    from nexus_api.models import AgentStatus
 
 
 def _render(status: AgentStatus, env_name: str | None = None) -> list[Any]:

@@ -9,7 +9,7 @@ import typer
 from nexus_cli.commands._options import JsonOpt
 
 if TYPE_CHECKING:
-    from nexus_cli.providers.base import Trace, TraceSummary
+    from nexus_api.models import Trace, TraceSummary
 
 
 def _list(traces: list[TraceSummary]) -> Any:

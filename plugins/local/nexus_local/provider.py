@@ -8,19 +8,13 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-from nexus_cli.errors import ProjectError
-from nexus_cli.providers.base import (
+from nexus_api.models import (
     AgentMetrics,
     AgentStatus,
     AgentSummary,
-    Capability,
     DeleteResult,
-    DeployRequest,
     DeployResult,
     History,
-    LogQuery,
-    ProgressFn,
-    Provider,
     RunResult,
     Secret,
     SecretChange,
@@ -28,6 +22,8 @@ from nexus_cli.providers.base import (
     Trace,
     TraceSummary,
 )
+from nexus_cli.errors import ProjectError
+from nexus_cli.providers.base import Capability, DeployRequest, LogQuery, ProgressFn, Provider
 from nexus_local.client import EmulatorClient
 from nexus_local.lifecycle import Emulator, ensure_running
 

@@ -9,7 +9,7 @@ import typer
 from nexus_cli.commands._options import JsonOpt
 
 if TYPE_CHECKING:
-    from nexus_cli.providers.base import Secret
+    from nexus_api.models import Secret
 
 
 def _render(secrets: list[Secret]) -> Any:

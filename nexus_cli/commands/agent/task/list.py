@@ -9,7 +9,7 @@ import typer
 from nexus_cli.commands._options import JsonOpt
 
 if TYPE_CHECKING:
-    from nexus_cli.providers.base import Task
+    from nexus_api.models import Task
 
 
 def _render(tasks: list[Task]) -> Any:

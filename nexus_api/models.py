@@ -1,0 +1,207 @@
+"""The results the API answers with, as pydantic models.
+
+The emulator renders its answers from these, the providers parse the answers
+back into them, and the CLI prints them as tables or, under ``--json``, as JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+__all__ = [
+    "AgentMetrics",
+    "AgentStatus",
+    "AgentSummary",
+    "DeleteResult",
+    "DeployResult",
+    "EnvironmentMetrics",
+    "EnvironmentStatus",
+    "History",
+    "HistoryEvent",
+    "Replica",
+    "Resources",
+    "RunResult",
+    "Secret",
+    "SecretChange",
+    "SourceUploaded",
+    "SpanInfo",
+    "Task",
+    "TaskSubmitted",
+    "Trace",
+    "TraceSummary",
+    "Version",
+]
+
+
+class Resources(BaseModel):
+    cpu: str | None = Field(default=None, description="CPU limit as given, e.g. 1000m or 0.5")
+    memory: str | None = Field(default=None, description="memory limit as given, e.g. 1Gi")
+    nano_cpus: int | None = None
+    memory_bytes: int | None = None
+
+
+class Replica(BaseModel):
+    id: str
+    state: str  # starting | healthy | unhealthy | stopped
+    endpoint: str | None = None
+    version: str | None = None
+    started_at: float | None = None
+    healthy_after_s: float | None = None  # from start to the first healthy /ping
+
+
+class EnvironmentStatus(BaseModel):
+    env: str
+    version: str | None  # label of the version serving
+    revision: int | None
+    replicas_desired: int
+    replicas: list[Replica] = []
+    endpoint: str | None = None
+    resources: Resources = Resources()
+    autoscale: bool = False
+    runtime: str | None = None  # docker | process
+    isolation: str | None = None  # what the runtime isolates, said plainly
+    updated_at: float | None = None
+
+
+class AgentStatus(BaseModel):
+    name: str
+    provider: str
+    environments: list[EnvironmentStatus]
+
+
+class AgentSummary(BaseModel):
+    name: str
+    environments: dict[str, str | None]  # env -> version label serving
+    versions: int
+    updated_at: float | None = None
+
+
+class Version(BaseModel):
+    revision: int
+    label: str
+    digest: str | None = None
+    image: str | None = None
+    created_at: float
+    created_by: str | None = None
+    source: str | None = None  # "deploy" | "image"
+    live_in: list[str] = []  # environments this version serves
+
+
+class HistoryEvent(BaseModel):
+    at: float
+    env: str
+    action: str  # deploy | rollback | scale
+    revision: int
+    label: str
+    by: str | None = None
+
+
+class History(BaseModel):
+    name: str
+    versions: list[Version]
+    events: list[HistoryEvent] = []
+
+
+class DeployResult(BaseModel):
+    name: str
+    env: str
+    version: Version
+    replicas: list[Replica]
+    endpoint: str | None = None
+    duration_s: float | None = None
+    unchanged: bool = False  # same digest as the version already serving
+
+
+class RunResult(BaseModel):
+    output: Any
+    metadata: dict[str, Any] = {}
+
+
+class Secret(BaseModel):
+    name: str
+    scope: str  # an environment, or * for every environment
+    digest: str
+    updated_at: float | None = None
+
+
+class SecretChange(BaseModel):
+    name: str
+    scope: str
+    digest: str | None = None
+    deleted: bool = False
+    restarted: list[str] = []  # environments whose replicas were restarted
+    key_store: str | None = None  # where the encryption key is: keyring, or a key file
+    key_created: bool = False
+
+
+class EnvironmentMetrics(BaseModel):
+    requests: int = 0
+    errors: int = 0
+    error_rate: float = 0.0
+    latency_p50_ms: float | None = None
+    latency_p95_ms: float | None = None
+    tokens: int = 0
+    queue_size: int = 0
+
+
+class AgentMetrics(BaseModel):
+    name: str
+    environments: dict[str, EnvironmentMetrics]
+
+
+class Task(BaseModel):
+    task_id: str
+    status: str  # pending | running | succeeded | failed | cancelled
+    agent: str | None = None
+    env: str | None = None
+    progress: int = 0
+    attempt: int = 0
+    result: Any = None
+    error: str | None = None
+    webhook: str | None = None
+    created_at: float | None = None
+    started_at: float | None = None
+    finished_at: float | None = None
+
+
+class TraceSummary(BaseModel):
+    trace_id: str
+    name: str
+    start: float
+    duration_ms: float
+    status: str
+    spans: int
+
+
+class SpanInfo(BaseModel):
+    trace_id: str
+    span_id: str
+    parent_id: str | None = None
+    name: str
+    kind: str
+    start: float
+    duration_ms: float
+    status: str
+    attributes: dict[str, Any] = {}
+
+
+class Trace(BaseModel):
+    trace_id: str
+    spans: list[SpanInfo]
+
+
+class DeleteResult(BaseModel):
+    name: str
+    deleted: bool = True
+
+
+class SourceUploaded(BaseModel):
+    source_id: str  # sha256:<hex> of the tar.gz
+    size: int
+
+
+class TaskSubmitted(BaseModel):
+    task_id: str
+    status: str = "pending"
