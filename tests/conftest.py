@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -98,12 +97,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 @pytest.fixture
-def nexus_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def nexus_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh NEXUS_HOME, set in os.environ so subprocesses (nexus, the emulator) use it."""
     home = tmp_path / "nexus-home"
     home.mkdir()
     monkeypatch.setenv("NEXUS_HOME", str(home))
-    yield home
+    return home
 
 
 @pytest.fixture

@@ -19,7 +19,9 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     em = Emulator(home=home.resolve(), port=free_port())
     notices: list[str] = []
     start(em, runtime="process", notice=notices.append)
-    assert notices and f"127.0.0.1:{em.port}" in notices[0] and "process" in notices[0]
+    assert notices
+    assert f"127.0.0.1:{em.port}" in notices[0]
+    assert "process" in notices[0]
     try:
         yield Platform(em, base_env(em.home, em.port))
     finally:

@@ -31,23 +31,23 @@ def test_run_reads_stdin(platform: Platform, deployed: str) -> None:
 
 def test_run_bad_context(platform: Platform, deployed: str) -> None:
     result = platform("ai", "agent", "run", deployed, "hi", "--context", "novalue")
-    assert result.code == 2
+    assert result.code == 2, result.out
     assert "--context 'novalue' is not key=value" in result.stderr
 
 
 def test_unknown_agent_suggests_a_close_name(platform: Platform, deployed: str) -> None:
     result = platform("ai", "agent", "run", "echo-agnet", "hi")
-    assert result.code == 2
+    assert result.code == 2, result.out
     assert "Error: no agent named 'echo-agnet'" in result.stderr
     assert "did you mean 'echo-agent'?" in result.stderr
     status = platform("ai", "agent", "status", "echo-agnet")
-    assert status.code == 2
+    assert status.code == 2, status.out
     assert "did you mean 'echo-agent'?" in status.stderr
 
 
 def test_list_table_and_json(platform: Platform, deployed: str) -> None:
     table = platform("ai", "agent", "list")
-    assert table.code == 0
+    assert table.code == 0, table.out
     header, *rows = table.stdout.splitlines()
     assert header.split() == ["NAME", "DEVELOPMENT", "STAGING", "PRODUCTION", "VERSIONS", "UPDATED"]
     assert any(row.split()[:4] == [deployed, "0.1.0", "-", "-"] for row in rows)
@@ -67,16 +67,19 @@ def test_status_shows_replicas_endpoint_resources_runtime(
     assert "process" in result.stdout  # runtime and what it isolates
     data = json.loads(platform("--json", "ai", "agent", "status", deployed).stdout)
     (env,) = data["environments"]
-    assert env["env"] == "development" and env["replicas_desired"] == 1
+    assert env["env"] == "development"
+    assert env["replicas_desired"] == 1
     assert env["replicas"][0]["state"] == "healthy"
 
 
 def test_history_shows_versions_and_events(platform: Platform, deployed: str) -> None:
     result = platform("ai", "agent", "history", deployed)
     assert result.code == 0, result.out
-    assert "r1" in result.stdout and "0.1.0" in result.stdout
+    assert "r1" in result.stdout
+    assert "0.1.0" in result.stdout
     assert "via nexus-cli" in result.stdout
-    assert "development" in result.stdout and "deploy" in result.stdout
+    assert "development" in result.stdout
+    assert "deploy" in result.stdout
     data = json.loads(platform("ai", "agent", "history", deployed, "--json").stdout)
     assert data["versions"][0]["live_in"] == ["development"]
     assert data["versions"][0]["created_by"].endswith(" via nexus-cli")
@@ -84,20 +87,20 @@ def test_history_shows_versions_and_events(platform: Platform, deployed: str) ->
 
 def test_rollback_to_a_missing_version(platform: Platform, deployed: str) -> None:
     result = platform("ai", "agent", "rollback", deployed, "--version", "9.9.9")
-    assert result.code == 2
+    assert result.code == 2, result.out
     assert "9.9.9" in result.stderr
     assert f"nexus ai agent history {deployed}" in result.stderr
 
 
 def test_status_unknown_env(platform: Platform, deployed: str) -> None:
     result = platform("ai", "agent", "status", deployed, "--env", "qa")
-    assert result.code == 2
+    assert result.code == 2, result.out
     assert "unknown environment 'qa'" in result.stderr
 
 
 def test_delete_without_terminal_needs_yes(platform: Platform, deployed: str) -> None:
     result = platform("ai", "agent", "delete", deployed)
-    assert result.code == 2
+    assert result.code == 2, result.out
     assert "pass --yes" in result.stderr
     assert platform("ai", "agent", "status", deployed).code == 0  # still there
 

@@ -12,7 +12,7 @@ from tests.cli.cli_support import Platform, nexus
 
 def test_version(offline: Platform) -> None:
     result = offline("--version")
-    assert result.code == 0
+    assert result.code == 0, result.out
     assert result.stdout.strip() == f"nexus {version('nexus-agents')}"
 
 
@@ -24,14 +24,14 @@ def test_no_arguments_shows_help(offline: Platform) -> None:
 
 def test_agent_help_lists_every_verb(offline: Platform) -> None:
     result = offline("ai", "agent", "--help")
-    assert result.code == 0
+    assert result.code == 0, result.out
     for verb in ("init", "deploy", "run", "list", "status", "history", "rollback", "delete"):
         assert f"  {verb} " in result.stdout
 
 
 def test_unknown_command_is_a_usage_error(offline: Platform) -> None:
     result = offline("ai", "agent", "deploi")
-    assert result.code == 2
+    assert result.code == 2, result.out
     assert "No such command" in result.stderr
 
 
@@ -56,7 +56,7 @@ def test_help_imports_no_heavy_library() -> None:
 
 def test_json_error_goes_to_stdout_human_error_to_stderr(offline: Platform) -> None:
     human = offline("ai", "agent", "status", "Bad_Name")
-    assert human.code == 2
+    assert human.code == 2, human.out
     assert human.stdout == ""
     assert human.stderr.startswith("Error: invalid agent name 'Bad_Name'")
     assert "Hint: e.g. my-agent" in human.stderr
@@ -66,7 +66,7 @@ def test_json_error_goes_to_stdout_human_error_to_stderr(offline: Platform) -> N
         ("ai", "agent", "status", "Bad_Name", "--json"),
     ):
         result = offline(*args)
-        assert result.code == 2
+        assert result.code == 2, result.out
         error = json.loads(result.stdout)["error"]
         assert error["code"] == "usage"
         assert error["exit_code"] == 2
@@ -75,7 +75,7 @@ def test_json_error_goes_to_stdout_human_error_to_stderr(offline: Platform) -> N
 
 def test_debug_shows_the_traceback(offline: Platform) -> None:
     result = offline("--debug", "ai", "agent", "status", "Bad_Name")
-    assert result.code == 2
+    assert result.code == 2, result.out
     assert "Traceback" in result.stderr
     plain = offline("ai", "agent", "status", "Bad_Name")
     assert "Traceback" not in plain.stderr

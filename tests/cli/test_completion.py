@@ -27,7 +27,6 @@ def complete(words: str, cword: int) -> list[str]:
 
 def test_bash_completes_commands_and_options() -> None:
     assert complete("nexus ai ag", 2) == ["agent"]
-    assert "scale" in complete("nexus ai agent s", 3) and "secret" in complete(
-        "nexus ai agent s", 3
-    )
+    assert "scale" in complete("nexus ai agent s", 3)
+    assert "secret" in complete("nexus ai agent s", 3)
     assert complete("nexus ai agent logs x --fo", 5) == ["--follow"]

@@ -22,7 +22,8 @@ def test_failing_build_shows_the_tail_of_pip(platform: Platform, tmp_path: Path)
     assert "No matching distribution found for nexus-no-such-package-zz==9.9" in result.stderr
     assert "Hint: fix the error shown above, then deploy again" in result.stderr
     missing = platform("ai", "agent", "status", "pipfail")
-    assert missing.code == 2 and "no agent named 'pipfail'" in missing.stderr
+    assert missing.code == 2, missing.out
+    assert "no agent named 'pipfail'" in missing.stderr
 
 
 def test_replica_that_never_gets_healthy_leaves_the_old_version(
@@ -38,7 +39,8 @@ def test_replica_that_never_gets_healthy_leaves_the_old_version(
     assert "development keeps serving 0.1.0" in result.stderr
     assert "RuntimeError: boom at import" in result.stderr
     still = platform("ai", "agent", "run", "crashy", "hi")
-    assert still.code == 0 and still.stdout.startswith("Hello")
+    assert still.code == 0, still.out
+    assert still.stdout.startswith("Hello")
     history = platform("--json", "ai", "agent", "history", "crashy")
     assert '"revision": 2' not in history.stdout
 
@@ -66,9 +68,11 @@ def test_without_docker_auto_falls_back_to_processes_and_says_so(tmp_path: Path)
         assert deployed.code == 0, deployed.out
         notices = [line for line in deployed.stderr.splitlines() if "emulator" in line]
         assert len(notices) == 1
-        assert "runtime: process" in notices[0] and "Docker is not available" in notices[0]
+        assert "runtime: process" in notices[0]
+        assert "Docker is not available" in notices[0]
         answer = nexus("ai", "agent", "run", "fallback", "hi", "--context", "user_id=9", env=env)
-        assert answer.code == 0 and answer.stdout.startswith("Hello 9")
+        assert answer.code == 0, answer.out
+        assert answer.stdout.startswith("Hello 9")
         status = nexus("ai", "agent", "status", "fallback", env=env)
         assert "no container isolation" in status.stdout
     finally:

@@ -56,7 +56,7 @@ def test_bad_input_is_refused_locally(
 
 def test_no_project_file(offline: Platform, tmp_path: Path) -> None:
     result = offline("ai", "agent", "deploy", "my-agent", cwd=tmp_path)
-    assert result.code == 2
+    assert result.code == 2, result.out
     assert f"no nexus.toml in {tmp_path.resolve()}" in result.stderr
     assert "nexus ai agent init NAME" in result.stderr
     assert_nothing_sent(offline)
@@ -68,7 +68,7 @@ def test_malformed_toml_names_file_and_line(offline: Platform, project: Path) ->
     lines[3] = 'version = "0.1.0'  # unterminated string on line 4
     toml.write_text("\n".join(lines) + "\n")
     result = offline("ai", "agent", "deploy", cwd=project)
-    assert result.code == 2
+    assert result.code == 2, result.out
     assert result.stderr.startswith("Error: nexus.toml:4: not valid TOML"), result.stderr
     assert_nothing_sent(offline)
 
@@ -77,7 +77,7 @@ def test_bad_entrypoint_names_file_line_and_what(offline: Platform, project: Pat
     toml = project / "nexus.toml"
     toml.write_text(toml.read_text().replace('"agent:MyAgent"', '"agent.MyAgent"'))
     result = offline("--json", "ai", "agent", "deploy", cwd=project)
-    assert result.code == 2
+    assert result.code == 2, result.out
     import json
 
     error = json.loads(result.stdout)["error"]
@@ -90,12 +90,12 @@ def test_bad_environment_table_in_project_file(offline: Platform, project: Path)
     toml = project / "nexus.toml"
     toml.write_text(toml.read_text().replace("replicas = 2", "replicas = 50"))
     result = offline("ai", "agent", "deploy", cwd=project)
-    assert result.code == 2
+    assert result.code == 2, result.out
     assert "[environments.production] 50 replicas is out of bounds" in result.stderr
     assert "nexus.toml:" in result.stderr
 
 
 def test_image_deploy_needs_a_name(offline: Platform, tmp_path: Path) -> None:
     result = offline("ai", "agent", "deploy", "--image", "example:1", cwd=tmp_path)
-    assert result.code == 2
+    assert result.code == 2, result.out
     assert "nexus ai agent deploy NAME --image example:1" in result.stderr

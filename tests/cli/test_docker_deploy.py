@@ -82,7 +82,8 @@ def test_base_image_from_the_project_file_and_the_environment(
         ok = chosen("ai", "agent", "deploy", cwd=root)
         assert ok.code == 0, ok.out
         answer = chosen("ai", "agent", "run", "based", "hi")
-        assert answer.code == 0 and answer.stdout.startswith("Hello")
+        assert answer.code == 0, answer.out
+        assert answer.stdout.startswith("Hello")
     finally:
         docker("ai", "emulator", "reset", "--yes")
         docker("ai", "emulator", "stop")

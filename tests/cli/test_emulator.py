@@ -20,20 +20,26 @@ def test_emulator_lifecycle(offline: Platform) -> None:
     assert f"Started the local emulator on 127.0.0.1:{port} (runtime: process" in start.stderr
     try:
         again = offline("ai", "emulator", "start", "--json")
-        assert again.code == 0
+        assert again.code == 0, again.out
         data = json.loads(again.stdout)
-        assert data["running"] and data["ready"] and not data["started"]
+        assert data["running"]
+        assert data["ready"]
+        assert not data["started"]
 
         status = json.loads(offline("ai", "emulator", "status", "--json").stdout)
-        assert status["port"] == port and status["runtime"] == "process"
+        assert status["port"] == port
+        assert status["runtime"] == "process"
         assert status["home"] == str(offline.emulator.home.resolve())
         human = offline("ai", "emulator", "status")
-        assert f"http://127.0.0.1:{port}" in human.stdout and "ready" in human.stdout
+        assert f"http://127.0.0.1:{port}" in human.stdout
+        assert "ready" in human.stdout
 
         logs = offline("ai", "emulator", "logs", "--lines", "5")
-        assert logs.code == 0 and logs.stdout.strip()
+        assert logs.code == 0, logs.out
+        assert logs.stdout.strip()
         lines = offline("--json", "ai", "emulator", "logs", "-n", "2").stdout.splitlines()
-        assert 1 <= len(lines) <= 2 and all("line" in json.loads(x) for x in lines)
+        assert 1 <= len(lines) <= 2
+        assert all("line" in json.loads(x) for x in lines)
     finally:
         stop = offline("ai", "emulator", "stop")
     assert stop.code == 0, stop.out
@@ -82,13 +88,14 @@ def test_port_in_use(offline: Platform) -> None:
             result = nexus(*args, env=env)
             assert result.code == 1, result.out
             assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
-            assert "--port" in result.stderr and "NEXUS_EMULATOR_PORT" in result.stderr
+            assert "--port" in result.stderr
+            assert "NEXUS_EMULATOR_PORT" in result.stderr
 
 
 def test_reset_needs_yes_without_terminal_then_clears_state(offline: Platform) -> None:
     assert offline("ai", "emulator", "start").code == 0
     refused = offline("ai", "emulator", "reset")
-    assert refused.code == 2
+    assert refused.code == 2, refused.out
     assert "pass --yes" in refused.stderr
     assert (offline.emulator.home / "token").exists()
 
@@ -109,7 +116,7 @@ def test_reset_refuses_a_directory_that_is_not_a_nexus_home(
     result = nexus(
         "ai", "emulator", "reset", "--yes", env={**offline.env, "NEXUS_HOME": str(foreign)}
     )
-    assert result.code == 2
+    assert result.code == 2, result.out
     assert "does not look like a Nexus home" in result.stderr
     assert (foreign / "thesis.txt").read_text() == "precious"
 

@@ -38,7 +38,7 @@ def test_init_refuses_a_non_empty_directory(offline: Platform, tmp_path: Path) -
     (tmp_path / "my-agent").mkdir()
     (tmp_path / "my-agent" / "keep.txt").write_text("mine")
     result = offline("ai", "agent", "init", "my-agent", cwd=tmp_path)
-    assert result.code == 2
+    assert result.code == 2, result.out
     assert "my-agent already exists and is not empty" in result.stderr
     assert (tmp_path / "my-agent" / "keep.txt").read_text() == "mine"
 
@@ -46,7 +46,7 @@ def test_init_refuses_a_non_empty_directory(offline: Platform, tmp_path: Path) -
 def test_init_into_path_with_json(offline: Platform, tmp_path: Path) -> None:
     target = tmp_path / "elsewhere"
     result = offline("ai", "agent", "init", "other-agent", "--path", str(target), "--json")
-    assert result.code == 0
+    assert result.code == 0, result.out
     data = json.loads(result.stdout)
     assert data["path"] == str(target.resolve())
     assert load_project(target).entrypoint == "agent:OtherAgent"
@@ -54,6 +54,6 @@ def test_init_into_path_with_json(offline: Platform, tmp_path: Path) -> None:
 
 def test_init_invalid_name(offline: Platform, tmp_path: Path) -> None:
     result = offline("ai", "agent", "init", "My Agent", cwd=tmp_path)
-    assert result.code == 2
+    assert result.code == 2, result.out
     assert "invalid agent name 'My Agent'" in result.stderr
     assert not any(tmp_path.iterdir())

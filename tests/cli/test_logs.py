@@ -19,11 +19,16 @@ def test_logs_command(platform: Platform, tmp_path: Path) -> None:
     assert platform("ai", "agent", "deploy", cwd=root).code == 0
     assert platform("ai", "agent", "run", "noisy", "fine").code == 0
     failed = platform("ai", "agent", "run", "noisy", "fail")
-    assert failed.code == 1 and "nexus ai agent logs noisy --level error" in failed.stderr
+    assert failed.code == 1, failed.out
+    assert "nexus ai agent logs noisy --level error" in failed.stderr
     shown = platform("ai", "agent", "logs", "noisy", "--level", "error")
-    assert shown.code == 0 and "ERROR" in shown.stdout and "ValueError: no way" in shown.stdout
+    assert shown.code == 0, shown.out
+    assert "ERROR" in shown.stdout
+    assert "ValueError: no way" in shown.stdout
     assert "INFO" not in shown.stdout
     as_json = platform("--json", "ai", "agent", "logs", "noisy", "-n", "2").stdout.splitlines()
-    assert len(as_json) == 2 and all(json.loads(x)["replica"] for x in as_json)
+    assert len(as_json) == 2
+    assert all(json.loads(x)["replica"] for x in as_json)
     bad = platform("ai", "agent", "logs", "noisy", "--since", "yesterday")
-    assert bad.code == 2 and "not a duration" in bad.stderr
+    assert bad.code == 2, bad.out
+    assert "not a duration" in bad.stderr

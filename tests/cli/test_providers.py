@@ -23,7 +23,8 @@ def test_provider_list_verbose_and_json_show_capabilities(offline: Platform) -> 
     )
     data = json.loads(offline("--json", "ai", "provider", "list").stdout)
     local = next(p for p in data if p["name"] == "local")
-    assert local["selected"] and local["enabled"]
+    assert local["selected"]
+    assert local["enabled"]
     assert {"deploy", "run", "rollback"} <= set(local["capabilities"])
 
 
@@ -42,7 +43,7 @@ def test_unknown_provider_lists_the_known_ones(offline: Platform) -> None:
 def test_pinned_providers(offline: Platform) -> None:
     env = {**offline.env, "NEXUS_PROVIDERS": "swarm"}
     result = nexus("ai", "agent", "list", env=env)
-    assert result.code == 2
+    assert result.code == 2, result.out
     assert "provider 'local' is not enabled by NEXUS_PROVIDERS=swarm" in result.stderr
     listing = nexus("ai", "provider", "list", env=env)
     assert ["*", "local", "nexus_local.provider:LocalProvider", "no"] in [

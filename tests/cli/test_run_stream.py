@@ -30,4 +30,5 @@ def test_run_stream_prints_chunks_and_json_lines(platform: Platform, tmp_path: P
     whole = platform("ai", "agent", "run", "story", "a b")
     assert whole.stdout == "a b \n"
     missing = platform("ai", "agent", "run", "stroy", "x", "--stream")
-    assert missing.code == 2 and "did you mean 'story'" in missing.stderr
+    assert missing.code == 2, missing.out
+    assert "did you mean 'story'" in missing.stderr

@@ -34,27 +34,33 @@ def test_secret_commands(platform: Platform, tmp_path: Path) -> None:
     assert platform("ai", "agent", "run", "keyed", "hi").stdout.strip() == "key ends with ..."
 
     piped = platform("ai", "agent", "secret", "set", "keyed", "EXTERNAL_API_KEY", stdin="sk-xyz\n")
-    assert piped.code == 0 and "restarted the replicas of development" in piped.stdout
+    assert piped.code == 0, piped.out
+    assert "restarted the replicas of development" in piped.stdout
     # where the key is kept is said once, by the set that created it
     said = [r for r in (first, piped) if "encrypted with a key kept in" in r.stderr]
     key_file = platform.emulator.home / "secret.key"
     if key_file.exists():  # no OS keyring here
-        assert said == [first] and oct(key_file.stat().st_mode & 0o777) == "0o600"
+        assert said == [first]
+        assert oct(key_file.stat().st_mode & 0o777) == "0o600"
     assert platform("ai", "agent", "run", "keyed", "hi").stdout.strip() == "key ends with xyz"
 
     listed = json.loads(platform("--json", "ai", "agent", "secret", "list", "keyed").stdout)
     assert [(s["name"], s["scope"]) for s in listed] == [("EXTERNAL_API_KEY", "*")]
     assert "sk-xyz" not in json.dumps(listed)
     table = platform("ai", "agent", "secret", "list", "keyed").stdout
-    assert "EXTERNAL_API_KEY" in table and "all" in table
+    assert "EXTERNAL_API_KEY" in table
+    assert "all" in table
 
     # the agent needs it: deleting it keeps the old replicas serving and says so
     gone = platform("ai", "agent", "secret", "delete", "keyed", "EXTERNAL_API_KEY")
-    assert gone.code == 1 and "is saved, but the replicas with it did not start" in gone.stderr
+    assert gone.code == 1, gone.out
+    assert "is saved, but the replicas with it did not start" in gone.stderr
     assert "KeyError: 'EXTERNAL_API_KEY'" in gone.stderr
     assert platform("ai", "agent", "run", "keyed", "hi").stdout.strip() == "key ends with xyz"
 
     missing = platform("ai", "agent", "secret", "delete", "keyed", "EXTERNAL_API_KEY")
-    assert missing.code == 2 and "has no secret 'EXTERNAL_API_KEY'" in missing.stderr
+    assert missing.code == 2, missing.out
+    assert "has no secret 'EXTERNAL_API_KEY'" in missing.stderr
     bad = platform("ai", "agent", "secret", "set", "keyed", "1BAD", "x")
-    assert bad.code == 2 and "invalid secret name" in bad.stderr
+    assert bad.code == 2, bad.out
+    assert "invalid secret name" in bad.stderr

@@ -11,15 +11,20 @@ def test_async_run_and_task_commands(platform: Platform, deployed: str) -> None:
     queued = platform("--json", "ai", "agent", "run", deployed, "later", "--async")
     assert queued.code == 0, queued.out
     task = json.loads(queued.stdout)
-    assert task["status"] == "pending" and task["task_id"].startswith("task_")
+    assert task["status"] == "pending"
+    assert task["task_id"].startswith("task_")
     done = platform("ai", "agent", "task", "status", task["task_id"], "--wait")
-    assert done.code == 0 and "succeeded  progress 100%  attempt 1" in done.stdout
+    assert done.code == 0, done.out
+    assert "succeeded  progress 100%  attempt 1" in done.stdout
     assert "later" in done.stdout
     listed = json.loads(platform("--json", "ai", "agent", "task", "list", deployed).stdout)
     assert task["task_id"] in [t["task_id"] for t in listed]
     late = platform("ai", "agent", "task", "cancel", task["task_id"])
-    assert late.code == 2 and "already succeeded" in late.stderr
+    assert late.code == 2, late.out
+    assert "already succeeded" in late.stderr
     missing = platform("ai", "agent", "task", "status", "task_nope")
-    assert missing.code == 2 and "no task 'task_nope'" in missing.stderr
+    assert missing.code == 2, missing.out
+    assert "no task 'task_nope'" in missing.stderr
     hookless = platform("ai", "agent", "run", deployed, "x", "--webhook", "http://127.0.0.1:9/")
-    assert hookless.code == 2 and "--webhook goes with --async" in hookless.stderr
+    assert hookless.code == 2, hookless.out
+    assert "--webhook goes with --async" in hookless.stderr

@@ -25,7 +25,8 @@ def test_deploy_watch_redeploys_a_change(platform: Platform, tmp_path: Path) -> 
     try:
         deadline = time.monotonic() + 60
         while platform("ai", "agent", "run", "watched", "x").code != 0:
-            assert proc.poll() is None and time.monotonic() < deadline
+            assert proc.poll() is None
+            assert time.monotonic() < deadline
             time.sleep(0.2)
         time.sleep(0.5)  # the watcher is up once the first deploy is answered
         agent = root / "agent.py"
@@ -38,6 +39,8 @@ def test_deploy_watch_redeploys_a_change(platform: Platform, tmp_path: Path) -> 
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
-    assert "Watching" in err and "Changed: agent.py" in err and "Stopped watching." in err
+    assert "Watching" in err
+    assert "Changed: agent.py" in err
+    assert "Stopped watching." in err
     results = [json.loads(line) for line in out.splitlines()]  # one JSON line per deploy
     assert [r["version"]["revision"] for r in results] == [1, 2]

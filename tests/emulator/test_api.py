@@ -24,7 +24,7 @@ def test_health_openapi_and_auth(emu: Emu) -> None:
     assert "/agents/{name}/run" in doc["paths"]
     assert "/v1/agents/{name}/deployments" in doc["paths"]
     denied = httpx.get(emu.url + "/v1/agents")
-    assert denied.status_code == 401
+    assert denied.status_code == 401, denied.text
     assert denied.json()["error"]["code"] == "unauthorized"
     assert (emu.home / "token").stat().st_mode & 0o777 == 0o600
 
@@ -34,7 +34,8 @@ def test_deploy_run_redeploy_rollback_delete(emu: Emu, tmp_path: Path) -> None:
     events = emu.deploy("echo", project, env="development")
     assert any(e["event"] == "progress" for e in events)
     first = result(events)
-    assert first["version"]["revision"] == 1 and first["version"]["label"] == "r1"
+    assert first["version"]["revision"] == 1
+    assert first["version"]["label"] == "r1"
     assert [r["state"] for r in first["replicas"]] == ["healthy"]
 
     r = emu.client.post("/agents/echo/run", json={"input": "hi", "context": {"user_id": "123"}})
@@ -42,17 +43,20 @@ def test_deploy_run_redeploy_rollback_delete(emu: Emu, tmp_path: Path) -> None:
     body = r.json()
     assert body["output"] == {"echo": "hi", "user": "123", "tag": "v1"}
     assert body["metadata"]["tokens_used"] == 0
-    assert body["metadata"]["revision"] == 1 and body["metadata"]["env"] == "development"
+    assert body["metadata"]["revision"] == 1
+    assert body["metadata"]["env"] == "development"
 
     # the same content again: nothing new is built into history
     again = result(emu.deploy("echo", project, env="development"))
-    assert again["unchanged"] is True and again["version"]["revision"] == 1
+    assert again["unchanged"] is True
+    assert again["version"]["revision"] == 1
 
     write_agent(project, tag="v2")
     second = result(emu.deploy("echo", project, env="development", label="2.0.0"))
     assert second["version"]["label"] == "2.0.0"
     out = emu.client.post("/agents/echo/run", json={"input": "x"}).json()
-    assert out["output"]["tag"] == "v2" and out["metadata"]["version"] == "2.0.0"
+    assert out["output"]["tag"] == "v2"
+    assert out["metadata"]["version"] == "2.0.0"
 
     rolled = emu.client.post("/v1/agents/echo/rollback", json={"env": "development"}).json()
     assert rolled["version"]["revision"] == 1
@@ -70,7 +74,7 @@ def test_deploy_run_redeploy_rollback_delete(emu: Emu, tmp_path: Path) -> None:
 
     assert emu.client.delete("/v1/agents/echo").json() == {"name": "echo", "deleted": True}
     gone = emu.client.post("/agents/echo/run", json={"input": "x"})
-    assert gone.status_code == 404
+    assert gone.status_code == 404, gone.text
 
 
 def test_errors_change_nothing(emu: Emu, tmp_path: Path) -> None:
@@ -78,19 +82,22 @@ def test_errors_change_nothing(emu: Emu, tmp_path: Path) -> None:
     result(emu.deploy("echo", project))
 
     unknown = emu.client.post("/agents/ecko/run", json={"input": "x"})
-    assert unknown.status_code == 404
+    assert unknown.status_code == 404, unknown.text
     assert "did you mean 'echo'" in unknown.json()["error"]["hint"]
 
     bad = emu.deploy("echo", project, env="production", replicas=11)
-    assert bad[0]["status"] == 400 and "2-10" in bad[0]["error"]["message"]
+    assert bad[0]["status"] == 400
+    assert "2-10" in bad[0]["error"]["message"]
     bad_cpu = emu.deploy("echo", project, cpu="lots")
-    assert bad_cpu[0]["status"] == 400 and "CPU" in bad_cpu[0]["error"]["message"]
+    assert bad_cpu[0]["status"] == 400
+    assert "CPU" in bad_cpu[0]["error"]["message"]
     bad_name = emu.deploy("Echo_1", project)
     assert bad_name[0]["status"] == 400
     missing = emu.client.post("/v1/agents/echo/rollback", json={"version": "9.9.9"})
-    assert missing.status_code == 404 and "no version '9.9.9'" in missing.json()["error"]["message"]
+    assert missing.status_code == 404, missing.text
+    assert "no version '9.9.9'" in missing.json()["error"]["message"]
     not_json = emu.client.post("/agents/echo/run", content=b"{oops")
-    assert not_json.status_code == 400
+    assert not_json.status_code == 400, not_json.text
 
     # a replica that crashes at import: the deploy fails with its log, r1 keeps serving
     (project / "agent.py").write_text("raise RuntimeError('boom at import')\n")
@@ -99,7 +106,8 @@ def test_errors_change_nothing(emu: Emu, tmp_path: Path) -> None:
     assert "development keeps serving r1" in failed[-1]["error"]["message"]
     assert any("boom at import" in line for line in failed[-1]["error"]["details"])
     ok = emu.client.post("/agents/echo/run", json={"input": "still"}).json()
-    assert ok["output"]["echo"] == "still" and ok["metadata"]["revision"] == 1
+    assert ok["output"]["echo"] == "still"
+    assert ok["metadata"]["revision"] == 1
     history = emu.client.get("/v1/agents/echo/history").json()
     assert [e["action"] for e in history["events"]] == ["deploy"]
 
@@ -116,7 +124,8 @@ def test_build_failure_shows_pip_tail(emu: Emu, tmp_path: Path) -> None:
     )
     assert events[-1]["event"] == "error"
     err = events[-1]["error"]
-    assert "build" in err["message"] and "nothing was deployed to development" in err["message"]
+    assert "build" in err["message"]
+    assert "nothing was deployed to development" in err["message"]
     assert any("nexus-no-such-package-zz" in line for line in err["details"])
     assert emu.client.get("/v1/agents").json() == []
 
@@ -138,5 +147,6 @@ def test_restart_keeps_everything(emu: Emu, tmp_path: Path) -> None:
         import time
 
         time.sleep(0.1)
-    assert out is not None and out["output"]["echo"] == "back"
+    assert out is not None
+    assert out["output"]["echo"] == "back"
     assert out["metadata"]["version"] == "1.0.0"

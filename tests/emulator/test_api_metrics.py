@@ -28,9 +28,12 @@ def test_calls_are_counted(emu: Emu, tmp_path: Path) -> None:
     with emu.client.stream("POST", "/agents/flaky/stream", json={"input": "d"}) as r:
         r.read()
     dev = emu.client.get("/v1/agents/flaky/metrics").json()["environments"]["development"]
-    assert dev["requests"] == 5 and dev["errors"] == 1 and dev["error_rate"] == 0.2
+    assert dev["requests"] == 5
+    assert dev["errors"] == 1
+    assert dev["error_rate"] == 0.2
     assert 0 < dev["latency_p50_ms"] <= dev["latency_p95_ms"]
-    assert dev["tokens"] == 0 and dev["queue_size"] == 0
+    assert dev["tokens"] == 0
+    assert dev["queue_size"] == 0
 
     text = emu.client.get("/metrics").text  # open, like any Prometheus endpoint
     labels = 'agent="flaky",env="development"'
@@ -38,7 +41,9 @@ def test_calls_are_counted(emu: Emu, tmp_path: Path) -> None:
     assert f"agent_errors_total{{{labels}}} 1" in text
     count = re.search(rf"agent_latency_seconds_count{{{labels}}} (\d+)", text)
     inf = re.search(rf'agent_latency_seconds_bucket{{{labels},le="\+Inf"}} (\d+)', text)
-    assert count and inf and count.group(1) == inf.group(1) == "4"
+    assert count
+    assert inf
+    assert count.group(1) == inf.group(1) == "4"
     assert f"agent_tokens_total{{{labels}}} 0" in text
     assert f"agent_queue_size{{{labels}}} 0" in text
     assert emu.client.get("/v1/agents/flaki/metrics").status_code == 404

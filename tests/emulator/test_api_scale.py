@@ -30,16 +30,19 @@ def test_scale_up_and_down_is_recorded(emu: Emu, tmp_path: Path) -> None:
     emu.deploy("echo", write_agent(tmp_path / "echo"), env="staging")
     up = emu.client.post("/v1/agents/echo/scale", json={"env": "staging", "replicas": 3}).json()
     env = up["environments"][0]
-    assert env["replicas_desired"] == 3 and len(healthy(emu, "echo")) == 3
+    assert env["replicas_desired"] == 3
+    assert len(healthy(emu, "echo")) == 3
     first = healthy(emu, "echo")
     down = emu.client.post("/v1/agents/echo/scale", json={"env": "staging", "replicas": 1})
     assert down.json()["environments"][0]["replicas_desired"] == 1
-    assert len(healthy(emu, "echo")) == 1 and healthy(emu, "echo")[0] in first
+    assert len(healthy(emu, "echo")) == 1
+    assert healthy(emu, "echo")[0] in first
     assert emu.client.post("/agents/echo/run", json={"input": "x"}).status_code == 200
     bad = emu.client.post("/v1/agents/echo/scale", json={"env": "staging", "replicas": 4})
-    assert bad.status_code == 400 and "1-3" in bad.json()["error"]["message"]
+    assert bad.status_code == 400, bad.text
+    assert "1-3" in bad.json()["error"]["message"]
     dev = emu.client.post("/v1/agents/echo/scale", json={"env": "development", "autoscale": True})
-    assert dev.status_code == 400
+    assert dev.status_code == 400, dev.text
     events = emu.client.get("/v1/agents/echo/history").json()["events"]
     assert [e["action"] for e in events] == ["deploy", "scale", "scale"]
     # a redeploy keeps what scaling set up for the environment's autoscale flag

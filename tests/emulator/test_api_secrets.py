@@ -30,7 +30,8 @@ def test_secret_reaches_init_and_stays_secret(emu: Emu, tmp_path: Path) -> None:
     # set before the first deploy: the agent's __init__ needs it
     r = emu.client.put("/v1/agents/keyed/secrets/EXTERNAL_API_KEY", json={"value": VALUE})
     assert r.status_code == 200, r.text
-    assert VALUE not in r.text and r.json()["restarted"] == []
+    assert VALUE not in r.text
+    assert r.json()["restarted"] == []
     assert r.json()["key_store"]
     project = write_agent(tmp_path / "keyed", extra=SEED_AGENT)
     events = emu.deploy("keyed", project, project={"entrypoint": "agent:Keyed"})
@@ -43,7 +44,8 @@ def test_secret_reaches_init_and_stays_secret(emu: Emu, tmp_path: Path) -> None:
     changed = emu.client.put(
         "/v1/agents/keyed/secrets/REGION", json={"value": "us", "env": "development"}
     ).json()
-    assert changed["restarted"] == ["development"] and changed["scope"] == "development"
+    assert changed["restarted"] == ["development"]
+    assert changed["scope"] == "development"
     assert (
         emu.client.post("/agents/keyed/run", json={"input": "x"}).json()["output"]["region"] == "us"
     )
@@ -60,7 +62,8 @@ def test_secret_reaches_init_and_stays_secret(emu: Emu, tmp_path: Path) -> None:
     # at rest: ciphertext only
     db = sqlite3.connect(emu.home / "state.db")
     blobs = b"".join(row[0] for row in db.execute("SELECT ciphertext FROM secrets"))
-    assert VALUE.encode() not in blobs and b"sk-test" not in blobs
+    assert VALUE.encode() not in blobs
+    assert b"sk-test" not in blobs
     assert VALUE not in (emu.home / "test-emulator.log").read_text()
 
     if emu.runtime == "docker":
@@ -69,7 +72,8 @@ def test_secret_reaches_init_and_stays_secret(emu: Emu, tmp_path: Path) -> None:
             inspect = subprocess.run(
                 ["docker", "inspect", replica["id"]], capture_output=True, text=True, check=True
             ).stdout
-            assert VALUE not in inspect and "EXTERNAL_API_KEY" not in inspect
+            assert VALUE not in inspect
+            assert "EXTERNAL_API_KEY" not in inspect
 
     gone = emu.client.delete("/v1/agents/keyed/secrets/REGION", params={"env": "development"})
     assert gone.json()["restarted"] == ["development"]
@@ -77,9 +81,11 @@ def test_secret_reaches_init_and_stays_secret(emu: Emu, tmp_path: Path) -> None:
         emu.client.post("/agents/keyed/run", json={"input": "x"}).json()["output"]["region"] == "eu"
     )
     missing = emu.client.delete("/v1/agents/keyed/secrets/REGON")
-    assert missing.status_code == 404 and "did you mean 'REGION'" in missing.json()["error"]["hint"]
+    assert missing.status_code == 404, missing.text
+    assert "did you mean 'REGION'" in missing.json()["error"]["hint"]
     bad = emu.client.put("/v1/agents/keyed/secrets/NEXUS_TOKEN", json={"value": "x"})
-    assert bad.status_code == 400 and "reserved" in bad.json()["error"]["message"]
+    assert bad.status_code == 400, bad.text
+    assert "reserved" in bad.json()["error"]["message"]
 
 
 def test_missing_secret_fails_the_deploy_with_the_agent_error(emu: Emu, tmp_path: Path) -> None:

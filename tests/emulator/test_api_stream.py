@@ -29,12 +29,14 @@ def test_streaming_agent_frames_pass_through(emu: Emu, tmp_path: Path) -> None:
     project = write_agent(tmp_path / "story", extra=STREAMING)
     emu.deploy("story", project, project={"entrypoint": "agent:Story"})
     status, ctype, got = frames(emu, "/agents/story/stream", {"input": "once upon a time"})
-    assert status == 200 and ctype.startswith("text/event-stream")
+    assert status == 200
+    assert ctype.startswith("text/event-stream")
     assert got == [{"text": w + " "} for w in ["once", "upon", "a", "time"]] + [{"done": True}]
 
     # a plain run of a streaming agent answers the whole text at once
     whole = emu.client.post("/agents/story/run", json={"input": "x y"}).json()
-    assert whole["output"] == "x y " and whole["metadata"]["tokens_used"] == 0
+    assert whole["output"] == "x y "
+    assert whole["metadata"]["tokens_used"] == 0
 
     # the SDK client, as the seed shows it
     client = Client(base_url=emu.url, token=(emu.home / "token").read_text().strip())
@@ -58,10 +60,12 @@ def test_stream_errors(emu: Emu, tmp_path: Path) -> None:
         "boom", write_agent(tmp_path / "boom", extra=failing), project={"entrypoint": "agent:Boom"}
     )
     status, _, got = frames(emu, "/agents/boom/stream", {"input": "x"})
-    assert status == 200 and got[-1]["error"]["message"].endswith("no stream today")
+    assert status == 200
+    assert got[-1]["error"]["message"].endswith("no stream today")
     unknown = emu.client.post("/agents/bom/stream", json={"input": "x"})
-    assert unknown.status_code == 404 and "did you mean 'boom'" in unknown.json()["error"]["hint"]
+    assert unknown.status_code == 404, unknown.text
+    assert "did you mean 'boom'" in unknown.json()["error"]["hint"]
     bad = emu.client.post("/agents/boom/stream", json={"nope": 1})
-    assert bad.status_code == 400
+    assert bad.status_code == 400, bad.text
     metrics = emu.client.get("/metrics").text
     assert 'agent_errors_total{agent="boom",env="development"} 1' in metrics

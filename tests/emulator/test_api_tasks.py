@@ -81,30 +81,35 @@ def deploy_worker(emu: Emu, tmp_path: Path) -> None:
 def test_submit_progress_result_and_signed_webhook(emu: Emu, tmp_path: Path, hook: Hook) -> None:
     deploy_worker(emu, tmp_path)
     r = emu.client.post("/agents/worker/tasks", json={"input": "1.0", "webhook": hook.url})
-    assert r.status_code == 202
+    assert r.status_code == 202, r.text
     task_id = r.json()["task_id"]
-    assert r.json() == {"task_id": task_id, "status": "pending"} and task_id.startswith("task_")
+    assert r.json() == {"task_id": task_id, "status": "pending"}
+    assert task_id.startswith("task_")
     running = wait_task(emu, task_id, "running")
     deadline = time.monotonic() + 10
     while running["progress"] != 50 and time.monotonic() < deadline:
         running = emu.client.get(f"/v1/tasks/{task_id}").json()
     assert running["progress"] == 50
     done = wait_task(emu, task_id, "succeeded")
-    assert done["result"] == "done after 1.0" and done["progress"] == 100 and done["attempt"] == 1
+    assert done["result"] == "done after 1.0"
+    assert done["progress"] == 100
+    assert done["attempt"] == 1
 
     deadline = time.monotonic() + 15  # the first delivery gets a 500, the retry a 204
     while len(hook.calls) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert len(hook.calls) == 2
     headers, body = hook.calls[-1]
-    assert json.loads(body)["task_id"] == task_id and json.loads(body)["status"] == "succeeded"
+    assert json.loads(body)["task_id"] == task_id
+    assert json.loads(body)["status"] == "succeeded"
     stamp, mac = (part.split("=", 1)[1] for part in headers["x-nexus-signature"].split(","))
     key = (emu.home / "webhook.secret").read_bytes().strip()
     assert mac == hmac.new(key, stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
 
     failed = emu.client.post("/agents/worker/tasks", json={"input": "fail"}).json()
     bad = wait_task(emu, failed["task_id"], "failed")
-    assert "cannot do that" in bad["error"] and bad["result"] is None
+    assert "cannot do that" in bad["error"]
+    assert bad["result"] is None
     listed = emu.client.get("/v1/agents/worker/tasks").json()
     assert [t["task_id"] for t in listed][:2] == [failed["task_id"], task_id]
     assert emu.client.get("/v1/tasks/task_nope").status_code == 404
@@ -115,7 +120,8 @@ def test_submit_progress_result_and_signed_webhook(emu: Emu, tmp_path: Path, hoo
     assert response["status"] == "pending"
     wait_task(emu, response["task_id"], "succeeded")
     status = client.agents.status(response["task_id"])
-    assert status["status"] == "succeeded" and status["progress"] == 100
+    assert status["status"] == "succeeded"
+    assert status["progress"] == 100
     assert (
         emu.client.post("/agents/worker/tasks", json={"input": 1, "webhook": "ftp://x"}).status_code
         == 400
@@ -136,7 +142,8 @@ def test_cancel_a_pending_task(emu: Emu, tmp_path: Path) -> None:
     time.sleep(0.5)
     assert emu.client.get(f"/v1/tasks/{second}").json()["status"] == "cancelled"
     again = emu.client.post(f"/v1/tasks/{second}/cancel")
-    assert again.status_code == 400 and "already cancelled" in again.json()["error"]["message"]
+    assert again.status_code == 400, again.text
+    assert "already cancelled" in again.json()["error"]["message"]
 
     # deleting the agent cancels what it still had queued
     third = emu.client.post("/agents/worker/tasks", json={"input": "5"}).json()["task_id"]
@@ -153,4 +160,5 @@ def test_a_running_task_survives_kill_9(emu: Emu, tmp_path: Path) -> None:
     again = start_emulator(emu.home, emu.port, emu.runtime)
     emu.proc, emu.client = again.proc, again.client
     done = wait_task(emu, task_id, "succeeded", timeout=60)
-    assert done["attempt"] == 2 and done["result"] == "done after 1.5"
+    assert done["attempt"] == 2
+    assert done["result"] == "done after 1.5"

@@ -30,10 +30,13 @@ def test_calls_are_traced_and_context_reaches_the_replica(emu: Emu, tmp_path: Pa
     seen = next(iter(out.values()))
     trace = emu.client.get("/v1/traces/0af7651916cd43dd8448eb211c80319c").json()
     root, invoke = trace["spans"]
-    assert root["parent_id"] == "b7ad6b7169203331" and root["kind"] == "server"
-    assert invoke["parent_id"] == root["span_id"] and invoke["kind"] == "client"
+    assert root["parent_id"] == "b7ad6b7169203331"
+    assert root["kind"] == "server"
+    assert invoke["parent_id"] == root["span_id"]
+    assert invoke["kind"] == "client"
     assert seen == f"00-0af7651916cd43dd8448eb211c80319c-{invoke['span_id']}-01"
-    assert invoke["attributes"]["http_status"] == 200 and root["status"] == "ok"
+    assert invoke["attributes"]["http_status"] == 200
+    assert root["status"] == "ok"
 
     assert emu.client.post("/agents/traced/run", json={"input": "fail"}).status_code == 500
     task = emu.client.post("/agents/traced/tasks", json={"input": "y"}).json()["task_id"]

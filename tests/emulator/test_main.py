@@ -26,7 +26,8 @@ def test_port_in_use_exits_3_and_says_how_to_pick_another(tmp_path: Path) -> Non
         port = taken.getsockname()[1]
         done = run_emulator(tmp_path, "--port", str(port), "--runtime", "process")
     assert done.returncode == 3
-    assert f"port {port}" in done.stderr and "--port" in done.stderr
+    assert f"port {port}" in done.stderr
+    assert "--port" in done.stderr
 
 
 def test_unreachable_docker_exits_4_with_one_clear_line(tmp_path: Path, free_port: int) -> None:
@@ -40,5 +41,7 @@ def test_unreachable_docker_exits_4_with_one_clear_line(tmp_path: Path, free_por
     )
     assert done.returncode == 4
     lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Docker engine" in lines[0] and "--runtime process" in lines[0]
+    assert len(lines) == 1
+    assert "Docker engine" in lines[0]
+    assert "--runtime process" in lines[0]
     assert not (tmp_path / "emulator.json").exists()

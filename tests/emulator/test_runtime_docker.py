@@ -83,15 +83,20 @@ def test_build_tags_and_labels_the_image(dock: Dock, hello: Hello) -> None:
     runtime, client = dock
     name, artifact = hello
     image = client.images.get(artifact.ref)
-    assert artifact.ref == f"nexus/{name}:r1" and artifact.digest == image.id
+    assert artifact.ref == f"nexus/{name}:r1"
+    assert artifact.digest == image.id
     assert artifact.base == "nexus-base:bookworm-py3"  # no python:*-slim here, nothing pullable
-    assert image.labels[LABEL_AGENT] == name and image.labels[LABEL_HOME] == str(runtime.home)
+    assert image.labels[LABEL_AGENT] == name
+    assert image.labels[LABEL_HOME] == str(runtime.home)
     config = image.attrs["Config"]
-    assert config["User"] == "10001:10001" and config["WorkingDir"] == "/app"
+    assert config["User"] == "10001:10001"
+    assert config["WorkingDir"] == "/app"
     assert config["Cmd"] == ["python3", "-m", "nexus.ai.agents.serve"]
     env = dict(item.split("=", 1) for item in config["Env"])
-    assert env["PYTHONPATH"] == "/app:/opt/nexus/sdk" and env["NEXUS_ENTRYPOINT"] == "agent:Hello"
-    assert env["PORT"] == "8080" and env["PATH"].startswith("/opt/venv/bin:")
+    assert env["PYTHONPATH"] == "/app:/opt/nexus/sdk"
+    assert env["NEXUS_ENTRYPOINT"] == "agent:Hello"
+    assert env["PORT"] == "8080"
+    assert env["PATH"].startswith("/opt/venv/bin:")
     assert "8080/tcp" in config["ExposedPorts"]
 
 
@@ -121,19 +126,26 @@ def test_replica_runs_hardened_and_answers(dock: Dock, hello: Hello) -> None:
         attrs = client.api.inspect_container(handle.id)
         host = attrs["HostConfig"]
         assert host["ReadonlyRootfs"] is True
-        assert host["CapDrop"] == ["ALL"] and host["SecurityOpt"] == ["no-new-privileges"]
-        assert host["PidsLimit"] == 256 and host["Tmpfs"] == {"/tmp": "rw,size=64m"}
-        assert host["NanoCpus"] == 500_000_000 and host["Memory"] == 128 * 2**20
+        assert host["CapDrop"] == ["ALL"]
+        assert host["SecurityOpt"] == ["no-new-privileges"]
+        assert host["PidsLimit"] == 256
+        assert host["Tmpfs"] == {"/tmp": "rw,size=64m"}
+        assert host["NanoCpus"] == 500_000_000
+        assert host["Memory"] == 128 * 2**20
         assert host["RestartPolicy"]["Name"] in ("no", "")
         assert [b["HostIp"] for b in host["PortBindings"]["8080/tcp"]] == ["127.0.0.1"]
         assert attrs["Config"]["User"] == "10001:10001"
-        assert attrs["Mounts"] == [] and not host.get("Binds")  # no docker socket, no volumes
+        assert attrs["Mounts"] == []
+        assert not host.get("Binds")
         labels = attrs["Config"]["Labels"]
-        assert labels[LABEL_ENV] == "development" and labels[LABEL_HOME] == str(runtime.home)
+        assert labels[LABEL_ENV] == "development"
+        assert labels[LABEL_HOME] == str(runtime.home)
         assert attrs["Name"].startswith(f"/nexus-{name}-development-r1-0-")
 
         [listed] = [h for h in run(runtime.replicas()) if h.id == handle.id]
-        assert listed.running and listed.endpoint == handle.endpoint and listed.agent == name
+        assert listed.running
+        assert listed.endpoint == handle.endpoint
+        assert listed.agent == name
         assert run(runtime.running(handle.id))
         assert any("agent ready" in line for line in run(runtime.logs(handle.id)))
         other = DockerRuntime(runtime.home.parent / "another-home")
@@ -167,7 +179,8 @@ def test_code_only_rebuild_reuses_the_dependency_layer(dock: Dock, tmp_path: Pat
     layers2 = client.images.get(a2.digest).attrs["RootFS"]["Layers"]
     base = client.images.get("nexus-base:bookworm-py3").attrs["RootFS"]["Layers"]
     shared = len(base) + 2  # the virtualenv layer and the SDK layer
-    assert layers1[:shared] == layers2[:shared] and layers1 != layers2
+    assert layers1[:shared] == layers2[:shared]
+    assert layers1 != layers2
     sdk_step = next(i for i, line in enumerate(second) if "COPY sdk/" in line)
     assert "Using cache" in second[sdk_step + 1]
 
@@ -175,7 +188,8 @@ def test_code_only_rebuild_reuses_the_dependency_layer(dock: Dock, tmp_path: Pat
     try:
         wait_healthy(handle.endpoint)
         out = invoke(handle.endpoint, {"input": "x"})["output"]
-        assert out["tag"] == "v2" and out["six"]
+        assert out["tag"] == "v2"
+        assert out["six"]
     finally:
         run(runtime.stop(handle.id))
 
@@ -186,7 +200,8 @@ def test_unchanged_inputs_give_the_same_digest(dock: Dock, tmp_path: Path) -> No
     project = write_project(tmp_path / "proj", name)
     a1 = run(runtime.build(BuildSpec(name, 1, project, "agent:Hello"), lambda _: None))
     a2 = run(runtime.build(BuildSpec(name, 2, project, "agent:Hello"), lambda _: None))
-    assert a1.digest == a2.digest and a1.ref != a2.ref
+    assert a1.digest == a2.digest
+    assert a1.ref != a2.ref
     assert client.images.get(a2.ref).id == a1.digest
     write_project(project, name, tag="v2")
     a3 = run(runtime.build(BuildSpec(name, 3, project, "agent:Hello"), lambda _: None))
@@ -219,9 +234,11 @@ def test_syntax_error_replica_exits_with_traceback_in_logs(dock: Dock, tmp_path:
         assert wait_until(lambda: not run(runtime.running(handle.id)))
         logs = "\n".join(run(runtime.logs(handle.id)))
         [listed] = [h for h in run(runtime.replicas()) if h.id == handle.id]
-        assert not listed.running and listed.endpoint == ""
+        assert not listed.running
+        assert listed.endpoint == ""
         run(runtime.stop(handle.id))
-    assert "Traceback" in logs and "SyntaxError" in logs
+    assert "Traceback" in logs
+    assert "SyntaxError" in logs
 
 
 def test_bring_your_own_image(dock: Dock, hello: Hello) -> None:
@@ -255,9 +272,11 @@ def test_remove_artifact_deletes_the_image(dock: Dock, tmp_path: Path) -> None:
 
 def test_check_and_selection(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     runtime = select_runtime("auto", tmp_path)
-    assert runtime.name == "docker" and "read-only" in runtime.isolation
+    assert runtime.name == "docker"
+    assert "read-only" in runtime.isolation
     run(runtime.check())
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
     with pytest.raises(RuntimeUnavailable) as info:
         run(DockerRuntime(tmp_path).check())
-    assert info.value.hint and "--runtime process" in info.value.hint
+    assert info.value.hint
+    assert "--runtime process" in info.value.hint

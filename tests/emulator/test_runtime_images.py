@@ -56,7 +56,8 @@ def test_configured_base_image_missing_is_a_clear_error(client: Any) -> None:
     with pytest.raises(BaseImageError) as info:
         resolve_base_image(client, None, missing, lambda _: None)
     assert "is not present locally and could not be pulled" in info.value.message
-    assert info.value.hint and "nexus ai emulator base-image" in info.value.hint
+    assert info.value.hint
+    assert "nexus ai emulator base-image" in info.value.hint
 
 
 @pytest.mark.docker
@@ -117,7 +118,8 @@ def test_base_image_build_needs_debootstrap(
     with pytest.raises(BaseImageError) as info:
         build_base_image("nexus-test-never:1", log=lambda _: None)
     assert "debootstrap is not installed" in info.value.message
-    assert info.value.hint and "apt-get install debootstrap" in info.value.hint
+    assert info.value.hint
+    assert "apt-get install debootstrap" in info.value.hint
 
 
 def test_base_image_build_needs_root(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -126,7 +128,8 @@ def test_base_image_build_needs_root(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
     with pytest.raises(BaseImageError) as info:
         build_base_image("nexus-test-never:1", log=lambda _: None)
-    assert "needs root" in info.value.message and "sudo" in (info.value.hint or "")
+    assert "needs root" in info.value.message
+    assert "sudo" in (info.value.hint or "")
 
 
 @pytest.mark.docker

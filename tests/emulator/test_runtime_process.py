@@ -58,19 +58,25 @@ def test_build_start_invoke_stop(runtime: ProcessRuntime, tmp_path: Path) -> Non
 
     root = Path(artifact.ref)
     assert root == runtime.home / "artifacts" / "hello" / "r1"
-    assert (root / "app" / "agent.py").is_file() and not (root / "app" / ".git").exists()
+    assert (root / "app" / "agent.py").is_file()
+    assert not (root / "app" / ".git").exists()
     assert (root / "sdk" / "nexus" / "ai" / "agents" / "serve.py").is_file()
-    assert artifact.digest.startswith("sha256:") and len(artifact.digest) == 71
+    assert artifact.digest.startswith("sha256:")
+    assert len(artifact.digest) == 71
     assert any("Built" in line for line in lines)
 
     handle = run(runtime.start(_replica(artifact, env={"GREETING": "bonjour"})))
-    assert handle.id.startswith("pid:") and handle.endpoint.startswith("http://127.0.0.1:")
+    assert handle.id.startswith("pid:")
+    assert handle.endpoint.startswith("http://127.0.0.1:")
     wait_healthy(handle.endpoint)
     out = invoke(handle.endpoint, {"input": "hi"})["output"]
-    assert out["echo"] == "hi" and out["greeting"] == "bonjour" and out["six"] is None
+    assert out["echo"] == "hi"
+    assert out["greeting"] == "bonjour"
+    assert out["six"] is None
 
     record = json.loads((runtime.home / "replicas" / f"pid-{handle.id[4:]}.json").read_text())
-    assert record["agent"] == "hello" and record["port"] == int(handle.endpoint.rsplit(":", 1)[1])
+    assert record["agent"] == "hello"
+    assert record["port"] == int(handle.endpoint.rsplit(":", 1)[1])
     assert [h.id for h in run(runtime.replicas())] == [handle.id]
     assert run(runtime.running(handle.id))
     assert any("agent ready" in line for line in run(runtime.logs(handle.id)))
@@ -107,7 +113,8 @@ def test_dependencies_from_cached_host_wheels(runtime: ProcessRuntime, tmp_path:
     handle = run(runtime.start(_replica(artifact2, revision=2)))
     wait_healthy(handle.endpoint)
     out = invoke(handle.endpoint, {"input": "x"})["output"]
-    assert out["six"] and out["tag"] == "v2"
+    assert out["six"]
+    assert out["tag"] == "v2"
     assert Path(artifact.ref).is_dir()  # the older revision's artifact stays
 
 
@@ -132,9 +139,12 @@ def test_syntax_error_replica_exits_with_traceback_in_logs(
     handle = run(runtime.start(_replica(artifact)))
     assert wait_until(lambda: not run(runtime.running(handle.id)))
     logs = "\n".join(run(runtime.logs(handle.id)))
-    assert "SyntaxError" in logs and "Traceback" in logs
+    assert "SyntaxError" in logs
+    assert "Traceback" in logs
     [listed] = run(runtime.replicas())
-    assert listed.id == handle.id and not listed.running and listed.endpoint == ""
+    assert listed.id == handle.id
+    assert not listed.running
+    assert listed.endpoint == ""
 
 
 def test_replicas_survive_an_emulator_restart(runtime: ProcessRuntime, tmp_path: Path) -> None:
@@ -182,6 +192,7 @@ def test_select_runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert select_runtime("process", tmp_path).name == "process"
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
     chosen = select_runtime("auto", tmp_path)
-    assert chosen.name == "process" and "no container isolation" in chosen.isolation
+    assert chosen.name == "process"
+    assert "no container isolation" in chosen.isolation
     with pytest.raises(ValueError, match="unknown runtime"):
         select_runtime("podman", tmp_path)

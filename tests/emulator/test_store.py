@@ -21,7 +21,8 @@ def test_an_old_database_is_migrated_with_its_rows(tmp_path: Path) -> None:
     store = Store(path)
     assert store.schema == MIGRATIONS[-1][0] >= 2
     (row,) = store.deployments("a")
-    assert row.replicas == 2 and row.autoscale is False
+    assert row.replicas == 2
+    assert row.autoscale is False
     assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     store.close()
 

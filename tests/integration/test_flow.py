@@ -79,7 +79,8 @@ def test_deploy_run_redeploy_rollback_restart(cli: Cli) -> None:
     agent = cli.cwd / "agent.py"
     agent.write_text(agent.read_text().replace('f"Hello {who}', 'f"Welcome back {who}'))
     second = cli.json("ai", "agent", "deploy", "hello")
-    assert second["version"]["revision"] == 2 and second["version"]["label"] == "1.0.0+r2"
+    assert second["version"]["revision"] == 2
+    assert second["version"]["label"] == "1.0.0+r2"
     assert (
         "Welcome back user 7"
         in cli("ai", "agent", "run", "hello", "hi", "--context", "user_id=7").stdout
@@ -100,11 +101,13 @@ def test_deploy_run_redeploy_rollback_restart(cli: Cli) -> None:
     after = cli.json("ai", "agent", "status", "hello")
     assert after["environments"][0]["revision"] == status["environments"][0]["revision"] == 2
     run = cli.json("ai", "agent", "run", "hello", "still here?", "--context", "user_id=1")
-    assert run["output"].startswith("Welcome back user 1") and run["metadata"]["revision"] == 2
+    assert run["output"].startswith("Welcome back user 1")
+    assert run["metadata"]["revision"] == 2
 
     cli("ai", "agent", "delete", "hello", "--yes")
     gone = cli("ai", "agent", "status", "hello", ok=False)
-    assert gone.returncode == 2 and "no agent named 'hello'" in gone.stderr
+    assert gone.returncode == 2
+    assert "no agent named 'hello'" in gone.stderr
 
 
 @pytest.mark.docker
@@ -126,18 +129,23 @@ def test_seed_deploy_form_limits_enforced_by_docker(docker_cli: Cli) -> None:
     )
     status = cli.json("ai", "agent", "status", "hello")
     env = status["environments"][0]
-    assert env["env"] == "production" and env["replicas_desired"] == 3
+    assert env["env"] == "production"
+    assert env["replicas_desired"] == 3
     assert [r["state"] for r in env["replicas"]] == ["healthy"] * 3
-    assert env["resources"]["cpu"] == "1000m" and env["resources"]["memory"] == "1Gi"
+    assert env["resources"]["cpu"] == "1000m"
+    assert env["resources"]["memory"] == "1Gi"
     import docker
 
     client = docker.from_env()
     for replica in env["replicas"]:
         attrs = client.containers.get(replica["id"]).attrs
         host = attrs["HostConfig"]
-        assert host["NanoCpus"] == 1_000_000_000 and host["Memory"] == 2**30
-        assert host["ReadonlyRootfs"] is True and host["CapDrop"] == ["ALL"]
-        assert "no-new-privileges" in host["SecurityOpt"][0] and host["PidsLimit"] > 0
+        assert host["NanoCpus"] == 1_000_000_000
+        assert host["Memory"] == 2**30
+        assert host["ReadonlyRootfs"] is True
+        assert host["CapDrop"] == ["ALL"]
+        assert "no-new-privileges" in host["SecurityOpt"][0]
+        assert host["PidsLimit"] > 0
         assert attrs["Config"]["User"] not in ("", "0", "root")
         bindings = host["PortBindings"]["8080/tcp"]
         assert all(b["HostIp"] == "127.0.0.1" for b in bindings)
@@ -161,6 +169,7 @@ def test_langgraph_example_deploys_with_its_dependencies(cli: Cli) -> None:
     project = cli.cwd.parent / "langgraph"
     shutil.copytree(ROOT / "examples" / "langgraph", project)
     deployed = cli.json("ai", "agent", "deploy", "--path", str(project))
-    assert deployed["version"]["label"] == "1.0.0" and deployed["name"] == "graph"
+    assert deployed["version"]["label"] == "1.0.0"
+    assert deployed["name"] == "graph"
     answer = cli("ai", "agent", "run", "graph", "add 2 and 40")
     assert answer.stdout.strip() == "The sum is 42."

@@ -74,7 +74,8 @@ def test_deploy_reports_progress_and_result(provider: LocalProvider, tmp_path: P
     result = provider.deploy(
         DeployRequest(name="p-agent", env="development", project_dir=project), seen.append
     )
-    assert result.version.label == "1.0.0" and result.env == "development"
+    assert result.version.label == "1.0.0"
+    assert result.env == "development"
     assert any("uploading" in message for message in seen)
     assert provider.run("p-agent", "hi", {}, None).output == {"echo": "hi"}
 
@@ -86,7 +87,8 @@ def test_unreachable_emulator_is_unavailable_with_a_hint() -> None:
     ):
         client.request("GET", "/v1/agents")
     assert "cannot reach the local emulator" in err.value.message
-    assert err.value.hint and "nexus ai emulator status" in err.value.hint
+    assert err.value.hint
+    assert "nexus ai emulator status" in err.value.hint
 
 
 def test_bad_port_setting_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -68,7 +68,8 @@ def test_kill_9_during_a_deploy_keeps_the_old_version(emu: Emu, tmp_path: Path) 
     restart_after_kill(emu)
     worker.join(timeout=30)
     out = run_when_ready(emu, "after crash")
-    assert out["output"]["tag"] == "v1" and out["metadata"]["version"] == "1.0.0"
+    assert out["output"]["tag"] == "v1"
+    assert out["metadata"]["version"] == "1.0.0"
     history = emu.client.get("/v1/agents/echo/history").json()
     assert [v["label"] for v in history["versions"]] == ["1.0.0"]
     for _ in range(100):  # reconcile stops the half-started replica

@@ -40,7 +40,9 @@ def test_dashboard_shows_agents_replicas_and_logs(provider: LocalProvider, tmp_p
 
     rows, status, logs, hidden = asyncio.run(scenario())
     assert rows == ["hello"]
-    assert "staging" in status and "2/2 healthy" in status and "1.0.0" in status
+    assert "staging" in status
+    assert "2/2 healthy" in status
+    assert "1.0.0" in status
     assert any("POST /invocations 200" in line for line in logs)
     assert hidden
 
@@ -56,4 +58,5 @@ def test_dashboard_needs_a_terminal() -> None:
         stdin=subprocess.DEVNULL,
         timeout=30,
     )
-    assert done.returncode == 2 and "the dashboard needs a terminal" in done.stderr
+    assert done.returncode == 2
+    assert "the dashboard needs a terminal" in done.stderr

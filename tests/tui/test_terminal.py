@@ -38,7 +38,9 @@ def test_dashboard_in_tmux(provider: LocalProvider, tmp_path: Path) -> None:
             if "1/1 healthy" in screen:
                 break
             time.sleep(0.2)
-        assert "hello" in screen and "1/1 healthy" in screen and "q Quit" in screen, screen
+        assert "1/1 healthy" in screen, screen
+        assert "hello" in screen, screen
+        assert "q Quit" in screen, screen
         subprocess.run(["tmux", "send-keys", "-t", session, "q"], check=True)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:

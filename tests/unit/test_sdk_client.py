@@ -126,14 +126,17 @@ def test_run_posts_input_and_context_and_keeps_the_connection(api: str) -> None:
     with Client(api, token="tok-1") as client:
         first = client.agents.run("my-agent", "Analyze this document", context={"user_id": "123"})
         second = client.agents.run("my-agent", {"q": 1}, env="production")
-    assert first["output"] == "ran my-agent" and first["metadata"]["tokens_used"] == 5
+    assert first["output"] == "ran my-agent"
+    assert first["metadata"]["tokens_used"] == 5
     assert first["metadata"]["echo"] == {
         "input": "Analyze this document",
         "context": {"user_id": "123"},
     }
     a, b = API.calls
-    assert a["path"] == "/agents/my-agent/run" and a["query"] == ""
-    assert b["query"] == "env=production" and b["body"] == {"input": {"q": 1}, "context": {}}
+    assert a["path"] == "/agents/my-agent/run"
+    assert a["query"] == ""
+    assert b["query"] == "env=production"
+    assert b["body"] == {"input": {"q": 1}, "context": {}}
     assert a["auth"] == "Bearer tok-1"
     assert a["peer"] == b["peer"]  # one kept-alive connection
     assert second["output"] == "ran my-agent"
@@ -146,7 +149,8 @@ def test_api_errors_keep_code_message_and_hint(api: str) -> None:
     err = info.value
     assert (err.status, err.code) == (404, "not_found")
     assert err.message == "agent 'missing' is not deployed"
-    assert err.hint == "nexus ai agent deploy missing" and err.details == ["env development"]
+    assert err.hint == "nexus ai agent deploy missing"
+    assert err.details == ["env development"]
     assert "hint: nexus ai agent deploy missing" in str(err)
 
     with pytest.raises(APIError) as crash:
@@ -156,7 +160,8 @@ def test_api_errors_keep_code_message_and_hint(api: str) -> None:
 
     with pytest.raises(APIError) as invalid:
         client.agents.run("invalid", "x")
-    assert invalid.value.status == 422 and '"msg": "bad"' in invalid.value.message
+    assert invalid.value.status == 422
+    assert '"msg": "bad"' in invalid.value.message
     # the connection is still usable after errors
     assert client.agents.run("ok", "x")["output"] == "ran ok"
     client.close()
@@ -170,7 +175,8 @@ def test_unreachable_api_is_a_connection_error() -> None:
         port = s.getsockname()[1]
     with pytest.raises(APIConnectionError) as info:
         Client(f"http://127.0.0.1:{port}", token="t").agents.run("a", "x")
-    assert info.value.code == "unavailable" and f"127.0.0.1:{port}" in info.value.message
+    assert info.value.code == "unavailable"
+    assert f"127.0.0.1:{port}" in info.value.message
     assert info.value.hint
 
 
@@ -182,7 +188,8 @@ def test_stream_parses_sse_frames(api: str, name: str) -> None:
     assert chunks[1].event == "message"
     assert chunks[2].data == {"step": 2}
     call = API.calls[0]
-    assert call["path"] == f"/v1/agents/{name}/stream" and call["query"] == "env=staging"
+    assert call["path"] == f"/v1/agents/{name}/stream"
+    assert call["query"] == "env=staging"
     assert call["accept"] == "text/event-stream"
     assert call["body"] == {"input": "Explain quantum physics to me", "context": {}}
 
@@ -216,7 +223,8 @@ def test_defaults_from_environment_and_token_file(
     (nexus_home / "token").write_text("from-file\n")
     monkeypatch.setenv("NEXUS_URL", api)
     client = Client()
-    assert client.base_url == api and client.token == "from-file"
+    assert client.base_url == api
+    assert client.token == "from-file"
     client.agents.run("a", "x")
     assert API.calls[-1]["auth"] == "Bearer from-file"
     monkeypatch.setenv("NEXUS_TOKEN", "from-env")

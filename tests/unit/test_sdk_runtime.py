@@ -126,7 +126,8 @@ def test_seed_init_without_super_reads_its_secret(agent_dir: Path) -> None:
         status, doc = post(port, {"input": "hi", "context": {"user_id": "123"}})
     finally:
         code, _, _ = stop(proc)
-    assert status == 200 and doc["output"] == {"key_suffix": "123", "user": "123"}
+    assert status == 200
+    assert doc["output"] == {"key_suffix": "123", "user": "123"}
     assert code == 0
 
 
@@ -182,7 +183,8 @@ def test_entrypoint_from_env_and_usage_errors(agent_dir: Path) -> None:
         status, doc = post(port, {"input": "x"})
     finally:
         assert stop(proc)[0] == 0
-    assert status == 200 and doc["output"] == {"plain": "x"}
+    assert status == 200
+    assert doc["output"] == {"plain": "x"}
 
     env = {k: v for k, v in os.environ.items() if k != "NEXUS_ENTRYPOINT"}
     none = subprocess.run(
@@ -193,7 +195,8 @@ def test_entrypoint_from_env_and_usage_errors(agent_dir: Path) -> None:
         text=True,
         timeout=30,
     )
-    assert none.returncode == 2 and "no agent entrypoint" in none.stderr
+    assert none.returncode == 2
+    assert "no agent entrypoint" in none.stderr
     bad_port = subprocess.run(
         [sys.executable, "-m", "nexus.ai.agents.serve", "agents:plain"],
         cwd=agent_dir,
@@ -202,7 +205,8 @@ def test_entrypoint_from_env_and_usage_errors(agent_dir: Path) -> None:
         text=True,
         timeout=30,
     )
-    assert bad_port.returncode == 2 and "PORT='http' is not a port number" in bad_port.stderr
+    assert bad_port.returncode == 2
+    assert "PORT='http' is not a port number" in bad_port.stderr
 
 
 def test_ping_reports_busy_during_a_slow_request(agent_dir: Path) -> None:
@@ -224,7 +228,8 @@ def test_ping_reports_busy_during_a_slow_request(agent_dir: Path) -> None:
     assert before["status"] == "Healthy"
     assert busy["status"] == "HealthyBusy"
     assert busy["time_of_last_update"] >= before["time_of_last_update"]
-    assert after["status"] == "Healthy" and result["r"] == (
+    assert after["status"] == "Healthy"
+    assert result["r"] == (
         200,
         {"output": "slept", "metadata": {"tokens_used": 0}},
     )
@@ -240,7 +245,8 @@ def test_sigterm_lets_the_in_flight_request_finish_and_exits_0(agent_dir: Path) 
     code, out, _ = stop(proc)
     t.join()
     assert code == 0
-    assert result["r"][0] == 200 and result["r"][1]["output"] == "slept"
+    assert result["r"][0] == 200
+    assert result["r"][1]["output"] == "slept"
     msgs = [json.loads(line)["msg"] for line in out.splitlines() if line.startswith("{")]
     # the request was answered after the stop began, then the server stopped
     assert msgs == ["agent ready", "stopping", "POST /invocations 200", "stopped"]
@@ -253,7 +259,8 @@ def test_sigterm_with_idle_keep_alive_connection_exits_fast(agent_dir: Path) -> 
     idle.getresponse().read()
     started = time.monotonic()
     code, _, _ = stop(proc)
-    assert code == 0 and time.monotonic() - started < 2
+    assert code == 0
+    assert time.monotonic() - started < 2
     idle.close()
 
 
@@ -318,7 +325,8 @@ def test_llm_calls_the_gateway_and_counts_tokens(agent_dir: Path, gateway: str) 
     assert status == 200
     assert doc == {"output": "echo: Explain quantum physics", "metadata": {"tokens_used": 42}}
     (call,) = Gateway.seen
-    assert call["path"] == "/v1/chat/completions" and call["auth"] == "Bearer wt-1"
+    assert call["path"] == "/v1/chat/completions"
+    assert call["auth"] == "Bearer wt-1"
     assert call["body"]["messages"] == [{"role": "user", "content": "Explain quantum physics"}]
 
 
@@ -377,7 +385,8 @@ def test_sigterm_does_not_wait_forever_for_a_stuck_sync_request(agent_dir: Path)
         time.sleep(0.01)
     started = time.monotonic()
     code, out, _ = stop(proc)
-    assert code == 0 and time.monotonic() - started < 5
+    assert code == 0
+    assert time.monotonic() - started < 5
     assert "still running in a worker thread" in out
 
 

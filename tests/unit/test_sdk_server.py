@@ -162,7 +162,8 @@ def test_ping_answers_healthy_with_a_timestamp(serve: Any) -> None:
     with serve("agents:Echo") as s:
         status, headers, body = s.call("GET", "/ping")
     doc = json.loads(body)
-    assert status == 200 and headers["content-type"] == "application/json"
+    assert status == 200
+    assert headers["content-type"] == "application/json"
     assert doc["status"] == "Healthy"
     assert isinstance(doc["time_of_last_update"], int)
     assert abs(doc["time_of_last_update"] - time.time()) < 60
@@ -191,10 +192,14 @@ def test_invocation_fills_the_context_from_body_and_headers(serve: Any) -> None:
     assert headers["x-nexus-request-id"] == "req-1"
     assert "processing req-1" in lines  # user print() output reaches stdout
     records = [json.loads(line) for line in lines if line.startswith("{")]
-    assert records[0]["msg"] == "agent ready" and records[0]["level"] == "info"
+    assert records[0]["msg"] == "agent ready"
+    assert records[0]["level"] == "info"
     req = [r for r in records if r.get("request_id") == "req-1"]
-    assert req and req[0]["status"] == 200 and req[0]["latency_ms"] >= 0
-    assert req[0]["msg"] == "POST /invocations 200" and "ts" in req[0]
+    assert req
+    assert req[0]["status"] == 200
+    assert req[0]["latency_ms"] >= 0
+    assert req[0]["msg"] == "POST /invocations 200"
+    assert "ts" in req[0]
 
 
 def test_agentcore_headers_and_plain_payload(serve: Any) -> None:
@@ -211,10 +216,12 @@ def test_agentcore_headers_and_plain_payload(serve: Any) -> None:
         )
         _, _, generated = s.call("POST", "/invocations", "just text")
     out = json.loads(body)["output"]
-    assert out["input"] == {"prompt": "hi"} and out["context"] == {}
+    assert out["input"] == {"prompt": "hi"}
+    assert out["context"] == {}
     assert (out["session_id"], out["request_id"], out["user_id"]) == ("ac-sess", "ac-req", "u-9")
     out2 = json.loads(generated)["output"]
-    assert out2["input"] == "just text" and out2["session_id"] is None
+    assert out2["input"] == "just text"
+    assert out2["session_id"] is None
     assert len(out2["request_id"]) >= 16
 
 
@@ -232,7 +239,8 @@ def test_sync_process_runs_in_a_worker_thread_with_the_context(serve: Any) -> No
         _, _, body = s.call("POST", "/invocations", {"input": "abc", "context": {"user_id": "7"}})
     out = json.loads(body)["output"]
     assert out["thread"] != "MainThread"
-    assert out["user"] == "7" and out["upper"] == "ABC"
+    assert out["user"] == "7"
+    assert out["upper"] == "ABC"
 
 
 def test_async_generator_streams_sse_frames(serve: Any) -> None:
@@ -253,7 +261,8 @@ def test_async_generator_streams_sse_frames(serve: Any) -> None:
 def test_sync_generator_streams_json_chunks(serve: Any) -> None:
     with serve("agents:SyncGen") as s:
         status, headers, body = s.call("POST", "/invocations", {"input": ""})
-    assert status == 200 and headers["content-type"] == "text/event-stream"
+    assert status == 200
+    assert headers["content-type"] == "text/event-stream"
     assert sse_frames(body) == [{"text": "a"}, {"n": 1}, ["x", 2], {"done": True}]
 
 
@@ -279,8 +288,10 @@ def test_agent_exception_is_a_500_with_type_and_a_logged_traceback(serve: Any) -
         "error": {"code": "agent_error", "type": "ValueError", "message": "bad input: zz"}
     }
     err = next(r for r in records if r.get("request_id") == "r-err")
-    assert err["level"] == "error" and err["status"] == 500
-    assert "Traceback" in err["traceback"] and "ValueError: bad input: zz" in err["traceback"]
+    assert err["level"] == "error"
+    assert err["status"] == 500
+    assert "Traceback" in err["traceback"]
+    assert "ValueError: bad input: zz" in err["traceback"]
 
 
 def test_unserializable_output_is_an_agent_error(serve: Any) -> None:
@@ -288,7 +299,8 @@ def test_unserializable_output_is_an_agent_error(serve: Any) -> None:
         status, _, body = s.call("POST", "/invocations", {"input": 1})
     assert status == 500
     err = json.loads(body)["error"]
-    assert err["type"] == "TypeError" and "not JSON-serializable" in err["message"]
+    assert err["type"] == "TypeError"
+    assert "not JSON-serializable" in err["message"]
 
 
 def test_protocol_errors(serve: Any) -> None:
@@ -299,10 +311,13 @@ def test_protocol_errors(serve: Any) -> None:
         missing = s.call("GET", "/nope")
         wrong_method = s.call("GET", "/invocations")
         status = s.call("GET", "/ping")[0]
-    assert bad[0] == 400 and json.loads(bad[2])["error"]["code"] == "bad_request"
+    assert bad[0] == 400
+    assert json.loads(bad[2])["error"]["code"] == "bad_request"
     assert "not valid JSON" in json.loads(bad[2])["error"]["message"]
-    assert empty[0] == 400 and bad_ctx[0] == 400
-    assert missing[0] == 404 and json.loads(missing[2])["error"]["code"] == "not_found"
+    assert empty[0] == 400
+    assert bad_ctx[0] == 400
+    assert missing[0] == 404
+    assert json.loads(missing[2])["error"]["code"] == "not_found"
     assert wrong_method[0] == 405
     assert status == 200  # the server survived all of it
 
@@ -312,7 +327,8 @@ def test_oversized_body_is_refused_with_413_before_reading_it(serve: Any) -> Non
         sock.sendall(b"POST /invocations HTTP/1.1\r\nHost: t\r\nContent-Length: 11000000\r\n\r\n")
         reply = sock.recv(4096)
     assert reply.startswith(b"HTTP/1.1 413")
-    assert b"Connection: close" in reply and b"payload_too_large" in reply
+    assert b"Connection: close" in reply
+    assert b"payload_too_large" in reply
 
 
 def test_keep_alive_serves_many_requests_on_one_connection(serve: Any) -> None:
@@ -323,7 +339,8 @@ def test_keep_alive_serves_many_requests_on_one_connection(serve: Any) -> None:
         for i in range(50):
             c.request("POST", "/invocations", json.dumps({"input": i}))
             r = c.getresponse()
-            assert r.status == 200 and json.loads(r.read())["output"] == "plain text"
+            assert r.status == 200
+            assert json.loads(r.read())["output"] == "plain text"
         assert c.sock is sock  # never reconnected
         c.close()
 
