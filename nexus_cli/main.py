@@ -8,19 +8,19 @@ from typing import Annotated
 
 import typer
 
-from nexus_cli.commands._group import SETTINGS, FastGroup, group
+from nexus_cli.commands._group import SETTINGS, RootGroup, group
 from nexus_cli.commands.agent import app as agent_app
 from nexus_cli.commands.dashboard.dashboard import dashboard
 from nexus_cli.commands.emulator import app as emulator_app
 from nexus_cli.commands.provider import app as provider_app
-from nexus_cli.context import GLOBALS
+from nexus_cli.context import Invocation
 
 app = typer.Typer(
     name="nexus",
     help="Host AI agents: deploy, run, observe and roll back agents locally or remotely.",
     no_args_is_help=True,
     add_completion=True,
-    cls=FastGroup,
+    cls=RootGroup,
     **SETTINGS,
 )
 ai_app = group("AI agents and the platform that hosts them.")
@@ -58,13 +58,12 @@ def main(
     ] = False,
 ) -> None:
     """Host AI agents: deploy, run, observe and roll back agents locally or remotely."""
-    GLOBALS.json = GLOBALS.json or json
-    GLOBALS.debug = GLOBALS.debug or debug
-    GLOBALS.provider = provider
+    Invocation.start(json=json, debug=debug, provider=provider)
 
 
 def run() -> None:
-    """Console entry point: every NexusError becomes output in ``output.fail``."""
+    """Console entry point. A command's NexusError becomes output in ``RootGroup.invoke``;
+    one raised while the command line is parsed is caught here."""
     from nexus_cli.errors import EXIT_INTERRUPTED, NexusError
 
     try:

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from nexus_cli.context import GLOBALS
+from nexus_cli.context import current
 from nexus_cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, NexusError
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ Render = Callable[[Any], Any]
 
 def json_mode() -> bool:
     """True under --json (global or the command's own)."""
-    return GLOBALS.json
+    return current().json
 
 
 def is_terminal(stream: Any) -> bool:
@@ -67,7 +67,7 @@ def print_json(data: Any) -> None:
 
 def emit(result: Any, render: Render) -> None:
     """Show a result: ``render(result)`` (a Rich renderable, a str or a list of them) or JSON."""
-    if GLOBALS.json:
+    if current().json:
         print_json(result)
         return
     shown = render(result)
@@ -96,7 +96,7 @@ def stream(frames: Iterator[dict[str, Any]]) -> None:
     under ``--json`` every frame is one JSON line."""
     ended_line = True
     for frame in frames:
-        if GLOBALS.json:
+        if current().json:
             sys.stdout.write(json.dumps(frame, ensure_ascii=False) + "\n")
         elif isinstance(frame.get("text"), str):
             sys.stdout.write(frame["text"])
@@ -114,7 +114,7 @@ def stream(frames: Iterator[dict[str, Any]]) -> None:
 def records(items: Iterator[dict[str, Any]], render: Callable[[dict[str, Any]], str]) -> None:
     """Streamed records as they come: JSON lines under ``--json``, else one line each."""
     for item in items:
-        shown = json.dumps(item, ensure_ascii=False) if GLOBALS.json else render(item)
+        shown = json.dumps(item, ensure_ascii=False) if current().json else render(item)
         sys.stdout.write(shown + "\n")
         sys.stdout.flush()
 
@@ -123,12 +123,12 @@ def notice(message: str) -> None:
     """A one-line message for the person at the terminal (stderr)."""
     from rich.text import Text
 
-    console(stderr=True).print(Text(message, style="dim" if GLOBALS.json else "cyan"))
+    console(stderr=True).print(Text(message, style="dim" if current().json else "cyan"))
 
 
 def success(message: str) -> None:
     """A human confirmation line on stdout (skipped under --json, which prints the result)."""
-    if GLOBALS.json:
+    if current().json:
         return
     from rich.text import Text
 
@@ -144,7 +144,7 @@ def progress(title: str) -> Iterator[Callable[[str], None]]:
     if not is_terminal(sys.stderr):
 
         def plain(message: str) -> None:
-            if GLOBALS.debug:
+            if current().debug:
                 sys.stderr.write(f"{title}: {message}\n")
 
         yield plain
@@ -167,7 +167,7 @@ def confirm(question: str) -> bool:
 
 def fail(error: NexusError) -> int:
     """The one place an error becomes output; returns the exit code to use."""
-    if GLOBALS.json:
+    if current().json:
         print_json({"error": error.to_dict()})
         return error.exit_code
     from rich.text import Text
@@ -189,7 +189,7 @@ def crash(exc: BaseException) -> int:
     """An unexpected exception: a short message, or the traceback under --debug."""
     if isinstance(exc, KeyboardInterrupt):
         return EXIT_INTERRUPTED
-    if GLOBALS.debug:
+    if current().debug:
         import traceback
 
         traceback.print_exception(exc, file=sys.stderr)
@@ -203,7 +203,7 @@ def crash(exc: BaseException) -> int:
 
 
 def debug_traceback(exc: BaseException) -> None:
-    if GLOBALS.debug:
+    if current().debug:
         import traceback
 
         traceback.print_exception(exc, file=sys.stderr)

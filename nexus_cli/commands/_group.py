@@ -60,3 +60,19 @@ class FastGroup(TyperGroup):
 def group(help: str) -> typer.Typer:
     """A command group: plain help, shown when called without a command."""
     return typer.Typer(help=help, no_args_is_help=True, cls=FastGroup, **SETTINGS)
+
+
+class RootGroup(FastGroup):
+    """The ``nexus`` group: a NexusError from any command becomes output here, inside the
+    invocation (its --json and --debug), so in-process runs print what the process prints."""
+
+    def invoke(self, ctx: Any) -> Any:
+        from nexus_cli.errors import NexusError
+
+        try:
+            return super().invoke(ctx)
+        except NexusError as error:
+            from nexus_cli import output
+
+            output.debug_traceback(error)
+            raise typer.Exit(output.fail(error)) from None

@@ -37,11 +37,11 @@ def list_providers(
 ) -> None:
     """List provider plugins (* marks the one in use)."""
     from nexus_cli import output
-    from nexus_cli.context import GLOBALS, use_json
+    from nexus_cli.context import current, use_json
     from nexus_cli.errors import NexusError
     from nexus_cli.providers.registry import entries, load_class
 
-    use_json(json_)
+    as_json = use_json(json_)
     from nexus_cli.commands.provider._models import ProviderInfo
 
     infos = []
@@ -51,9 +51,9 @@ def list_providers(
             module=entry.module,
             distribution=entry.distribution,
             enabled=entry.enabled,
-            selected=entry.name == GLOBALS.provider,
+            selected=entry.name == current().provider,
         )
-        if (verbose or GLOBALS.json) and entry.enabled:
+        if (verbose or as_json) and entry.enabled:
             try:
                 cls = load_class(entry.name)
             except NexusError as exc:
