@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from cli_support import Platform
 from typer.testing import CliRunner
 
 from nexus_cli.main import app
+from tests.cli.cli_support import Platform
 
 
 @pytest.fixture
