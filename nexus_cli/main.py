@@ -12,7 +12,9 @@ from nexus_cli.commands._group import SETTINGS, RootGroup, group
 from nexus_cli.commands.agent import app as agent_app
 from nexus_cli.commands.dashboard.dashboard import dashboard
 from nexus_cli.commands.emulator import app as emulator_app
+from nexus_cli.commands.identity import app as identity_app
 from nexus_cli.commands.provider import app as provider_app
+from nexus_cli.commands.token import app as token_app
 from nexus_cli.context import Invocation
 
 app = typer.Typer(
@@ -27,6 +29,8 @@ ai_app = group("AI agents and the platform that hosts them.")
 ai_app.add_typer(agent_app, name="agent")
 ai_app.add_typer(emulator_app, name="emulator")
 ai_app.add_typer(provider_app, name="provider")
+ai_app.add_typer(identity_app, name="identity")
+ai_app.add_typer(token_app, name="token")
 ai_app.command("dashboard")(dashboard)
 app.add_typer(ai_app, name="ai")
 

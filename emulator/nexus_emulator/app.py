@@ -22,7 +22,17 @@ log = logging.getLogger("nexus_emulator")
 
 def create_app(config: EmulatorConfig, *, own_lifespan: bool = True) -> FastAPI:
     """The app; with ``own_lifespan=False`` the caller starts and stops ``app.state.emulator``."""
-    from nexus_emulator.api import control, data, health, logs, metrics, secrets, stream, tasks
+    from nexus_emulator.api import (
+        control,
+        data,
+        health,
+        identity,
+        logs,
+        metrics,
+        secrets,
+        stream,
+        tasks,
+    )
 
     em = Emulator(config)
 
@@ -40,7 +50,7 @@ def create_app(config: EmulatorConfig, *, own_lifespan: bool = True) -> FastAPI:
     # The request pipeline, outermost first (see pipeline.py).
     pipeline = [
         Middleware(RequestContext),
-        Middleware(Auth, token=em.token),
+        Middleware(Auth, check=em.identity.guard.check),
         Middleware(Metrics, counts=em.http_counts),
     ]
     app = FastAPI(
@@ -51,7 +61,7 @@ def create_app(config: EmulatorConfig, *, own_lifespan: bool = True) -> FastAPI:
         middleware=pipeline,
     )
     app.state.emulator = em
-    for module in (health, control, data, stream, tasks, logs, metrics, secrets):
+    for module in (health, identity, control, data, stream, tasks, logs, metrics, secrets):
         app.include_router(module.router)
 
     @app.exception_handler(errors.ApiError)

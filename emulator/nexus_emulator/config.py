@@ -34,6 +34,11 @@ class EmulatorConfig:
         return cls(**values)  # type: ignore[arg-type]
 
     @property
+    def issuer(self) -> str:
+        """The ``iss`` of the tokens this emulator signs (its own base URL)."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
     def db_path(self) -> Path:
         return self.home / "state.db"
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from nexus_emulator.config import EmulatorConfig
 from nexus_emulator.deployer import Deployer
+from nexus_emulator.identity.service import Identity
 from nexus_emulator.metrics import Metrics
 from nexus_emulator.pools import Pools
 from nexus_emulator.relay import Relay
@@ -40,6 +41,7 @@ class Emulator:
     def __init__(self, config: EmulatorConfig) -> None:
         self.config = config
         self.token = load_token(config.token_path)
+        self.identity = Identity(config.home, config.issuer, self.token)
         self.started_at = time.time()
         self.relay = Relay()
         self.pools = Pools()
@@ -82,7 +84,7 @@ class Emulator:
         await runtime.check()
         self._runtime = runtime
         self._tracer = Tracer(self._store)
-        self.vault = Vault(self._store, self.config.home)
+        self.vault = Vault(self._store, self.config.home, self.identity.digest)
         self.tasks = TaskQueue(
             self._store, self.pools, self.relay, self.metrics, self.config.home, self._tracer
         )

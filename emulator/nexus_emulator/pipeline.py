@@ -1,7 +1,9 @@
 """The request pipeline, declared once: every request passes these handlers in order.
 
 1. ``RequestContext`` gives each request an id (``X-Nexus-Request-Id``) and times it.
-2. ``Auth`` checks the bearer token, except on the open paths (health, OpenAPI).
+2. ``Auth`` asks ``check`` (``identity.guard.Guard.check``) who the request comes
+   from and whether it may go on, except on the open paths (health, OpenAPI, the
+   issuer's discovery and keys); the principal is kept in ``scope["state"]``.
 3. ``Metrics`` counts requests by route and status for ``/metrics``.
 Routing is FastAPI's; errors are turned into the one JSON error shape by the
 exception handlers in ``app.py``.
@@ -9,21 +11,39 @@ exception handlers in ``app.py``.
 
 from __future__ import annotations
 
-import hmac
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from nexus_emulator.identity.guard import Refused
+
 OPEN_PATHS = frozenset(
-    {"/v1/health/live", "/v1/health/ready", "/openapi.json", "/docs", "/redoc", "/metrics"}
+    {
+        "/v1/health/live",
+        "/v1/health/ready",
+        "/openapi.json",
+        "/docs",
+        "/redoc",
+        "/metrics",
+        "/.well-known/openid-configuration",
+        "/.well-known/jwks.json",
+    }
 )
 
 
-async def send_error(send: Send, status: int, code: str, message: str, hint: str | None) -> None:
+async def send_error(
+    send: Send,
+    status: int,
+    code: str,
+    message: str,
+    hint: str | None,
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
     body = orjson.dumps({"error": {"code": code, "message": message, "hint": hint, "details": []}})
     await send(
         {
@@ -32,6 +52,7 @@ async def send_error(send: Send, status: int, code: str, message: str, hint: str
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
+                *(headers or []),
             ],
         }
     )
@@ -65,9 +86,9 @@ class RequestContext:
 
 
 class Auth:
-    def __init__(self, app: ASGIApp, token: str) -> None:
+    def __init__(self, app: ASGIApp, check: Callable[[str, str, bytes], object]) -> None:
         self.app = app
-        self.expected = f"Bearer {token}".encode()
+        self.check = check
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
@@ -78,15 +99,12 @@ class Auth:
             if key == b"authorization":
                 given = value
                 break
-        if not hmac.compare_digest(given, self.expected):
-            await send_error(
-                send,
-                401,
-                "unauthorized",
-                "missing or wrong bearer token",
-                "send Authorization: Bearer <the content of $NEXUS_HOME/token>",
-            )
+        try:
+            principal = self.check(scope["method"], scope["path"], given)
+        except Refused as no:
+            await send_error(send, no.status, no.code, no.message, no.hint, no.headers())
             return
+        scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)
 
 

@@ -4,16 +4,17 @@ The key (Fernet: AES-128-CBC with HMAC-SHA256) lives in the OS keyring when
 one is usable, else in ``$NEXUS_HOME/secret.key`` (0600); which one is said
 once, in the emulator's log and in the first answer that creates the key.
 Values are never logged and never returned by the API: listing shows names,
-scopes and a short digest.
+scopes and a short keyed digest (HMAC-SHA256 with this installation's key, so it
+tells versions apart without confirming a guessed value).
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,9 +48,10 @@ def check_name(name: str) -> str:
 
 
 class Vault:
-    def __init__(self, store: Store, home: Path) -> None:
+    def __init__(self, store: Store, home: Path, digest: Callable[[str], str]) -> None:
         self.store = store
         self.home = home
+        self.digest = digest
         self._fernet: Any = None
         self.key_store: str | None = None  # "keyring" or the key file's path
         self.key_created = False
@@ -96,7 +98,7 @@ class Vault:
 
     def set(self, agent: str, scope: str, name: str, value: str) -> SecretInfo:
         check_name(name)
-        digest = "sha256:" + hashlib.sha256(value.encode()).hexdigest()[:12]
+        digest = self.digest(value)
         token = self._cipher().encrypt(value.encode())
         now = time.time()
         with self.store.conn:

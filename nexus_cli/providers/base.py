@@ -16,6 +16,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar
 
+from nexus_api.identity import KeyInfo, RotateResult, TokenResult
 from nexus_api.models import (
     AgentMetrics,
     AgentStatus,
@@ -185,6 +186,18 @@ class Provider(ABC):
     def logs(self, name: str, query: LogQuery) -> Iterator[dict[str, Any]]:
         """Log records of the agent's replicas, oldest first; endless with ``follow``."""
         raise self.unsupported("logs")
+
+    def token_create(
+        self, subject: str, scopes: list[str], agent: str | None, ttl: float
+    ) -> TokenResult:
+        """A signed caller token (JWT) for the data plane."""
+        raise self.unsupported("minting tokens")
+
+    def identity_keys(self) -> list[KeyInfo]:
+        raise self.unsupported("identity keys")
+
+    def rotate_keys(self) -> RotateResult:
+        raise self.unsupported("rotating identity keys")
 
     @abstractmethod
     def list_agents(self) -> list[AgentSummary]: ...

@@ -28,7 +28,7 @@ def test_secret_commands(platform: Platform, tmp_path: Path) -> None:
     (root / "agent.py").write_text(AGENT)
     first = platform("ai", "agent", "secret", "set", "keyed", "EXTERNAL_API_KEY", "sk-...")
     assert first.code == 0, first.out
-    assert "Set secret EXTERNAL_API_KEY for every environment (sha256:" in first.stdout
+    assert "Set secret EXTERNAL_API_KEY for every environment (hmac-sha256:" in first.stdout
     assert "sk-..." not in first.out
     assert platform("ai", "agent", "deploy", cwd=root).code == 0
     assert platform("ai", "agent", "run", "keyed", "hi").stdout.strip() == "key ends with ..."

@@ -56,7 +56,12 @@ def test_secret_reaches_init_and_stays_secret(emu: Emu, tmp_path: Path) -> None:
         ("REGION", "*"),
         ("REGION", "development"),
     }
-    assert all(s["digest"].startswith("sha256:") for s in listed)
+    assert all(s["digest"].startswith("hmac-sha256:") for s in listed)
+    # a keyed digest: it does not confirm a guessed value
+    import hashlib
+
+    plain = hashlib.sha256(VALUE.encode()).hexdigest()[:12]
+    assert all(plain not in s["digest"] for s in listed)
     assert VALUE not in json.dumps(listed)
 
     # at rest: ciphertext only

@@ -15,6 +15,7 @@ from nexus_api.bodies import RunBody, openapi_body
 from nexus_emulator import errors
 from nexus_emulator.api.deps import emulator_of, known_agent, ready
 from nexus_emulator.core import Emulator
+from nexus_emulator.identity.tokens import caller_header
 from nexus_emulator.pools import LiveReplica, Pool
 from nexus_emulator.relay import Upstream, collect_stream
 from nexus_emulator.tracing import Span
@@ -164,6 +165,9 @@ async def prepare(request: Request, name: str, env: str | None, operation: str =
     }
     if context.get("user_id") is not None:
         headers["X-Nexus-User-Id"] = str(context["user_id"])
+    principal = request.scope["state"].get("principal")
+    if principal is not None:
+        headers["X-Nexus-Caller"] = caller_header(principal)
     span = em.tracer.root(f"{operation} {name}", name, env, request.headers.get("traceparent"))
     invoke = span.child("POST /invocations")
     headers["traceparent"] = invoke.traceparent()

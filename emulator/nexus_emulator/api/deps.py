@@ -31,6 +31,19 @@ def known_agent(em: Emulator, name: str) -> str:
     )
 
 
+def allow_agent(request: Request, agent: str) -> None:
+    """403 when the request's token is confined to another agent than ``agent``."""
+    from nexus_emulator.identity.guard import Refused, may_reach
+
+    principal = request.scope.get("state", {}).get("principal")
+    if principal is None:
+        return
+    try:
+        may_reach(principal, agent)
+    except Refused as no:
+        raise errors.ApiError(no.status, no.code, no.message, hint=no.hint) from None
+
+
 def ready(em: Emulator) -> Emulator:
     if not em.ready:
         raise errors.unavailable("the emulator is still starting", hint="retry in a moment")

@@ -11,7 +11,7 @@ from nexus_api.bodies import TaskBody, openapi_body
 from nexus_api.models import TaskSubmitted
 from nexus_emulator import errors
 from nexus_emulator.api.data import choose_env, parse_body
-from nexus_emulator.api.deps import emulator_of, known_agent, ready
+from nexus_emulator.api.deps import allow_agent, emulator_of, known_agent, ready
 from nexus_emulator.core import Emulator
 from nexus_emulator.tasks import TaskQueue
 
@@ -41,29 +41,30 @@ async def submit(name: str, request: Request, env: str | None = None) -> JSONRes
     return JSONResponse(TaskSubmitted(task_id=task_id).model_dump(), status_code=202)
 
 
-def _task(em: Emulator, task_id: str) -> dict[str, Any]:
+def _task(em: Emulator, task_id: str, request: Request) -> dict[str, Any]:
     task = queue_of(em).get(task_id)
     if task is None:
         raise errors.not_found(
             f"no task {task_id!r}", hint="task ids look like task_0123456789abcdef"
         )
+    allow_agent(request, task["agent"])
     return task
 
 
 @router.get("/v1/tasks/{task_id}", summary="A task's status, progress and result")
 async def status(task_id: str, request: Request) -> dict[str, Any]:
-    return _task(ready(emulator_of(request)), task_id)
+    return _task(ready(emulator_of(request)), task_id, request)
 
 
 @router.post("/v1/tasks/{task_id}/cancel", summary="Cancel a pending or running task")
 async def cancel(task_id: str, request: Request) -> dict[str, Any]:
     em = ready(emulator_of(request))
-    task = _task(em, task_id)
+    task = _task(em, task_id, request)
     if not queue_of(em).cancel(task_id):
         raise errors.usage(
             f"{task_id} is already {task['status']}", hint="only pending or running tasks cancel"
         )
-    return _task(em, task_id)
+    return _task(em, task_id, request)
 
 
 @router.get("/v1/agents/{name}/tasks", summary="The agent's latest tasks, newest first")

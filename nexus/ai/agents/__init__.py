@@ -7,6 +7,6 @@ server of the platform's agent contract).
 from __future__ import annotations
 
 from nexus.ai.agents._agent import Agent
-from nexus.ai.agents._context import Context
+from nexus.ai.agents._context import Caller, Context
 
-__all__ = ["Agent", "Context"]
+__all__ = ["Agent", "Caller", "Context"]

@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who called, as the platform verified it before relaying the request.
+
+    ``subject`` is the token's ``sub`` ("admin" for the local admin credential),
+    ``kind`` one of ``admin``, ``caller``, ``workload``; ``claims`` holds the
+    token's ``iss``, ``sub``, ``aud``, ``exp`` and, when set, ``agent``.
+    """
+
+    subject: str
+    kind: str
+    scopes: tuple[str, ...] = ()
+    claims: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -14,7 +30,8 @@ class Context:
     ``context`` is the request's own ``context`` object (``{"user_id": "123"}``
     in ``{"input": ..., "context": {...}}``); ``headers`` holds the request
     headers with lower-case names. ``tokens_used`` counts the model tokens the
-    request consumed through ``self.llm``.
+    request consumed through ``self.llm``. ``caller`` is the verified identity of
+    whoever called through the platform (None when the platform passed none).
     """
 
     request_id: str
@@ -23,6 +40,7 @@ class Context:
     context: dict[str, Any] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
     tokens_used: int = 0
+    caller: Caller | None = None
 
 
 _current: ContextVar[Context | None] = ContextVar("nexus_agent_context", default=None)
@@ -47,7 +65,20 @@ def build_context(request_id: str, headers: dict[str, str], context: dict[str, A
         user_id=user,
         context=context,
         headers=headers,
+        caller=_caller(headers.get("x-nexus-caller")),
     )
+
+
+def _caller(raw: str | None) -> Caller | None:
+    if not raw:
+        return None
+    try:
+        data = json.loads(raw)
+        scopes = tuple(str(s) for s in data.get("scopes") or ())
+        claims = data.get("claims") or {}
+        return Caller(str(data["subject"]), str(data.get("kind", "caller")), scopes, dict(claims))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
 
 
 def _as_str(value: Any) -> str | None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import quote
 
+from nexus_api.identity import KeyInfo, RotateResult, TokenResult
 from nexus_api.models import (
     AgentMetrics,
     AgentStatus,
@@ -192,6 +193,24 @@ class LocalProvider(Provider):
                 timeout=RUN_TIMEOUT,
             )
         return SecretChange.model_validate(answer)
+
+    def token_create(
+        self, subject: str, scopes: list[str], agent: str | None, ttl: float
+    ) -> TokenResult:
+        body = {"sub": subject, "scopes": scopes, "agent": agent, "ttl": ttl}
+        with self._client() as client:
+            answer = client.request("POST", "/v1/identity/tokens", json=body)
+        return TokenResult.model_validate(answer)
+
+    def identity_keys(self) -> list[KeyInfo]:
+        with self._client() as client:
+            answer = client.request("GET", "/v1/identity/keys")
+        return [KeyInfo.model_validate(item) for item in answer]
+
+    def rotate_keys(self) -> RotateResult:
+        with self._client() as client:
+            answer = client.request("POST", "/v1/identity/rotate-keys")
+        return RotateResult.model_validate(answer)
 
     def submit(
         self, name: str, input: Any, context: dict[str, Any], env: str | None, webhook: str | None

@@ -1,0 +1,49 @@
+"""The identity parts of one emulator, made once at start."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from pathlib import Path
+from typing import Any
+
+from nexus_emulator.identity.guard import Guard
+from nexus_emulator.identity.keys import LEEWAY, MAX_TOKEN_TTL, KeyRing, installation_key
+from nexus_emulator.identity.tokens import ALGORITHMS, KNOWN_SCOPES, Issuer, Verifier
+
+JWKS_PATH = "/.well-known/jwks.json"
+
+
+class Identity:
+    def __init__(self, home: Path, issuer: str, admin_token: str) -> None:
+        self.issuer_url = issuer
+        self.keys = KeyRing(home)
+        self.keys.load()
+        self.issuer = Issuer(self.keys, issuer)
+        self.verifier = Verifier(self.keys, issuer)
+        self.guard = Guard(admin_token, self.verifier)
+        self._secret = installation_key(home)
+
+    def digest(self, value: str) -> str:
+        """A keyed digest of a secret value: tells versions apart, confirms no guess."""
+        mac = hmac.new(self._secret, b"secret-digest\0" + value.encode(), hashlib.sha256)
+        return "hmac-sha256:" + mac.hexdigest()[:12]
+
+    def replica_secret(self, agent: str, env: str, revision: int, replica: int) -> str:
+        """What the emulator presents to one replica (and only it can check)."""
+        label = f"replica\0{agent}\0{env}\0{revision}\0{replica}".encode()
+        return hmac.new(self._secret, label, hashlib.sha256).hexdigest()
+
+    def discovery(self) -> dict[str, Any]:
+        return {
+            "issuer": self.issuer_url,
+            "jwks_uri": self.issuer_url + JWKS_PATH,
+            "token_endpoint": self.issuer_url + "/v1/identity/tokens",
+            "response_types_supported": ["token"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": list(ALGORITHMS),
+            "scopes_supported": list(KNOWN_SCOPES),
+            "claims_supported": ["iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope", "agent"],
+            "nexus_max_token_ttl": MAX_TOKEN_TTL,
+            "nexus_leeway": LEEWAY,
+        }

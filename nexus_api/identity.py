@@ -1,0 +1,31 @@
+"""Identity on the wire: minted tokens and the issuer's signing keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class TokenResult(BaseModel):
+    token: str
+    token_type: str = "Bearer"
+    expires_in: int
+    expires_at: float
+    kid: str
+    claims: dict[str, Any]
+
+
+class KeyInfo(BaseModel):
+    kid: str
+    created_at: float
+    retired_at: float | None = None
+    signing: bool = False
+
+
+class RotateResult(BaseModel):
+    kid: str
+    rotated_at: float
+    published: list[str]
+    dropped: list[str]
+    retired_kept_for: int
