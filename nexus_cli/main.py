@@ -9,9 +9,9 @@ from typing import Annotated
 import typer
 
 from nexus_cli.commands._group import SETTINGS, RootGroup, group
+from nexus_cli.commands._plugins import PluginGroup
 from nexus_cli.commands.agent import app as agent_app
 from nexus_cli.commands.dashboard.dashboard import dashboard
-from nexus_cli.commands.emulator import app as emulator_app
 from nexus_cli.commands.identity import app as identity_app
 from nexus_cli.commands.provider import app as provider_app
 from nexus_cli.commands.token import app as token_app
@@ -25,9 +25,9 @@ app = typer.Typer(
     cls=RootGroup,
     **SETTINGS,
 )
-ai_app = group("AI agents and the platform that hosts them.")
+# Plugins add groups to `nexus ai` through the nexus.commands entry points (nexus_cli/plugin.py).
+ai_app = group("AI agents and the platform that hosts them.", cls=PluginGroup)
 ai_app.add_typer(agent_app, name="agent")
-ai_app.add_typer(emulator_app, name="emulator")
 ai_app.add_typer(provider_app, name="provider")
 ai_app.add_typer(identity_app, name="identity")
 ai_app.add_typer(token_app, name="token")

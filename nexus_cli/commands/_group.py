@@ -15,6 +15,8 @@ from typer.core import TyperGroup, TyperOption
 
 # Plain help text: Typer's Rich help formatting would import Rich on every --help.
 SETTINGS: dict[str, Any] = {"rich_markup_mode": None, "pretty_exceptions_enable": False}
+# A group loaded on its own (a plugin's) must not grow the root's completion options.
+GROUP_SETTINGS: dict[str, Any] = {**SETTINGS, "add_completion": False}
 
 
 class _PlainOption(TyperOption):
@@ -57,9 +59,9 @@ class FastGroup(TyperGroup):
         return option
 
 
-def group(help: str) -> typer.Typer:
+def group(help: str, cls: type[TyperGroup] | None = None) -> typer.Typer:
     """A command group: plain help, shown when called without a command."""
-    return typer.Typer(help=help, no_args_is_help=True, cls=FastGroup, **SETTINGS)
+    return typer.Typer(help=help, no_args_is_help=True, cls=cls or FastGroup, **GROUP_SETTINGS)
 
 
 class RootGroup(FastGroup):

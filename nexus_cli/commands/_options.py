@@ -14,13 +14,3 @@ EnvOpt = Annotated[
     typer.Option("--env", "-e", help="Environment: development, staging or production."),
 ]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
-PortOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--port",
-        "-p",
-        envvar="NEXUS_EMULATOR_PORT",
-        help="Port of the local emulator on 127.0.0.1 (default 8470).",
-        show_default=False,
-    ),
-]

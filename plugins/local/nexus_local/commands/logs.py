@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from nexus_cli.commands._options import JsonOpt
+from nexus_cli.plugin import JsonOpt
 
 
 def logs(
@@ -19,10 +19,9 @@ def logs(
     """Print the last lines of the emulator log; --follow keeps printing (Ctrl-C stops)."""
     import json
 
-    from nexus_local import admin, lifecycle
-
     from nexus_cli import output
     from nexus_cli.context import use_json
+    from nexus_local import admin, lifecycle
 
     use_json(json_)
     em = lifecycle.Emulator.resolve()

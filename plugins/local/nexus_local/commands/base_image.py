@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from nexus_cli.commands._options import JsonOpt
+from nexus_cli.plugin import JsonOpt
 
 
 def base_image(

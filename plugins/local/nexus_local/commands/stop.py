@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from nexus_cli.commands._options import JsonOpt
+from nexus_cli.plugin import JsonOpt
 
 
 def stop(json_: JsonOpt = False) -> None:
     """Stop the local emulator of this NEXUS_HOME."""
-    from nexus_local import lifecycle
-    from nexus_local.models import StopResult
-
     from nexus_cli import output
     from nexus_cli.context import use_json
+    from nexus_local import lifecycle
+    from nexus_local.models import StopResult
 
     use_json(json_)
     em = lifecycle.Emulator.resolve()

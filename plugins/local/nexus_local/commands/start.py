@@ -7,7 +7,18 @@ from typing import Annotated
 
 import typer
 
-from nexus_cli.commands._options import JsonOpt, PortOpt
+from nexus_cli.plugin import JsonOpt
+
+PortOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--port",
+        "-p",
+        envvar="NEXUS_EMULATOR_PORT",
+        help="Port of the local emulator on 127.0.0.1 (default 8470).",
+        show_default=False,
+    ),
+]
 
 
 class RuntimeChoice(StrEnum):
@@ -32,11 +43,10 @@ def start(
     json_: JsonOpt = False,
 ) -> None:
     """Start the local emulator on 127.0.0.1 (it is also started on demand)."""
-    from nexus_local import admin, lifecycle
-
     from nexus_cli import output
-    from nexus_cli.commands.emulator._render import render_status
     from nexus_cli.context import use_json
+    from nexus_local import admin, lifecycle
+    from nexus_local.commands._render import render_status
 
     use_json(json_)
     em = lifecycle.Emulator.resolve(port)

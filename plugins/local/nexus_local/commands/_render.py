@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 def render_status(st: EmulatorStatus) -> Any:
     from rich.table import Table
 
-    from nexus_cli.commands.agent._common import ago, runtime_line
+    from nexus_cli.plugin import ago, runtime_line
 
     if not st.running:
         return [

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from nexus_cli.commands._options import JsonOpt, YesOpt
+from nexus_cli.plugin import JsonOpt, YesOpt
 
 
 def reset(yes: YesOpt = False, json_: JsonOpt = False) -> None:
     """Remove all agents, replicas and local state (the token and log too)."""
     import sys
 
-    from nexus_local import admin, lifecycle
-    from nexus_local.models import ResetResult
-
     from nexus_cli import output
     from nexus_cli.context import use_json
     from nexus_cli.errors import NexusError, UsageError
+    from nexus_local import admin, lifecycle
+    from nexus_local.models import ResetResult
 
     use_json(json_)
     em = lifecycle.Emulator.resolve()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from nexus_cli.commands._group import group
-from nexus_cli.commands.emulator.base_image import base_image
-from nexus_cli.commands.emulator.logs import logs
-from nexus_cli.commands.emulator.reset import reset
-from nexus_cli.commands.emulator.start import start
-from nexus_cli.commands.emulator.status import status
-from nexus_cli.commands.emulator.stop import stop
+from nexus_cli.plugin import group
+from nexus_local.commands.base_image import base_image
+from nexus_local.commands.logs import logs
+from nexus_local.commands.reset import reset
+from nexus_local.commands.start import start
+from nexus_local.commands.status import status
+from nexus_local.commands.stop import stop
 
 app = group("The local emulator that hosts agents on this machine.")
 app.command("start")(start)
