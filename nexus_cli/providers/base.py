@@ -38,7 +38,7 @@ from nexus_api.models import (
     TraceSummary,
     Version,
 )
-from nexus_cli.errors import Unsupported
+from nexus_cli.errors import Unsupported, UsageError
 
 # The result models live in the neutral ``nexus_api`` package (the emulator
 # answers with them too); they are re-exported here so plugins written
@@ -127,6 +127,23 @@ class Provider(ABC):
         """``notice`` receives one-line messages for the user (e.g. "started the emulator")."""
         self.notice: ProgressFn = notice or (lambda _msg: None)
         self.settings = options
+
+    def option(self, key: str, *, required: bool = False) -> str | None:
+        """An option's value: given to the constructor, else ``NEXUS_<PROVIDER>_<KEY>``."""
+        import os
+
+        value = self.settings.get(key)
+        variable = f"NEXUS_{self.name.upper()}_{key.upper()}"
+        if value in (None, ""):
+            value = os.environ.get(variable, "").strip() or None
+        if value is None and required:
+            raise UsageError(
+                f"provider {self.name!r} needs the option {key!r}: "
+                f"{self.options.get(key, 'no description')}",
+                hint=f"set {variable}=VALUE, or keep it in a profile: nexus ai profile create "
+                f"NAME --provider {self.name} --option {key}=VALUE",
+            )
+        return None if value is None else str(value)
 
     def unsupported(self, what: str) -> Unsupported:
         return Unsupported(

@@ -83,9 +83,10 @@ def _load_secrets() -> str | None:
     NEXUS_SECRETS_FILE (a read-only mount, never an image layer or the
     container's environment), so ``os.environ["KEY"]`` works in ``__init__``.
     """
+    problem = _load_secrets_dir(os.environ.pop("NEXUS_SECRETS_DIR", ""))
     path = os.environ.pop("NEXUS_SECRETS_FILE", "")
-    if not path:
-        return None
+    if problem or not path:
+        return problem
     try:
         with open(path, encoding="utf-8") as fh:
             values = json.load(fh)
@@ -95,6 +96,19 @@ def _load_secrets() -> str | None:
         return f"the secrets file {path} is not a JSON object"
     for key, value in values.items():
         os.environ[str(key)] = str(value)
+    return None
+
+
+def _load_secrets_dir(folder: str) -> str | None:
+    """Each file of NEXUS_SECRETS_DIR becomes a variable named after it (swarm secrets)."""
+    if not folder:
+        return None
+    try:
+        for name in sorted(os.listdir(folder)):
+            with open(os.path.join(folder, name), encoding="utf-8") as fh:
+                os.environ[name] = fh.read()
+    except OSError as exc:
+        return f"cannot read the secrets directory {folder}: {exc}"
     return None
 
 

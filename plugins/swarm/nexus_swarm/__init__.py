@@ -1,0 +1,1 @@
+"""The ``swarm`` provider: each agent environment is a Docker Swarm service."""

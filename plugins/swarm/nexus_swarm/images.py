@@ -1,0 +1,83 @@
+"""Agent images for a swarm: built like the emulator builds them, then pushed to a registry.
+
+Every node of a swarm pulls the image from the registry, so a version is
+pinned as ``<registry>/nexus/<agent>@sha256:...``. The build itself (base
+image, cached dependency layer, SDK, code) is the emulator's
+:func:`~nexus_emulator.runtime.docker_build.build_image`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from nexus_cli.errors import OperationFailed, ProjectError, Unavailable
+from nexus_cli.providers.base import DeployRequest, ProgressFn
+
+
+def build_home() -> Path:
+    """Build contexts and the wheel cache of this provider (not the emulator's images)."""
+    from nexus.ai.spec import nexus_home
+
+    return nexus_home() / "swarm"
+
+
+def build(
+    client: Any, agent: str, revision: int, request: DeployRequest, progress: ProgressFn
+) -> tuple[str, str, str | None]:
+    """The local image of the request: (image id, reference, project version)."""
+    from nexus_emulator.runtime.base import BuildFailed, BuildSpec
+    from nexus_emulator.runtime.docker_build import build_image, resolve_image
+
+    try:
+        if request.image is not None:
+            artifact = resolve_image(client, request.image)
+            return artifact.digest, artifact.ref, None
+        if request.project_dir is None:
+            raise ProjectError("nothing to deploy: no project directory and no --image")
+        from nexus.ai.spec import SpecError, load_project
+
+        try:
+            project = load_project(request.project_dir)
+        except SpecError as exc:
+            raise ProjectError(exc.message, hint=exc.hint) from None
+        spec = BuildSpec(
+            agent=agent,
+            revision=revision,
+            source_dir=project.root,
+            entrypoint=project.entrypoint,
+            dependencies=list(project.dependencies),
+            python=project.python,
+            base_image=os.environ.get("NEXUS_BASE_IMAGE") or project.base_image,
+        )
+        progress("building the image")
+        artifact = build_image(client, build_home(), spec, lambda _line: None)
+    except BuildFailed as exc:
+        raise OperationFailed(exc.message, details=exc.tail[-15:]) from None
+    return artifact.digest, artifact.ref, project.version
+
+
+def push(client: Any, registry: str, agent: str, image_id: str, progress: ProgressFn) -> str:
+    """Push the image to ``registry``; return the reference pinned by its registry digest."""
+    repository = f"{registry}/nexus/{agent}"
+    tag = "c-" + image_id.split(":")[-1][:16]  # content-addressed: a redeploy pushes nothing new
+    client.images.get(image_id).tag(repository, tag)
+    progress(f"pushing to {registry}")
+    digest = None
+    error = None
+    for chunk in client.api.push(repository, tag, stream=True, decode=True):
+        if "error" in chunk:
+            error = str(chunk["error"]).strip()
+        aux = chunk.get("aux")
+        if isinstance(aux, dict) and aux.get("Digest"):
+            digest = str(aux["Digest"])
+    if error:
+        raise Unavailable(
+            f"pushing {repository}:{tag} to the registry {registry} failed: {error}",
+            hint="check that the registry answers (curl http://REGISTRY/v2/) and that this "
+            "engine may push to it (a non-loopback registry needs TLS or insecure-registries)",
+        )
+    if digest is None:
+        raise OperationFailed(f"the registry {registry} sent no digest for {repository}:{tag}")
+    return f"{repository}@{digest}"

@@ -1,0 +1,161 @@
+"""Service specs of an agent environment and of its front, as the Engine API's dicts.
+
+An agent replica is hardened like a local one: an unprivileged user, a
+read-only root with a tmpfs /tmp, every capability dropped, pids/CPU/memory
+limits. (Swarm's API 1.41 has no no-new-privileges flag for services; with
+no capabilities and a non-root user nothing can gain privileges anyway.)
+Updates roll one replica at a time, start-first, health-checked on /ping,
+and roll back by themselves when a new replica fails.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from nexus_swarm.engine import (
+    LABEL_AGENT,
+    LABEL_ENV,
+    LABEL_ROLE,
+    LABEL_VERSION,
+    front_name,
+    service_name,
+)
+
+SECOND = 1_000_000_000  # the Engine API counts durations in nanoseconds
+PORT = 8080  # the agent runtime contract's port (/ping, /invocations)
+UID = "10001"
+SECRETS_DIR = "/run/nexus/secrets"
+FRONT_SCRIPT = "/opt/nexus-front/front.py"
+LABEL_SPEC = "dev.nexus.spec"  # hash of the task template: tells new tasks from old ones
+PING = f"import urllib.request as u; u.urlopen('http://127.0.0.1:{PORT}/ping', timeout=2).read()"
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    key: str  # the environment variable it becomes
+    secret_id: str
+    secret_name: str
+
+
+@dataclass(frozen=True)
+class AgentSpec:
+    agent: str
+    env: str
+    image: str
+    replicas: int
+    network: str
+    nano_cpus: int | None = None
+    memory_bytes: int | None = None
+    secrets: tuple[SecretRef, ...] = ()
+    labels: dict[str, str] = field(default_factory=dict)  # version labels of the service
+
+
+def _hardened(image: str) -> dict[str, Any]:
+    return {
+        "Image": image,
+        "User": f"{UID}:{UID}",
+        "ReadOnly": True,
+        "Init": True,
+        "CapabilityDrop": ["ALL"],
+        "Mounts": [{"Type": "tmpfs", "Target": "/tmp", "TmpfsOptions": {"SizeBytes": 64 << 20}}],
+        "StopGracePeriod": 7 * SECOND,  # the SDK drains in-flight calls for up to 5 s
+    }
+
+
+def _with_hash(template: dict[str, Any]) -> str:
+    digest = hashlib.sha256(json.dumps(template, sort_keys=True).encode()).hexdigest()[:16]
+    template["ContainerSpec"].setdefault("Labels", {})[LABEL_SPEC] = digest
+    return digest
+
+
+def agent_service(spec: AgentSpec, name: str) -> tuple[dict[str, Any], str]:
+    """Keyword arguments of ``APIClient.create_service``/``update_service``, and the spec hash."""
+    container = _hardened(spec.image)
+    container["Env"] = [f"NEXUS_AGENT={spec.agent}", f"NEXUS_ENV={spec.env}"]
+    container["Labels"] = {LABEL_VERSION: spec.labels.get(LABEL_VERSION, "")}
+    container["Healthcheck"] = {
+        "Test": ["CMD", "python3", "-c", PING],
+        "Interval": 2 * SECOND,
+        "Timeout": 3 * SECOND,
+        "Retries": 3,
+        "StartPeriod": 60 * SECOND,
+    }
+    if spec.secrets:
+        container["Env"].append(f"NEXUS_SECRETS_DIR={SECRETS_DIR}")
+        container["Secrets"] = [
+            {
+                "SecretID": ref.secret_id,
+                "SecretName": ref.secret_name,
+                "File": {"Name": f"{SECRETS_DIR}/{ref.key}", "UID": UID, "GID": UID, "Mode": 0o400},
+            }
+            for ref in sorted(spec.secrets, key=lambda r: r.key)
+        ]
+    limits: dict[str, Any] = {"Pids": 256}
+    if spec.nano_cpus:
+        limits["NanoCPUs"] = spec.nano_cpus
+    if spec.memory_bytes:
+        limits["MemoryBytes"] = spec.memory_bytes
+    template: dict[str, Any] = {
+        "ContainerSpec": container,
+        "Resources": {"Limits": limits},
+        "RestartPolicy": {"Condition": "any", "Delay": 1 * SECOND},
+        "Networks": [{"Target": spec.network}],
+    }
+    digest = _with_hash(template)
+    rolling = {"Parallelism": 1, "Delay": 0, "Monitor": 2 * SECOND, "Order": "start-first"}
+    kwargs = {
+        "name": name,
+        "task_template": template,
+        "labels": {LABEL_AGENT: spec.agent, LABEL_ENV: spec.env, LABEL_ROLE: "agent"} | spec.labels,
+        "mode": {"Replicated": {"Replicas": spec.replicas}},
+        "update_config": rolling | {"FailureAction": "rollback", "MaxFailureRatio": 0},
+        "rollback_config": rolling | {"FailureAction": "pause"},
+        # one DNS record per healthy replica; the front spreads connections over them
+        "endpoint_spec": {"Mode": "dnsrr"},
+    }
+    return kwargs, digest
+
+
+def front_service(
+    agent: str, env: str, image: str, network: str, script: tuple[str, str]
+) -> dict[str, Any]:
+    """The front: one small proxy on the agent's network, published in host mode.
+
+    Host-mode publishing works without the ingress routing mesh (IPVS); the
+    engine picks a free port on the node, read back from the task's status.
+    """
+    config_id, config_name = script
+    container = _hardened(image)
+    container["Command"] = ["python3", FRONT_SCRIPT]
+    container["Env"] = [
+        f"NEXUS_FRONT_BACKEND={service_name(agent, env)}",  # dnsrr: one record per replica
+        f"NEXUS_FRONT_BACKEND_PORT={PORT}",
+        f"PORT={PORT}",
+    ]
+    container["Configs"] = [
+        {
+            "ConfigID": config_id,
+            "ConfigName": config_name,
+            "File": {"Name": FRONT_SCRIPT, "UID": UID, "GID": UID, "Mode": 0o444},
+        }
+    ]
+    template = {
+        "ContainerSpec": container,
+        "Resources": {"Limits": {"Pids": 64, "MemoryBytes": 64 << 20}},
+        "RestartPolicy": {"Condition": "any", "Delay": 1 * SECOND},
+        "Networks": [{"Target": network}],
+    }
+    _with_hash(template)
+    return {
+        "name": front_name(agent, env),
+        "task_template": template,
+        "labels": {LABEL_AGENT: agent, LABEL_ENV: env, LABEL_ROLE: "front"},
+        "mode": {"Replicated": {"Replicas": 1}},
+        "endpoint_spec": {
+            "Mode": "dnsrr",
+            "Ports": [{"Protocol": "tcp", "TargetPort": PORT, "PublishMode": "host"}],
+        },
+    }
