@@ -101,17 +101,17 @@ class SwarmProvider(Provider):
             )
         current = svc.agent_service(request.name, request.env)
         if current is not None and svc.labels(current).get(LABEL_DIGEST) == image_id:
-            version = svc.version_of(current, found)
-            return self._result(request.name, request.env, version, started, unchanged=True)
+            serving = svc.version_of(current, found)
+            return self._result(request.name, request.env, serving, started, unchanged=True)
         version = next((v for v in found if v.digest == image_id), None)
         if version is None:
             with remote("pushing the image"):
                 pinned = images.push(svc.client, registry, request.name, image_id, progress)
             label = request.label or project_version
+            source = "image" if request.image else "deploy"
             version = svc.new_version(
-                request.name, found, revision, label, image_id, pinned, actor()
+                request.name, found, revision, label, (image_id, pinned, source), actor()
             )
-            version.source = "image" if request.image else "deploy"
         svc.roll(request, version, progress)
         records.record_event(
             svc.client, request.name, records.new_event(request.env, "deploy", version, actor())

@@ -41,6 +41,16 @@ ISOLATION = (
 )
 
 
+def resources(limits: dict[str, Any]) -> Resources:
+    nano, memory = limits.get("NanoCPUs"), limits.get("MemoryBytes")
+    return Resources(
+        cpu=f"{nano / 1e9:g}" if nano else None,
+        memory=f"{memory / 2**20:g}Mi" if memory else None,
+        nano_cpus=nano,
+        memory_bytes=memory,
+    )
+
+
 class Services:
     def __init__(self, client: Any, timeout: float) -> None:
         self.client = client
@@ -76,10 +86,10 @@ class Services:
         found: list[Version],
         revision: int,
         label: str | None,
-        image_id: str,
-        pinned: str,
+        image: tuple[str, str, str],  # image id, pinned reference, source (deploy | image)
         by: str,
     ) -> Version:
+        image_id, pinned, source = image
         taken = {v.label for v in found}
         while True:
             wanted = label or f"r{revision}"
@@ -90,6 +100,7 @@ class Services:
                 image=pinned,
                 created_at=time.time(),
                 created_by=by,
+                source=source,
             )
             with remote("recording the version"):
                 if records.record_version(self.client, agent, version):
@@ -262,9 +273,7 @@ class Services:
             replicas_desired=int(spec["Mode"]["Replicated"]["Replicas"]),
             replicas=self.replicas(agent, env),
             endpoint=endpoint,
-            resources=Resources(
-                nano_cpus=limits.get("NanoCPUs"), memory_bytes=limits.get("MemoryBytes")
-            ),
+            resources=resources(limits),
             runtime="swarm",
             isolation=ISOLATION,
             updated_at=float(labels.get(LABEL_AT, "0")) or None,

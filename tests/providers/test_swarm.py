@@ -1,0 +1,203 @@
+"""The swarm provider on a real one-node swarm, driven through the `nexus` command.
+
+One agent is deployed once (staging) and reused: run, stream, scale to 3,
+secret set and rotate, update, a failed update rolled back by the swarm,
+rollback, logs, history, delete. The swarm and the registry are created
+only when missing, and removed afterwards only then (tests/providers/swarm_support.py).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.cli.cli_support import Result, base_env, free_port, nexus
+from tests.providers.swarm_support import shared_swarm
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
+AGENT = """
+import os
+
+from nexus.ai.agents import Agent
+
+
+class Echo(Agent):
+    def __init__(self):
+        super().__init__()
+        self.key = os.environ.get("API_KEY", "-")
+
+    async def process(self, input):
+        return {"says": "GREETING " + str(input), "key": self.key}
+"""
+TOML = """
+[agent]
+name = "{name}"
+entrypoint = "agent:Echo"
+version = "{version}"
+"""
+
+
+class Swarm:
+    def __init__(self, root: Path, env: dict[str, str], name: str) -> None:
+        self.root, self.env, self.name = root, env, name
+
+    def __call__(self, *args: str, timeout: float = 300) -> Result:
+        return nexus("--provider", "swarm", *args, env=self.env, timeout=timeout)
+
+    def json(self, *args: str) -> object:
+        result = self("--json", *args)
+        assert result.code == 0, result.out
+        return json.loads(result.stdout)
+
+    def write(self, greeting: str, version: str, broken: bool = False) -> Path:
+        project = self.root / "project"
+        project.mkdir(exist_ok=True)
+        code = AGENT.replace("GREETING", greeting)
+        if broken:
+            code += "\nraise RuntimeError('this version cannot start')\n"
+        (project / "agent.py").write_text(code)
+        (project / "nexus.toml").write_text(TOML.format(name=self.name, version=version))
+        return project
+
+    def deploy(
+        self, greeting: str, version: str, broken: bool = False, replicas: int = 1
+    ) -> Result:
+        project = self.write(greeting, version, broken)
+        where = ("--path", str(project), "--env", "staging", "--replicas", str(replicas))
+        return self("ai", "agent", "deploy", *where)
+
+    def run(self) -> dict[str, str]:
+        answer = self.json("ai", "agent", "run", self.name, "x", "--env", "staging")
+        assert isinstance(answer, dict)
+        output = answer["output"]
+        assert isinstance(output, dict)
+        return output
+
+
+def docker(*args: str) -> str:
+    return subprocess.run(
+        ["docker", *args], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+
+
+@pytest.fixture(scope="module")
+def swarm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Swarm]:
+    root = tmp_path_factory.mktemp("swarm")
+    name = f"sw{secrets.token_hex(3)}"
+    with shared_swarm() as registry:
+        env = base_env(root / "home", free_port())
+        env.update(NEXUS_SWARM_REGISTRY=registry)
+        env.pop("NEXUS_RUNTIME")
+        agent = Swarm(root, env, name)
+        try:
+            yield agent
+        finally:
+            agent("ai", "agent", "delete", name, "--yes")
+
+
+def test_deploy_and_run(swarm: Swarm) -> None:
+    result = swarm.deploy("hello", "1.0.0")
+    assert result.code == 0, result.out
+    assert f"Deployed {swarm.name} 1.0.0 (revision 1) to staging" in result.stdout
+    assert "replicas: 1/1 healthy" in result.stdout
+    assert swarm.run() == {"says": "hello x", "key": "-"}
+    streamed = swarm("ai", "agent", "run", swarm.name, "y", "--env", "staging", "--stream")
+    assert streamed.code == 0 and "hello y" in streamed.stdout, streamed.out
+    # the hardening of a local replica, on every task of the service
+    spec = json.loads(docker("service", "inspect", f"nexus-{swarm.name}-staging"))[0]["Spec"]
+    container = spec["TaskTemplate"]["ContainerSpec"]
+    assert container["User"] == "10001:10001" and container["ReadOnly"] is True
+    assert container["CapabilityDrop"] == ["ALL"]
+    assert container["Image"].startswith(f"127.0.0.1:5000/nexus/{swarm.name}@sha256:")
+    assert "/ping" in " ".join(container["Healthcheck"]["Test"])
+    assert spec["UpdateConfig"]["Order"] == "start-first"
+    assert spec["UpdateConfig"]["FailureAction"] == "rollback"
+    again = swarm.deploy("hello", "1.0.0")
+    assert again.code == 0 and "Unchanged" in again.stdout, again.out
+
+
+def test_scale_to_three(swarm: Swarm) -> None:
+    status = swarm.json("ai", "agent", "scale", swarm.name, "--env", "staging", "--replicas", "3")
+    assert isinstance(status, dict)
+    (staging,) = status["environments"]
+    assert [r["state"] for r in staging["replicas"]] == ["healthy"] * 3
+    for _ in range(4):  # the front spreads connections over the replicas
+        assert swarm.run()["says"] == "hello x"
+
+
+def test_secret_set_and_rotate(swarm: Swarm) -> None:
+    for value in ("first-value", "second-value"):
+        result = nexus(
+            *("--provider", "swarm", "ai", "agent", "secret", "set", swarm.name, "API_KEY"),
+            *("--env", "staging"),
+            env=swarm.env,
+            stdin=value,
+            timeout=300,
+        )
+        assert result.code == 0, result.out
+        assert swarm.run()["key"] == value
+    listed = swarm.json("ai", "agent", "secret", "list", swarm.name)
+    assert isinstance(listed, list)
+    assert [(s["name"], s["scope"]) for s in listed] == [("API_KEY", "staging")]
+    # one swarm secret per key (the rotated one is gone); the value is in no spec
+    names = docker("secret", "ls", "--filter", f"label=dev.nexus.agent={swarm.name}", "-q")
+    assert len(names.split()) == 1
+    assert "second-value" not in docker("service", "inspect", f"nexus-{swarm.name}-staging")
+
+
+def test_update_failed_update_and_rollback(swarm: Swarm) -> None:
+    updated = swarm.deploy("howdy", "2.0.0", replicas=3)  # a rolling update of 3 replicas
+    assert updated.code == 0, updated.out
+    assert "replicas: 3/3 healthy" in updated.stdout
+    assert swarm.run() == {"says": "howdy x", "key": "second-value"}
+
+    broken = swarm.deploy("broken", "3.0.0", broken=True, replicas=3)
+    assert broken.code == 1, broken.out
+    assert "rolled it back" in broken.stderr
+    assert swarm.run()["says"] == "howdy x"  # still served by 2.0.0
+
+    back = swarm.json("ai", "agent", "rollback", swarm.name, "--env", "staging")
+    assert isinstance(back, dict)
+    assert back["version"]["label"] == "1.0.0"
+    assert swarm.run() == {"says": "hello x", "key": "second-value"}
+    history = swarm.json("ai", "agent", "history", swarm.name)
+    assert isinstance(history, dict)
+    assert [v["label"] for v in history["versions"]] == ["1.0.0", "2.0.0", "3.0.0"]
+    assert [e["action"] for e in history["events"]] == ["deploy", "scale", "deploy", "rollback"]
+
+
+def test_logs(swarm: Swarm) -> None:
+    records = swarm("--json", "ai", "agent", "logs", swarm.name, "--env", "staging")
+    assert records.code == 0, records.out
+    lines = [json.loads(line) for line in records.stdout.splitlines()]
+    assert any(r["msg"] == "agent ready" for r in lines)
+    assert all(r["replica"] and r["time"] for r in lines)
+    errors = swarm("--json", "ai", "agent", "logs", swarm.name, "--level", "error")
+    assert all(json.loads(line)["level"] == "error" for line in errors.stdout.splitlines())
+
+
+def test_unsupported_operations_exit_2(swarm: Swarm) -> None:
+    for args, what in (
+        (["ai", "agent", "scale", swarm.name, "-e", "staging", "--autoscale", "on"], "autoscaling"),
+        (["ai", "agent", "metrics", swarm.name], "metrics"),
+        (["ai", "agent", "run", swarm.name, "x", "--env", "staging", "--async"], "async runs"),
+    ):
+        result = swarm(*args)
+        assert result.code == 2, result.out
+        assert f"{what} is not supported by provider 'swarm'" in result.stderr
+
+
+def test_delete_removes_everything(swarm: Swarm) -> None:
+    result = swarm("ai", "agent", "delete", swarm.name, "--yes")
+    assert result.code == 0, result.out
+    label = f"label=dev.nexus.agent={swarm.name}"
+    for kind in ("service", "config", "secret", "network"):
+        assert docker(kind, "ls", "-q", "--filter", label).strip() == "", kind
+    missing = swarm("ai", "agent", "status", swarm.name)
+    assert missing.code == 2 and "not deployed on swarm" in missing.stderr
