@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from nexus.ai import spec
 from nexus_emulator.config import EmulatorConfig
+from nexus_emulator.logrecords import as_text
 from nexus_emulator.pools import LiveReplica, Pool
 from nexus_emulator.relay import Relay
 from nexus_emulator.runtime.base import Artifact, ReplicaFailed, ReplicaSpec, Runtime
@@ -101,7 +102,7 @@ class Replicas:
                 return live
             now = time.monotonic()
             if now > deadline or (now > next_check and not await self.runtime.running(handle.id)):
-                tail = await self.runtime.logs(handle.id, tail=30)
+                tail = as_text(await self.runtime.logs(handle.id, tail=30))
                 await self.runtime.stop(handle.id)
                 why = (
                     "it exited"

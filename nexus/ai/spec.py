@@ -16,6 +16,7 @@ from typing import Any
 PROJECT_FILE = "nexus.toml"
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,46}[a-z0-9]$|^[a-z]$")
 ENTRYPOINT_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
 # environment -> (min replicas, max replicas, default replicas)
 ENVIRONMENTS: dict[str, tuple[int, int, int]] = {
@@ -220,6 +221,9 @@ def load_project(start: Path) -> Project:
     base_image = agent.get("base_image")
     if base_image is not None and not (isinstance(base_image, str) and base_image.strip()):
         raise fail("base_image", 'base_image must be an image reference like "python:3.11-slim"')
+    log_level = agent.get("log_level")  # read by the replica itself (nexus.ai.agents._log)
+    if log_level is not None and str(log_level).lower() not in LOG_LEVELS:
+        raise fail("log_level", "log_level must be one of: " + ", ".join(LOG_LEVELS))
 
     envs: dict[str, EnvSettings] = {}
     raw_envs = data.get("environments", {})

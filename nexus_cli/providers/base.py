@@ -106,7 +106,11 @@ class LogQuery:
     tail: int = 100  # lines per replica
     level: str = "debug"  # lowest level shown
     since: float | None = None  # unix time of the oldest record
-    follow: bool = False
+    follow: bool = False  # keep streaming; a lost connection is resumed
+    grep: str | None = None  # only records containing this text (any case)
+    replica: str | None = None  # only replicas whose id starts with this
+    version: str | None = None  # only replicas of this version (label or rN)
+    request: str | None = None  # only records of this request id (or its prefix)
 
 
 ProgressFn = Callable[[str], None]

@@ -32,3 +32,62 @@ def test_logs_command(platform: Platform, tmp_path: Path) -> None:
     bad = platform("ai", "agent", "logs", "noisy", "--since", "yesterday")
     assert bad.code == 2, bad.out
     assert "not a duration" in bad.stderr
+
+
+PYLOG = """\
+import logging
+
+from nexus.ai.agents import Agent
+
+log = logging.getLogger("pylog")
+
+
+class Pylog(Agent):
+    async def process(self, input: str):
+        log.debug("debug %s", input)
+        log.error("error %s", input)
+        for i in range(150):
+            log.info("filler %s %d", input, i)
+        return input
+"""
+
+
+def test_python_levels_and_filters(platform: Platform, tmp_path: Path) -> None:
+    root = make_project(tmp_path / "pylog", "pylog", platform.env)
+    (root / "agent.py").write_text(PYLOG)
+    toml = (root / "nexus.toml").read_text()
+    toml = toml.replace('entrypoint = "agent:', 'log_level = "debug"\nentrypoint = "agent:')
+    (root / "nexus.toml").write_text(toml)
+    deployed = platform("ai", "agent", "deploy", "--label", "2.0.0", cwd=root)
+    assert deployed.code == 0, deployed.out
+    assert platform("ai", "agent", "run", "pylog", "one").code == 0
+    assert platform("ai", "agent", "run", "pylog", "two").code == 0
+
+    # the seed's command: both errors, though 150 info lines came after each
+    shown = platform("ai", "agent", "logs", "pylog", "--level", "error", "--since", "1h")
+    assert shown.code == 0, shown.out
+    assert "error one" in shown.stdout
+    assert "error two" in shown.stdout
+    assert "INFO" not in shown.stdout
+    assert "\x1b[" not in shown.stdout
+    assert "ERROR   pylog: error one" in shown.stdout
+
+    def json_lines(*args: str) -> list[dict]:
+        result = platform("ai", "agent", "logs", "pylog", "--json", *args)
+        assert result.code == 0, result.out
+        return [json.loads(x) for x in result.stdout.splitlines()]
+
+    debug = json_lines("--grep", "DEBUG ONE")  # log_level = "debug" in nexus.toml
+    assert [(r["level"], r["msg"]) for r in debug] == [("debug", "debug one")]
+    request = debug[0]["request_id"]
+    mine = json_lines("--request", request, "-n", "1000")
+    assert len(mine) >= 152
+    assert {r["request_id"] for r in mine} == {request}
+    assert "error two" not in {r["msg"] for r in mine}
+    replica = debug[0]["replica"]
+    assert json_lines("--replica", replica, "-n", "1")[0]["replica"] == replica
+    assert json_lines("--replica", "zzz") == []
+    assert {r["version"] for r in json_lines("--version", "2.0.0", "-n", "3")} == {"2.0.0"}
+    missing = platform("ai", "agent", "logs", "pylog", "--version", "9.9.9")
+    assert missing.code == 2
+    assert "no version '9.9.9'" in missing.stderr

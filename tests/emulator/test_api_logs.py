@@ -80,3 +80,98 @@ def test_follow_streams_new_records(emu: Emu, tmp_path: Path) -> None:
     emu.client.post("/agents/chatty/run", json={"input": "coffee"})
     reader.join(timeout=20)
     assert any(x["msg"] == "thinking about coffee" for x in seen), seen
+
+
+PYLOG = """
+import logging
+import os
+import sys
+
+log = logging.getLogger("pylog")
+
+
+class PyLog(EchoAgent):
+    async def process(self, input):
+        if input == "burst":
+            log.error("an old error")
+            for i in range(400):
+                log.info("filler %d", i)
+            return input
+        log.debug("debug %s", input)
+        log.info("info %s", input)
+        log.warning("warning %s", input)
+        log.error("error %s", input)
+        try:
+            raise KeyError(input)
+        except KeyError:
+            log.exception("failed %s", input)
+        print("printed", input)
+        print("to stderr", input, file=sys.stderr)
+        os.write(2, b"raw fd 2\\n")
+        return input
+"""
+
+
+def _wait_for(emu: Emu, msg: str, **params: object) -> list[dict]:
+    deadline = time.monotonic() + 10  # the engine's log driver may hand lines over late
+    while True:
+        found = records(emu, **params)
+        if any(r["msg"] == msg for r in found):
+            return found
+        assert time.monotonic() < deadline, found
+        time.sleep(0.1)
+
+
+def test_python_logging_keeps_its_levels_and_call_ids(emu: Emu, tmp_path: Path) -> None:
+    emu.deploy(
+        "chatty", write_agent(tmp_path / "c", extra=PYLOG), project={"entrypoint": "agent:PyLog"}
+    )
+    assert emu.client.post("/agents/chatty/run", json={"input": "tea"}).status_code == 200
+    every = _wait_for(emu, "raw fd 2")
+    by_msg = {r["msg"]: r for r in every}
+    assert "debug tea" not in by_msg  # the agent's loggers are at INFO by default
+    expect = {
+        "info tea": ("info", "pylog"),
+        "warning tea": ("warning", "pylog"),
+        "error tea": ("error", "pylog"),
+        "failed tea": ("error", "pylog"),
+        "printed tea": ("info", "stdout"),
+        "to stderr tea": ("error", "stderr"),
+        "raw fd 2": ("error", "stderr"),
+    }
+    for msg, (level, logger) in expect.items():
+        assert (by_msg[msg]["level"], by_msg[msg]["logger"]) == (level, logger), by_msg[msg]
+    assert "KeyError: 'tea'" in by_msg["failed tea"]["traceback"]
+    call = by_msg["info tea"]
+    assert call["request_id"]
+    assert len(call.get("trace_id", "")) == 32
+    for msg in ("warning tea", "failed tea", "printed tea", "to stderr tea"):
+        assert by_msg[msg]["request_id"] == call["request_id"]
+        assert by_msg[msg]["trace_id"] == call["trace_id"]
+
+    errors = records(emu, level="error")
+    assert {r["msg"] for r in errors} >= {"error tea", "failed tea", "to stderr tea", "raw fd 2"}
+    assert all(r["level"] in ("error", "critical") for r in errors)
+    mine = records(emu, request_id=call["request_id"][:8])
+    assert {r["msg"] for r in mine} >= {"info tea", "printed tea", "POST /invocations 200"}
+    assert all(r["request_id"] == call["request_id"] for r in mine)
+    assert [r["msg"] for r in records(emu, grep="TO STDERR")] == ["to stderr tea"]
+
+
+def test_filters_apply_before_the_tail(emu: Emu, tmp_path: Path) -> None:
+    emu.deploy(
+        "chatty", write_agent(tmp_path / "c", extra=PYLOG), project={"entrypoint": "agent:PyLog"}
+    )
+    assert emu.client.post("/agents/chatty/run", json={"input": "burst"}).status_code == 200
+    _wait_for(emu, "filler 399")
+    # 400 info lines came after the error: it is found all the same
+    assert [r["msg"] for r in records(emu, level="error", tail=100)] == ["an old error"]
+    assert [r["msg"] for r in records(emu, level="error", tail=1)] == ["an old error"]
+    assert [r["msg"] for r in records(emu, grep="old ERROR", tail=5)] == ["an old error"]
+    assert [r["msg"] for r in records(emu, grep="filler 1", tail=2)] == ["filler 198", "filler 199"]
+    assert records(emu, level="error", since=time.time() + 60) == []
+    [replica] = {r["replica"] for r in records(emu, tail=1)}
+    assert records(emu, replica=replica, tail=1)[0]["replica"] == replica
+    assert records(emu, replica="no-such-replica") == []
+    assert all(r["version"] == "r1" for r in records(emu, version="r1", tail=3))
+    assert emu.client.get("/v1/agents/chatty/logs", params={"version": "9.9"}).status_code == 404

@@ -142,13 +142,13 @@ def test_failing_constructor_exits_non_zero_with_a_message(agent_dir: Path) -> N
         timeout=30,
     )
     assert proc.returncode == 1
-    last = proc.stderr.strip().splitlines()[-1]
-    assert last == (
-        "nexus.ai.agents.serve: error: cannot create the agent agents:Seeded: "
-        "KeyError: 'EXTERNAL_API_KEY'"
-    )
-    assert "Traceback (most recent call last)" in proc.stderr
-    assert 'os.environ["EXTERNAL_API_KEY"]' in proc.stderr
+    assert proc.stderr == ""
+    last = json.loads(proc.stdout.strip().splitlines()[-1])  # one JSON record, last
+    assert last["level"] == "error"
+    assert last["logger"] == "nexus.agents"
+    assert last["msg"] == "cannot create the agent agents:Seeded: KeyError: 'EXTERNAL_API_KEY'"
+    assert "Traceback (most recent call last)" in last["traceback"]
+    assert 'os.environ["EXTERNAL_API_KEY"]' in last["traceback"]
 
 
 @pytest.mark.parametrize(
@@ -173,8 +173,10 @@ def test_bad_entrypoints_exit_1_with_one_clear_line(
         timeout=30,
     )
     assert proc.returncode == 1
-    assert message in proc.stderr.strip().splitlines()[-1]
-    assert proc.stdout == ""
+    assert proc.stderr == ""
+    last = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert last["level"] == "error"
+    assert message in last["msg"]
 
 
 def test_entrypoint_from_env_and_usage_errors(agent_dir: Path) -> None:

@@ -190,11 +190,16 @@ def test_invocation_fills_the_context_from_body_and_headers(serve: Any) -> None:
         "custom": "v",
     }
     assert headers["x-nexus-request-id"] == "req-1"
-    assert "processing req-1" in lines  # user print() output reaches stdout
+    # user print() output reaches stdout as a record of its request, at info
+    [printed] = [json.loads(x) for x in lines if '"processing req-1"' in x]
+    assert printed["level"] == "info"
+    assert printed["logger"] == "stdout"
+    assert printed["request_id"] == "req-1"
+    assert printed["session_id"] == "sess-1"
     records = [json.loads(line) for line in lines if line.startswith("{")]
     assert records[0]["msg"] == "agent ready"
     assert records[0]["level"] == "info"
-    req = [r for r in records if r.get("request_id") == "req-1"]
+    req = [r for r in records if r.get("request_id") == "req-1" and r["logger"] == "nexus.agents"]
     assert req
     assert req[0]["status"] == 200
     assert req[0]["latency_ms"] >= 0
@@ -287,7 +292,7 @@ def test_agent_exception_is_a_500_with_type_and_a_logged_traceback(serve: Any) -
     assert json.loads(body) == {
         "error": {"code": "agent_error", "type": "ValueError", "message": "bad input: zz"}
     }
-    err = next(r for r in records if r.get("request_id") == "r-err")
+    err = next(r for r in records if r.get("request_id") == "r-err" and "status" in r)
     assert err["level"] == "error"
     assert err["status"] == 500
     assert "Traceback" in err["traceback"]

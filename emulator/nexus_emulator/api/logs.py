@@ -1,16 +1,16 @@
 """``GET /v1/agents/{name}/logs``: the replicas' log lines as NDJSON records.
 
-Replicas write JSON lines (``{"ts", "level", "msg", ...}``, see the SDK); any
-other line (``print`` output, a traceback) becomes a record with the time and
-level of the line before it from the same replica, so ``level=error`` keeps
-a traceback with its error.
+Records are read and filtered (level, since, grep, request) before the last
+``tail`` per replica are kept, so an old error is found however many lines
+came after it (up to ``SCAN`` lines per replica). ``follow=true`` keeps
+streaming, and picks up replicas that start later (a scale-up, a rollout)
+from their first line.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Any
 
 import orjson
@@ -20,103 +20,82 @@ from fastapi.responses import StreamingResponse
 from nexus_emulator import errors
 from nexus_emulator.api.deps import emulator_of, known_agent, ready
 from nexus_emulator.core import Emulator
+from nexus_emulator.logrecords import LEVELS, Filter, Reader
 from nexus_emulator.pools import LiveReplica
 
 router = APIRouter(prefix="/v1", tags=["observability"])
-LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40, "critical": 50}
+SCAN = 100_000  # lines read per replica when a filter narrows the records
+NEW_REPLICAS_EVERY = 1.0  # seconds between looks for new replicas while following
 
 
-class Reader:
-    """Turns one replica's raw lines into records, remembering the last time and level."""
+class Targets:
+    """Which replicas a request reads: its env, replica-id prefix and revision."""
 
-    def __init__(self, replica: LiveReplica, env: str) -> None:
-        self.replica = replica.handle.id[:12]
-        self.env = env
-        self.ts: float | None = None
-        self.level = "info"
+    def __init__(
+        self, em: Emulator, name: str, env: str | None, replica: str | None, revision: int | None
+    ) -> None:
+        self.em, self.name, self.env = em, name, env
+        self.replica, self.revision = replica, revision
+        self.labels = {v.revision: v.label for v in em.store.versions(name)}
 
-    def record(self, line: str) -> dict[str, Any] | None:
-        if not line.strip():
-            return None
-        data: Any = None
-        if line.startswith("{"):
-            try:
-                data = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                data = None
-        if isinstance(data, dict) and "msg" in data:
-            self.level = str(data.get("level", "info")).lower()
-            self.ts = _epoch(data.get("ts")) or self.ts
-            rec = {**data, "level": self.level}
-        else:
-            rec = {"level": self.level, "msg": line}
-        rec["time"] = self.ts
-        rec["replica"] = self.replica
-        rec["env"] = self.env
-        return rec
+    def now(self) -> list[tuple[LiveReplica, Reader]]:
+        found = []
+        for pool in self.em.pools.of_agent(self.name):
+            if self.env is not None and pool.env != self.env:
+                continue
+            for r in pool.replicas:
+                if r.state == "stopped":
+                    continue
+                if self.replica and not r.handle.id.startswith(self.replica):
+                    continue
+                if self.revision is not None and r.handle.revision != self.revision:
+                    continue
+                label = self.labels.get(r.handle.revision)
+                found.append((r, Reader(r.handle.id, pool.env, label)))
+        return found
 
 
-def _epoch(ts: Any) -> float | None:
-    if not isinstance(ts, str):
-        return None
-    try:
-        return datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
-
-
-def keep(rec: dict[str, Any], level: int, since: float | None) -> bool:
-    if LEVELS.get(rec["level"], 20) < level:
-        return False
-    return since is None or rec["time"] is None or rec["time"] >= since
-
-
-def replicas_of(em: Emulator, name: str, env: str | None) -> list[tuple[str, LiveReplica]]:
-    return [
-        (pool.env, r)
-        for pool in em.pools.of_agent(name)
-        if env is None or pool.env == env
-        for r in pool.replicas
-        if r.state != "stopped"
-    ]
+def _line(rec: dict[str, Any]) -> bytes:
+    return orjson.dumps(rec) + b"\n"
 
 
 async def records(
-    em: Emulator,
-    name: str,
-    env: str | None,
-    tail: int,
-    level: int,
-    since: float | None,
-    follow: bool,
+    em: Emulator, targets: Targets, tail: int, flt: Filter, follow: bool
 ) -> AsyncIterator[bytes]:
-    targets = replicas_of(em, name, env)
-    readers = [Reader(r, e) for e, r in targets]
+    current = targets.now()
     backlog: list[dict[str, Any]] = []
-    for reader, (_, replica) in zip(readers, targets, strict=True):
-        for line in await em.runtime.logs(replica.handle.id, tail=tail):
-            rec = reader.record(line)
-            if rec is not None and keep(rec, level, since):
-                backlog.append(rec)
+    for replica, reader in current:
+        lines = await em.runtime.logs(replica.handle.id, tail=SCAN if flt.narrows else tail)
+        kept = [rec for line in lines if (rec := reader.record(line)) and flt.keep(rec)]
+        backlog.extend(kept[-tail:] if tail else [])
     backlog.sort(key=lambda r: r["time"] or 0.0)  # stable: untimed lines stay in order
     for rec in backlog:
-        yield orjson.dumps(rec) + b"\n"
+        yield _line(rec)
     if not follow:
         return
     queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    live = Filter(flt.level, None, flt.grep, flt.request)
 
-    async def pump(reader: Reader, replica: LiveReplica) -> None:
-        async for line in em.runtime.follow(replica.handle.id):
+    async def pump(replica: LiveReplica, reader: Reader, from_start: bool) -> None:
+        async for line in em.runtime.follow(replica.handle.id, from_start=from_start):
             rec = reader.record(line)
-            if rec is not None and keep(rec, level, None):
+            if rec is not None and live.keep(rec):
                 queue.put_nowait(rec)
 
-    tasks = [asyncio.create_task(pump(rd, r)) for rd, (_, r) in zip(readers, targets, strict=True)]
+    pumps = {r.handle.id: asyncio.create_task(pump(r, rd, False)) for r, rd in current}
     try:
         while True:
-            yield orjson.dumps(await queue.get()) + b"\n"
+            try:
+                rec = await asyncio.wait_for(queue.get(), NEW_REPLICAS_EVERY)
+            except TimeoutError:
+                targets.labels = {v.revision: v.label for v in em.store.versions(targets.name)}
+                for replica, reader in targets.now():
+                    if replica.handle.id not in pumps:
+                        pumps[replica.handle.id] = asyncio.create_task(pump(replica, reader, True))
+                continue
+            yield _line(rec)
     finally:
-        for task in tasks:
+        for task in pumps.values():
             task.cancel()
 
 
@@ -130,16 +109,22 @@ async def logs(
     name: str,
     request: Request,
     env: str | None = None,
-    tail: int = Query(100, ge=0, le=10_000, description="lines per replica"),
+    tail: int = Query(100, ge=0, le=10_000, description="records per replica, after filtering"),
     level: str = Query("debug", description="lowest level shown"),
     since: float | None = Query(None, description="unix time of the oldest record shown"),
+    grep: str | None = Query(None, description="only records containing this text (any case)"),
+    replica: str | None = Query(None, description="only replicas whose id starts with this"),
+    version: str | None = Query(None, description="only replicas of this version (1.2.3, r3)"),
+    request_id: str | None = Query(None, description="only records of this request (or prefix)"),
     follow: bool = False,
 ) -> StreamingResponse:
     em = ready(emulator_of(request))
     known_agent(em, name)
     if level.lower() not in LEVELS:
         raise errors.usage(f"unknown level {level!r}", hint="use " + ", ".join(LEVELS))
+    revision = em.deployer.find_version(name, version).revision if version else None
+    flt = Filter(LEVELS[level.lower()], since, grep or None, request_id or None)
     return StreamingResponse(
-        records(em, name, env, tail, LEVELS[level.lower()], since, follow),
+        records(em, Targets(em, name, env, replica, revision), tail, flt, follow),
         media_type="application/x-ndjson",
     )

@@ -67,7 +67,9 @@ def tail_file(path: Path, lines: int) -> list[str]:
         with path.open("rb") as handle:
             handle.seek(0, os.SEEK_END)
             size = handle.tell()
-            handle.seek(max(0, size - 256 * 1024))
+            # ~256 bytes a line, at least 256 KiB, at most 64 MiB
+            budget = min(64 * 2**20, max(256 * 1024, lines * 256))
+            handle.seek(max(0, size - budget))
             data = handle.read()
     except OSError:
         return []

@@ -271,7 +271,7 @@ class DockerRuntime(Runtime):
         lines: list[str] = await self._call(self._logs_sync, handle_id, tail)
         return lines
 
-    async def follow(self, handle_id: str) -> AsyncIterator[str]:
+    async def follow(self, handle_id: str, from_start: bool = False) -> AsyncIterator[str]:
         from docker.errors import NotFound
 
         loop = asyncio.get_running_loop()
@@ -279,7 +279,12 @@ class DockerRuntime(Runtime):
         try:
             container = await self._call(self.client().containers.get, handle_id)
             stream = await self._call(
-                container.logs, stream=True, follow=True, tail=0, stdout=True, stderr=True
+                container.logs,
+                stream=True,
+                follow=True,
+                tail="all" if from_start else 0,
+                stdout=True,
+                stderr=True,
             )
         except NotFound:
             return

@@ -258,14 +258,15 @@ class ProcessRuntime(Runtime):
             return
         _procs.terminate(pid, child, STOP_TIMEOUT, record.get("start_ticks"))
 
-    async def follow(self, handle_id: str) -> AsyncIterator[str]:
+    async def follow(self, handle_id: str, from_start: bool = False) -> AsyncIterator[str]:
         path = self._log_path(handle_id)
         try:
             handle = path.open("rb")
         except OSError:
             return
         with handle:
-            handle.seek(0, os.SEEK_END)
+            if not from_start:
+                handle.seek(0, os.SEEK_END)
             pending = b""
             idle = 0
             while True:

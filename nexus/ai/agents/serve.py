@@ -6,8 +6,10 @@ imported from the current directory or ``PYTHONPATH``. The server listens on
 SIGINT stops it gracefully: in-flight requests get ``NEXUS_SHUTDOWN_GRACE``
 seconds (default 5) to finish, then it exits 0.
 
-A failing import or constructor exits 1 after printing the traceback and a
-one-line message (last, so a log tail shows it) on stderr; a usage error exits 2.
+Everything the replica writes becomes JSON lines on stdout (see ``_log``). A
+failing import or constructor exits 1 after one error record whose ``msg``
+says what failed and whose ``traceback`` holds the traceback; a usage error
+(no entrypoint, a bad PORT) exits 2 with one plain line on stderr.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import threading
 import time
 import traceback
 
+from nexus.ai.agents import _log
 from nexus.ai.agents._handler import EntrypointError, Handler, load
 from nexus.ai.agents._log import log
 from nexus.ai.agents._server import AgentServer
@@ -127,32 +130,41 @@ def main(argv: list[str] | None = None) -> int:
     if port is None:
         return _fail(f"PORT={os.environ.get('PORT')!r} is not a port number (0-65535)", 2)
     host = os.environ.get("NEXUS_HOST") or "0.0.0.0"
-    if hasattr(sys.stdout, "reconfigure"):
-        sys.stdout.reconfigure(line_buffering=True)  # user print() shows up at once
     cwd = os.getcwd()
     if cwd not in sys.path:
         sys.path.insert(0, cwd)
+    _log.configure(cwd)
+    try:
+        return _serve(entrypoint, host, port, started)
+    finally:
+        _log.drain()
+
+
+def _serve(entrypoint: str, host: str, port: int, started: float) -> int:
     problem = _load_secrets()
     if problem:
-        return _fail(problem, 1)
+        log("error", problem)
+        return 1
     try:
         handler = load(entrypoint)
     except EntrypointError as exc:
-        traceback.print_exception(exc.__cause__ or exc, file=sys.stderr)
-        return _fail(str(exc), 1)
+        cause = exc.__cause__ or exc
+        tb = "".join(traceback.format_exception(cause)).rstrip()
+        log("error", str(exc), traceback=tb)
+        return 1
     loop = asyncio.new_event_loop()
     try:
         loop.run_until_complete(_run(handler, host, port, started))
     except _ListenError as exc:
-        return _fail(str(exc), 1)
+        log("error", str(exc))
+        return 1
     finally:
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()  # does not wait for worker threads, unlike asyncio.run
     if any(t.is_alive() and not t.daemon for t in threading.enumerate()[1:]):
         # A sync process() still runs past the grace period: do not wait for it.
         log("warning", "exiting with a request still running in a worker thread")
-        sys.stdout.flush()
-        sys.stderr.flush()
+        _log.drain()
         os._exit(0)
     return 0
 

@@ -9,6 +9,9 @@ import typer
 from nexus_cli.commands._options import EnvOpt, JsonOpt
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+LEVELS = ("debug", "info", "warning", "error", "critical")
+# ANSI styles per level when stdout is a terminal (and NO_COLOR is not set)
+_STYLE = {"debug": "2", "info": "36", "warning": "33", "error": "31", "critical": "1;31"}
 
 
 def parse_since(value: str) -> float:
@@ -21,15 +24,20 @@ def parse_since(value: str) -> float:
     return float(number) * _UNITS[unit]
 
 
-def line(rec: dict[str, Any]) -> str:
+def line(rec: dict[str, Any], colour: bool = False) -> str:
     import time
 
     when = time.strftime("%H:%M:%S", time.localtime(rec["time"])) if rec.get("time") else "--:--:--"
     extra = "".join(
         f" {key}={rec[key]}" for key in ("request_id", "status", "latency_ms") if key in rec
     )
-    level = str(rec.get("level", "info")).upper()
-    text = f"{when} {rec.get('replica', '?'):<12} {level:<7} {rec.get('msg', '')}{extra}"
+    name = str(rec.get("level", "info")).lower()
+    level = f"{name.upper():<7}"
+    if colour and name in _STYLE:
+        level = f"\x1b[{_STYLE[name]}m{level}\x1b[0m"
+    logger = rec.get("logger")
+    source = f"{logger}: " if logger and logger not in ("stdout", "nexus.agents") else ""
+    text = f"{when} {rec.get('replica', '?'):<12} {level} {source}{rec.get('msg', '')}{extra}"
     if rec.get("error"):
         text += f"\n    {rec['error']}"
     if rec.get("traceback"):
@@ -37,22 +45,60 @@ def line(rec: dict[str, Any]) -> str:
     return text
 
 
+def _colour() -> bool:
+    import os
+    import sys
+
+    from nexus_cli.output import is_terminal
+
+    return (
+        is_terminal(sys.stdout)
+        and not os.environ.get("NO_COLOR")
+        and os.environ.get("TERM", "") != "dumb"
+    )
+
+
 def logs(
     name: Annotated[str, typer.Argument(help="Agent name.")],
     follow: Annotated[
-        bool, typer.Option("--follow", "-f", help="Keep printing new lines (Ctrl-C stops).")
+        bool,
+        typer.Option(
+            "--follow", "-f", help="Keep printing new lines; reconnects if the stream drops."
+        ),
     ] = False,
     level: Annotated[
-        str, typer.Option("--level", help="Lowest level shown: debug, info, warning, error.")
+        str,
+        typer.Option("--level", help="Lowest level shown: debug, info, warning, error, critical."),
     ] = "debug",
     since: Annotated[
         str | None, typer.Option("--since", help="Only records newer than this, e.g. 1h, 15m.")
     ] = None,
-    lines: Annotated[int, typer.Option("--lines", "-n", help="Lines per replica.", min=0)] = 100,
+    lines: Annotated[
+        int,
+        typer.Option("--lines", "-n", help="Last records per replica, after filtering.", min=0),
+    ] = 100,
+    grep: Annotated[
+        str | None,
+        typer.Option("--grep", help="Only records whose message or traceback has TEXT (any case)."),
+    ] = None,
+    replica: Annotated[
+        str | None, typer.Option("--replica", help="Only the replica whose id starts with this.")
+    ] = None,
+    version: Annotated[
+        str | None,
+        typer.Option("--version", help="Only replicas serving this version (1.2.3 or r3)."),
+    ] = None,
+    request: Annotated[
+        str | None, typer.Option("--request", help="Only the records of this request id.")
+    ] = None,
     env: EnvOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Show the log records of the agent's replicas; JSON lines under --json."""
+    """Show the log records of the agent's replicas; JSON lines under --json.
+
+    Levels are the ones the agent's code gave (Python's logging, print at info,
+    stderr at error); filters apply before the last --lines are taken.
+    """
     import time
 
     from nexus_cli import output
@@ -62,13 +108,21 @@ def logs(
     from nexus_cli.providers.base import LogQuery
 
     begin(json_, name, env)
-    if level.lower() not in ("debug", "info", "warning", "error", "critical"):
-        raise UsageError(f"unknown level {level!r}", hint="use debug, info, warning or error")
+    if level.lower() not in LEVELS:
+        raise UsageError(f"unknown level {level!r}", hint="use " + ", ".join(LEVELS))
+    for option, value in (("--grep", grep), ("--replica", replica), ("--request", request)):
+        if value is not None and not value.strip():
+            raise UsageError(f"{option} needs a non-empty value", hint=None)
     query = LogQuery(
         env=env,
         tail=lines,
         level=level.lower(),
         since=time.time() - parse_since(since) if since else None,
         follow=follow,
+        grep=grep,
+        replica=replica,
+        version=version,
+        request=request,
     )
-    output.records(provider().logs(name, query), line)
+    colour = _colour()
+    output.records(provider().logs(name, query), lambda rec: line(rec, colour))

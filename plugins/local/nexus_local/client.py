@@ -112,9 +112,20 @@ class EmulatorClient:
                     return
                 yield data
 
-    def ndjson(self, method: str, path: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
-        """One dict per line of an NDJSON answer, as the lines arrive."""
+    def ndjson(
+        self,
+        method: str,
+        path: str,
+        on_open: Callable[[], None] | None = None,
+        **kwargs: Any,
+    ) -> Iterator[dict[str, Any]]:
+        """One dict per line of an NDJSON answer, as the lines arrive.
+
+        ``on_open`` is called once the answer's status says the stream is on.
+        """
         with self._stream(method, path, **kwargs) as response:
+            if on_open is not None:
+                on_open()
             for line in _lines(response):
                 if line.strip():
                     yield dict(json.loads(line))

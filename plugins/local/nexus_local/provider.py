@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import quote
@@ -23,10 +23,10 @@ from nexus_api.models import (
     Trace,
     TraceSummary,
 )
-from nexus_cli.errors import ProjectError
+from nexus_cli.errors import ProjectError, Unavailable
 from nexus_cli.providers.base import Capability, DeployRequest, LogQuery, ProgressFn, Provider
 from nexus_local.client import EmulatorClient
-from nexus_local.lifecycle import Emulator, ensure_running
+from nexus_local.lifecycle import Emulator, ensure_running, running_info
 
 RUN_TIMEOUT = 900.0  # an agent may think for a while
 
@@ -253,14 +253,44 @@ class LocalProvider(Provider):
 
     def logs(self, name: str, query: LogQuery) -> Iterator[dict[str, Any]]:
         params: dict[str, Any] = {"tail": query.tail, "level": query.level}
-        if query.env:
-            params["env"] = query.env
-        if query.since is not None:
-            params["since"] = query.since
-        if query.follow:
-            params["follow"] = "true"
-        with self._client() as client:
-            yield from client.ndjson("GET", f"{self._agent(name)}/logs", params=params)
+        for key, value in (
+            ("env", query.env),
+            ("since", query.since),
+            ("grep", query.grep),
+            ("replica", query.replica),
+            ("version", query.version),
+            ("request_id", query.request),
+        ):
+            if value is not None:
+                params[key] = value
+        if not query.follow:
+            with self._client() as client:
+                yield from client.ndjson("GET", f"{self._agent(name)}/logs", params=params)
+            return
+        from nexus_local.logfollow import follow
+
+        params["follow"] = "true"
+        started = False
+
+        def open_stream(
+            query: dict[str, Any], on_open: Callable[[], None]
+        ) -> Iterator[dict[str, Any]]:
+            nonlocal started
+            if not started:
+                started = True
+                port = ensure_running(self.emulator, self.notice)
+            else:  # a reconnect: wait for the emulator, never start one
+                info = running_info(self.emulator)
+                if info is None:
+                    raise Unavailable("the emulator is not running")
+                port = int(info["port"])
+            client = EmulatorClient(self.emulator.url(port), self.emulator.token())
+            with client:
+                yield from client.ndjson(
+                    "GET", f"{self._agent(name)}/logs", on_open=on_open, params=query
+                )
+
+        yield from follow(open_stream, params, self.notice)
 
     def list_agents(self) -> list[AgentSummary]:
         with self._client() as client:
