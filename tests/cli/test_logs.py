@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from tests.cli.cli_support import Platform, make_project
 
@@ -72,7 +73,7 @@ def test_python_levels_and_filters(platform: Platform, tmp_path: Path) -> None:
     assert "\x1b[" not in shown.stdout
     assert "ERROR   pylog: error one" in shown.stdout
 
-    def json_lines(*args: str) -> list[dict]:
+    def json_lines(*args: str) -> list[dict[str, Any]]:
         result = platform("ai", "agent", "logs", "pylog", "--json", *args)
         assert result.code == 0, result.out
         return [json.loads(x) for x in result.stdout.splitlines()]

@@ -112,7 +112,7 @@ class PyLog(EchoAgent):
 """
 
 
-def _wait_for(emu: Emu, msg: str, **params: object) -> list[dict]:
+def _wait_for(emu: Emu, msg: str, **params: str | float) -> list[dict[str, Any]]:
     deadline = time.monotonic() + 10  # the engine's log driver may hand lines over late
     while True:
         found = records(emu, **params)

@@ -177,7 +177,7 @@ def test_invocation_fills_the_context_from_body_and_headers(serve: Any) -> None:
             {"input": "Analyze this document", "context": {"user_id": 123, "tier": "gold"}},
             {"X-Nexus-Session-Id": "sess-1", "X-Nexus-Request-Id": "req-1", "X-Custom": "v"},
         )
-        lines = s.log_lines(until='"request_id": "req-1"')
+        lines = s.log_lines(until='"latency_ms"')  # the request's own line
     assert status == 200
     doc = json.loads(body)
     assert doc["metadata"] == {"tokens_used": 0}
@@ -286,7 +286,7 @@ def test_agent_exception_is_a_500_with_type_and_a_logged_traceback(serve: Any) -
         status, _, body = s.call(
             "POST", "/invocations", {"input": "zz"}, {"X-Nexus-Request-Id": "r-err"}
         )
-        lines = s.log_lines(until='"request_id": "r-err"')
+        lines = s.log_lines(until='"latency_ms"')
         records = [json.loads(x) for x in lines if x.startswith("{")]
     assert status == 500
     assert json.loads(body) == {
