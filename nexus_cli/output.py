@@ -23,7 +23,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from nexus_cli.context import current
-from nexus_cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, NexusError
+from nexus_cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, InternalError, NexusError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -193,10 +193,9 @@ def crash(exc: BaseException) -> int:
         import traceback
 
         traceback.print_exception(exc, file=sys.stderr)
-    error = NexusError(
+    error = InternalError(
         f"unexpected {type(exc).__name__}: {exc}",
         hint="run again with --debug (or NEXUS_DEBUG=1) to see the traceback",
-        code="internal",
     )
     fail(error)
     return EXIT_FAILED

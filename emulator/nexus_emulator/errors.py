@@ -1,17 +1,33 @@
-"""The emulator's API errors: one shape on the wire, the codes of ``nexus_cli.errors``."""
+"""The emulator's one error type: an :class:`ApiError` carries an ``ErrorCode`` and a status.
+
+Failures from below (the platform rules' ``SpecError``, the runtime's errors)
+are turned into an ``ApiError`` where they cross into the API; ``app.py``
+renders it as the wire's error body (``nexus_api.errors``).
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
 from nexus.ai.spec import SpecError
+from nexus_api.errors import ErrorBody, ErrorCode, error_body
+
+__all__ = [
+    "ApiError",
+    "ErrorCode",
+    "failed",
+    "from_spec",
+    "from_status",
+    "not_found",
+    "unauthorized",
+    "unavailable",
+    "usage",
+]
 
 
 class ApiError(Exception):
     def __init__(
         self,
         status: int,
-        code: str,
+        code: ErrorCode,
         message: str,
         *,
         hint: str | None = None,
@@ -24,32 +40,47 @@ class ApiError(Exception):
         self.hint = hint
         self.details = details or []
 
-    def body(self) -> dict[str, Any]:
-        return {
-            "error": {
-                "code": self.code,
-                "message": self.message,
-                "hint": self.hint,
-                "details": self.details,
-            }
-        }
+    def body(self) -> ErrorBody:
+        return error_body(self.code, self.message, self.hint, self.details)
 
 
-def usage(message: str, hint: str | None = None) -> ApiError:
-    return ApiError(400, "usage", message, hint=hint)
+def usage(message: str, hint: str | None = None, details: list[str] | None = None) -> ApiError:
+    return ApiError(400, ErrorCode.USAGE, message, hint=hint, details=details)
 
 
 def from_spec(exc: SpecError) -> ApiError:
-    return ApiError(400, "usage", exc.message, hint=exc.hint)
+    return ApiError(400, ErrorCode.USAGE, exc.message, hint=exc.hint)
 
 
 def not_found(message: str, hint: str | None = None) -> ApiError:
-    return ApiError(404, "not_found", message, hint=hint)
+    return ApiError(404, ErrorCode.NOT_FOUND, message, hint=hint)
 
 
-def failed(message: str, hint: str | None = None, details: list[str] | None = None) -> ApiError:
-    return ApiError(500, "failed", message, hint=hint, details=details)
+def failed(
+    message: str, hint: str | None = None, details: list[str] | None = None, status: int = 500
+) -> ApiError:
+    """The operation ran and failed; ``status=502`` when a replica did not answer."""
+    return ApiError(status, ErrorCode.FAILED, message, hint=hint, details=details)
 
 
 def unavailable(message: str, hint: str | None = None) -> ApiError:
-    return ApiError(503, "unavailable", message, hint=hint)
+    return ApiError(503, ErrorCode.UNAVAILABLE, message, hint=hint)
+
+
+def unauthorized(message: str, hint: str | None = None) -> ApiError:
+    return ApiError(401, ErrorCode.UNAUTHORIZED, message, hint=hint)
+
+
+def from_status(status: int, message: str) -> ApiError:
+    """An error for a bare HTTP status (an unknown route, a method not allowed)."""
+    if status == 404:
+        return not_found(message, hint="the API is described at /openapi.json and in docs/api.md")
+    if status == 401:
+        return unauthorized(message)
+    if status == 403:
+        return ApiError(403, ErrorCode.FORBIDDEN, message)
+    if status == 503:
+        return unavailable(message)
+    if 400 <= status < 500:
+        return ApiError(status, ErrorCode.USAGE, message)
+    return failed(message, status=status)

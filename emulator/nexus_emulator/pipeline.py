@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from nexus_api.errors import ErrorCode, error_body
 from nexus_emulator.identity.guard import Refused
 
 OPEN_PATHS = frozenset(
@@ -39,12 +40,12 @@ OPEN_PATHS = frozenset(
 async def send_error(
     send: Send,
     status: int,
-    code: str,
+    code: ErrorCode,
     message: str,
     hint: str | None,
     headers: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
-    body = orjson.dumps({"error": {"code": code, "message": message, "hint": hint, "details": []}})
+    body = orjson.dumps(error_body(code, message, hint))
     await send(
         {
             "type": "http.response.start",

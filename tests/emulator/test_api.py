@@ -26,6 +26,13 @@ def test_health_openapi_and_auth(emu: Emu) -> None:
     denied = httpx.get(emu.url + "/v1/agents")
     assert denied.status_code == 401, denied.text
     assert denied.json()["error"]["code"] == "unauthorized"
+    nowhere = emu.client.get("/v1/nowhere")
+    assert nowhere.status_code == 404
+    assert nowhere.json()["error"]["code"] == "not_found"
+    wrong_method = emu.client.put("/v1/agents")
+    assert wrong_method.status_code == 405
+    assert wrong_method.json()["error"]["code"] == "usage"
+    assert "allow" in wrong_method.headers
     assert (emu.home / "token").stat().st_mode & 0o777 == 0o600
 
 

@@ -27,7 +27,7 @@ from nexus_api.models import (
 )
 from nexus_emulator import errors, views
 from nexus_emulator.api.deps import emulator_of, known_agent, ready
-from nexus_emulator.runtime._secrets import root_path
+from nexus_emulator.runtime import secrets_root
 
 router = APIRouter(prefix="/v1", tags=["control"])
 log = logging.getLogger("nexus_emulator.api")
@@ -190,5 +190,5 @@ async def reset(request: Request) -> dict[Literal["reset"], bool]:
     em.store.reset()
     for sub in ("sources", "builds", "artifacts"):
         shutil.rmtree(em.config.home / sub, ignore_errors=True)
-    shutil.rmtree(root_path(em.config.home), ignore_errors=True)
+    shutil.rmtree(secrets_root(em.config.home), ignore_errors=True)
     return {"reset": True}

@@ -89,11 +89,10 @@ async def relay(
             replica = other
         except (aiohttp.ClientError, TimeoutError) as exc:
             em.metrics.record(name, env, "error")
-            raise errors.ApiError(
-                502,
-                "failed",
+            raise errors.failed(
                 f"replica {current.handle.id[:12]} did not answer: {exc}",
                 hint=f"nexus ai agent status {name}",
+                status=502,
             ) from None
         finally:
             current.in_flight -= 1
@@ -178,9 +177,7 @@ def agent_failed(call: Call, replica: LiveReplica, answer: Any, status: int) -> 
     """The error for an agent that answered with an error status."""
     call.em.metrics.record(call.name, call.env, "error")
     err = answer.get("error", {}) if isinstance(answer, dict) else {}
-    return errors.ApiError(
-        500,
-        "failed",
+    return errors.failed(
         f"the agent failed: {err.get('type', 'error')}: {err.get('message', status)}",
         hint=f"nexus ai agent logs {call.name} --level error  # shows the traceback",
     )

@@ -33,15 +33,12 @@ def known_agent(em: Emulator, name: str) -> str:
 
 def allow_agent(request: Request, agent: str) -> None:
     """403 when the request's token is confined to another agent than ``agent``."""
-    from nexus_emulator.identity.guard import Refused, may_reach
+    from nexus_emulator.identity.guard import may_reach
 
     principal = request.scope.get("state", {}).get("principal")
     if principal is None:
         return
-    try:
-        may_reach(principal, agent)
-    except Refused as no:
-        raise errors.ApiError(no.status, no.code, no.message, hint=no.hint) from None
+    may_reach(principal, agent)  # raises Refused, an ApiError
 
 
 def ready(em: Emulator) -> Emulator:

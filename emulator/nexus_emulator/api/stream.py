@@ -18,6 +18,7 @@ import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
+from nexus_emulator import errors
 from nexus_emulator.api.data import RUN_DOC, Call, agent_failed, prepare
 
 router = APIRouter(tags=["data"])
@@ -55,9 +56,7 @@ async def frames(call: Call) -> AsyncIterator[bytes]:
             yield DONE
             outcome = "ok"
     except (aiohttp.ClientError, TimeoutError) as exc:
-        yield frame(
-            {"error": {"code": "failed", "message": f"the replica stopped answering: {exc}"}}
-        )
+        yield frame(errors.failed(f"the replica stopped answering: {exc}").body())
     finally:
         replica.in_flight -= 1
         if outcome != "counted":

@@ -17,6 +17,8 @@ from __future__ import annotations
 import hmac
 import re
 
+from nexus_api.errors import ErrorCode
+from nexus_emulator.errors import ApiError
 from nexus_emulator.identity.tokens import (
     ADMIN,
     SCOPE_INVOKE,
@@ -34,13 +36,12 @@ HINT_401 = (
 )
 
 
-class Refused(Exception):
+class Refused(ApiError):
+    """401 ``unauthorized`` (no or a bad credential) or 403 ``forbidden`` (not allowed here)."""
+
     def __init__(self, status: int, message: str, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = "unauthorized" if status == 401 else "forbidden"
-        self.message = message
-        self.hint = hint or (HINT_401 if status == 401 else None)
+        code = ErrorCode.UNAUTHORIZED if status == 401 else ErrorCode.FORBIDDEN
+        super().__init__(status, code, message, hint=hint or (HINT_401 if status == 401 else None))
 
     def headers(self) -> list[tuple[bytes, bytes]]:
         if self.status != 401:

@@ -1,7 +1,8 @@
 """Runtime backends of the emulator: ``docker`` (containers) and ``process`` (subprocesses).
 
 ``select_runtime`` picks one: ``auto`` uses Docker when the engine answers a
-ping, else the process runtime.
+ping, else the process runtime. ``secrets_root`` is the folder under which
+replicas get their secret files (a reset removes it).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+from ._secrets import root_path as secrets_root
 from .base import (
     Artifact,
     BuildFailed,
@@ -29,6 +31,7 @@ __all__ = [
     "ReplicaSpec",
     "Runtime",
     "RuntimeUnavailable",
+    "secrets_root",
     "select_runtime",
 ]
 

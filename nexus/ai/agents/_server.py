@@ -259,6 +259,8 @@ def _parse_payload(body: bytes) -> tuple[Any, str | None]:
 
 
 def _agent_error(exc: BaseException) -> dict[str, str]:
+    # "agent_error" is also a code of the Nexus API: the emulator passes a
+    # streamed one through (nexus.ai.client's AGENT_ERROR).
     return {"code": "agent_error", "type": type(exc).__name__, "message": str(exc)}
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nexus.ai.client import _sse
+from nexus.ai import sse
 from nexus.ai.client._errors import APIError, from_error_object
 from nexus.ai.client._transport import Transport
 
@@ -41,7 +41,7 @@ class Stream:
             if "text/event-stream" not in ctype:
                 yield from self._whole_answer()
                 return
-            for event in _sse.parse(iter(self._resp.readline, b"")):
+            for event in sse.parse(iter(self._resp.readline, b"")):
                 chunk = self._chunk(event)
                 if chunk is None:
                     return
@@ -49,7 +49,7 @@ class Stream:
         finally:
             self.close()
 
-    def _chunk(self, event: _sse.Event) -> StreamChunk | None:
+    def _chunk(self, event: sse.Event) -> StreamChunk | None:
         try:
             data: Any = json.loads(event.data)
         except ValueError:

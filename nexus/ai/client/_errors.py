@@ -5,6 +5,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
+# The codes the Nexus API answers with (``APIError.code``). The SDK stands on
+# its own, so it spells them here; a test checks they are those of
+# ``nexus_api.errors.API_CODES``.
+USAGE = "usage"
+UNAUTHORIZED = "unauthorized"
+FORBIDDEN = "forbidden"
+NOT_FOUND = "not_found"
+FAILED = "failed"
+UNAVAILABLE = "unavailable"
+AGENT_ERROR = "agent_error"  # the agent raised while streaming
+CODES = frozenset({USAGE, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, FAILED, UNAVAILABLE, AGENT_ERROR})
+
 
 class APIError(Exception):
     """The Nexus API answered with an error (``{"error": {"code", "message", "hint"}}``)."""
@@ -35,7 +47,7 @@ class APIConnectionError(APIError):
     def __init__(self, base_url: str, reason: str) -> None:
         super().__init__(
             0,
-            "unavailable",
+            UNAVAILABLE,
             f"cannot reach the Nexus API at {base_url}: {reason}",
             hint="start the local emulator, or point NEXUS_URL at a running Nexus API",
         )
@@ -71,13 +83,18 @@ def from_error_object(status: int, err: dict[str, Any]) -> APIError:
 
 
 def _code_for(status: int) -> str:
+    """The code of an error answer that did not say its own."""
+    if status == 401:
+        return UNAUTHORIZED
+    if status == 403:
+        return FORBIDDEN
     if status == 404:
-        return "not_found"
+        return NOT_FOUND
     if status == 503:
-        return "unavailable"
+        return UNAVAILABLE
     if 400 <= status < 500:
-        return "usage"
-    return "failed"
+        return USAGE
+    return FAILED
 
 
 def _detail_text(detail: Any) -> str:

@@ -27,7 +27,7 @@ def delete(
     from nexus_cli import output
     from nexus_cli.commands.agent._common import begin
     from nexus_cli.context import provider
-    from nexus_cli.errors import NexusError, UsageError
+    from nexus_cli.errors import Cancelled, UsageError
 
     begin(json_, name)
     if not yes:
@@ -37,5 +37,5 @@ def delete(
                 hint=f"pass --yes to confirm: nexus ai agent delete {name} --yes",
             )
         if not output.confirm(f"Delete {name} with all its versions and replicas?"):
-            raise NexusError(f"cancelled: {name} was not deleted", code="cancelled")
+            raise Cancelled(f"cancelled: {name} was not deleted")
     output.emit(provider().delete(name), _render)

@@ -96,7 +96,7 @@ class EmulatorClient:
 
     def sse(self, method: str, path: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
         """Server-sent event frames as dicts, until ``done``; an ``error`` frame raises."""
-        from nexus.ai.client._sse import parse
+        from nexus.ai.sse import parse
 
         with self._stream(method, path, **kwargs) as response:
             for event in parse(line + b"\n" for line in _lines(response)):

@@ -11,7 +11,7 @@ def reset(yes: YesOpt = False, json_: JsonOpt = False) -> None:
 
     from nexus_cli import output
     from nexus_cli.context import use_json
-    from nexus_cli.errors import NexusError, UsageError
+    from nexus_cli.errors import Cancelled, UsageError
     from nexus_local import admin, lifecycle
     from nexus_local.models import ResetResult
 
@@ -24,7 +24,7 @@ def reset(yes: YesOpt = False, json_: JsonOpt = False) -> None:
                 hint="pass --yes to confirm: nexus ai emulator reset --yes",
             )
         if not output.confirm(f"Remove every agent and all state in {em.home}?"):
-            raise NexusError("cancelled: nothing was reset", code="cancelled")
+            raise Cancelled("cancelled: nothing was reset")
     with output.progress("Resetting the local emulator"):
         result = admin.reset(em, output.notice)
 

@@ -1,6 +1,12 @@
-"""Server-sent events: turn a byte stream of ``data:`` frames into events."""
+"""Server-sent events: turn a byte stream of ``data:`` frames into events.
+
+Public: the SDK's client reads agent streams with it, and so does any other
+client of the Nexus API (the local provider does).
+"""
 
 from __future__ import annotations
+
+__all__ = ["Event", "parse"]
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
