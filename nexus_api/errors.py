@@ -27,6 +27,7 @@ class ErrorCode(StrEnum):
     # decided on the client side
     PROJECT = "project"
     UNSUPPORTED = "unsupported"
+    REMOTE_ERROR = "remote_error"  # a provider's remote platform refused the operation
     CANCELLED = "cancelled"
     INTERRUPTED = "interrupted"
     INTERNAL = "internal"

@@ -96,6 +96,12 @@ class AgentFailed(OperationFailed):
     code = ErrorCode.AGENT_ERROR
 
 
+class RemoteError(OperationFailed):
+    """A provider's remote platform (e.g. a swarm manager) refused the operation."""
+
+    code = ErrorCode.REMOTE_ERROR
+
+
 class Unauthorized(NexusError):
     """The API refused the credentials sent."""
 
@@ -136,6 +142,7 @@ BY_CODE: dict[ErrorCode, type[NexusError]] = {
         Unavailable,
         OperationFailed,
         AgentFailed,
+        RemoteError,
         Unauthorized,
         Forbidden,
         Cancelled,

@@ -37,6 +37,8 @@ def test_docs_list_exactly_the_codes_the_api_answers() -> None:
     assert {code: (status, when) for code, status, when in rows} == {
         str(code): entry for code, entry in API_CODES.items()
     }
+    client_side = set(ErrorCode) - set(API_CODES)
+    assert {code for code in client_side if f"`{code}`" not in text} == set()
 
 
 def test_every_code_has_one_cli_class() -> None:

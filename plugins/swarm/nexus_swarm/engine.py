@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from nexus_cli.errors import OperationFailed, Unavailable
+from nexus_cli.errors import RemoteError, Unavailable
 
 LABEL_AGENT = "dev.nexus.agent"
 LABEL_ENV = "dev.nexus.env"
@@ -79,9 +79,8 @@ def remote(what: str) -> Iterator[None]:
         yield
     except APIError as exc:
         status = exc.status_code or "?"
-        raise OperationFailed(
+        raise RemoteError(
             f"{what}: the swarm manager answered {status}: {exc.explanation or exc}",
-            code="remote_error",
             hint="docker service ls; docker node ls  # the swarm's own view",
         ) from None
     except RequestsConnectionError as exc:
