@@ -264,10 +264,32 @@ def test_remove_artifact_deletes_the_image(dock: Dock, tmp_path: Path) -> None:
     name = f"rt-gone-{SESSION}"
     project = write_project(tmp_path / "proj", name)
     artifact = run(runtime.build(BuildSpec(name, 1, project, "agent:Hello"), lambda _: None))
+    parent = client.images.get(artifact.digest).attrs["Parent"]  # a build step of its own
+    assert parent
     run(runtime.remove_artifact(artifact))
     with pytest.raises(NotFound):
         client.images.get(artifact.digest)
+    with pytest.raises(NotFound):  # not left dangling
+        client.images.get(parent)
     run(runtime.remove_artifact(artifact))  # already gone: no error
+
+
+def test_remove_artifacts_deletes_every_agent_image_of_the_home(dock: Dock, tmp_path: Path) -> None:
+    _, client = dock
+    runtime = DockerRuntime(tmp_path / "home")  # its own home: the module's images stay
+    name = f"rt-orphan-{SESSION}"
+    project = write_project(tmp_path / "proj", name)
+    # built, then never recorded as a version (as when the emulator dies mid-deploy)
+    first = run(runtime.build(BuildSpec(name, 1, project, "agent:Hello"), lambda _: None))
+    (project / "agent.py").write_text((project / "agent.py").read_text() + "\n# r2\n")
+    second = run(runtime.build(BuildSpec(name, 2, project, "agent:Hello"), lambda _: None))
+    run(runtime.remove_artifacts())
+    run(runtime.close())
+    for artifact in (first, second):
+        with pytest.raises(NotFound):
+            client.images.get(artifact.digest)
+    labels = [f"{LABEL_HOME}={runtime.home}", LABEL_AGENT]
+    assert client.images.list(filters={"label": labels}) == []
 
 
 def test_check_and_selection(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

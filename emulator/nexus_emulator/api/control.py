@@ -187,6 +187,7 @@ async def reset(request: Request) -> dict[Literal["reset"], bool]:
         await em.deployer.delete(agent)
     for handle in await em.runtime.replicas():
         await em.runtime.stop(handle.id)
+    await em.runtime.remove_artifacts()  # also those of builds a crash cut short
     em.store.reset()
     for sub in ("sources", "builds", "artifacts"):
         shutil.rmtree(em.config.home / sub, ignore_errors=True)

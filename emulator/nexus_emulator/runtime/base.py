@@ -145,5 +145,8 @@ class Runtime(ABC):
     async def remove_artifact(self, artifact: Artifact) -> None:  # noqa: B027
         """Free what a version's artifact holds (an image, a directory). Optional."""
 
+    async def remove_artifacts(self) -> None:  # noqa: B027
+        """Free every artifact of this home, recorded or not (reset). Optional."""
+
     async def close(self) -> None:  # noqa: B027
         """Release clients; replicas keep running."""

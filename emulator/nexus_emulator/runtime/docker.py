@@ -259,13 +259,24 @@ class DockerRuntime(Runtime):
         except ImageNotFound:
             tagged = False
         try:
-            # noprune: the untagged parents are the build cache other builds may be using
-            images.remove(artifact.ref if tagged else artifact.digest, noprune=True)
+            # its untagged parents go too (they would be left dangling); the engine keeps
+            # a parent that another image is built on
+            images.remove(artifact.ref if tagged else artifact.digest)
         except ImageNotFound:
             return
         except APIError as exc:  # in use by a container, or tagged elsewhere: keep it
             if exc.status_code != 409:
                 raise
+
+    async def remove_artifacts(self) -> None:
+        await self._call(self._remove_images_sync)
+
+    def _remove_images_sync(self) -> None:
+        """Every agent image of this home, recorded as a version or not (a build cut short)."""
+        label = {"label": [f"{LABEL_HOME}={self.home}", LABEL_AGENT]}
+        for image in self.client().images.list(filters=label):
+            for ref in image.tags or [image.id]:  # the image goes with its last tag
+                self._remove_image_sync(Artifact(ref=ref, digest=image.id, base=""))
 
     async def logs(self, handle_id: str, tail: int = 50) -> list[str]:
         lines: list[str] = await self._call(self._logs_sync, handle_id, tail)
