@@ -1,17 +1,30 @@
 """Test-suite plumbing shared by every test directory.
 
-- ``@pytest.mark.docker``: skipped when no Docker engine answers, except under
-  ``NEXUS_REQUIRE_DOCKER=1`` or ``CI=true``, where a missing engine is a failure.
+- markers for what a test needs from the machine: ``docker`` (an engine answers), ``tmux``,
+  ``debootstrap`` (on PATH) and ``root``. A test whose need is missing is skipped, except
+  under ``CI=true`` (every need is required) or where ``NEXUS_REQUIRE`` names the need
+  (``NEXUS_REQUIRE=tmux,docker`` or ``all``; ``NEXUS_REQUIRE_DOCKER=1`` = ``docker``):
+  there a missing need is a failure.
+- the OS keyring is off for the whole run (``NEXUS_KEYRING=off`` and keyring's fail
+  backend, inherited by every subprocess): no test writes to a developer's keyring.
 - fixtures ``nexus_home`` (a private NEXUS_HOME, exported to subprocesses) and
   ``free_port`` (a TCP port free on 127.0.0.1).
+- at the end, Docker containers and images labelled with a NEXUS_HOME under this run's
+  temporary directory are leftovers: they are listed, removed, and fail the run.
 - a run in which no test actually ran (all skipped or deselected) fails.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime
 import os
+import shutil
 import socket
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -19,14 +32,27 @@ import pytest
 _TRUE = {"1", "true", "yes", "on"}
 _ran_tests = 0
 _engine: tuple[bool, str] | None = None
+_session_started = 0.0
+LABEL_HOME = "dev.nexus.home"  # the emulator's label on its containers and images
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in _TRUE
+
+
+def need_required(need: str) -> bool:
+    """Whether a missing ``need`` (a marker name) must fail the tests that have it."""
+    if _in_ci():
+        return True
+    if need == "docker" and os.environ.get("NEXUS_REQUIRE_DOCKER", "").lower() in _TRUE:
+        return True
+    listed = {n.strip() for n in os.environ.get("NEXUS_REQUIRE", "").lower().split(",")}
+    return need in listed or "all" in listed
 
 
 def docker_required() -> bool:
     """Whether a missing Docker engine must fail the tests that need it."""
-    return (
-        os.environ.get("NEXUS_REQUIRE_DOCKER", "").lower() in _TRUE
-        or os.environ.get("CI", "").lower() in _TRUE
-    )
+    return need_required("docker")
 
 
 def ping_docker(timeout: float = 2.0) -> tuple[bool, str]:
@@ -61,19 +87,65 @@ def _engine_state() -> tuple[bool, str]:
     return _engine
 
 
+def _on_path(tool: str, package: str) -> Callable[[], tuple[bool, str]]:
+    def probe() -> tuple[bool, str]:
+        if shutil.which(tool):
+            return True, tool
+        return False, f"{tool} is not on PATH (apt-get install {package})"
+
+    return probe
+
+
+def _root() -> tuple[bool, str]:
+    return os.geteuid() == 0, "not running as root"
+
+
+# marker -> (what it needs, its probe: (present, why not))
+NEEDS: dict[str, tuple[str, Callable[[], tuple[bool, str]]]] = {
+    "docker": ("a Docker engine", _engine_state),
+    "tmux": ("tmux", _on_path("tmux", "tmux")),
+    "debootstrap": ("debootstrap", _on_path("debootstrap", "debootstrap")),
+    "root": ("root", _root),
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for marker, (what, _) in NEEDS.items():
+        config.addinivalue_line(
+            "markers",
+            f"{marker}: needs {what} (a skip is a failure under CI=true or NEXUS_REQUIRE)",
+        )
+    # Secrets keys go to $NEXUS_HOME/secret.key, never to the developer's OS keyring. The
+    # keyring backend variable also reaches subprocesses whose environment drops NEXUS_*.
+    os.environ["NEXUS_KEYRING"] = "off"
+    os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    global _session_started
+    _session_started = time.time()
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    if item.get_closest_marker("docker") is None:
+    missing: list[tuple[str, str]] = []
+    for marker, (_, probe) in NEEDS.items():
+        if item.get_closest_marker(marker) is None:
+            continue
+        ok, why = probe()
+        if not ok:
+            missing.append((marker, why))
+    if not missing:
         return
-    ok, why = _engine_state()
-    if ok:
-        return
-    if docker_required():
+    required = [m for m, _ in missing if need_required(m)]
+    whys = "; ".join(why for _, why in missing)
+    if required:
         pytest.fail(
-            f"this test needs Docker and Docker is required here (CI / NEXUS_REQUIRE_DOCKER=1): "
-            f"{why}. Start the engine (e.g. `dockerd &`) or unset NEXUS_REQUIRE_DOCKER.",
+            f"this test needs {', '.join(required)}, required here (CI=true / NEXUS_REQUIRE): "
+            f"{whys}. Provide it (.ci/run installs what the suite needs) or unset CI / "
+            "NEXUS_REQUIRE.",
             pytrace=False,
         )
-    pytest.skip(f"needs Docker: {why}")
+    pytest.skip(f"needs {', '.join(m for m, _ in missing)}: {whys}")
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -83,6 +155,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         _ran_tests += 1
 
 
+@pytest.hookimpl(trylast=True)  # after the session's fixtures are torn down
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     if hasattr(config, "workerinput") or config.option.collectonly:
@@ -94,6 +167,70 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             reporter.ensure_newline()
             reporter.write_line(msg, red=True, bold=True)
         session.exitstatus = pytest.ExitCode.NO_TESTS_COLLECTED
+    if _engine_state()[0]:
+        _check_engine_leftovers(session)
+
+
+def _check_engine_leftovers(session: pytest.Session) -> None:
+    """Containers and images this run's emulators left in the engine: list, remove, fail."""
+    try:
+        import docker
+    except ImportError:
+        return
+    factory: pytest.TempPathFactory = session.config._tmp_path_factory  # type: ignore[attr-defined]
+    basetemp = str(factory.getbasetemp())
+    ours = lambda obj: str((obj.labels or {}).get(LABEL_HOME, "")).startswith(basetemp)  # noqa: E731
+    client = docker.from_env()
+    try:
+        found = _remove_leftovers(client, ours)
+        dangling = [
+            image.short_id
+            for image in client.images.list(filters={"dangling": True})
+            if _created(image.attrs) >= _session_started
+        ]
+    finally:
+        client.close()
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if found:
+        msg = f"the run left in the Docker engine (now removed): {', '.join(found)}"
+        if reporter is not None:
+            reporter.ensure_newline()
+            reporter.write_line(msg, red=True, bold=True)
+        if session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if dangling and reporter is not None and _in_ci():  # elsewhere: likely another run's
+        reporter.write_line(
+            f"note: {len(dangling)} dangling image(s) appeared in the engine during the run, "
+            f"from this run or another: {' '.join(dangling[:10])}",
+            yellow=True,
+        )
+
+
+def _remove_leftovers(client: Any, ours: Callable[[Any], bool]) -> list[str]:
+    from docker.errors import APIError, NotFound
+
+    found: list[str] = []
+    for container in client.containers.list(all=True, filters={"label": LABEL_HOME}):
+        if ours(container):
+            found.append(f"container {container.name}")
+            container.remove(force=True)
+    images = [i for i in client.images.list(filters={"label": LABEL_HOME}) if ours(i)]
+    for image in images:
+        if image.tags and all(t.startswith("nexus-deps:") for t in image.tags):
+            continue  # a dependency image: a cache keyed by content, shared between homes
+        found.append("image " + (",".join(image.tags) or image.short_id))
+        for ref in [*image.tags, image.id]:
+            with contextlib.suppress(NotFound, APIError):  # gone with its child, or in use
+                client.images.remove(ref)
+    return found
+
+
+def _created(attrs: dict[str, Any]) -> float:
+    stamp = str(attrs.get("Created", ""))[:26].rstrip("Z")  # engine: nanoseconds, Z
+    try:
+        return datetime.datetime.fromisoformat(stamp).replace(tzinfo=datetime.UTC).timestamp()
+    except ValueError:
+        return 0.0
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +11,6 @@ from typing import Any
 
 import docker
 import pytest
-from nexus_emulator.runtime import images
 from nexus_emulator.runtime.base import LABEL_HOME, BuildSpec, ReplicaSpec
 from nexus_emulator.runtime.docker import DockerRuntime
 from nexus_emulator.runtime.images import (
@@ -122,9 +120,8 @@ def test_base_image_build_needs_debootstrap(
     assert "apt-get install debootstrap" in info.value.hint
 
 
+@pytest.mark.debootstrap
 def test_base_image_build_needs_root(monkeypatch: pytest.MonkeyPatch) -> None:
-    if shutil.which("debootstrap") is None:
-        pytest.skip("debootstrap is not installed")
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
     with pytest.raises(BaseImageError) as info:
         build_base_image("nexus-test-never:1", log=lambda _: None)
@@ -133,10 +130,10 @@ def test_base_image_build_needs_root(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.docker
+@pytest.mark.debootstrap
+@pytest.mark.root
 @pytest.mark.slow
 def test_build_base_image_for_real(client: Any) -> None:
-    if shutil.which("debootstrap") is None or os.geteuid() != 0:
-        pytest.skip("needs debootstrap and root")
     tag = f"nexus-test-base:{SESSION}"
     lines: list[str] = []
     try:
@@ -152,4 +149,3 @@ def test_build_base_image_for_real(client: Any) -> None:
         with contextlib.suppress(docker.errors.ImageNotFound):
             client.images.remove(tag)
     assert any("debootstrap" in line for line in lines)
-    assert images.LOCAL_BASE == "nexus-base:bookworm-py3"

@@ -15,7 +15,7 @@ from nexus_local.provider import LocalProvider
 from nexus_cli.providers.base import DeployRequest
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+pytestmark = pytest.mark.tmux
 
 
 def test_dashboard_in_tmux(provider: LocalProvider, tmp_path: Path) -> None:
