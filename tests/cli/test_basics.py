@@ -18,8 +18,9 @@ def test_version(offline: Platform) -> None:
 
 def test_no_arguments_shows_help(offline: Platform) -> None:
     result = offline()
-    assert "Usage: nexus" in result.out
-    assert "ai" in result.out
+    assert result.code == 2, result.out  # no command is a usage error: help on stderr
+    assert "Usage: nexus" in result.stderr
+    assert "ai" in result.stderr
 
 
 def test_agent_help_lists_every_verb(offline: Platform) -> None:

@@ -41,9 +41,12 @@ def test_calls_are_traced_and_context_reaches_the_replica(emu: Emu, tmp_path: Pa
     assert emu.client.post("/agents/traced/run", json={"input": "fail"}).status_code == 500
     task = emu.client.post("/agents/traced/tasks", json={"input": "y"}).json()["task_id"]
     for _ in range(200):
-        if emu.client.get(f"/v1/tasks/{task}").json()["status"] == "succeeded":
+        status = emu.client.get(f"/v1/tasks/{task}").json()["status"]
+        if status == "succeeded":
             break
         time.sleep(0.05)
+    else:
+        raise AssertionError(f"the task did not succeed in 10 s: {status}")
     listed = emu.client.get("/v1/agents/traced/traces").json()
     assert [t["name"] for t in listed][:3] == ["task traced", "run traced", "run traced"]
     assert [t["status"] for t in listed][:2] == ["ok", "error"]

@@ -30,12 +30,17 @@ def server(free_port: int) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{free_port}"
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    while True:
         try:
             with socket.create_connection(("127.0.0.1", free_port), timeout=0.5):
                 break
         except OSError:
             assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise AssertionError(
+                    f"the LangGraph agent did not listen on {url} in 30 s"
+                ) from None
             time.sleep(0.05)
     try:
         yield url
