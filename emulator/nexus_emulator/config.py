@@ -18,6 +18,7 @@ class EmulatorConfig:
     replica_timeout: float = 60.0  # seconds a new replica has to answer /ping
     health_interval: float = 2.0  # seconds between health checks of running replicas
     autoscale_window: float = 10.0  # seconds of load the autoscaler looks at per step
+    workload_ttl: float = 900.0  # seconds a replica's workload token lives (refreshed before)
 
     @classmethod
     def from_env(cls, **overrides: object) -> EmulatorConfig:
@@ -28,6 +29,7 @@ class EmulatorConfig:
             "replica_timeout": float(os.environ.get("NEXUS_REPLICA_TIMEOUT", "60")),
             "health_interval": float(os.environ.get("NEXUS_HEALTH_INTERVAL", "2")),
             "autoscale_window": float(os.environ.get("NEXUS_AUTOSCALE_WINDOW", "10")),
+            "workload_ttl": float(os.environ.get("NEXUS_WORKLOAD_TTL", "900")),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         values["home"] = Path(str(values["home"])).expanduser().resolve()

@@ -41,7 +41,7 @@ class Emulator:
     def __init__(self, config: EmulatorConfig) -> None:
         self.config = config
         self.token = load_token(config.token_path)
-        self.identity = Identity(config.home, config.issuer, self.token)
+        self.identity = Identity(config.home, config.issuer, self.token, config.workload_ttl)
         self.started_at = time.time()
         self.relay = Relay()
         self.pools = Pools()
@@ -88,8 +88,16 @@ class Emulator:
         self.tasks = TaskQueue(
             self._store, self.pools, self.relay, self.metrics, self.config.home, self._tracer
         )
+        if runtime.name == "process":  # loopback; containers: not reachable yet
+            self.identity.platform_url = self.config.issuer
         self._deployer = Deployer(
-            self.config, self._store, runtime, self.relay, self.pools, self.vault
+            self.config,
+            self._store,
+            runtime,
+            self.relay,
+            self.pools,
+            self.vault,
+            self.identity.platform_file,
         )
         self.ready = True
         log.info("ready: runtime %s, state %s", runtime.name, self.config.db_path)
@@ -98,6 +106,7 @@ class Emulator:
     async def _look_after(self, deployer: Deployer) -> None:
         """Bring back the replicas of every deployment, then keep their health true."""
         from nexus_emulator.health import monitor
+        from nexus_emulator.identity.refresh import keep_fresh
         from nexus_emulator.reconcile import reconcile
         from nexus_emulator.scaling import Autoscaler
 
@@ -112,6 +121,7 @@ class Emulator:
             autoscaler.run(),
             self.tasks.run(),
             self.tracer.run(),
+            keep_fresh(self.pools, self.identity),
         )
 
     async def stop(self) -> None:

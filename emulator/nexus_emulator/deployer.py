@@ -22,7 +22,7 @@ from nexus_emulator import errors
 from nexus_emulator.config import EmulatorConfig
 from nexus_emulator.pools import LiveReplica, Pool, Pools
 from nexus_emulator.relay import Relay
-from nexus_emulator.replicas import Replicas
+from nexus_emulator.replicas import PlatformFn, Replicas
 from nexus_emulator.runtime.base import (
     Artifact,
     BuildFailed,
@@ -94,6 +94,7 @@ class Deployer:
         relay: Relay,
         pools: Pools,
         vault: Vault | None = None,
+        platform: PlatformFn | None = None,
     ) -> None:
         self.config = config
         self.store = store
@@ -101,7 +102,7 @@ class Deployer:
         self.relay = relay
         self.pools = pools
         self.vault = vault
-        self.replicas = Replicas(config, runtime, relay, vault.resolve if vault else None)
+        self.replicas = Replicas(config, runtime, relay, vault.resolve if vault else None, platform)
         self._locks: dict[str, asyncio.Lock] = {}
 
     def lock(self, agent: str) -> asyncio.Lock:

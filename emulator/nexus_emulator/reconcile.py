@@ -27,6 +27,7 @@ async def reconcile(deployer: Deployer) -> None:
         for handle in existing:
             if (handle.agent, handle.env, handle.revision) != (agent, env, d.revision):
                 continue
+            deployer.replicas.admit(handle)
             healthy = handle.running and await deployer.relay.ping(handle.endpoint, timeout=1.0)
             if healthy and len(keep) < d.replicas:
                 keep.append(LiveReplica(handle, state="healthy"))

@@ -10,6 +10,8 @@ from typing import Any
 import aiohttp
 import orjson
 
+REPLICA_SECRET_HEADER = "X-Nexus-Replica-Secret"
+
 
 @dataclass(frozen=True)
 class Upstream:
@@ -23,6 +25,11 @@ class Relay:
 
     def __init__(self) -> None:
         self._session: aiohttp.ClientSession | None = None
+        # endpoint -> the header that proves to that replica the call comes from here
+        self.credentials: dict[str, dict[str, str]] = {}
+
+    def admit(self, endpoint: str, replica_secret: str) -> None:
+        self.credentials[endpoint] = {REPLICA_SECRET_HEADER: replica_secret}
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -41,7 +48,11 @@ class Relay:
         async with self.session.post(
             endpoint + "/invocations",
             data=body,
-            headers={"Content-Type": "application/json", **headers},
+            headers={
+                "Content-Type": "application/json",
+                **headers,
+                **self.credentials.get(endpoint, {}),
+            },
             timeout=aiohttp.ClientTimeout(total=timeout),
         ) as resp:
             return Upstream(resp.status, await resp.read(), resp.headers.get("Content-Type", ""))
@@ -58,6 +69,7 @@ class Relay:
                 "Content-Type": "application/json",
                 "Accept": "text/event-stream, application/json",
                 **headers,
+                **self.credentials.get(endpoint, {}),
             },
             timeout=aiohttp.ClientTimeout(total=None, sock_connect=5, sock_read=900),
         ) as resp:
@@ -67,7 +79,9 @@ class Relay:
         """The replica's /ping answer, or None when it does not answer healthy."""
         try:
             async with self.session.get(
-                endpoint + "/ping", timeout=aiohttp.ClientTimeout(total=timeout)
+                endpoint + "/ping",
+                headers=self.credentials.get(endpoint, {}),
+                timeout=aiohttp.ClientTimeout(total=timeout),
             ) as resp:
                 if resp.status != 200:
                     return None

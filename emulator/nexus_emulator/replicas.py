@@ -6,13 +6,20 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 from nexus.ai import spec
 from nexus_emulator.config import EmulatorConfig
 from nexus_emulator.logrecords import as_text
 from nexus_emulator.pools import LiveReplica, Pool
 from nexus_emulator.relay import Relay
-from nexus_emulator.runtime.base import Artifact, ReplicaFailed, ReplicaSpec, Runtime
+from nexus_emulator.runtime.base import (
+    Artifact,
+    ReplicaFailed,
+    ReplicaHandle,
+    ReplicaSpec,
+    Runtime,
+)
 from nexus_emulator.store.db import VersionRow
 
 log = logging.getLogger("nexus_emulator.replicas")
@@ -20,6 +27,8 @@ Emit = Callable[[str], None]
 
 
 SecretsFn = Callable[[str, str], dict[str, str]]
+# (agent, env, revision, replica index) -> what platform.json of that replica holds
+PlatformFn = Callable[[str, str, int, int], dict[str, Any]]
 
 
 class Replicas:
@@ -29,11 +38,21 @@ class Replicas:
         runtime: Runtime,
         relay: Relay,
         secrets: SecretsFn | None = None,
+        platform: PlatformFn | None = None,
     ) -> None:
         self.config = config
         self.runtime = runtime
         self.relay = relay
         self.secrets: SecretsFn = secrets or (lambda _agent, _env: {})
+        self.platform: PlatformFn = platform or (lambda _a, _e, _r, _i: {})
+
+    def admit(self, handle: ReplicaHandle) -> None:
+        """Let the relay present this replica's secret when it calls it."""
+        secret = self.platform(handle.agent, handle.env, handle.revision, handle.replica).get(
+            "replica_secret"
+        )
+        if secret and handle.endpoint:
+            self.relay.admit(handle.endpoint, secret)
 
     async def start(
         self,
@@ -72,6 +91,7 @@ class Replicas:
                     "NEXUS_REVISION": str(version.revision),
                 },
                 secrets=secrets,
+                platform=self.platform(agent, env, version.revision, i),
             )
             for i in indexes
         ]
@@ -88,6 +108,7 @@ class Replicas:
     async def _start_one(self, rs: ReplicaSpec, emit: Emit) -> LiveReplica:
         t0 = time.monotonic()  # healthy_after counts the container's start too
         handle = await self.runtime.start(rs)
+        self.admit(handle)
         live = LiveReplica(handle)
         deadline = t0 + self.config.replica_timeout
         next_check = t0 + 0.5

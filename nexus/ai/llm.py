@@ -2,10 +2,11 @@
 
 It calls the platform's OpenAI-compatible gateway:
 ``POST {NEXUS_GATEWAY_URL}/v1/chat/completions`` with
-``Authorization: Bearer {NEXUS_WORKLOAD_TOKEN}``. The runtime injects both
-variables; without ``NEXUS_GATEWAY_URL`` every call fails with
-:class:`GatewayNotConfigured`. Tokens reported in the answer's ``usage`` are
-added to the current request's ``tokens_used``.
+``Authorization: Bearer <the replica's workload token>`` (from the platform
+file, refreshed by the platform; ``NEXUS_WORKLOAD_TOKEN`` outside one).
+Without ``NEXUS_GATEWAY_URL`` every call fails with :class:`GatewayNotConfigured`.
+Tokens reported in the answer's ``usage`` are added to the current request's
+``tokens_used``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import os
 from typing import Any
 
 from nexus.ai.agents._context import current_context
+from nexus.ai.agents._platform import workload_token
 
 Message = dict[str, Any]
 
@@ -102,7 +104,7 @@ class LLM:
         import urllib.error
         import urllib.request
 
-        token = self._token or os.environ.get("NEXUS_WORKLOAD_TOKEN", "")
+        token = self._token or workload_token() or os.environ.get("NEXUS_WORKLOAD_TOKEN", "")
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"

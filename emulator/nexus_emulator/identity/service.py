@@ -9,14 +9,25 @@ from typing import Any
 
 from nexus_emulator.identity.guard import Guard
 from nexus_emulator.identity.keys import LEEWAY, MAX_TOKEN_TTL, KeyRing, installation_key
-from nexus_emulator.identity.tokens import ALGORITHMS, KNOWN_SCOPES, Issuer, Verifier
+from nexus_emulator.identity.tokens import (
+    ALGORITHMS,
+    KNOWN_SCOPES,
+    WORKLOAD_TTL,
+    Issuer,
+    Verifier,
+    service_account,
+)
 
 JWKS_PATH = "/.well-known/jwks.json"
 
 
 class Identity:
-    def __init__(self, home: Path, issuer: str, admin_token: str) -> None:
+    def __init__(
+        self, home: Path, issuer: str, admin_token: str, workload_ttl: float = WORKLOAD_TTL
+    ) -> None:
         self.issuer_url = issuer
+        self.workload_ttl = workload_ttl
+        self.platform_url: str | None = None  # where replicas reach the platform, when they can
         self.keys = KeyRing(home)
         self.keys.load()
         self.issuer = Issuer(self.keys, issuer)
@@ -33,6 +44,17 @@ class Identity:
         """What the emulator presents to one replica (and only it can check)."""
         label = f"replica\0{agent}\0{env}\0{revision}\0{replica}".encode()
         return hmac.new(self._secret, label, hashlib.sha256).hexdigest()
+
+    def platform_file(self, agent: str, env: str, revision: int, replica: int) -> dict[str, Any]:
+        """What one replica's ``platform.json`` holds: a fresh workload token and more."""
+        token, expires_at = self.issuer.workload(agent, env, self.workload_ttl)
+        return {
+            "service_account": service_account(agent, env),
+            "workload_token": token,
+            "expires_at": expires_at,
+            "replica_secret": self.replica_secret(agent, env, revision, replica),
+            "platform_url": self.platform_url,
+        }
 
     def discovery(self) -> dict[str, Any]:
         return {

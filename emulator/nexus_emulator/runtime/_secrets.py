@@ -1,8 +1,13 @@
-"""Hand secrets to a container as a read-only file kept in memory on the host.
+"""Hand secrets and platform credentials to a replica as files kept in memory on the host.
 
 The folder lives on /dev/shm (RAM) where there is one, else under the
-emulator's home; it is owned by the replica's user, mode 0700 with a 0400
-file, and removed when the replica stops.
+emulator's home; it is owned by the replica's user, mode 0700 with 0400
+files, and removed when the replica stops. ``env.json`` holds the secrets
+(``NEXUS_SECRETS_FILE``); ``platform.json`` the replica's credentials
+(``NEXUS_PLATFORM_FILE``: its workload token, the secret the emulator presents
+to it, the platform URL), replaced in one rename when the token is refreshed.
+A container sees the folder through a read-only bind mount, so the values are
+never part of its environment (``docker inspect``), an image layer or a log.
 """
 
 from __future__ import annotations
@@ -12,9 +17,11 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 LABEL_SECRETS = "dev.nexus.secrets"
 SECRETS_MOUNT = "/run/nexus/secrets"
+PLATFORM_FILE = "platform.json"
 
 
 def root_path(home: Path) -> Path:
@@ -31,20 +38,45 @@ def _root(home: Path) -> Path:
     return root
 
 
-def write_secrets(home: Path, name: str, values: dict[str, str], uid: int) -> Path:
+def _write(folder: Path, name: str, data: Any, uid: int) -> Path:
+    """``folder/name`` as JSON, 0400 and owned by ``uid``, replacing any older one at once."""
+    path = folder / name
+    tmp = folder / f".{name}.tmp"
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o400)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(data, fh)
+    try:
+        os.chown(tmp, uid, uid)
+    except PermissionError:  # not root: readable through an unguessable folder name only
+        os.chmod(tmp, 0o444)
+    os.replace(tmp, path)
+    return path
+
+
+def write_secrets(
+    home: Path, name: str, values: dict[str, str], uid: int, platform: dict[str, Any]
+) -> Path:
     folder = _root(home) / name
     folder.mkdir(mode=0o700)
-    path = folder / "env.json"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o400)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(values, fh)
     try:
         os.chown(folder, uid, uid)
-        os.chown(path, uid, uid)
-    except PermissionError:  # not root: readable through an unguessable folder name only
+    except PermissionError:
         os.chmod(folder, 0o711)
-        os.chmod(path, 0o444)
+    if values:
+        _write(folder, "env.json", values, uid)
+    if platform:
+        _write(folder, PLATFORM_FILE, platform, uid)
     return folder
+
+
+def refresh_platform(folder: str, platform: dict[str, Any]) -> bool:
+    """Replace a live replica's ``platform.json``; False when its folder is gone."""
+    path = Path(folder)
+    if not path.name.startswith("nexus-") or not path.is_dir():
+        return False
+    _write(path, PLATFORM_FILE, platform, path.stat().st_uid)
+    return True
 
 
 def remove_secrets(folder: str | None) -> None:

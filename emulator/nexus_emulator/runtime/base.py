@@ -14,6 +14,7 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 LogFn = Callable[[str], None]
 
@@ -87,6 +88,9 @@ class ReplicaSpec:
     # secrets reach the agent's os.environ without ever being part of the container's
     # environment or an image: see each runtime's start()
     secrets: dict[str, str] = field(default_factory=dict, repr=False)
+    # the replica's credentials (workload token, the secret the emulator presents to it),
+    # handed over as the file NEXUS_PLATFORM_FILE names, the same way as secrets
+    platform: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,7 @@ class ReplicaHandle:
     revision: int
     replica: int
     running: bool = True
+    files: str | None = None  # the host folder of its secrets and platform.json
 
 
 class Runtime(ABC):

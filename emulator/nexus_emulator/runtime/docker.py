@@ -13,7 +13,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from ._secrets import LABEL_SECRETS, SECRETS_MOUNT, remove_secrets, write_secrets
+from ._secrets import (
+    LABEL_SECRETS,
+    PLATFORM_FILE,
+    SECRETS_MOUNT,
+    remove_secrets,
+    write_secrets,
+)
 from .base import (
     LABEL_AGENT,
     LABEL_ENV,
@@ -147,12 +153,15 @@ class DockerRuntime(Runtime):
             "environment": dict(spec.environment),
             "restart_policy": {"Name": "no"},
         }
-        if spec.secrets:
-            # a read-only file mount: the values never become the container's environment
-            # (visible to `docker inspect`) nor part of an image
-            folder = write_secrets(self.home, name, spec.secrets, UID)
+        # a read-only file mount: secrets and credentials never become the container's
+        # environment (visible to `docker inspect`) nor part of an image
+        if spec.secrets or spec.platform:
+            folder = write_secrets(self.home, name, spec.secrets, UID, spec.platform)
             labels[LABEL_SECRETS] = str(folder)
             options["volumes"] = {str(folder): {"bind": SECRETS_MOUNT, "mode": "ro"}}
+        if spec.platform:
+            options["environment"]["NEXUS_PLATFORM_FILE"] = f"{SECRETS_MOUNT}/{PLATFORM_FILE}"
+        if spec.secrets:
             options["environment"]["NEXUS_SECRETS_FILE"] = f"{SECRETS_MOUNT}/env.json"
         if spec.nano_cpus:
             options["nano_cpus"] = spec.nano_cpus
@@ -192,6 +201,7 @@ class DockerRuntime(Runtime):
             revision=int(labels.get(LABEL_REVISION, "0")),
             replica=int(labels.get(LABEL_REPLICA, "0")),
             running=running,
+            files=labels.get(LABEL_SECRETS),
         )
 
     async def stop(self, handle_id: str) -> None:

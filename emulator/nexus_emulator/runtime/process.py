@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -29,6 +30,7 @@ from typing import Any
 
 from . import _procs
 from ._files import copy_tree, digest_inputs, sdk_root
+from ._secrets import PLATFORM_FILE, remove_secrets, write_secrets
 from .base import (
     Artifact,
     BuildFailed,
@@ -158,6 +160,11 @@ class ProcessRuntime(Runtime):
         env = {k: os.environ[k] for k in PASS_ENV if k in os.environ}
         env.update(spec.environment)
         env.update(spec.secrets)  # a subprocess: its environment is as private as it gets here
+        files = None
+        if spec.platform:
+            tag = f"{spec.agent}-{spec.env}-r{spec.revision}-{spec.replica}-{secrets.token_hex(3)}"
+            files = write_secrets(self.home, f"nexus-p-{tag}", {}, os.getuid(), spec.platform)
+            env["NEXUS_PLATFORM_FILE"] = str(files / PLATFORM_FILE)
         env.update(
             PYTHONPATH=f"{root / 'app'}{os.pathsep}{root / 'sdk'}",
             PYTHONUNBUFFERED="1",
@@ -180,6 +187,7 @@ class ProcessRuntime(Runtime):
                 )
             except OSError as exc:
                 pending.unlink(missing_ok=True)
+                remove_secrets(str(files) if files else None)
                 raise ReplicaFailed(f"could not start {python}: {exc}") from exc
         handle_id = f"pid:{child.pid}"
         pending.rename(self._log_path(handle_id))
@@ -195,6 +203,7 @@ class ProcessRuntime(Runtime):
             "replica": spec.replica,
             "artifact": str(root),
             "started": time.time(),
+            "files": str(files) if files else None,
         }
         self._record_path(handle_id).write_text(json.dumps(record))
         return self._handle(record)
@@ -221,6 +230,7 @@ class ProcessRuntime(Runtime):
             revision=int(record["revision"]),
             replica=int(record["replica"]),
             running=running,
+            files=record.get("files"),
         )
 
     def _load(self, handle_id: str) -> dict[str, Any] | None:
@@ -246,6 +256,7 @@ class ProcessRuntime(Runtime):
         record = self._load(handle_id)
         if record is not None:
             await asyncio.to_thread(self._stop_sync, record)
+            remove_secrets(record.get("files"))
         self._record_path(handle_id).unlink(missing_ok=True)
         self._log_path(handle_id).unlink(missing_ok=True)
 

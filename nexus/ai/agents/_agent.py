@@ -36,6 +36,21 @@ class Agent:
         return ctx
 
     @property
+    def workload_token(self) -> str | None:
+        """This replica's workload token: a short-lived JWT of the service account
+        ``agent:<name>:<env>``, refreshed by the platform (None when not deployed)."""
+        from nexus.ai.agents._platform import workload_token
+
+        return workload_token()
+
+    @property
+    def platform_url(self) -> str | None:
+        """Where this replica reaches the platform's API with its workload token."""
+        from nexus.ai.agents._platform import platform_url
+
+        return platform_url()
+
+    @property
     def llm(self) -> LLM:
         """The model gateway client: ``await self.llm.generate(prompt)``."""
         client: LLM | None = self.__dict__.get(_LLM_ATTR)

@@ -12,6 +12,11 @@ chunked transfer encoding (close-delimited for HTTP/1.0 clients): one
 itself otherwise), then ``data: {"done": true}``. An exception while
 streaming ends the stream with ``data: {"error": {...}}`` instead.
 
+When the platform started the replica it presents a per-replica secret
+(``X-Nexus-Replica-Secret``) on every call; without it, or with another one,
+the server answers 401 and runs nothing, so the replica's port is of no use
+to anyone but the platform.
+
 Connections are kept alive. Each answered invocation writes one JSON log
 line with its latency; pings are not logged.
 """
@@ -19,6 +24,7 @@ line with its latency; pings are not logged.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import os
 import time
@@ -33,6 +39,7 @@ from nexus.ai.agents._handler import Handler, is_stream
 from nexus.ai.agents._log import log
 
 MAX_BODY = 10 * 2**20
+SECRET_HEADER = "x-nexus-replica-secret"
 JSON = "application/json"
 DONE_FRAME = b'data: {"done": true}\n\n'
 
@@ -43,9 +50,13 @@ class _Conn:
 
 
 class AgentServer:
-    def __init__(self, handler: Handler, *, max_body: int = MAX_BODY) -> None:
+    def __init__(
+        self, handler: Handler, *, max_body: int = MAX_BODY, replica_secret: str | None = None
+    ) -> None:
         self.handler = handler
         self.max_body = max_body
+        # when set, only callers presenting it (the platform) get an answer
+        self.replica_secret = replica_secret.encode() if replica_secret else None
         self.inflight = 0
         self.last_update = int(time.time())
         self.stopping = False
@@ -106,6 +117,12 @@ class AgentServer:
 
     async def _dispatch(self, req: _http.Request, writer: asyncio.StreamWriter) -> bool:
         keep = req.keep_alive and not self.stopping
+        if self.replica_secret is not None and not hmac.compare_digest(
+            req.headers.get(SECRET_HEADER, "").encode("latin-1", "replace"), self.replica_secret
+        ):
+            return self._send_error(
+                writer, 401, "unauthorized", "only the platform may call this replica", keep
+            )
         if req.path == "/ping":
             if req.method != "GET":
                 return self._send_error(writer, 405, "method_not_allowed", "use GET /ping", keep)

@@ -26,6 +26,7 @@ import traceback
 from nexus.ai.agents import _log
 from nexus.ai.agents._handler import EntrypointError, Handler, load
 from nexus.ai.agents._log import log
+from nexus.ai.agents._platform import platform_file
 from nexus.ai.agents._server import AgentServer
 
 PROG = "nexus.ai.agents.serve"
@@ -52,7 +53,9 @@ class _ListenError(Exception):
 
 
 async def _run(handler: Handler, host: str, port: int, started: float) -> None:
-    server = AgentServer(handler)
+    platform = platform_file()
+    secret = platform.get("replica_secret") if platform else None
+    server = AgentServer(handler, replica_secret=secret)
     try:
         listener = await server.start(host, port)
     except OSError as exc:
@@ -115,6 +118,14 @@ def _load_secrets_dir(folder: str) -> str | None:
     return None
 
 
+def _check_platform() -> str | None:
+    """The platform file, when one is named, must hold this replica's secret."""
+    platform = platform_file()
+    if platform is not None and platform.get("replica_secret") is None:
+        return f"cannot read the replica's secret from the platform file {platform.path}"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     args = sys.argv[1:] if argv is None else argv
@@ -141,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _serve(entrypoint: str, host: str, port: int, started: float) -> int:
-    problem = _load_secrets()
+    problem = _load_secrets() or _check_platform()
     if problem:
         log("error", problem)
         return 1
