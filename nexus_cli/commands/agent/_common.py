@@ -35,17 +35,38 @@ def begin(json_: bool, name: str, env: str | None = None) -> None:
         checked(check_env, env)
 
 
-def only_env(chosen: Provider, name: str, verb: str) -> str:
-    """The environment a verb acts on when --env is not given: the only one deployed."""
-    deployed = [e.env for e in chosen.status(name, None).environments if e.revision is not None]
+def default_env(chosen: Provider, name: str, verb: str) -> str:
+    """The environment a verb acts on when --env is not given.
+
+    The only one deployed; else the one deployed to (or rolled back) last,
+    said in one line on stderr. Scaling does not move it: the autoscaler scales too.
+    """
+    status = chosen.status(name, None)
+    deployed = {e.env: e for e in status.environments if e.revision is not None}
     if len(deployed) == 1:
-        return deployed[0]
+        return next(iter(deployed))
     if not deployed:
-        raise UsageError(f"{name} is not deployed to any environment", hint=None)
-    raise UsageError(
-        f"{name} is deployed to {', '.join(deployed)}: say which one to {verb}",
-        hint=f"nexus ai agent {verb} {name} --env {deployed[0]}",
+        raise UsageError(
+            f"{name} is not deployed to any environment",
+            hint=f"nexus ai agent deploy {name}  # then {verb} it",
+        )
+    events = [
+        e
+        for e in chosen.history(name).events
+        if e.env in deployed and e.action in ("deploy", "rollback")
+    ]
+    if events:
+        env = max(events, key=lambda e: e.at).env
+    else:  # no history from this provider: the one changed last
+        env = max(deployed.values(), key=lambda e: e.updated_at or 0.0).env
+    from nexus_cli import output
+
+    others = ", ".join(e for e in deployed if e != env)
+    output.notice(
+        f"{verb} {name} in {env}, the environment deployed to last "
+        f"(also deployed: {others}; --env picks one)"
     )
+    return env
 
 
 def ago(at: float | None) -> str:

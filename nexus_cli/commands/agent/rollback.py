@@ -31,14 +31,18 @@ def rollback(
     env: EnvOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Roll an environment back to the previous version, or to --version."""
+    """Roll an environment back to the previous version, or to --version.
+
+    Without --env: the only environment deployed, else the one deployed to (or
+    rolled back) last, named on stderr.
+    """
     from nexus_cli import output
-    from nexus_cli.commands.agent._common import begin, only_env
+    from nexus_cli.commands.agent._common import begin, default_env
     from nexus_cli.context import provider
 
     begin(json_, name, env)
     chosen = provider()
-    target_env = env or only_env(chosen, name, "rollback")
+    target_env = env or default_env(chosen, name, "rollback")
     with output.progress(f"Rolling back {name} in {target_env}"):
         result = chosen.rollback(name, target_env, version)
     output.emit(result, _render)

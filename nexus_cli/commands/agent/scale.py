@@ -40,9 +40,13 @@ def scale(
     env: EnvOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Scale an environment now (--replicas), or let the load decide (--autoscale on)."""
+    """Scale an environment now (--replicas), or let the load decide (--autoscale on).
+
+    Without --env: the only environment deployed, else the one deployed to (or
+    rolled back) last, named on stderr.
+    """
     from nexus_cli import output
-    from nexus_cli.commands.agent._common import begin, checked, only_env
+    from nexus_cli.commands.agent._common import begin, checked, default_env
     from nexus_cli.context import provider
     from nexus_cli.errors import UsageError
 
@@ -53,7 +57,7 @@ def scale(
             hint=f"nexus ai agent scale {name} --replicas 3  # or --autoscale on",
         )
     chosen = provider()
-    target_env = env or only_env(chosen, name, "scale")
+    target_env = env or default_env(chosen, name, "scale")
     if replicas is not None:
         from nexus.ai.spec import check_replicas
 
