@@ -3,8 +3,10 @@
 Deploys examples/hello on a private emulator (tmp NEXUS_HOME, free port) with the `nexus`
 CLI, finds the replica's endpoint with `nexus ai agent status hello --json`, then sends
 N keep-alive requests on one connection to each:
-  via the emulator: POST /agents/hello/run
-  direct:           POST <replica endpoint>/invocations
+  via the emulator: POST /agents/hello/run (the admin credential, then a caller JWT
+                    from `nexus ai token create`)
+  direct:           POST <replica endpoint>/invocations (with the replica's secret,
+                    as the emulator presents it)
 The two are interleaved in rounds so drift on the machine affects both alike.
 
     .venv/bin/python bench/relay.py [-n 500]
@@ -26,6 +28,17 @@ from urllib.parse import urlparse
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import ROOT, bench_env, free_port, nexus_bin, p50, percentile, table
 from _emulator import Emulator
+
+REPLICA_SECRET_HEADER = "X-Nexus-Replica-Secret"
+
+
+def secret(home: Path) -> str:
+    """What the emulator presents to replica 0 of hello r1 in development."""
+    sys.path.insert(0, str(ROOT / "emulator"))
+    from nexus_emulator.identity.service import Identity
+
+    return Identity(home, "", "").replica_secret("hello", "development", 1, 0)
+
 
 BODY = json.dumps({"input": "Hello from the bench", "context": {"user_id": "123"}}).encode()
 
@@ -87,30 +100,39 @@ def main() -> int:
             if endpoint.port is None:
                 raise SystemExit(f"replica endpoint without a port: {endpoint.geturl()}")
             via = Target(port, "/agents/hello/run", {"Authorization": f"Bearer {em.token()}"})
-            direct = Target(endpoint.port, "/invocations", {})
-            for _ in range(50):  # warm up both paths and their connections
-                via.call(record=False)
-                direct.call(record=False)
+            mint = [nexus_bin(), "ai", "token", "create", "--sub", "bench", "--scope",
+                    "agents:invoke", "--agent", "hello"]  # fmt: skip
+            jwt = subprocess.run(mint, env=env, check=True, capture_output=True, text=True)
+            via_jwt = Target(
+                port, "/agents/hello/run", {"Authorization": f"Bearer {jwt.stdout.strip()}"}
+            )
+            direct = Target(endpoint.port, "/invocations", {REPLICA_SECRET_HEADER: secret(home)})
+            targets = (via, via_jwt, direct)
+            for _ in range(50):  # warm up every path and its connection
+                for target in targets:
+                    target.call(record=False)
             per_round = max(1, args.n // args.rounds)
             while len(via.samples) < args.n:
-                for _ in range(per_round):
-                    via.call()
-                for _ in range(per_round):
-                    direct.call()
+                for target in targets:
+                    for _ in range(per_round):
+                        target.call()
         finally:
             em.stop()
 
     rows = [
         [name, str(len(t.samples)), f"{p50(t.samples):.3f}", f"{percentile(t.samples, 95):.3f}"]
         for name, t in (
-            ("via emulator  POST /agents/hello/run", via),
+            ("via emulator  POST /agents/hello/run (admin)", via),
+            ("via emulator  POST /agents/hello/run (JWT)", via_jwt),
             ("direct        POST /invocations", direct),
         )
     ]
     added = p50(via.samples) - p50(direct.samples)
+    added_jwt = p50(via_jwt.samples) - p50(direct.samples)
     print(f"runtime: {runtime}; one keep-alive connection per target (http.client)")
     print(table(["path", "n", "p50 ms", "p95 ms"], rows))
     print(f"emulator added latency, p50: {added:.3f} ms (target ≤ 1 ms)")
+    print(f"emulator added latency with a caller JWT, p50: {added_jwt:.3f} ms (target ≤ 1 ms)")
     return 0
 
 

@@ -119,6 +119,7 @@ class Verifier:
         self.issuer = issuer
         self.cache_size = cache_size
         self._cache: dict[str, Principal] = {}
+        self._headers: dict[str, dict[str, Any]] = {}  # header segment -> parsed (few: one a key)
         self._generation = -1
 
     def verify(self, token: str) -> Principal:
@@ -138,13 +139,26 @@ class Verifier:
         self._cache[token] = principal
         return principal
 
+    def _header(self, token: str) -> dict[str, Any]:
+        """The token's (unverified) header; tokens of one key share it, so it is parsed once."""
+        import jwt
+
+        segment = token.partition(".")[0]
+        header = self._headers.get(segment)
+        if header is None:
+            try:
+                header = jwt.get_unverified_header(token)
+            except jwt.DecodeError as exc:
+                raise InvalidToken(f"the token is not a JWT: {exc}") from None
+            if len(self._headers) >= 64:
+                self._headers.clear()
+            self._headers[segment] = header
+        return header
+
     def _verify(self, token: str) -> Principal:
         import jwt
 
-        try:
-            header = jwt.get_unverified_header(token)
-        except jwt.DecodeError as exc:
-            raise InvalidToken(f"the token is not a JWT: {exc}") from None
+        header = self._header(token)
         alg = header.get("alg")
         if alg not in ALGORITHMS:
             raise InvalidToken(f"algorithm {alg!r} is not accepted (only {', '.join(ALGORITHMS)})")
