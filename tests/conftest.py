@@ -1,10 +1,10 @@
 """Test-suite plumbing shared by every test directory.
 
 - markers for what a test needs from the machine: ``docker`` (an engine answers), ``tmux``,
-  ``debootstrap`` (on PATH) and ``root``. A test whose need is missing is skipped, except
-  under ``CI=true`` (every need is required) or where ``NEXUS_REQUIRE`` names the need
-  (``NEXUS_REQUIRE=tmux,docker`` or ``all``; ``NEXUS_REQUIRE_DOCKER=1`` = ``docker``):
-  there a missing need is a failure.
+  ``debootstrap`` and ``prometheus`` (on PATH), ``root``. A test whose need is missing is
+  skipped, except under ``CI=true`` (every need is required) or where ``NEXUS_REQUIRE``
+  names the need (``NEXUS_REQUIRE=tmux,docker`` or ``all``; ``NEXUS_REQUIRE_DOCKER=1`` =
+  ``docker``): there a missing need is a failure.
 - the OS keyring is off for the whole run (``NEXUS_KEYRING=off`` and keyring's fail
   backend, inherited by every subprocess): no test writes to a developer's keyring.
 - fixtures ``nexus_home`` (a private NEXUS_HOME, exported to subprocesses) and
@@ -106,6 +106,7 @@ NEEDS: dict[str, tuple[str, Callable[[], tuple[bool, str]]]] = {
     "tmux": ("tmux", _on_path("tmux", "tmux")),
     "debootstrap": ("debootstrap", _on_path("debootstrap", "debootstrap")),
     "root": ("root", _root),
+    "prometheus": ("a Prometheus server binary", _on_path("prometheus", "prometheus")),
 }
 
 
