@@ -111,7 +111,8 @@ class Emulator:
         from nexus_emulator.scaling import Autoscaler
 
         try:
-            await reconcile(deployer)
+            done = await reconcile(deployer)
+            log.info("replicas after the start: %s", done.summary())
         except Exception:  # the emulator still serves; the monitor retries the replicas
             log.exception("reconciling replicas after the start failed")
         autoscaler = Autoscaler(deployer, self.config.autoscale_window)

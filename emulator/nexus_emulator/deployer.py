@@ -20,6 +20,7 @@ from typing import Any
 from nexus.ai import spec
 from nexus_emulator import errors
 from nexus_emulator.config import EmulatorConfig
+from nexus_emulator.outcomes import Rollout
 from nexus_emulator.pools import LiveReplica, Pool, Pools
 from nexus_emulator.relay import Relay
 from nexus_emulator.replicas import PlatformFn, Replicas
@@ -150,7 +151,7 @@ class Deployer:
             body.get("actor"),
         )
 
-    async def deploy(self, order: DeployOrder, emit: Emit) -> dict[str, Any]:
+    async def deploy(self, order: DeployOrder, emit: Emit) -> Rollout:
         started = time.monotonic()
         async with self.lock(order.agent):
             revision = self.store.next_revision(order.agent)
@@ -271,7 +272,7 @@ class Deployer:
 
     async def rollback(
         self, agent: str, env: str, ref: str | None, actor: str | None, emit: Emit
-    ) -> dict[str, Any]:
+    ) -> Rollout:
         started = time.monotonic()
         async with self.lock(agent):
             current = self.deployment(agent, env)
@@ -422,7 +423,7 @@ class Deployer:
 
     def _result(
         self, agent: str, env: str, version: VersionRow, started: float, unchanged: bool = False
-    ) -> dict[str, Any]:
-        from nexus_emulator import views
-
-        return views.deploy_result(self, agent, env, version, time.monotonic() - started, unchanged)
+    ) -> Rollout:
+        pool = self.pools.get(agent, env)
+        replicas = tuple(pool.replicas) if pool else ()
+        return Rollout(agent, env, version, replicas, time.monotonic() - started, unchanged)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 
 from nexus_emulator.deployer import Deployer
+from nexus_emulator.outcomes import Reconciled
 from nexus_emulator.pools import LiveReplica, Pool
 
 log = logging.getLogger("nexus_emulator.reconcile")
 
 
-async def reconcile(deployer: Deployer) -> None:
+async def reconcile(deployer: Deployer) -> Reconciled:
     store, runtime = deployer.store, deployer.runtime
+    done = Reconciled()
     existing = await runtime.replicas()
     wanted = {(d.agent, d.env): d for d in store.deployments()}
     for handle in existing:
@@ -19,6 +21,7 @@ async def reconcile(deployer: Deployer) -> None:
         if d is None or handle.revision != d.revision or not handle.running:
             log.info("stopping stray replica %s", handle.id)
             await runtime.stop(handle.id)
+            done.stopped += 1
     for (agent, env), d in wanted.items():
         version = store.version(agent, d.revision)
         if version is None:
@@ -33,11 +36,16 @@ async def reconcile(deployer: Deployer) -> None:
                 keep.append(LiveReplica(handle, state="healthy"))
             else:  # dead, not answering, or more than the deployment asks for
                 await runtime.stop(handle.id)
+                done.stopped += 1
+        done.adopted += len(keep)
         deployer.pools.put(Pool(agent, env, d.revision, keep))
         if len(keep) < d.replicas:
             log.info("starting %d replica(s) of %s/%s", d.replicas - len(keep), agent, env)
             async with deployer.lock(agent):
                 try:
                     await deployer.top_up(agent, env, keep)
+                    done.started += d.replicas - len(keep)
                 except Exception:
                     log.exception("could not restore %s/%s", agent, env)
+                    done.failed.append(f"{agent}/{env}")
+    return done

@@ -20,6 +20,7 @@ from statistics import fmean
 from nexus.ai import spec
 from nexus_emulator import errors
 from nexus_emulator.deployer import Deployer
+from nexus_emulator.outcomes import Scaled
 from nexus_emulator.pools import Pool
 
 log = logging.getLogger("nexus_emulator.scaling")
@@ -33,7 +34,7 @@ async def scale(
     replicas: int | None,
     autoscale: bool | None,
     actor: str | None,
-) -> None:
+) -> Scaled:
     """Change the count and/or the autoscale flag; raises ApiError on bad input."""
     try:
         low, high, _ = spec.ENVIRONMENTS[spec.check_env(env)]
@@ -49,7 +50,7 @@ async def scale(
     async with deployer.lock(agent):
         current = deployer.deployment(agent, env)
         count = replicas if replicas is not None else current.replicas
-        await resize(deployer, agent, env, count)
+        started, stopped = await resize(deployer, agent, env, count)
         row = dataclasses.replace(
             current,
             replicas=count,
@@ -61,20 +62,25 @@ async def scale(
         deployer.store.set_deployment(
             row, action, version.label if version else f"r{current.revision}", actor
         )
+    return Scaled(agent, env, current.replicas, count, row.autoscale, started, stopped)
 
 
-async def resize(deployer: Deployer, agent: str, env: str, count: int) -> None:
-    """Start or stop replicas until ``count`` serve (the caller holds the agent's lock)."""
+async def resize(deployer: Deployer, agent: str, env: str, count: int) -> tuple[int, int]:
+    """Start or stop replicas until ``count`` serve (the caller holds the agent's lock);
+    the numbers started and stopped."""
     pool = deployer.pools.get(agent, env)
     live = [r for r in pool.replicas if r.state != "stopped"] if pool else []
     if count > len(live):
         await deployer.top_up(agent, env, live, count)
-    elif count < len(live) and pool is not None:
+        return count - len(live), 0
+    if count < len(live) and pool is not None:
         # unhealthy ones go first, then the newest
         order = sorted(live, key=lambda r: (r.state == "healthy", -r.handle.replica))
         extra, keep = order[: len(live) - count], order[len(live) - count :]
         deployer.pools.put(Pool(agent, env, pool.revision, keep))
         await deployer.replicas.stop_pool(Pool(agent, env, pool.revision, extra))
+        return 0, len(extra)
+    return 0, 0
 
 
 class Autoscaler:
@@ -118,12 +124,21 @@ class Autoscaler:
             wanted = self.decide(d.agent, d.env, d.replicas)
             if wanted == d.replicas or self.deployer.lock(d.agent).locked():
                 continue
-            log.info("autoscale %s/%s: %d -> %d replicas", d.agent, d.env, d.replicas, wanted)
             self.samples.pop((d.agent, d.env), None)  # a new window for the new count
             try:
-                await scale(self.deployer, d.agent, d.env, wanted, None, "autoscaler")
+                done = await scale(self.deployer, d.agent, d.env, wanted, None, "autoscaler")
             except Exception:
                 log.exception("autoscaling %s/%s failed", d.agent, d.env)
+                continue
+            log.info(
+                "autoscaled %s/%s: %d -> %d replicas (%d started, %d stopped)",
+                d.agent,
+                d.env,
+                done.replicas_before,
+                done.replicas,
+                done.started,
+                done.stopped,
+            )
 
     async def run(self) -> None:
         while True:

@@ -1,8 +1,12 @@
-"""Rows and live replicas rendered as the provider contract's result models."""
+"""The emulator's state rendered as the API's answers (``nexus_api.models``); used by routes.
+
+Each function is given what it reads (the store, the pools, where the
+emulator serves), never the deployer.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
 
 from nexus_api.models import (
     AgentStatus,
@@ -15,11 +19,21 @@ from nexus_api.models import (
     Resources,
     Version,
 )
-from nexus_emulator.pools import LiveReplica
+from nexus_emulator.outcomes import Rollout
+from nexus_emulator.pools import LiveReplica, Pools
 from nexus_emulator.store.db import DeploymentRow, Store, VersionRow
 
-if TYPE_CHECKING:
-    from nexus_emulator.deployer import Deployer
+
+@dataclass(frozen=True)
+class Site:
+    """Where the emulator serves and how it runs replicas, as its answers say it."""
+
+    base_url: str  # http://host:port
+    runtime: str
+    isolation: str
+
+    def endpoint(self, agent: str) -> str:
+        return f"{self.base_url}/agents/{agent}/run"
 
 
 def version(v: VersionRow, live_in: list[str]) -> Version:
@@ -53,30 +67,22 @@ def _live_map(store: Store, agent: str) -> dict[int, list[str]]:
     return live
 
 
-def deploy_result(
-    deployer: Deployer, agent: str, env: str, v: VersionRow, duration: float, unchanged: bool
-) -> dict[str, Any]:
-    pool = deployer.pools.get(agent, env)
-    replicas = [replica(r, v.label) for r in pool.replicas] if pool else []
+def deploy_result(rollout: Rollout, store: Store, site: Site) -> DeployResult:
+    v = rollout.version
     return DeployResult(
-        name=agent,
-        env=env,
-        version=version(v, _live_map(deployer.store, agent).get(v.revision, [])),
-        replicas=replicas,
-        endpoint=endpoint(deployer, agent),
-        duration_s=round(duration, 3),
-        unchanged=unchanged,
-    ).model_dump(mode="json")
+        name=rollout.agent,
+        env=rollout.env,
+        version=version(v, _live_map(store, rollout.agent).get(v.revision, [])),
+        replicas=[replica(r, v.label) for r in rollout.replicas],
+        endpoint=site.endpoint(rollout.agent),
+        duration_s=round(rollout.duration, 3),
+        unchanged=rollout.unchanged,
+    )
 
 
-def endpoint(deployer: Deployer, agent: str) -> str:
-    c = deployer.config
-    return f"http://{c.host}:{c.port}/agents/{agent}/run"
-
-
-def environment(deployer: Deployer, d: DeploymentRow) -> EnvironmentStatus:
-    v = deployer.store.version(d.agent, d.revision)
-    pool = deployer.pools.get(d.agent, d.env)
+def environment(d: DeploymentRow, store: Store, pools: Pools, site: Site) -> EnvironmentStatus:
+    v = store.version(d.agent, d.revision)
+    pool = pools.get(d.agent, d.env)
     label = v.label if v else None
     return EnvironmentStatus(
         env=d.env,
@@ -84,25 +90,27 @@ def environment(deployer: Deployer, d: DeploymentRow) -> EnvironmentStatus:
         revision=d.revision,
         replicas_desired=d.replicas,
         replicas=[replica(r, label) for r in pool.replicas] if pool else [],
-        endpoint=endpoint(deployer, d.agent) + f"?env={d.env}",
+        endpoint=site.endpoint(d.agent) + f"?env={d.env}",
         resources=Resources(
             cpu=d.cpu, memory=d.memory, nano_cpus=d.nano_cpus, memory_bytes=d.memory_bytes
         ),
         autoscale=d.autoscale,
-        runtime=deployer.runtime.name,
-        isolation=deployer.runtime.isolation,
+        runtime=site.runtime,
+        isolation=site.isolation,
         updated_at=d.updated_at,
     )
 
 
-def status(deployer: Deployer, agent: str, env: str | None) -> dict[str, Any]:
-    rows = [d for d in deployer.store.deployments(agent) if env is None or d.env == env]
+def status(agent: str, env: str | None, store: Store, pools: Pools, site: Site) -> AgentStatus:
+    rows = [d for d in store.deployments(agent) if env is None or d.env == env]
     return AgentStatus(
-        name=agent, provider="local", environments=[environment(deployer, d) for d in rows]
-    ).model_dump(mode="json")
+        name=agent,
+        provider="local",
+        environments=[environment(d, store, pools, site) for d in rows],
+    )
 
 
-def summaries(store: Store) -> list[dict[str, Any]]:
+def summaries(store: Store) -> list[AgentSummary]:
     out = []
     for name in store.agent_names():
         labels = {v.revision: v.label for v in store.versions(name)}
@@ -112,12 +120,12 @@ def summaries(store: Store) -> list[dict[str, Any]]:
                 environments={d.env: labels.get(d.revision) for d in store.deployments(name)},
                 versions=len(labels),
                 updated_at=store.agent_updated_at(name),
-            ).model_dump(mode="json")
+            )
         )
     return out
 
 
-def history(store: Store, agent: str) -> dict[str, Any]:
+def history(store: Store, agent: str) -> History:
     live = _live_map(store, agent)
     return History(
         name=agent,
@@ -128,4 +136,4 @@ def history(store: Store, agent: str) -> dict[str, Any]:
             )
             for e in store.events(agent)
         ],
-    ).model_dump(mode="json")
+    )

@@ -219,3 +219,10 @@ def test_the_emulator_modules_import_each_other_without_cycles() -> None:
     edges = emulator_edges()
     assert "nexus_emulator.deployer" in edges
     assert cycles(edges) == []
+
+
+def test_the_views_and_the_deployer_do_not_know_each_other() -> None:
+    """The deployer returns typed outcomes; routes render them through the views."""
+    pairs = {(imp.source, imp.target) for imp in IMPORTS}
+    assert ("nexus_emulator.views", "nexus_emulator.deployer") not in pairs
+    assert ("nexus_emulator.deployer", "nexus_emulator.views") not in pairs

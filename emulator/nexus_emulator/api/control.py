@@ -26,7 +26,7 @@ from nexus_api.models import (
     SourceUploaded,
 )
 from nexus_emulator import errors, views
-from nexus_emulator.api.deps import emulator_of, known_agent, ready
+from nexus_emulator.api.deps import emulator_of, known_agent, ready, site
 from nexus_emulator.runtime import secrets_root
 
 router = APIRouter(prefix="/v1", tags=["control"])
@@ -104,10 +104,11 @@ async def deploy(name: str, body: DeployBody, request: Request) -> StreamingResp
 
     async def work() -> None:
         try:
-            result = await em.deployer.deploy(
+            rollout = await em.deployer.deploy(
                 order, lambda m: queue.put_nowait({"event": "progress", "message": m})
             )
-            queue.put_nowait({"event": "result", "result": result})
+            result = views.deploy_result(rollout, em.store, site(em))
+            queue.put_nowait({"event": "result", "result": result.model_dump(mode="json")})
         except errors.ApiError as exc:
             queue.put_nowait({"event": "error", **exc.body()})
         except Exception as exc:
@@ -129,7 +130,7 @@ async def deploy(name: str, body: DeployBody, request: Request) -> StreamingResp
 @router.get("/agents", summary="Every agent with the version each environment serves")
 async def list_agents(request: Request) -> list[AgentSummary]:
     em = ready(emulator_of(request))
-    return [AgentSummary(**s) for s in views.summaries(em.store)]
+    return views.summaries(em.store)
 
 
 @router.get(
@@ -138,24 +139,24 @@ async def list_agents(request: Request) -> list[AgentSummary]:
 async def status(name: str, request: Request, env: str | None = None) -> AgentStatus:
     em = ready(emulator_of(request))
     known_agent(em, name)
-    return AgentStatus(**views.status(em.deployer, name, env))
+    return views.status(name, env, em.store, em.pools, site(em))
 
 
 @router.get("/agents/{name}/history", summary="Every version and every deploy or rollback")
 async def history(name: str, request: Request) -> History:
     em = ready(emulator_of(request))
     known_agent(em, name)
-    return History(**views.history(em.store, name))
+    return views.history(em.store, name)
 
 
 @router.post("/agents/{name}/rollback", summary="Serve an earlier version again")
 async def rollback(name: str, body: RollbackBody, request: Request) -> DeployResult:
     em = ready(emulator_of(request))
     known_agent(em, name)
-    result = await em.deployer.rollback(
+    rollout = await em.deployer.rollback(
         name, body.env, body.version, body.actor, lambda m: log.info("%s", m)
     )
-    return DeployResult(**result)
+    return views.deploy_result(rollout, em.store, site(em))
 
 
 @router.post("/agents/{name}/scale", summary="Set the replica count or the autoscale flag")
@@ -167,7 +168,7 @@ async def scale(name: str, body: ScaleBody, request: Request) -> AgentStatus:
     if body.replicas is None and body.autoscale is None:
         raise errors.usage("say how to scale: replicas, autoscale or both")
     await do_scale(em.deployer, name, body.env, body.replicas, body.autoscale, body.actor)
-    return AgentStatus(**views.status(em.deployer, name, body.env))
+    return views.status(name, body.env, em.store, em.pools, site(em))
 
 
 @router.delete("/agents/{name}", summary="Stop every replica and forget the agent")

@@ -8,6 +8,7 @@ from fastapi import Request
 
 from nexus.ai import spec
 from nexus_emulator import errors
+from nexus_emulator.views import Site
 
 if TYPE_CHECKING:
     from nexus_emulator.core import Emulator
@@ -16,6 +17,12 @@ if TYPE_CHECKING:
 def emulator_of(request: Request) -> Emulator:
     em: Emulator = request.app.state.emulator
     return em
+
+
+def site(em: Emulator) -> Site:
+    """What the views say about where and how this emulator serves."""
+    c = em.config
+    return Site(f"http://{c.host}:{c.port}", em.runtime.name, em.runtime.isolation)
 
 
 def known_agent(em: Emulator, name: str) -> str:
