@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.cache import cached_dir
+
+AGENTCORE = "bedrock-agentcore==1.25.0"  # pinned: its wheels are kept between runs
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 APP = """
@@ -35,7 +38,7 @@ DOCKERFILE = """
 FROM nexus-base:bookworm-py3
 COPY wheels /wheels
 RUN python3 -m venv /opt/venv \\
- && /opt/venv/bin/pip install -q --no-index --find-links /wheels bedrock-agentcore \\
+ && /opt/venv/bin/pip install -q --no-index --find-links /wheels %(package)s \\
  && rm -rf /wheels
 COPY app.py /app/app.py
 WORKDIR /app
@@ -49,19 +52,22 @@ CMD ["/opt/venv/bin/python", "app.py"]
 def agentcore_image(tmp_path: Path) -> Iterator[str]:
     import docker
 
-    wheels = tmp_path / "wheels"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "-w", str(wheels), "bedrock-agentcore"],
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
+    def download(into: Path) -> None:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "-q", "-w", str(into), AGENTCORE],
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
+
+    wheels = cached_dir("wheels-" + AGENTCORE.replace("==", "-"), download)
     (tmp_path / "app.py").write_text(APP)
-    (tmp_path / "Dockerfile").write_text(DOCKERFILE)
+    (tmp_path / "Dockerfile").write_text(DOCKERFILE % {"package": AGENTCORE})
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
-        for name in ("Dockerfile", "app.py", "wheels"):
+        for name in ("Dockerfile", "app.py"):
             tar.add(tmp_path / name, arcname=name)
+        tar.add(wheels, arcname="wheels")
     tag = f"nexus-test-agentcore:{uuid.uuid4().hex[:8]}"
     client = docker.from_env()
     client.images.build(fileobj=io.BytesIO(buf.getvalue()), custom_context=True, tag=tag, rm=True)

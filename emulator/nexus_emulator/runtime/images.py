@@ -110,10 +110,16 @@ def build_base_image(
     *,
     suite: str = "bookworm",
     mirror: str | None = None,
+    rootfs_cache: Path | None = None,
 ) -> str:
-    """Build a minimal Debian image with python3 and import it as ``tag``; return its id."""
-    import docker
+    """Build a minimal Debian image with python3 and import it as ``tag``; return its id.
 
+    With ``rootfs_cache`` (a .tar path), an existing archive there is imported instead of
+    running debootstrap again, and a fresh debootstrap leaves its archive there.
+    """
+    if rootfs_cache is not None and rootfs_cache.is_file():
+        log(f"Using the cached root filesystem {rootfs_cache}")
+        return import_rootfs(rootfs_cache, tag, log)
     if shutil.which("debootstrap") is None:
         raise BaseImageError(
             "debootstrap is not installed",
@@ -125,45 +131,64 @@ def build_base_image(
             "run `sudo nexus ai emulator base-image`",
         )
     workdir = Path(tempfile.mkdtemp(prefix="nexus-base-"))
-    rootfs = workdir / "rootfs"
     try:
-        cmd = [
-            "debootstrap",
-            "--variant=minbase",
-            "--include=python3,python3-venv,ca-certificates",
-            suite,
-            str(rootfs),
-        ]
-        if mirror or os.environ.get("NEXUS_DEBIAN_MIRROR"):
-            cmd.append(mirror or os.environ["NEXUS_DEBIAN_MIRROR"])
-        log("Running " + " ".join(cmd))
-        code, tail = run_logged(cmd, log)
-        if code != 0:
-            raise BaseImageError(f"debootstrap exited with {code}", None, tail)
-        for junk in ("var/cache/apt/archives", "var/lib/apt/lists"):
-            for item in (rootfs / junk).glob("*"):
-                if item.is_file():
-                    item.unlink()
-        archive = workdir / "rootfs.tar"
-        log(f"Importing the root filesystem as {tag}")
-        subprocess.run(["tar", "-C", str(rootfs), "-cf", str(archive), "."], check=True)
-        repo, version = split_ref(tag)
-        client = docker.from_env()
-        try:
-            client.api.import_image(
-                src=str(archive),
-                repository=repo,
-                tag=version,
-                changes=[
-                    "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                    "ENV LANG=C.UTF-8",
-                    'CMD ["python3"]',
-                ],
-            )
-            image_id: str = client.images.get(tag).id
-        finally:
-            client.close()
-        log(f"Built {tag} ({image_id[:19]})")
+        archive = debootstrap_rootfs(workdir, suite, mirror, log)
+        image_id = import_rootfs(archive, tag, log)
+        if rootfs_cache is not None:
+            rootfs_cache.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(archive, rootfs_cache.with_suffix(".partial"))
+            os.replace(rootfs_cache.with_suffix(".partial"), rootfs_cache)
         return image_id
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def debootstrap_rootfs(workdir: Path, suite: str, mirror: str | None, log: LogFn) -> Path:
+    """debootstrap ``suite`` (minbase + python3) under ``workdir``; return it as a tar."""
+    rootfs = workdir / "rootfs"
+    cmd = [
+        "debootstrap",
+        "--variant=minbase",
+        "--include=python3,python3-venv,ca-certificates",
+        suite,
+        str(rootfs),
+    ]
+    if mirror or os.environ.get("NEXUS_DEBIAN_MIRROR"):
+        cmd.append(mirror or os.environ["NEXUS_DEBIAN_MIRROR"])
+    log("Running " + " ".join(cmd))
+    code, tail = run_logged(cmd, log)
+    if code != 0:
+        raise BaseImageError(f"debootstrap exited with {code}", None, tail)
+    for junk in ("var/cache/apt/archives", "var/lib/apt/lists"):
+        for item in (rootfs / junk).glob("*"):
+            if item.is_file():
+                item.unlink()
+    archive = workdir / "rootfs.tar"
+    subprocess.run(["tar", "-C", str(rootfs), "-cf", str(archive), "."], check=True)
+    shutil.rmtree(rootfs, ignore_errors=True)
+    return archive
+
+
+def import_rootfs(archive: Path, tag: str, log: LogFn) -> str:
+    """``docker import`` a root filesystem tar as ``tag`` (Python's PATH and locale set)."""
+    import docker
+
+    log(f"Importing the root filesystem as {tag}")
+    repo, version = split_ref(tag)
+    client = docker.from_env()
+    try:
+        client.api.import_image(
+            src=str(archive),
+            repository=repo,
+            tag=version,
+            changes=[
+                "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                "ENV LANG=C.UTF-8",
+                'CMD ["python3"]',
+            ],
+        )
+        image_id: str = client.images.get(tag).id
+    finally:
+        client.close()
+    log(f"Built {tag} ({image_id[:19]})")
+    return image_id
