@@ -19,9 +19,11 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 REGISTRY = "127.0.0.1:5000"
 LOCK = Path("/tmp/nexus-test-swarm.lock")
+SETUP = Path("/tmp/nexus-test-swarm.setup.lock")
 MARK = Path("/tmp/nexus-test-swarm.created")  # what the tests created: "swarm", "registry PID"
 STORE = Path("/tmp/nexus-test-registry")
 CONFIG = """\
@@ -79,31 +81,46 @@ def _start_registry() -> int:
 
 
 @contextlib.contextmanager
-def shared_swarm() -> Iterator[str]:
-    """Yield the registry address with a swarm active; undo only what was created here."""
-    with LOCK.open("a+") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        created = MARK.read_text().split("\n") if MARK.exists() else []
-        try:
-            if swarm_state() != "active":
-                out = _docker("swarm", "init", "--advertise-addr", "127.0.0.1")
-                if out.returncode != 0:
-                    raise RuntimeError(f"docker swarm init failed: {out.stderr.strip()}")
-                created.append("swarm")
-            if not registry_answers():
-                created = [c for c in created if not c.startswith("registry")]
-                created.append(f"registry {_start_registry()}")
-        finally:
-            MARK.write_text("\n".join(c for c in created if c))
-            fcntl.flock(lock, fcntl.LOCK_SH)  # others may use it too from now on
+def shared_swarm(swarm: bool = True) -> Iterator[str]:
+    """Yield the registry address (and a swarm active); undo only what was created here.
+
+    ``SETUP`` serialises set-up and tear-down; a shared lock on ``LOCK`` is held while
+    in use, so the one that can turn it exclusive at tear-down is the last user.
+    """
+    with SETUP.open("a+") as setup, LOCK.open("a+") as lock:
+        with _held(setup):
+            created = MARK.read_text().split("\n") if MARK.exists() else []
+            try:
+                if swarm and swarm_state() != "active":
+                    out = _docker("swarm", "init", "--advertise-addr", "127.0.0.1")
+                    if out.returncode != 0:
+                        raise RuntimeError(f"docker swarm init failed: {out.stderr.strip()}")
+                    created.append("swarm")
+                if not registry_answers():
+                    created = [c for c in created if not c.startswith("registry")]
+                    created.append(f"registry {_start_registry()}")
+            finally:
+                MARK.write_text("\n".join(c for c in created if c))
+                fcntl.flock(lock, fcntl.LOCK_SH)
         try:
             yield REGISTRY
         finally:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return  # another test run still uses them: the last one out cleans up
-            _undo()
+            with _held(setup):
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    pass  # another test run still uses them: the last one out cleans up
+                else:
+                    _undo()
+
+
+@contextlib.contextmanager
+def _held(file: IO[str]) -> Iterator[None]:
+    fcntl.flock(file, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(file, fcntl.LOCK_UN)
 
 
 def _undo() -> None:

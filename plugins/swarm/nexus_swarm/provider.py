@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from nexus_cli.errors import NotFound, UsageError
+from nexus_cli.providers import images
 from nexus_cli.providers.base import (
     AgentStatus,
     AgentSummary,
@@ -23,7 +24,7 @@ from nexus_cli.providers.base import (
     SecretChange,
     Version,
 )
-from nexus_swarm import calls, frontdoor, images, records, secrets
+from nexus_swarm import calls, frontdoor, records, secrets
 from nexus_swarm.engine import LABEL_DIGEST, LABEL_ENV, LABEL_REVISION, connect, labelled, remote
 from nexus_swarm.services import Services
 
@@ -96,8 +97,9 @@ class SwarmProvider(Provider):
         found = records.versions(svc.client, request.name)
         revision = max((v.revision for v in found), default=0) + 1
         with remote("building the image"):
+            home = images.build_home(self.name)
             image_id, _ref, project_version = images.build(
-                svc.client, request.name, revision, request, progress
+                svc.client, home, revision, request, progress
             )
         current = svc.agent_service(request.name, request.env)
         if current is not None and svc.labels(current).get(LABEL_DIGEST) == image_id:
@@ -106,7 +108,8 @@ class SwarmProvider(Provider):
         version = next((v for v in found if v.digest == image_id), None)
         if version is None:
             with remote("pushing the image"):
-                pinned = images.push(svc.client, registry, request.name, image_id, progress)
+                repository = f"{registry}/nexus/{request.name}"
+                pinned = images.push(svc.client, repository, image_id, progress)
             label = request.label or project_version
             source = "image" if request.image else "deploy"
             version = svc.new_version(

@@ -1,9 +1,10 @@
-"""Agent images for a swarm: built like the emulator builds them, then pushed to a registry.
+"""Agent images for remote providers: built like the emulator builds them, pushed to a registry.
 
-Every node of a swarm pulls the image from the registry, so a version is
-pinned as ``<registry>/nexus/<agent>@sha256:...``. The build itself (base
-image, cached dependency layer, SDK, code) is the emulator's
-:func:`~nexus_emulator.runtime.docker_build.build_image`.
+A remote host pulls the image from a registry, so a version is pinned as
+``<repository>@sha256:...``. The build itself (base image, cached
+dependency layer, SDK, code) is the emulator's
+:func:`~nexus_emulator.runtime.docker_build.build_image`, run with the
+local Docker engine. Imported only by the providers that build images.
 """
 
 from __future__ import annotations
@@ -16,15 +17,19 @@ from nexus_cli.errors import OperationFailed, ProjectError, Unavailable
 from nexus_cli.providers.base import DeployRequest, ProgressFn
 
 
-def build_home() -> Path:
-    """Build contexts and the wheel cache of this provider (not the emulator's images)."""
+def build_home(provider: str) -> Path:
+    """A provider's build contexts and wheel cache (apart from the emulator's images)."""
     from nexus.ai.spec import nexus_home
 
-    return nexus_home() / "swarm"
+    return nexus_home() / provider
 
 
 def build(
-    client: Any, agent: str, revision: int, request: DeployRequest, progress: ProgressFn
+    client: Any,
+    home: Path,
+    revision: int,
+    request: DeployRequest,
+    progress: ProgressFn,
 ) -> tuple[str, str, str | None]:
     """The local image of the request: (image id, reference, project version)."""
     from nexus_emulator.runtime.base import BuildFailed, BuildSpec
@@ -36,14 +41,12 @@ def build(
             return artifact.digest, artifact.ref, None
         if request.project_dir is None:
             raise ProjectError("nothing to deploy: no project directory and no --image")
-        from nexus.ai.spec import SpecError, load_project
+        from nexus.ai.spec import load_project
+        from nexus_cli.commands.agent._common import checked
 
-        try:
-            project = load_project(request.project_dir)
-        except SpecError as exc:
-            raise ProjectError(exc.message, hint=exc.hint) from None
+        project = checked(load_project, request.project_dir)
         spec = BuildSpec(
-            agent=agent,
+            agent=request.name,
             revision=revision,
             source_dir=project.root,
             entrypoint=project.entrypoint,
@@ -52,21 +55,28 @@ def build(
             base_image=os.environ.get("NEXUS_BASE_IMAGE") or project.base_image,
         )
         progress("building the image")
-        artifact = build_image(client, build_home(), spec, lambda _line: None)
+        artifact = build_image(client, home, spec, lambda _line: None)
     except BuildFailed as exc:
         raise OperationFailed(exc.message, details=exc.tail[-15:]) from None
     return artifact.digest, artifact.ref, project.version
 
 
-def push(client: Any, registry: str, agent: str, image_id: str, progress: ProgressFn) -> str:
-    """Push the image to ``registry``; return the reference pinned by its registry digest."""
-    repository = f"{registry}/nexus/{agent}"
+def push(
+    client: Any,
+    repository: str,
+    image_id: str,
+    progress: ProgressFn,
+    auth: dict[str, str] | None = None,
+) -> str:
+    """Push the image to ``repository``; return the reference pinned by its registry digest."""
+    registry = repository.split("/", 1)[0]
     tag = "c-" + image_id.split(":")[-1][:16]  # content-addressed: a redeploy pushes nothing new
     client.images.get(image_id).tag(repository, tag)
     progress(f"pushing to {registry}")
     digest = None
     error = None
-    for chunk in client.api.push(repository, tag, stream=True, decode=True):
+    chunks = client.api.push(repository, tag, stream=True, decode=True, auth_config=auth)
+    for chunk in chunks:
         if "error" in chunk:
             error = str(chunk["error"]).strip()
         aux = chunk.get("aux")

@@ -1,0 +1,1 @@
+"""The ``agentcore`` provider: agents on Amazon Bedrock AgentCore Runtime."""
