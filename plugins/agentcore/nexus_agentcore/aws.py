@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from nexus_cli.errors import NotFound, OperationFailed, Unavailable, UsageError
+from nexus_cli.errors import NotFound, RemoteError, Unavailable, UsageError
 
 CONTROL = "bedrock-agentcore-control"
 DATA = "bedrock-agentcore"
@@ -84,7 +84,7 @@ def calling(aws: Aws, what: str) -> Iterator[None]:
         cls = NotFound if code in ("ResourceNotFoundException", "NotFoundException") else None
         text = f"{what}: AWS answered {code} (HTTP {status}): {message}"
         if cls is not None:
-            raise cls(text, code="not_found") from None
-        raise OperationFailed(text, code="remote_error") from None
+            raise cls(text) from None
+        raise RemoteError(text) from None
     except BotoCoreError as exc:
         raise Unavailable(f"{what}: {exc}", hint=f"tried {aws.where()}") from None
