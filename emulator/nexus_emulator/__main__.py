@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import errno
 import json
 import logging
@@ -14,6 +15,8 @@ import os
 import socket
 import sys
 import time
+from collections.abc import Iterator
+from typing import Any
 
 from nexus_emulator.config import EmulatorConfig
 
@@ -43,6 +46,35 @@ def bind(host: str, port: int) -> socket.socket:
     sock.listen(1024)
     sock.setblocking(False)
     return sock
+
+
+def _quiet_server() -> Any:
+    import uvicorn
+
+    class QuietServer(uvicorn.Server):
+        """A second server: the main one handles the signals and stops this one."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield
+
+    return QuietServer
+
+
+async def serve_platform(app: Any, endpoint: Any) -> Any:
+    """The replicas' listener (see platform_endpoint.py), when the runtime needs one."""
+    import uvicorn
+
+    from nexus_emulator.platform_endpoint import PlatformOnly
+
+    if endpoint is None or endpoint.sock is None:
+        return None
+    config = uvicorn.Config(
+        PlatformOnly(app), log_level="warning", access_log=False, lifespan="off", loop="auto"
+    )
+    server = _quiet_server()(config)
+    server.task = asyncio.create_task(server.serve(sockets=[endpoint.sock]))
+    return server
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,9 +122,13 @@ def main(argv: list[str] | None = None) -> int:
                     }
                 )
             )
+        platform = await serve_platform(app, emulator.platform)
         try:
             await task
         finally:
+            if platform is not None:
+                platform.should_exit = True
+                await platform.task
             await emulator.stop()
 
     try:

@@ -14,6 +14,7 @@ from nexus_emulator.config import EmulatorConfig
 from nexus_emulator.deployer import Deployer
 from nexus_emulator.identity.service import Identity
 from nexus_emulator.metrics import Metrics
+from nexus_emulator.platform_endpoint import PlatformEndpoint
 from nexus_emulator.pools import Pools
 from nexus_emulator.relay import Relay
 from nexus_emulator.runtime.base import Runtime
@@ -55,6 +56,7 @@ class Emulator:
         self._runtime: Runtime | None = None
         self._deployer: Deployer | None = None
         self._background: asyncio.Task[None] | None = None
+        self.platform: PlatformEndpoint | None = None  # where replicas reach the platform API
 
     @property
     def tracer(self) -> Tracer:
@@ -77,6 +79,7 @@ class Emulator:
         return self._deployer
 
     async def start(self) -> None:
+        from nexus_emulator.platform_endpoint import open_endpoint
         from nexus_emulator.runtime import select_runtime
 
         self._store = Store(self.config.db_path)
@@ -88,8 +91,8 @@ class Emulator:
         self.tasks = TaskQueue(
             self._store, self.pools, self.relay, self.metrics, self.config.home, self._tracer
         )
-        if runtime.name == "process":  # loopback; containers: not reachable yet
-            self.identity.platform_url = self.config.issuer
+        self.platform = await open_endpoint(runtime, self.config)
+        self.identity.platform_url = self.platform.url if self.platform else None
         self._deployer = Deployer(
             self.config,
             self._store,
@@ -136,3 +139,5 @@ class Emulator:
             await self._runtime.close()
         if self._store is not None:
             self._store.close()
+        if self.platform is not None and self.platform.sock is not None:
+            self.platform.sock.close()

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import httpx
 import pytest
@@ -38,7 +39,7 @@ def _get(url, token):
 class Who(EchoAgent):
     async def process(self, input):
         token = self.workload_token
-        out = {"token": token, "platform": None, "control": None}
+        out = {"token": token, "platform": None, "control": None, "platform_url": self.platform_url}
         if self.platform_url:
             out["platform"] = await asyncio.to_thread(
                 _get, self.platform_url + "/v1/platform/identity", token
@@ -89,14 +90,27 @@ def test_workload_token_refreshed_and_replica_port_closed(wemu: Emu, tmp_path: P
     assert claims["aud"] == "nexus:platform"
     assert claims["iss"] == emu.url
     assert claims["exp"] - claims["iat"] == TTL
-    if emu.runtime == "process":  # the platform API answers the replica, and only that API
-        status, me = first["output"]["platform"]
-        assert status == 200
-        assert me["subject"] == "agent:who:development"
-        assert me["kind"] == "workload"
-        status, refused = first["output"]["control"]
+    # the platform API answers the replica (loopback, or the engine's bridge address for
+    # containers), with its own token only
+    status, me = first["output"]["platform"]
+    assert status == 200
+    assert me["subject"] == "agent:who:development"
+    assert me["kind"] == "workload"
+    status, refused = first["output"]["control"]
+    if emu.runtime == "process":  # the main listener: the control plane refuses the token
         assert status == 403
         assert "workload token" in refused["error"]["message"]
+    else:  # the replicas' own listener serves the platform paths and nothing else
+        assert status == 404
+    platform = urlparse(first["output"]["platform_url"])
+    assert platform.hostname not in ("0.0.0.0", "", None)
+    for credential in (None, "Bearer " + (emu.home / "token").read_text().strip()):
+        headers = {"Authorization": credential} if credential else {}
+        answer = httpx.get(emu.url + "/v1/platform/identity", headers=headers)
+        assert answer.status_code in (401, 403), answer.text
+    if emu.runtime == "docker":  # bound to the bridge address only, not to loopback
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"http://127.0.0.1:{platform.port}/.well-known/jwks.json")
 
     # refreshed before it expires, in the same replica (no restart)
     deadline = time.monotonic() + 4 * TTL

@@ -6,7 +6,8 @@
   plane only: run, stream and submit tasks of its agent (the ``agent`` claim; any
   agent without one), and read or cancel tasks (the route checks the task's agent).
   Deploy, rollback, scale, secrets, logs and the rest need ``admin``.
-- A workload JWT (audience ``nexus:platform``) reaches ``/v1/platform/`` only.
+- A workload JWT (audience ``nexus:platform``) reaches ``/v1/platform/`` only, and
+  nothing else does (not even the admin credential).
 
 A bad credential is a 401 (with ``WWW-Authenticate``), a good one that is not
 allowed here a 403; both say why.
@@ -100,10 +101,10 @@ class Guard:
                 "a workload token is for the platform API, not the control or data plane",
                 hint="call agents with a token from `nexus ai token create`",
             )
+        if path.startswith(PLATFORM_PREFIX):
+            raise Refused(403, "the platform API takes a replica's workload token, nothing else")
         if principal.is_admin:
             return principal
-        if path.startswith(PLATFORM_PREFIX):
-            raise Refused(403, "the platform API takes a replica's workload token")
         data = DATA_PATH.match(path) if method == "POST" else None
         if data is not None or TASK_PATH.match(path):
             if SCOPE_INVOKE not in principal.scopes:

@@ -147,6 +147,11 @@ class Runtime(ABC):
                 yield line
             seen = len(lines)
 
+    async def platform_address(self) -> tuple[str, str] | None:
+        """How replicas reach the emulator: None when they share the host's loopback;
+        else (address to listen on, "" for the main listener; host name replicas use)."""
+        return None
+
     async def remove_artifact(self, artifact: Artifact) -> None:  # noqa: B027
         """Free what a version's artifact holds (an image, a directory). Optional."""
 

@@ -95,6 +95,27 @@ class DockerRuntime(Runtime):
         if problem:
             raise RuntimeUnavailable(problem, UNAVAILABLE_HINT)
 
+    async def platform_address(self) -> tuple[str, str] | None:
+        result: tuple[str, str] | None = await self._call(self._platform_address_sync)
+        return result
+
+    def _platform_address_sync(self) -> tuple[str, str] | None:
+        import ipaddress
+
+        client = self.client()
+        if "docker desktop" in str(client.info().get("OperatingSystem", "")).lower():
+            return "", "host.docker.internal"  # Desktop forwards it to the host's loopback
+        for config in client.networks.get("bridge").attrs.get("IPAM", {}).get("Config") or []:
+            gateway = config.get("Gateway")
+            if not gateway and config.get("Subnet"):
+                network = ipaddress.ip_network(config["Subnet"], strict=False)
+                if network.version != 4:
+                    continue
+                gateway = str(next(network.hosts()))  # the engine's own address by default
+            if gateway:
+                return str(gateway), str(gateway)
+        return None
+
     async def close(self) -> None:
         if self._client is not None:
             self._client.close()
