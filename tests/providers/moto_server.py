@@ -25,7 +25,7 @@ def fill_gaps() -> None:
             if hasattr(self, "live_version"):
                 self.live_version = self.target_version
 
-        cls.update = update  # type: ignore[method-assign]
+        cls.update = update  # type: ignore[method-assign,unused-ignore]
 
 
 if __name__ == "__main__":
