@@ -130,6 +130,7 @@ class SecretChange(BaseModel):
     name: str
     scope: str
     digest: str | None = None
+    updated_at: float | None = None
     deleted: bool = False
     restarted: list[str] = []  # environments whose replicas were restarted
     key_store: str | None = None  # where the encryption key is: keyring, or a key file

@@ -7,12 +7,11 @@ a deploy does (new replicas first, switched to once healthy), so the agent's
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 
 from nexus.ai import spec
 from nexus_api.bodies import SecretBody
+from nexus_api.models import Secret, SecretChange
 from nexus_emulator import errors
 from nexus_emulator.api.deps import emulator_of, ready
 from nexus_emulator.core import Emulator
@@ -56,31 +55,31 @@ async def _restart(
 
 
 @router.put("/agents/{name}/secrets/{key}", summary="Set a secret (restarts the replicas)")
-async def set_secret(name: str, key: str, body: SecretBody, request: Request) -> dict[str, Any]:
+async def set_secret(name: str, key: str, body: SecretBody, request: Request) -> SecretChange:
     em = ready(emulator_of(request))
     assert em.vault is not None
     _checked_agent(name)
     check_name(key)
     info = em.vault.set(name, _scope(body.env), key, body.value)
     restarted = await _restart(em, name, info.scope, f"secret set {key}", body.actor)
-    return {
-        "name": key,
-        "scope": info.scope,
-        "digest": info.digest,
-        "updated_at": info.updated_at,
-        "restarted": restarted,
-        "key_store": em.vault.key_store,
-        "key_created": em.vault.take_key_created(),
-    }
+    return SecretChange(
+        name=key,
+        scope=info.scope,
+        digest=info.digest,
+        updated_at=info.updated_at,
+        restarted=restarted,
+        key_store=em.vault.key_store,
+        key_created=em.vault.take_key_created(),
+    )
 
 
 @router.get("/agents/{name}/secrets", summary="Names, scopes and digests of the secrets")
-async def list_secrets(name: str, request: Request) -> list[dict[str, Any]]:
+async def list_secrets(name: str, request: Request) -> list[Secret]:
     em = ready(emulator_of(request))
     assert em.vault is not None
     _checked_agent(name)
     return [
-        {"name": s.name, "scope": s.scope, "digest": s.digest, "updated_at": s.updated_at}
+        Secret(name=s.name, scope=s.scope, digest=s.digest, updated_at=s.updated_at)
         for s in em.vault.list(name)
     ]
 
@@ -88,7 +87,7 @@ async def list_secrets(name: str, request: Request) -> list[dict[str, Any]]:
 @router.delete("/agents/{name}/secrets/{key}", summary="Delete a secret (restarts the replicas)")
 async def delete_secret(
     name: str, key: str, request: Request, env: str | None = None, actor: str | None = None
-) -> dict[str, Any]:
+) -> SecretChange:
     em = ready(emulator_of(request))
     assert em.vault is not None
     _checked_agent(name)
@@ -103,4 +102,4 @@ async def delete_secret(
             + f"nexus ai agent secret list {name}",
         )
     restarted = await _restart(em, name, scope, f"secret delete {key}", actor)
-    return {"name": key, "scope": scope, "deleted": True, "restarted": restarted}
+    return SecretChange(name=key, scope=scope, deleted=True, restarted=restarted)

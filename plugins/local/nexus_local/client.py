@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from nexus_api.errors import ErrorCode
 from nexus_cli.errors import NexusError, OperationFailed, Unavailable, from_dict
 
 if TYPE_CHECKING:
@@ -107,7 +108,7 @@ class EmulatorClient:
                 if not isinstance(data, dict):
                     data = {"data": data}
                 if isinstance(data.get("error"), dict):
-                    raise from_dict({"code": "failed", **data["error"]})
+                    raise from_dict({"code": ErrorCode.FAILED, **data["error"]})
                 if data.get("done") is True:
                     return
                 yield data
