@@ -29,3 +29,17 @@ class RotateResult(BaseModel):
     published: list[str]
     dropped: list[str]
     retired_kept_for: int
+
+
+class AuthorizerInfo(BaseModel):
+    """The external issuer an agent trusts (as AgentCore's custom JWT authorizer)."""
+
+    agent: str
+    discovery_url: str | None = None
+    issuer: str | None = None
+    jwks_uri: str | None = None
+    audiences: list[str] = []
+    clients: list[str] = []
+    algorithms: list[str] = []
+    key_ids: list[str] = []
+    deleted: bool = False

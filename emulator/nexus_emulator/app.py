@@ -24,6 +24,7 @@ log = logging.getLogger("nexus_emulator")
 def create_app(config: EmulatorConfig, *, own_lifespan: bool = True) -> FastAPI:
     """The app; with ``own_lifespan=False`` the caller starts and stops ``app.state.emulator``."""
     from nexus_emulator.api import (
+        authorizer,
         control,
         data,
         health,
@@ -62,7 +63,18 @@ def create_app(config: EmulatorConfig, *, own_lifespan: bool = True) -> FastAPI:
         middleware=pipeline,
     )
     app.state.emulator = em
-    for module in (health, identity, control, data, stream, tasks, logs, metrics, secrets):
+    for module in (
+        health,
+        identity,
+        authorizer,
+        control,
+        data,
+        stream,
+        tasks,
+        logs,
+        metrics,
+        secrets,
+    ):
         app.include_router(module.router)
 
     @app.exception_handler(errors.ApiError)

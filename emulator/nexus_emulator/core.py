@@ -126,6 +126,7 @@ class Emulator:
             self.tasks.run(),
             self.tracer.run(),
             keep_fresh(self.pools, self.identity),
+            self.identity.authorizers.refresh(),
         )
 
     async def stop(self) -> None:

@@ -16,7 +16,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar
 
-from nexus_api.identity import KeyInfo, RotateResult, TokenResult
+from nexus_api.identity import AuthorizerInfo, KeyInfo, RotateResult, TokenResult
 from nexus_api.models import (
     AgentMetrics,
     AgentStatus,
@@ -219,6 +219,18 @@ class Provider(ABC):
 
     def rotate_keys(self) -> RotateResult:
         raise self.unsupported("rotating identity keys")
+
+    def authorizer_set(
+        self, name: str, discovery_url: str, audiences: list[str], clients: list[str]
+    ) -> AuthorizerInfo:
+        """Trust an external OIDC issuer's tokens on the agent's data plane."""
+        raise self.unsupported("external issuers")
+
+    def authorizer_get(self, name: str) -> AuthorizerInfo:
+        raise self.unsupported("external issuers")
+
+    def authorizer_delete(self, name: str) -> AuthorizerInfo:
+        raise self.unsupported("external issuers")
 
     @abstractmethod
     def list_agents(self) -> list[AgentSummary]: ...

@@ -7,6 +7,7 @@ import json
 import httpx
 
 from tests.cli.cli_support import Platform
+from tests.emulator.issuer_support import SecondIssuer
 
 
 def _run(platform: Platform, name: str, token: str) -> httpx.Response:
@@ -72,3 +73,33 @@ def test_rotate_keys(platform: Platform, deployed: str) -> None:
     assert "retired (still verifies)" in table.stdout
     assert "signing" in table.stdout
     assert _run(platform, deployed, before.strip()).status_code == 200
+
+
+def test_authorizer_commands(platform: Platform, deployed: str) -> None:
+    second = SecondIssuer()
+    try:
+        discovery = second.url + "/.well-known/openid-configuration"
+        made = platform("ai", "agent", "authorizer", "set", deployed, "--discovery-url", discovery,
+                        "--audience", "echo-api")  # fmt: skip
+        assert made.code == 0, made.out
+        assert f"{deployed} accepts tokens of {second.url}" in made.stdout
+        ok = _run(platform, deployed, second.token(client_id=None))
+        assert ok.status_code == 200, ok.text
+        shown = json.loads(platform("ai", "agent", "authorizer", "show", deployed, "--json").stdout)
+        assert shown["key_ids"] == ["second-1"]
+        gone = platform("ai", "agent", "authorizer", "delete", deployed)
+        assert gone.code == 0, gone.out
+        assert "no longer trusts" in gone.stdout
+        assert _run(platform, deployed, second.token()).status_code == 401
+    finally:
+        second.server.shutdown()
+    nothing = platform("ai", "agent", "authorizer", "set", deployed, "--discovery-url", "x")
+    assert nothing.code == 2
+    assert "at least one allowed audience or client" in nothing.stderr
+    down = platform("ai", "agent", "authorizer", "set", deployed, "--discovery-url", discovery,
+                    "--client", "web")  # fmt: skip
+    assert down.code == 2
+    assert "cannot read the discovery document" in down.stderr
+    missing = platform("ai", "agent", "authorizer", "show", deployed)
+    assert missing.code == 2
+    assert "trusts no external issuer" in missing.stderr

@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.emulator.conftest import Emu, start_emulator, write_agent
+from tests.emulator.issuer_support import SecondIssuer
 
 COUNTING = """
 
@@ -289,3 +290,58 @@ def test_token_requests_are_checked(idemu: tuple[Emu, Path]) -> None:
         r = emu.client.post("/v1/identity/tokens", json=body)
         assert r.status_code == 400, r.text
         assert words in r.json()["error"]["message"]
+
+
+def test_an_agent_trusts_an_external_issuer(idemu: tuple[Emu, Path]) -> None:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    emu, count = idemu
+    second = SecondIssuer()
+    try:
+        body = {
+            "discovery_url": second.url + "/.well-known/openid-configuration",
+            "audiences": ["echo-api"],
+            "clients": ["web"],
+        }
+        set_ = emu.client.put("/v1/agents/echo/authorizer", json=body)
+        assert set_.status_code == 200, set_.text
+        assert set_.json()["issuer"] == second.url
+        assert set_.json()["key_ids"] == ["second-1"]
+        before = count.read_text()
+
+        ok = call(emu, f"Bearer {second.token()}")
+        assert ok.status_code == 200, ok.text
+        assert ok.json()["output"]["caller"] == ["carol", "external", ["openid"]]
+        assert count.read_text() == before + "x"
+
+        stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        refused = [
+            (second.token(aud="other-api"), 401, "wrong audience"),
+            (second.token(client_id="evil"), 401, "client 'evil' is not allowed"),
+            (second.token(key=stranger), 401, "signature"),
+            (second.token(exp=int(time.time()) - 120), 401, "expired"),
+        ]
+        for token, status, reason in refused:
+            r = call(emu, f"Bearer {token}")
+            assert r.status_code == status, r.text
+            assert reason in r.json()["error"]["message"]
+        # trusted by echo only: not by another agent, not on the control plane
+        other = call(emu, f"Bearer {second.token()}", "/agents/other/run")
+        assert other.status_code == 401
+        control = httpx.get(
+            emu.url + "/v1/agents", headers={"Authorization": f"Bearer {second.token()}"}
+        )
+        assert control.status_code == 401
+        assert count.read_text() == before + "x"
+
+        assert emu.client.get("/v1/agents/echo/authorizer").json()["audiences"] == ["echo-api"]
+        assert emu.client.delete("/v1/agents/echo/authorizer").status_code == 200
+        assert call(emu, f"Bearer {second.token()}").status_code == 401
+    finally:
+        second.server.shutdown()
+    bad = emu.client.put(
+        "/v1/agents/echo/authorizer",
+        json={"discovery_url": second.url + "/.well-known/openid-configuration", "clients": ["w"]},
+    )
+    assert bad.status_code == 400
+    assert "discovery document" in bad.json()["error"]["message"]

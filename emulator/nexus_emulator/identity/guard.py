@@ -6,6 +6,8 @@
   plane only: run, stream and submit tasks of its agent (the ``agent`` claim; any
   agent without one), and read or cancel tasks (the route checks the task's agent).
   Deploy, rollback, scale, secrets, logs and the rest need ``admin``.
+- A token of an external issuer the agent trusts (``external.py``) reaches
+  run, stream and tasks of that agent only.
 - A workload JWT (audience ``nexus:platform``) reaches ``/v1/platform/`` only, and
   nothing else does (not even the admin credential).
 
@@ -20,6 +22,7 @@ import re
 
 from nexus_api.errors import ErrorCode
 from nexus_emulator.errors import ApiError
+from nexus_emulator.identity.external import Authorizers
 from nexus_emulator.identity.tokens import (
     ADMIN,
     SCOPE_INVOKE,
@@ -75,11 +78,16 @@ def may_reach(principal: Principal, agent: str) -> None:
 
 
 class Guard:
-    def __init__(self, admin_token: str, verifier: Verifier) -> None:
+    def __init__(
+        self, admin_token: str, verifier: Verifier, external: Authorizers | None = None
+    ) -> None:
         self.admin = admin_token.encode()
         self.verifier = verifier
+        self.external = external
 
-    def authenticate(self, header: bytes) -> Principal:
+    def authenticate(self, header: bytes, agent: str | None = None) -> Principal:
+        """Who presents this credential; ``agent``: the agent a data-plane call is for,
+        whose trusted external issuer (if any) is tried for tokens not of ours."""
         credential = bearer(header)
         if hmac.compare_digest(credential.encode("latin-1", "replace"), self.admin):
             return ADMIN
@@ -88,11 +96,31 @@ class Guard:
         try:
             return self.verifier.verify(credential)
         except InvalidToken as exc:
-            raise Refused(401, f"invalid token: {exc}") from None
+            reason = str(exc)
+        if agent is not None and self.external is not None and self._foreign(credential):
+            try:
+                return self.external.verify(agent, credential)
+            except InvalidToken as exc:
+                if self.external.trusts(agent):
+                    reason = str(exc)
+        raise Refused(401, f"invalid token: {reason}")
+
+    def _foreign(self, credential: str) -> bool:
+        """Whether the token names another issuer than this one (an external one, maybe)."""
+        import jwt
+
+        try:
+            claims = jwt.decode(credential, options={"verify_signature": False})
+        except jwt.InvalidTokenError:
+            return False
+        return bool(claims.get("iss") != self.verifier.issuer)
 
     def check(self, method: str, path: str, header: bytes) -> Principal:
         """The principal of a request to ``method path``, or Refused."""
-        principal = self.authenticate(header)
+        data = DATA_PATH.match(path) if method == "POST" else None
+        principal = self.authenticate(header, data.group(1) if data else None)
+        if principal.kind == "external":  # verified for the agent of this data-plane call
+            return principal
         if principal.kind == "workload":
             if path.startswith(PLATFORM_PREFIX):
                 return principal
@@ -105,7 +133,6 @@ class Guard:
             raise Refused(403, "the platform API takes a replica's workload token, nothing else")
         if principal.is_admin:
             return principal
-        data = DATA_PATH.match(path) if method == "POST" else None
         if data is not None or TASK_PATH.match(path):
             if SCOPE_INVOKE not in principal.scopes:
                 raise Refused(403, f"this token lacks the {SCOPE_INVOKE} scope")

@@ -7,6 +7,7 @@ import hmac
 from pathlib import Path
 from typing import Any
 
+from nexus_emulator.identity.external import Authorizers
 from nexus_emulator.identity.guard import Guard
 from nexus_emulator.identity.keys import LEEWAY, MAX_TOKEN_TTL, KeyRing, installation_key
 from nexus_emulator.identity.tokens import (
@@ -32,7 +33,9 @@ class Identity:
         self.keys.load()
         self.issuer = Issuer(self.keys, issuer)
         self.verifier = Verifier(self.keys, issuer)
-        self.guard = Guard(admin_token, self.verifier)
+        self.authorizers = Authorizers(home)
+        self.authorizers.load()
+        self.guard = Guard(admin_token, self.verifier, self.authorizers)
         self._secret = installation_key(home)
 
     def digest(self, value: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-from nexus_api.identity import KeyInfo, RotateResult, TokenResult
+from nexus_api.identity import AuthorizerInfo, KeyInfo, RotateResult, TokenResult
 from nexus_api.models import (
     AgentMetrics,
     AgentStatus,
@@ -206,6 +206,24 @@ class LocalProvider(Provider):
         with self._client() as client:
             answer = client.request("GET", "/v1/identity/keys")
         return [KeyInfo.model_validate(item) for item in answer]
+
+    def authorizer_set(
+        self, name: str, discovery_url: str, audiences: list[str], clients: list[str]
+    ) -> AuthorizerInfo:
+        body = {"discovery_url": discovery_url, "audiences": audiences, "clients": clients}
+        with self._client() as client:
+            answer = client.request("PUT", f"{self._agent(name)}/authorizer", json=body)
+        return AuthorizerInfo.model_validate(answer)
+
+    def authorizer_get(self, name: str) -> AuthorizerInfo:
+        with self._client() as client:
+            answer = client.request("GET", f"{self._agent(name)}/authorizer")
+        return AuthorizerInfo.model_validate(answer)
+
+    def authorizer_delete(self, name: str) -> AuthorizerInfo:
+        with self._client() as client:
+            answer = client.request("DELETE", f"{self._agent(name)}/authorizer")
+        return AuthorizerInfo.model_validate(answer)
 
     def rotate_keys(self) -> RotateResult:
         with self._client() as client:
