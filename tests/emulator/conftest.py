@@ -100,14 +100,21 @@ def start_emulator(home: Path, port: int, runtime: str) -> Emu:
     return Emu(url, home, port, runtime, proc, client)
 
 
-@pytest.fixture(params=["process", pytest.param("docker", marks=pytest.mark.docker)])
-def emu(request: pytest.FixtureRequest, tmp_path: Path, free_port: int) -> Iterator[Emu]:
+@contextlib.contextmanager
+def running_emulator(tmp_path: Path, port: int, runtime: str) -> Iterator[Emu]:
+    """An emulator on ``port`` with its home in ``tmp_path``; reset and stopped at the end."""
     home = tmp_path / "home"
     home.mkdir()
-    e = start_emulator(home, free_port, request.param)
+    e = start_emulator(home, port, runtime)
     try:
         yield e
     finally:
         with contextlib.suppress(httpx.HTTPError):
             e.client.post("/v1/admin/reset", timeout=120)
         e.stop()
+
+
+@pytest.fixture(params=["process", pytest.param("docker", marks=pytest.mark.docker)])
+def emu(request: pytest.FixtureRequest, tmp_path: Path, free_port: int) -> Iterator[Emu]:
+    with running_emulator(tmp_path, free_port, request.param) as e:
+        yield e

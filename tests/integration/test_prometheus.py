@@ -3,8 +3,6 @@ answers PromQL on ``agent_requests_total``."""
 
 from __future__ import annotations
 
-import contextlib
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -15,28 +13,16 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.emulator.conftest import Emu, start_emulator, write_agent
+from tests.cli.cli_support import free_port
+from tests.emulator.conftest import Emu, running_emulator, write_agent
 
 pytestmark = [pytest.mark.prometheus, pytest.mark.slow]
 
 
 @pytest.fixture
-def emu(tmp_path: Path, free_port: int) -> Iterator[Emu]:
-    home = tmp_path / "home"
-    home.mkdir()
-    e = start_emulator(home, free_port, "process")
-    try:
+def emu(tmp_path: Path) -> Iterator[Emu]:
+    with running_emulator(tmp_path, free_port(), "process") as e:
         yield e
-    finally:
-        with contextlib.suppress(httpx.HTTPError):
-            e.client.post("/v1/admin/reset", timeout=120)
-        e.stop()
-
-
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -72,7 +58,7 @@ def prometheus(tmp_path: Path, emu: Emu) -> Iterator[Prometheus]:
         "    static_configs:\n"
         f"      - targets: ['127.0.0.1:{emu.port}']\n"
     )
-    port = _port()
+    port = free_port()
     log = (tmp_path / "prometheus.log").open("wb")
     proc = subprocess.Popen(
         [
