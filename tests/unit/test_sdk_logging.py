@@ -40,6 +40,9 @@ class Levels(Agent):
             sys.stdout.flush()
         if input == "child":
             os.system("echo from a child >&2")
+        if input == "bytes":
+            sys.stdout.buffer.write(b"raw bytes\\n")
+            os.write(sys.stderr.fileno(), b"to stderr's descriptor\\n")
         return input
 """
 
@@ -82,7 +85,7 @@ def test_a_bad_level_is_said_and_info_is_used(tmp_path: Path) -> None:
 
 
 def test_uncaught_thread_exception_partial_line_and_child_output(tmp_path: Path) -> None:
-    records = _run(tmp_path, ["thread", "partial", "child"])
+    records = _run(tmp_path, ["thread", "partial", "child", "bytes"])
     [crash] = [r for r in records if r["msg"] == "uncaught exception in thread worker"]
     assert crash["level"] == "error"
     assert "ZeroDivisionError" in crash["traceback"]
@@ -90,6 +93,10 @@ def test_uncaught_thread_exception_partial_line_and_child_output(tmp_path: Path)
     assert (partial["level"], partial["logger"]) == ("info", "stdout")
     [child] = [r for r in records if r["msg"] == "from a child"]
     assert (child["level"], child["logger"]) == ("error", "stderr")
+    [raw] = [r for r in records if r["msg"] == "raw bytes"]
+    assert (raw["level"], raw["logger"]) == ("info", "stdout")
+    [fd2] = [r for r in records if r["msg"] == "to stderr's descriptor"]
+    assert fd2["level"] == "error"
 
 
 @pytest.mark.parametrize("value", ["verbose", "3"])

@@ -25,7 +25,7 @@ import os
 import sys
 import threading
 import time
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from nexus.ai.spec import LOG_LEVELS as LEVELS
 
@@ -106,10 +106,22 @@ class JsonHandler(logging.Handler):
 class LineWriter(io.TextIOBase):
     """A text stream turning each written line into a record (``print`` lands here)."""
 
-    def __init__(self, level: str, name: str) -> None:
+    def __init__(self, level: str, name: str, fd: int) -> None:
         self.level = level
         self.name = name
+        self.fd = fd  # the descriptor behind it: its pipe turns raw bytes into records too
         self._pending = ""
+        self._buffer: BinaryIO | None = None
+
+    def fileno(self) -> int:
+        return self.fd
+
+    @property
+    def buffer(self) -> BinaryIO:
+        """Bytes written here reach the same records (through the descriptor's pipe)."""
+        if self._buffer is None:
+            self._buffer = open(self.fd, "wb", buffering=0, closefd=False)  # noqa: SIM115
+        return self._buffer
 
     def writable(self) -> bool:
         return True
@@ -186,8 +198,8 @@ def configure(cwd: str) -> None:
     _out = os.fdopen(os.dup(1), "w", encoding="utf-8", errors="replace", closefd=True)
     _pump(1, "info", "stdout")
     _pump(2, "error", "stderr")
-    sys.stdout = LineWriter("info", "stdout")
-    sys.stderr = LineWriter("error", "stderr")
+    sys.stdout = LineWriter("info", "stdout", 1)
+    sys.stderr = LineWriter("error", "stderr", 2)
     level, problem = level_from(cwd)
     root = logging.getLogger()
     for handler in list(root.handlers):
