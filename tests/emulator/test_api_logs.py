@@ -175,3 +175,28 @@ def test_filters_apply_before_the_tail(emu: Emu, tmp_path: Path) -> None:
     assert records(emu, replica="no-such-replica") == []
     assert all(r["version"] == "r1" for r in records(emu, version="r1", tail=3))
     assert emu.client.get("/v1/agents/chatty/logs", params={"version": "9.9"}).status_code == 404
+
+
+def test_follow_picks_up_a_replica_started_later(emu: Emu, tmp_path: Path) -> None:
+    emu.deploy("chatty", write_agent(tmp_path / "c"), env="staging", replicas=1)
+    [first] = {r["replica"] for r in records(emu, tail=1)}
+    seen: list[dict[str, Any]] = []
+
+    def read() -> None:
+        with emu.client.stream(
+            "GET", "/v1/agents/chatty/logs", params={"follow": "true", "tail": 0}, timeout=60
+        ) as r:
+            for line in r.iter_lines():
+                if line:
+                    seen.append(json.loads(line))
+                if any(x["replica"] != first and x["msg"] == "agent ready" for x in seen):
+                    return
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    time.sleep(1.0)  # the follow has started
+    up = emu.client.post("/v1/agents/chatty/scale", json={"env": "staging", "replicas": 2})
+    assert up.status_code == 200, up.text
+    reader.join(timeout=30)
+    # the new replica's first line ("agent ready") came through the open stream
+    assert any(x["replica"] != first and x["msg"] == "agent ready" for x in seen), seen
