@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -43,3 +43,30 @@ class AuthorizerInfo(BaseModel):
     algorithms: list[str] = []
     key_ids: list[str] = []
     deleted: bool = False
+
+
+class CredentialBody(BaseModel):
+    """``PUT /v1/agents/{name}/credentials/{credential}``: an API key or an OAuth2 client."""
+
+    kind: Literal["api_key", "oauth2"]
+    api_key: str | None = None
+    token_url: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+
+
+class CredentialInfo(BaseModel):
+    """A credential as listed: its name and kind, never its value."""
+
+    name: str
+    kind: str
+    updated_at: float
+    deleted: bool = False
+
+
+class AccessToken(BaseModel):
+    access_token: str
+    token_type: str = "Bearer"
+    expires_at: float
+    scope: str = ""
+    cached: bool = False

@@ -26,6 +26,7 @@ def create_app(config: EmulatorConfig, *, own_lifespan: bool = True) -> FastAPI:
     from nexus_emulator.api import (
         authorizer,
         control,
+        credentials,
         data,
         health,
         identity,
@@ -67,6 +68,7 @@ def create_app(config: EmulatorConfig, *, own_lifespan: bool = True) -> FastAPI:
         health,
         identity,
         authorizer,
+        credentials,
         control,
         data,
         stream,

@@ -11,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 from nexus_emulator.config import EmulatorConfig
+from nexus_emulator.credentials import Credentials
 from nexus_emulator.deployer import Deployer
 from nexus_emulator.identity.service import Identity
 from nexus_emulator.metrics import Metrics
@@ -51,6 +52,7 @@ class Emulator:
         self._tracer: Tracer | None = None
         self.ready = False
         self.vault: Vault | None = None
+        self.credentials: Credentials | None = None
         self.tasks: TaskQueue | None = None
         self._store: Store | None = None
         self._runtime: Runtime | None = None
@@ -88,6 +90,7 @@ class Emulator:
         self._runtime = runtime
         self._tracer = Tracer(self._store)
         self.vault = Vault(self._store, self.config.home, self.identity.digest)
+        self.credentials = Credentials(self._store, self.vault)
         self.tasks = TaskQueue(
             self._store, self.pools, self.relay, self.metrics, self.config.home, self._tracer
         )

@@ -124,6 +124,7 @@ class Vault:
         with self.store.conn:
             self.store.conn.execute("BEGIN IMMEDIATE")
             self.store.conn.execute("DELETE FROM secrets WHERE agent=?", (agent,))
+            self.store.conn.execute("DELETE FROM credentials WHERE agent=?", (agent,))
 
     def list(self, agent: str) -> list[SecretInfo]:
         rows = self.store.conn.execute(
@@ -132,6 +133,15 @@ class Vault:
             (agent,),
         ).fetchall()
         return [SecretInfo(r[0], r[1], r[2], r[3]) for r in rows]
+
+    def encrypt(self, value: str) -> bytes:
+        """``value`` encrypted with the secrets key (for other parts keeping values at rest)."""
+        token: bytes = self._cipher().encrypt(value.encode())
+        return token
+
+    def decrypt(self, token: bytes) -> str:
+        value: bytes = self._cipher().decrypt(token)
+        return value.decode()
 
     def resolve(self, agent: str, env: str) -> dict[str, str]:
         """The values a replica of ``agent`` in ``env`` gets: its env's over the agent-wide."""

@@ -16,7 +16,13 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar
 
-from nexus_api.identity import AuthorizerInfo, KeyInfo, RotateResult, TokenResult
+from nexus_api.identity import (
+    AuthorizerInfo,
+    CredentialInfo,
+    KeyInfo,
+    RotateResult,
+    TokenResult,
+)
 from nexus_api.models import (
     AgentMetrics,
     AgentStatus,
@@ -225,6 +231,17 @@ class Provider(ABC):
     ) -> AuthorizerInfo:
         """Trust an external OIDC issuer's tokens on the agent's data plane."""
         raise self.unsupported("external issuers")
+
+    def credential_set(self, name: str, credential: str, values: dict[str, str]) -> CredentialInfo:
+        """Store an outbound credential: ``{"kind": "api_key", "api_key"}`` or
+        ``{"kind": "oauth2", "token_url", "client_id", "client_secret"}``."""
+        raise self.unsupported("outbound credentials")
+
+    def credential_list(self, name: str) -> list[CredentialInfo]:
+        raise self.unsupported("outbound credentials")
+
+    def credential_delete(self, name: str, credential: str) -> CredentialInfo:
+        raise self.unsupported("outbound credentials")
 
     def authorizer_get(self, name: str) -> AuthorizerInfo:
         raise self.unsupported("external issuers")

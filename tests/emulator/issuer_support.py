@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
 import time
 from typing import Any
 
 import jwt
+
+from tests.emulator.http_support import JsonHandler, serve
 
 
 class SecondIssuer:
@@ -22,7 +22,7 @@ class SecondIssuer:
         self.jwks = {"keys": [{**jwk, "kid": "second-1", "use": "sig", "alg": "RS256"}]}
         issuer = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
+        class Handler(JsonHandler):
             def do_GET(self) -> None:
                 if self.path == "/.well-known/openid-configuration":
                     body: dict[str, Any] = {
@@ -35,19 +35,9 @@ class SecondIssuer:
                 else:
                     self.send_error(404)
                     return
-                data = json.dumps(body).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.answer(200, body)
 
-            def log_message(self, *_args: Any) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server, self.url = serve(Handler)
 
     def token(self, key: Any = None, **claims: Any) -> str:
         now = int(time.time())

@@ -7,9 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from nexus.ai import spec
 from nexus_emulator import errors
-from nexus_emulator.api.deps import emulator_of
+from nexus_emulator.api.deps import checked_name, emulator_of
 from nexus_emulator.identity.external import AuthorizerError, discover
 
 router = APIRouter(tags=["identity"])
@@ -21,16 +20,9 @@ class AuthorizerBody(BaseModel):
     clients: list[str] = Field(default_factory=list)
 
 
-def _checked(name: str) -> str:
-    try:
-        return spec.check_name(name)
-    except spec.SpecError as exc:
-        raise errors.from_spec(exc) from None
-
-
 @router.put("/v1/agents/{name}/authorizer", summary="Trust an external issuer's tokens")
 async def set_authorizer(name: str, body: AuthorizerBody, request: Request) -> dict[str, Any]:
-    _checked(name)
+    checked_name(name)
     try:
         auth = await discover(body.discovery_url, body.audiences, body.clients)
     except AuthorizerError as exc:
@@ -43,7 +35,7 @@ async def set_authorizer(name: str, body: AuthorizerBody, request: Request) -> d
 
 @router.get("/v1/agents/{name}/authorizer", summary="The external issuer the agent trusts")
 async def get_authorizer(name: str, request: Request) -> dict[str, Any]:
-    auth = emulator_of(request).identity.authorizers.get(_checked(name))
+    auth = emulator_of(request).identity.authorizers.get(checked_name(name))
     if auth is None:
         raise errors.not_found(
             f"{name} trusts no external issuer",
@@ -54,6 +46,6 @@ async def get_authorizer(name: str, request: Request) -> dict[str, Any]:
 
 @router.delete("/v1/agents/{name}/authorizer", summary="Stop trusting the external issuer")
 async def delete_authorizer(name: str, request: Request) -> dict[str, Any]:
-    if not emulator_of(request).identity.authorizers.delete(_checked(name)):
+    if not emulator_of(request).identity.authorizers.delete(checked_name(name)):
         raise errors.not_found(f"{name} trusts no external issuer")
     return {"agent": name, "deleted": True}

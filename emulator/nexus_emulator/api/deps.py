@@ -25,6 +25,14 @@ def site(em: Emulator) -> Site:
     return Site(f"http://{c.host}:{c.port}", em.runtime.name, em.runtime.isolation)
 
 
+def checked_name(name: str) -> str:
+    """An agent name that follows the rules, else 400 (it need not exist)."""
+    try:
+        return spec.check_name(name)
+    except spec.SpecError as exc:
+        raise errors.from_spec(exc) from None
+
+
 def known_agent(em: Emulator, name: str) -> str:
     """The name when the agent exists; else 404 with the closest name as a hint."""
     names = em.store.agent_names()

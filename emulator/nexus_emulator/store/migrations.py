@@ -140,6 +140,20 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX spans_agent ON spans (agent, start);
         """,
     ),
+    (
+        6,
+        "outbound credentials of agents (encrypted like secrets)",
+        """
+        CREATE TABLE credentials (
+            agent TEXT NOT NULL,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            ciphertext BLOB NOT NULL,
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (agent, name)
+        );
+        """,
+    ),
 ]
 
 

@@ -8,5 +8,6 @@ from __future__ import annotations
 
 from nexus.ai.agents._agent import Agent
 from nexus.ai.agents._context import Caller, Context
+from nexus.ai.agents._credentials import CredentialError
 
-__all__ = ["Agent", "Caller", "Context"]
+__all__ = ["Agent", "Caller", "Context", "CredentialError"]

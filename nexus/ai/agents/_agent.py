@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING, Any
 from nexus.ai.agents._context import Context, current_context
 
 if TYPE_CHECKING:
+    from nexus.ai.agents._credentials import Credentials
     from nexus.ai.llm import LLM
 
 _LLM_ATTR = "_nexus_llm"
+_CREDENTIALS_ATTR = "_nexus_credentials"
 
 
 class Agent:
@@ -42,6 +44,18 @@ class Agent:
         from nexus.ai.agents._platform import workload_token
 
         return workload_token()
+
+    @property
+    def credentials(self) -> Credentials:
+        """The agent's outbound credentials: ``await self.credentials.api_key("github")``,
+        ``await self.credentials.oauth_token("crm", scopes=[...])``."""
+        client: Credentials | None = self.__dict__.get(_CREDENTIALS_ATTR)
+        if client is None:
+            from nexus.ai.agents._credentials import Credentials
+
+            client = Credentials()
+            self.__dict__[_CREDENTIALS_ATTR] = client
+        return client
 
     @property
     def platform_url(self) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nexus_cli.commands._group import group
 from nexus_cli.commands.agent.authorizer import app as authorizer_app
+from nexus_cli.commands.agent.credential import app as credential_app
 from nexus_cli.commands.agent.delete import delete
 from nexus_cli.commands.agent.deploy import deploy
 from nexus_cli.commands.agent.history import history
@@ -34,6 +35,7 @@ app.command("scale")(scale)
 app.add_typer(secret_app, name="secret")
 app.add_typer(task_app, name="task")
 app.add_typer(authorizer_app, name="authorizer")
+app.add_typer(credential_app, name="credential")
 app.command("delete")(delete)
 
 __all__ = ["app"]

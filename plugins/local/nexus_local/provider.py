@@ -8,7 +8,13 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-from nexus_api.identity import AuthorizerInfo, KeyInfo, RotateResult, TokenResult
+from nexus_api.identity import (
+    AuthorizerInfo,
+    CredentialInfo,
+    KeyInfo,
+    RotateResult,
+    TokenResult,
+)
 from nexus_api.models import (
     AgentMetrics,
     AgentStatus,
@@ -214,6 +220,23 @@ class LocalProvider(Provider):
         with self._client() as client:
             answer = client.request("PUT", f"{self._agent(name)}/authorizer", json=body)
         return AuthorizerInfo.model_validate(answer)
+
+    def credential_set(self, name: str, credential: str, values: dict[str, str]) -> CredentialInfo:
+        path = f"{self._agent(name)}/credentials/{quote(credential, safe='')}"
+        with self._client() as client:
+            answer = client.request("PUT", path, json=values)
+        return CredentialInfo.model_validate(answer)
+
+    def credential_list(self, name: str) -> list[CredentialInfo]:
+        with self._client() as client:
+            answer = client.request("GET", f"{self._agent(name)}/credentials")
+        return [CredentialInfo.model_validate(item) for item in answer]
+
+    def credential_delete(self, name: str, credential: str) -> CredentialInfo:
+        path = f"{self._agent(name)}/credentials/{quote(credential, safe='')}"
+        with self._client() as client:
+            answer = client.request("DELETE", path)
+        return CredentialInfo.model_validate(answer)
 
     def authorizer_get(self, name: str) -> AuthorizerInfo:
         with self._client() as client:
