@@ -24,14 +24,19 @@ __all__ = [
 ]
 
 
+ENV_DEFAULT = (
+    "default: the agent's only environment, else the one deployed to or rolled back in last"
+)
+
+
 class RollbackBody(BaseModel):
-    env: str = "development"
+    env: str | None = Field(None, description=ENV_DEFAULT)
     version: str | None = Field(None, description="label, r<revision> or revision number")
     actor: str | None = None
 
 
 class ScaleBody(BaseModel):
-    env: str = "development"
+    env: str | None = Field(None, description=ENV_DEFAULT)
     replicas: int | None = None
     autoscale: bool | None = None
     actor: str | None = None

@@ -93,3 +93,32 @@ def test_autoscale_follows_the_load(tmp_path: Path, free_port: int) -> None:
     finally:
         emu.client.post("/v1/admin/reset")
         emu.stop()
+
+
+def test_scale_and_rollback_without_env_use_the_environment_deployed_to_last(
+    emu: Emu, tmp_path: Path
+) -> None:
+    v1 = write_agent(tmp_path / "v1", tag="v1")
+    emu.deploy("echo", v1, env="development", label="1.0.0")
+    emu.deploy("echo", v1, env="staging", replicas=1)
+    emu.deploy("echo", write_agent(tmp_path / "v2", tag="v2"), env="staging", label="2.0.0")
+
+    def envs() -> dict[str, dict[str, object]]:
+        doc = emu.client.get("/v1/agents/echo").json()
+        return {e["env"]: e for e in doc["environments"]}
+
+    up = emu.client.post("/v1/agents/echo/scale", json={"replicas": 2})
+    assert up.status_code == 200, up.text
+    assert up.json()["environments"][0]["env"] == "staging"
+    assert envs()["staging"]["replicas_desired"] == 2
+    assert envs()["development"]["replicas_desired"] == 1
+
+    back = emu.client.post("/v1/agents/echo/rollback", json={})
+    assert back.status_code == 200, back.text
+    assert (back.json()["env"], back.json()["version"]["label"]) == ("staging", "1.0.0")
+    assert envs()["development"]["version"] == "1.0.0"
+
+    emu.deploy("echo", write_agent(tmp_path / "v3", tag="v3"), env="development", label="3.0.0")
+    refused = emu.client.post("/v1/agents/echo/scale", json={"replicas": 2})
+    assert refused.status_code == 400
+    assert "development" in refused.json()["error"]["message"]

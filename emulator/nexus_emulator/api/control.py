@@ -27,6 +27,7 @@ from nexus_api.models import (
 )
 from nexus_emulator import errors, views
 from nexus_emulator.api.deps import emulator_of, known_agent, ready, site
+from nexus_emulator.envs import default_env
 from nexus_emulator.runtime import secrets_root
 
 router = APIRouter(prefix="/v1", tags=["control"])
@@ -153,8 +154,9 @@ async def history(name: str, request: Request) -> History:
 async def rollback(name: str, body: RollbackBody, request: Request) -> DeployResult:
     em = ready(emulator_of(request))
     known_agent(em, name)
+    env = body.env or default_env(em.store, name)
     rollout = await em.deployer.rollback(
-        name, body.env, body.version, body.actor, lambda m: log.info("%s", m)
+        name, env, body.version, body.actor, lambda m: log.info("%s", m)
     )
     return views.deploy_result(rollout, em.store, site(em))
 
@@ -167,8 +169,9 @@ async def scale(name: str, body: ScaleBody, request: Request) -> AgentStatus:
     known_agent(em, name)
     if body.replicas is None and body.autoscale is None:
         raise errors.usage("say how to scale: replicas, autoscale or both")
-    await do_scale(em.deployer, name, body.env, body.replicas, body.autoscale, body.actor)
-    return views.status(name, body.env, em.store, em.pools, site(em))
+    env = body.env or default_env(em.store, name)
+    await do_scale(em.deployer, name, env, body.replicas, body.autoscale, body.actor)
+    return views.status(name, env, em.store, em.pools, site(em))
 
 
 @router.delete("/agents/{name}", summary="Stop every replica and forget the agent")

@@ -1,0 +1,20 @@
+"""The environment a control call acts on when it names none (the CLI applies the same rule).
+
+The agent's only environment; else the one it was deployed to or rolled back
+in last (scaling does not count: the autoscaler scales too); else development.
+"""
+
+from __future__ import annotations
+
+from nexus.ai import spec
+from nexus_emulator.store.db import Store
+
+
+def default_env(store: Store, agent: str) -> str:
+    deployed = {d.env for d in store.deployments(agent)}
+    if len(deployed) == 1:
+        return deployed.pop()
+    moves = [
+        e for e in store.events(agent) if e.env in deployed and e.action in ("deploy", "rollback")
+    ]
+    return moves[-1].env if moves else spec.DEFAULT_ENV  # events come in order
