@@ -17,6 +17,23 @@ from nexus_cli.errors import OperationFailed, ProjectError, Unavailable
 from nexus_cli.providers.base import DeployRequest, ProgressFn
 
 
+def local_engine() -> Any:
+    """The local Docker engine that builds the image."""
+    import docker
+    from docker.errors import DockerException
+    from requests.exceptions import RequestException
+
+    try:
+        client = docker.from_env()
+        client.ping()
+    except (DockerException, RequestException) as exc:
+        raise Unavailable(
+            f"cannot reach the local Docker engine that builds the agent image: {exc}",
+            hint="start dockerd, or deploy a prebuilt image with --image",
+        ) from None
+    return client
+
+
 def build_home(provider: str) -> Path:
     """A provider's build contexts and wheel cache (apart from the emulator's images)."""
     from nexus.ai.spec import nexus_home
@@ -91,3 +108,20 @@ def push(
     if digest is None:
         raise OperationFailed(f"the registry {registry} sent no digest for {repository}:{tag}")
     return f"{repository}@{digest}"
+
+
+def remove_local(client: Any, home: Path, agent: str) -> int:
+    """Remove the images built here for ``agent`` (every tag); return how many went."""
+    from docker.errors import APIError, NotFound
+    from nexus_emulator.runtime.base import LABEL_AGENT, LABEL_HOME
+
+    labels = [f"{LABEL_AGENT}={agent}", f"{LABEL_HOME}={home}"]
+    removed = 0
+    for image in client.api.images(filters={"label": labels}):  # dicts: no inspect per image
+        for ref in [*(image.get("RepoTags") or []), image["Id"]]:
+            try:
+                client.images.remove(ref, noprune=False)
+            except (NotFound, APIError):  # gone with its last tag, or still in use
+                continue
+        removed += 1
+    return removed

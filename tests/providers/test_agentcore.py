@@ -139,7 +139,11 @@ def agentcore(tmp_path_factory: pytest.TempPathFactory, moto_url: str) -> Iterat
             NEXUS_AGENTCORE_REGISTRY=registry,
             NEXUS_AGENTCORE_PLATFORM=f"linux/{ARCH}",
         )
-        yield AgentCore(root, env, f"ac-{secrets.token_hex(3)}", moto_url)
+        agent = AgentCore(root, env, f"ac-{secrets.token_hex(3)}", moto_url)
+        try:
+            yield agent
+        finally:  # the images built for it go too (a no-op after test_delete)
+            agent("ai", "agent", "delete", agent.name, "--yes")
 
 
 def test_deploy_polls_until_ready(agentcore: AgentCore) -> None:

@@ -6,25 +6,7 @@ import base64
 from typing import Any
 
 from nexus_agentcore.aws import Aws, calling
-from nexus_cli.errors import Unavailable
 from nexus_cli.providers.base import ProgressFn
-
-
-def local_engine() -> Any:
-    """The local Docker engine that builds the image."""
-    import docker
-    from docker.errors import DockerException
-    from requests.exceptions import RequestException
-
-    try:
-        client = docker.from_env()
-        client.ping()
-    except (DockerException, RequestException) as exc:
-        raise Unavailable(
-            f"cannot reach the local Docker engine that builds the agent image: {exc}",
-            hint="start dockerd, or deploy a prebuilt image with --image",
-        ) from None
-    return client
 
 
 def repository_uri(aws: Aws, repository: str) -> str:

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 from nexus_agentcore import stores, views
 from nexus_agentcore.aws import DATA, Aws, calling
-from nexus_agentcore.images import container_uri, local_engine
+from nexus_agentcore.images import container_uri
 from nexus_agentcore.runtime import Runtimes, describe, parse
 from nexus_agentcore.views import ENVIRONMENTS, version_of
 from nexus_cli.errors import NotFound, UsageError
@@ -29,6 +29,7 @@ from nexus_cli.providers.base import (
     Secret,
     SecretChange,
 )
+from nexus_cli.providers.images import local_engine
 
 
 class AgentCoreProvider(Provider):
@@ -295,4 +296,7 @@ class AgentCoreProvider(Provider):
         self.runtimes.delete(runtime_id)
         for secret, _arn in stores.secrets(self.aws, name):
             stores.delete_secret(self.aws, name, secret.name, secret.scope)
+        from nexus_cli.providers import images
+
+        images.remove_local(local_engine(), images.build_home(self.name), name)
         return DeleteResult(name=name)

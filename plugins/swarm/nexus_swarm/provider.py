@@ -278,4 +278,5 @@ class SwarmProvider(Provider):
     def delete(self, name: str) -> DeleteResult:
         if not self.services.remove_agent(name, self.notice):
             raise NotFound(f"agent {name!r} does not exist on swarm", hint="nexus ai agent list")
+        images.remove_local(self.services.client, images.build_home(self.name), name)
         return DeleteResult(name=name)

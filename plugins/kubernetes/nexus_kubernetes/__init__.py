@@ -1,0 +1,1 @@
+"""The ``kubernetes`` provider: agents as Deployments, applied with server-side apply."""
