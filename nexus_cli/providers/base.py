@@ -164,6 +164,10 @@ class Provider(ABC):
     @abstractmethod
     def deploy(self, request: DeployRequest, progress: ProgressFn) -> DeployResult: ...
 
+    def render(self, request: DeployRequest) -> list[dict[str, Any]]:
+        """What ``deploy --dry-run`` prints: the manifests a deploy would apply."""
+        raise self.unsupported("--dry-run")
+
     @abstractmethod
     def run(self, name: str, input: Any, context: dict[str, Any], env: str | None) -> RunResult: ...
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -38,6 +38,19 @@ def _render(result: DeployResult) -> list[str]:
     return lines
 
 
+def _documents(docs: list[dict[str, Any]]) -> Any:
+    """Manifests as YAML documents (JSON where PyYAML is not installed), printed verbatim."""
+    from rich.text import Text
+
+    try:
+        import yaml
+    except ImportError:
+        import json
+
+        return Text(json.dumps(docs, indent=2))
+    return Text(str(yaml.safe_dump_all(docs, sort_keys=False)).rstrip())
+
+
 def deploy(
     name: Annotated[
         str | None, typer.Argument(help="Agent name (default: the name in nexus.toml).")
@@ -61,6 +74,13 @@ def deploy(
     watch: Annotated[
         bool,
         typer.Option("--watch", "-w", help="Deploy again whenever a project file changes."),
+    ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Print what would be applied (e.g. Kubernetes manifests); change nothing.",
+        ),
     ] = False,
     json_: JsonOpt = False,
 ) -> None:
@@ -107,6 +127,9 @@ def deploy(
         label=label,
     )
     chosen = provider()
+    if dry_run:
+        output.emit(chosen.render(request), _documents)
+        return
     with output.progress(f"Deploying {name} to {env}") as update:
         result = chosen.deploy(request, update)
     if watch and output.json_mode():  # a stream of results: one JSON line each

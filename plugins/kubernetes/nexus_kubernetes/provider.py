@@ -31,7 +31,7 @@ from nexus_kubernetes.views import version_of
 ROLLOUT_TIMEOUT = 600.0
 
 
-def _target(data: dict[str, str]) -> Target:
+def target_of(data: dict[str, str]) -> Target:
     fields = json.loads(data["target"])
     fields["secret_keys"] = tuple(fields.get("secret_keys") or ())
     return Target(**fields)
@@ -68,7 +68,7 @@ class KubernetesProvider(Provider):
             self._cluster = Cluster(self.option("context"), self.namespace)
         return self._cluster
 
-    def make_target(
+    def maketarget_of(
         self, request: DeployRequest, image: str, revision: int, label: str, digest: str = ""
     ) -> Target:
         return Target(
@@ -88,12 +88,17 @@ class KubernetesProvider(Provider):
     def render(self, request: DeployRequest) -> list[dict[str, Any]]:
         """The manifests a deploy would apply, without building or a cluster (``--dry-run``)."""
         label = request.label or "latest"
+        if request.label is None and request.project_dir is not None:
+            from nexus.ai.spec import load_project
+            from nexus_cli.commands.agent._common import checked
+
+            label = checked(load_project, request.project_dir).version or label
         if request.image is not None:
             image = request.image
         else:
             registry = self.option("registry", required=True)
             image = f"{registry}/nexus/{request.name}:{label}"
-        docs = manifests.render(self.make_target(request, image, 0, label))
+        docs = manifests.render(self.maketarget_of(request, image, 0, label))
         return [manifests.redacted(doc) for doc in docs]
 
     # ------------------------------------------------------------ changing
@@ -141,7 +146,7 @@ class KubernetesProvider(Provider):
         label = request.label or project_version or f"r{revision}"
         if label in {r["label"] for r in records}:
             label = f"{label}+r{revision}"
-        target = self.make_target(request, pinned, revision, label, image_id)
+        target = self.maketarget_of(request, pinned, revision, label, image_id)
         replicas = self._apply(target, progress)
         from nexus_local.provider import actor
 
@@ -170,7 +175,7 @@ class KubernetesProvider(Provider):
         current = next((r for r in records if r["revision"] == revision), None)
         if current is None:
             raise NotFound(f"the record of revision {revision} of {name} is missing")
-        return _target(current), records
+        return target_of(current), records
 
     def scale(
         self, name: str, env: str, replicas: int | None, autoscale: bool | None
@@ -202,7 +207,7 @@ class KubernetesProvider(Provider):
                 hint=f"nexus ai agent history {name}",
             )
         target = dataclasses.replace(
-            _target(chosen), env=env, replicas=current.replicas, autoscale=current.autoscale
+            target_of(chosen), env=env, replicas=current.replicas, autoscale=current.autoscale
         )
         replicas = self._apply(target, self.notice)
         return DeployResult(
