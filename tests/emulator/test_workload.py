@@ -36,8 +36,20 @@ def _get(url, token):
         return exc.code, json.load(exc)
 
 
+def _connect(address):
+    import socket
+
+    try:
+        socket.create_connection((address, 8080), timeout=2).close()
+        return "open"
+    except OSError as exc:
+        return f"blocked: {exc}"
+
+
 class Who(EchoAgent):
     async def process(self, input):
+        if input.startswith("connect:"):
+            return await asyncio.to_thread(_connect, input[8:])
         token = self.workload_token
         out = {"token": token, "platform": None, "control": None, "platform_url": self.platform_url}
         if self.platform_url:
@@ -156,3 +168,32 @@ def test_workload_token_refreshed_and_replica_port_closed(wemu: Emu, tmp_path: P
             assert t not in inspect
             assert t not in logs.stdout + logs.stderr
         assert "NEXUS_PLATFORM_FILE" in inspect  # the file's path is there, not its content
+
+
+@pytest.mark.docker
+def test_replicas_cannot_reach_each_other(tmp_path: Path, free_port: int) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    emu = start_emulator(home, free_port, "docker")
+    try:
+        project = write_agent(tmp_path / "who", extra=WHO)
+        for name in ("who", "peer"):
+            events = emu.deploy(name, project, project={"entrypoint": "agent:Who"})
+            assert events[-1]["event"] == "result", events
+        peer = emu.client.get("/v1/agents/peer").json()["environments"][0]["replicas"][0]
+        inspect = json.loads(
+            subprocess.run(
+                ["docker", "inspect", peer["id"]], capture_output=True, text=True, check=True
+            ).stdout
+        )[0]
+        networks = inspect["NetworkSettings"]["Networks"]
+        assert list(networks) == ["nexus-agents"]
+        address = networks["nexus-agents"]["IPAddress"]
+        # the host reaches the peer (the emulator relays to it); the other agent cannot
+        r = emu.client.post("/agents/who/run", json={"input": f"connect:{address}"})
+        assert r.json()["output"].startswith("blocked"), r.text
+        # while the platform API stays reachable from the same replica
+        assert run(emu)["output"]["platform"][0] == 200
+    finally:
+        emu.client.post("/v1/admin/reset", timeout=120)
+        emu.stop()

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+from ._network import ensure_network, platform_address
 from ._secrets import (
     LABEL_SECRETS,
     PLATFORM_FILE,
@@ -49,7 +50,7 @@ class DockerRuntime(Runtime):
     isolation = (
         "docker: each replica is a container running as an unprivileged user with a read-only "
         "root filesystem, all capabilities dropped, no-new-privileges, pids/CPU/memory limits "
-        "and its port bound to 127.0.0.1"
+        "and its port bound to 127.0.0.1, on a network where replicas cannot reach each other"
     )
 
     def __init__(
@@ -100,21 +101,7 @@ class DockerRuntime(Runtime):
         return result
 
     def _platform_address_sync(self) -> tuple[str, str] | None:
-        import ipaddress
-
-        client = self.client()
-        if "docker desktop" in str(client.info().get("OperatingSystem", "")).lower():
-            return "", "host.docker.internal"  # Desktop forwards it to the host's loopback
-        for config in client.networks.get("bridge").attrs.get("IPAM", {}).get("Config") or []:
-            gateway = config.get("Gateway")
-            if not gateway and config.get("Subnet"):
-                network = ipaddress.ip_network(config["Subnet"], strict=False)
-                if network.version != 4:
-                    continue
-                gateway = str(next(network.hosts()))  # the engine's own address by default
-            if gateway:
-                return str(gateway), str(gateway)
-        return None
+        return platform_address(self.client())
 
     async def close(self) -> None:
         if self._client is not None:
@@ -165,6 +152,7 @@ class DockerRuntime(Runtime):
             "detach": True,
             "init": True,
             "ports": {CONTAINER_PORT: ("127.0.0.1", None)},
+            "network": ensure_network(client).name,
             "read_only": True,
             "tmpfs": {"/tmp": "rw,size=64m"},
             "cap_drop": ["ALL"],

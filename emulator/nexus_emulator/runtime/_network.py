@@ -1,0 +1,63 @@
+"""The agents' Docker network, and where its containers reach the host.
+
+Every replica of every emulator on the engine joins one user-defined bridge
+network, ``nexus-agents``, created on first use with inter-container traffic
+off (``enable_icc=false``): a replica cannot open a connection to any other
+replica, of its own agent or another's, while the host (the emulator, through
+each replica's port published on 127.0.0.1) reaches them all. The network is
+shared, so emulators (and test runs) do not use up the engine's address pools;
+it is left in place when an emulator stops.
+
+The host's address on that bridge (its gateway) is where the emulator listens
+for the replicas' platform calls (``platform_endpoint.py``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+NETWORK = "nexus-agents"
+LABEL_NETWORK = "dev.nexus.network"
+
+
+def ensure_network(client: Any) -> Any:
+    """The agents' network, created when missing (two emulators may race: both win)."""
+    from docker.errors import APIError, NotFound
+
+    try:
+        return client.networks.get(NETWORK)
+    except NotFound:
+        pass
+    try:
+        return client.networks.create(
+            NETWORK,
+            driver="bridge",
+            options={"com.docker.network.bridge.enable_icc": "false"},
+            labels={LABEL_NETWORK: "agents"},
+            check_duplicate=True,
+        )
+    except APIError:  # created meanwhile by another emulator
+        return client.networks.get(NETWORK)
+
+
+def gateway(network: Any) -> str | None:
+    """The host's IPv4 address on ``network`` (its IPAM gateway, else the first host)."""
+    for config in network.attrs.get("IPAM", {}).get("Config") or []:
+        address = config.get("Gateway")
+        if not address and config.get("Subnet"):
+            subnet = ipaddress.ip_network(config["Subnet"], strict=False)
+            if subnet.version != 4:
+                continue
+            address = str(next(subnet.hosts()))
+        if address and ipaddress.ip_address(address.split("/")[0]).version == 4:
+            return str(address.split("/")[0])
+    return None
+
+
+def platform_address(client: Any) -> tuple[str, str] | None:
+    """(address to listen on, host name replicas use); "" = the main listener serves."""
+    if "docker desktop" in str(client.info().get("OperatingSystem", "")).lower():
+        return "", "host.docker.internal"  # Desktop forwards it to the host's loopback
+    address = gateway(ensure_network(client))
+    return (address, address) if address else None
