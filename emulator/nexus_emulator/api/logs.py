@@ -2,7 +2,8 @@
 
 Records are read and filtered (level, since, grep, request) before the last
 ``tail`` per replica are kept, so an old error is found however many lines
-came after it (up to ``SCAN`` lines per replica). ``follow=true`` keeps
+came after it (up to ``SCAN`` lines per replica, and on the process runtime
+the last 64 MiB of its log file; ``since`` bounds what Docker reads). ``follow=true`` keeps
 streaming, and picks up replicas that start later (a scale-up, a rollout)
 from their first line.
 """
@@ -24,7 +25,7 @@ from nexus_emulator.logrecords import LEVELS, Filter, Reader
 from nexus_emulator.pools import LiveReplica
 
 router = APIRouter(prefix="/v1", tags=["observability"])
-SCAN = 100_000  # lines read per replica when a filter narrows the records
+SCAN = 1_000_000  # lines read per replica at most when a filter narrows the records
 NEW_REPLICAS_EVERY = 1.0  # seconds between looks for new replicas while following
 
 
@@ -65,7 +66,8 @@ async def records(
     current = targets.now()
     backlog: list[dict[str, Any]] = []
     for replica, reader in current:
-        lines = await em.runtime.logs(replica.handle.id, tail=SCAN if flt.narrows else tail)
+        scan = SCAN if flt.narrows else tail
+        lines = await em.runtime.logs(replica.handle.id, tail=scan, since=flt.since)
         kept = [rec for line in lines if (rec := reader.record(line)) and flt.keep(rec)]
         backlog.extend(kept[-tail:] if tail else [])
     backlog.sort(key=lambda r: r["time"] or 0.0)  # stable: untimed lines stay in order

@@ -69,9 +69,12 @@ def tail_file(path: Path, lines: int) -> list[str]:
             size = handle.tell()
             # ~256 bytes a line, at least 256 KiB, at most 64 MiB
             budget = min(64 * 2**20, max(256 * 1024, lines * 256))
-            handle.seek(max(0, size - budget))
+            start = max(0, size - budget)
+            handle.seek(start)
             data = handle.read()
     except OSError:
         return []
+    if start > 0:  # began mid-line: drop that partial line
+        data = data[data.find(b"\n") + 1 :]
     text = data.decode("utf-8", errors="replace").splitlines()
     return list(deque(text, maxlen=lines)) if lines > 0 else []

@@ -130,8 +130,9 @@ class Runtime(ABC):
         """Replicas of this emulator (its NEXUS_HOME) that exist now, running or not."""
 
     @abstractmethod
-    async def logs(self, handle_id: str, tail: int = 50) -> list[str]:
-        """The last lines a replica wrote (stdout and stderr)."""
+    async def logs(self, handle_id: str, tail: int = 50, since: float | None = None) -> list[str]:
+        """The last lines a replica wrote (stdout and stderr); ``since`` (unix time) may
+        leave out older ones where the backend can tell (callers still filter by time)."""
 
     async def running(self, handle_id: str) -> bool:
         """Whether the replica is still running (used to fail a rollout early)."""

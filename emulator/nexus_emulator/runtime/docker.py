@@ -297,8 +297,8 @@ class DockerRuntime(Runtime):
             for ref in image.tags or [image.id]:  # the image goes with its last tag
                 self._remove_image_sync(Artifact(ref=ref, digest=image.id, base=""))
 
-    async def logs(self, handle_id: str, tail: int = 50) -> list[str]:
-        lines: list[str] = await self._call(self._logs_sync, handle_id, tail)
+    async def logs(self, handle_id: str, tail: int = 50, since: float | None = None) -> list[str]:
+        lines: list[str] = await self._call(self._logs_sync, handle_id, tail, since)
         return lines
 
     async def follow(self, handle_id: str, from_start: bool = False) -> AsyncIterator[str]:
@@ -340,12 +340,14 @@ class DockerRuntime(Runtime):
             stream.close()
             await asyncio.wait([reader], timeout=2)
 
-    def _logs_sync(self, handle_id: str, tail: int) -> list[str]:
+    def _logs_sync(self, handle_id: str, tail: int, since: float | None = None) -> list[str]:
         from docker.errors import NotFound
 
+        # the engine's own line times: one second early, so no line of that second is lost
+        extra = {"since": max(1, int(since) - 1)} if since else {}
         try:
             container = self.client().containers.get(handle_id)
-            return _text_lines(container.logs(tail=tail, stdout=True, stderr=True))
+            return _text_lines(container.logs(tail=tail, stdout=True, stderr=True, **extra))
         except NotFound:
             return []
 

@@ -294,5 +294,5 @@ class ProcessRuntime(Runtime):
                     return
                 await asyncio.sleep(0.2)
 
-    async def logs(self, handle_id: str, tail: int = 50) -> list[str]:
+    async def logs(self, handle_id: str, tail: int = 50, since: float | None = None) -> list[str]:
         return await asyncio.to_thread(_procs.tail_file, self._log_path(handle_id), tail)
