@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
 
 import nexus_emulator
+from nexus.ai.spec import SpecError
 from nexus_emulator import errors
 from nexus_emulator.config import EmulatorConfig
 from nexus_emulator.core import Emulator
@@ -85,6 +86,10 @@ def create_app(config: EmulatorConfig, *, own_lifespan: bool = True) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        broken = [e.get("ctx", {}).get("error") for e in exc.errors()]
+        rule = next((b for b in broken if isinstance(b, SpecError)), None)
+        if rule is not None:  # a platform rule (bounds, limits): its own message and hint
+            return JSONResponse(errors.from_spec(rule).body(), status_code=400)
         details = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
         err = errors.usage("the request does not match the API", details=details)
         return JSONResponse(err.body(), status_code=err.status)

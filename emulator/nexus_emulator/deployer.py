@@ -9,17 +9,19 @@ that fails before the switch leaves the previous version serving.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import shutil
 import tarfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from nexus.ai import spec
+from nexus_api.deploy import Size
 from nexus_emulator import errors
 from nexus_emulator.config import EmulatorConfig
+from nexus_emulator.order import DeployOrder, serving
 from nexus_emulator.outcomes import Rollout
 from nexus_emulator.pools import LiveReplica, Pool, Pools
 from nexus_emulator.relay import Relay
@@ -36,42 +38,6 @@ from nexus_emulator.vault import Vault
 
 log = logging.getLogger("nexus_emulator.deployer")
 Emit = Callable[[str], None]
-
-DEFAULT_CPU = "1000m"
-DEFAULT_MEMORY = "512Mi"
-
-
-@dataclass(frozen=True)
-class DeployOrder:
-    """A checked deploy request."""
-
-    agent: str
-    env: str
-    replicas: int
-    cpu: str
-    memory: str
-    source_id: str | None
-    image: str | None
-    project: dict[str, Any]
-    label: str | None
-    actor: str | None
-
-    @classmethod
-    def of(cls, current: DeploymentRow, actor: str | None) -> DeployOrder:
-        """An order that keeps a deployment as it is (rollback, restart)."""
-        return cls(
-            current.agent,
-            current.env,
-            current.replicas,
-            current.cpu or DEFAULT_CPU,
-            current.memory or DEFAULT_MEMORY,
-            None,
-            None,
-            {},
-            None,
-            actor,
-        )
-
 
 _BUILDER_NOISE = (" ---> ", "--->", "Removing intermediate container", "Successfully tagged")
 
@@ -111,46 +77,6 @@ class Deployer:
 
     # ------------------------------------------------------------ deploy
 
-    def check(self, agent: str, body: dict[str, Any]) -> DeployOrder:
-        """Validate a deploy request before anything starts; raises ApiError(400)."""
-        try:
-            spec.check_name(agent)
-            env = spec.check_env(body.get("env") or spec.DEFAULT_ENV)
-            current = self.store.deployment(agent, env)
-            replicas = spec.check_replicas(
-                env, body.get("replicas") or (current.replicas if current else None)
-            )
-            cpu = body.get("cpu") or (current.cpu if current else None) or DEFAULT_CPU
-            memory = body.get("memory") or (current.memory if current else None) or DEFAULT_MEMORY
-            spec.parse_cpu(cpu)
-            spec.parse_memory(memory)
-        except spec.SpecError as exc:
-            raise errors.from_spec(exc) from None
-        source_id, image = body.get("source_id"), body.get("image")
-        if bool(source_id) == bool(image):
-            raise errors.usage("a deploy needs exactly one of source_id or image")
-        project = dict(body.get("project") or {})
-        if source_id:
-            if self.store.source_path(source_id) is None:
-                raise errors.not_found(
-                    f"no uploaded source {source_id}", hint="upload it with POST /v1/sources"
-                )
-            entry = project.get("entrypoint")
-            if not isinstance(entry, str) or not spec.ENTRYPOINT_RE.match(entry):
-                raise errors.usage("project.entrypoint must be module:Class")
-        return DeployOrder(
-            agent,
-            env,
-            replicas,
-            cpu,
-            memory,
-            source_id,
-            image,
-            project,
-            body.get("label") or None,
-            body.get("actor"),
-        )
-
     async def deploy(self, order: DeployOrder, emit: Emit) -> Rollout:
         started = time.monotonic()
         async with self.lock(order.agent):
@@ -162,8 +88,8 @@ class Deployer:
                 version is not None
                 and current is not None
                 and current.revision == version.revision
-                and (current.replicas, current.cpu, current.memory)
-                == (order.replicas, order.cpu, order.memory)
+                and serving(current) == order.size
+                and current.declared == order.declared_json()
                 and self._pool_healthy(order.agent, order.env, current.replicas)
             ):
                 emit(f"unchanged: {order.env} already serves {version.label} (r{version.revision})")
@@ -193,10 +119,10 @@ class Deployer:
                 agent=order.agent,
                 revision=revision,
                 source_dir=src_dir,
-                entrypoint=order.project["entrypoint"],
-                dependencies=list(order.project.get("dependencies") or []),
-                python=order.project.get("python"),
-                base_image=order.project.get("base_image"),
+                entrypoint=order.project.entrypoint or "",
+                dependencies=list(order.project.dependencies),
+                python=order.project.python,
+                base_image=order.project.base_image,
             )
             emit(f"building {order.agent} r{revision} ({self.runtime.name} runtime)")
         try:
@@ -226,7 +152,7 @@ class Deployer:
 
     def _new_version(self, order: DeployOrder, revision: int, artifact: Artifact) -> VersionRow:
         """The row of a new version; stored only once its replicas are healthy."""
-        label = order.label or order.project.get("version") or f"r{revision}"
+        label = order.label or order.project.version or f"r{revision}"
         taken = {v.label for v in self.store.versions(order.agent)}
         if label in taken:
             label = f"{label}+r{revision}"
@@ -238,7 +164,7 @@ class Deployer:
             artifact=artifact.ref,
             base=artifact.base,
             source="image" if order.image else "build",
-            spec={k: order.project.get(k) for k in ("entrypoint", "dependencies", "python")},
+            spec=order.project.model_dump(include={"entrypoint", "dependencies", "python"}),
             created_at=time.time(),
             created_by=order.actor,
         )
@@ -297,7 +223,7 @@ class Deployer:
                     f"{env} already serves {target.label} (r{target.revision})",
                     hint=f"nexus ai agent history {agent}  # pick another --version",
                 )
-            order = DeployOrder.of(current, actor)
+            order = DeployOrder.keep(current, actor)
             await self._rollout(order, target, "rollback", emit)
             return self._result(agent, env, target, started)
 
@@ -309,7 +235,7 @@ class Deployer:
             version = self.store.version(agent, current.revision) if current else None
             if current is None or version is None:
                 return
-            order = DeployOrder.of(current, actor)
+            order = DeployOrder.keep(current, actor)
             await self._rollout(order, version, action, lambda m: log.info("%s", m))
 
     async def delete(self, agent: str) -> None:
@@ -331,22 +257,22 @@ class Deployer:
     async def _rollout(
         self, order: DeployOrder, version: VersionRow, action: str, emit: Emit, new: bool = False
     ) -> None:
-        emit(f"starting {order.replicas} replica(s) of {version.label} (r{version.revision})")
+        size = order.size
+        emit(f"starting {size.replicas} replica(s) of {version.label} (r{version.revision})")
         current = self.store.deployment(order.agent, order.env)
-        pool = await self.start_pool(
-            order.agent, order.env, version, order.replicas, order.cpu, order.memory, emit
-        )
+        pool = await self.start_pool(order.agent, order.env, version, size, emit)
         row = DeploymentRow(
             agent=order.agent,
             env=order.env,
             revision=version.revision,
-            replicas=order.replicas,
-            cpu=order.cpu,
-            memory=order.memory,
-            nano_cpus=spec.parse_cpu(order.cpu),
-            memory_bytes=spec.parse_memory(order.memory),
+            replicas=size.replicas,
+            cpu=size.cpu.text,
+            memory=size.memory.text,
+            nano_cpus=size.cpu.nano_cpus,
+            memory_bytes=size.memory.bytes,
             updated_at=time.time(),
             autoscale=bool(current and current.autoscale),
+            declared=order.declared_json(),
         )
         self.store.set_deployment(
             row, action, version.label, order.actor, new_version=version if new else None
@@ -368,15 +294,11 @@ class Deployer:
         version = self.store.version(agent, d.revision) if d else None
         if d is None or version is None:
             return
+        size = serving(d)
+        if count is not None:
+            size = dataclasses.replace(size, replicas=count)
         pool = await self.start_pool(
-            agent,
-            env,
-            version,
-            d.replicas if count is None else count,
-            d.cpu or DEFAULT_CPU,
-            d.memory or DEFAULT_MEMORY,
-            lambda msg: log.info("%s", msg),
-            keep=keep,
+            agent, env, version, size, lambda msg: log.info("%s", msg), keep=keep
         )
         self.pools.put(pool)
 
@@ -385,15 +307,13 @@ class Deployer:
         agent: str,
         env: str,
         version: VersionRow,
-        count: int,
-        cpu: str,
-        memory: str,
+        size: Size,
         emit: Emit,
         keep: list[LiveReplica] | None = None,
     ) -> Pool:
         """Healthy replicas of ``version``, or an API error that says what keeps serving."""
         try:
-            return await self.replicas.start(agent, env, version, count, cpu, memory, emit, keep)
+            return await self.replicas.start(agent, env, version, size, emit, keep)
         except ReplicaFailed as exc:
             raise errors.failed(
                 f"{agent} {version.label} did not become healthy: {exc.message}; "

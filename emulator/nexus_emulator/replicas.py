@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from nexus.ai import spec
+from nexus_api.deploy import Size
 from nexus_emulator.config import EmulatorConfig
 from nexus_emulator.logrecords import as_text
 from nexus_emulator.pools import LiveReplica, Pool
@@ -59,13 +59,11 @@ class Replicas:
         agent: str,
         env: str,
         version: VersionRow,
-        count: int,
-        cpu: str,
-        memory: str,
+        size: Size,
         emit: Emit,
         keep: list[LiveReplica] | None = None,
     ) -> Pool:
-        """Start ``count`` replicas (counting ``keep``) and wait until all are healthy.
+        """Start ``size.replicas`` replicas (counting ``keep``) and wait until all are healthy.
 
         On any failure the replicas started here are stopped again; a replica that
         exits or never answers raises ReplicaFailed with its last log lines.
@@ -73,6 +71,7 @@ class Replicas:
         artifact = Artifact(version.artifact, version.digest, version.base)
         secrets = self.secrets(agent, env)
         keep = keep or []
+        count = size.replicas
         used = {r.handle.replica for r in keep}
         indexes = [i for i in range(count + len(used)) if i not in used][: count - len(keep)]
         specs = [
@@ -82,8 +81,8 @@ class Replicas:
                 revision=version.revision,
                 replica=i,
                 artifact=artifact,
-                nano_cpus=spec.parse_cpu(cpu),
-                memory_bytes=spec.parse_memory(memory),
+                nano_cpus=size.cpu.nano_cpus,
+                memory_bytes=size.memory.bytes,
                 environment={
                     "NEXUS_AGENT_NAME": agent,
                     "NEXUS_ENV": env,

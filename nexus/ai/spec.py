@@ -111,6 +111,48 @@ def parse_memory(value: str) -> int:
     return size
 
 
+@dataclass(frozen=True)
+class Cpu:
+    """A CPU limit: the text the user gave (``500m``) and what it means in nano CPUs."""
+
+    text: str
+    nano_cpus: int
+
+    @classmethod
+    def parse(cls, value: str) -> Cpu:
+        text = str(value).strip()
+        return cls(text, parse_cpu(text))
+
+    @classmethod
+    def of_nano(cls, nano_cpus: int) -> Cpu:
+        """A limit read back from a runtime, which keeps only the number."""
+        whole = nano_cpus % 1_000_000 == 0
+        return cls(f"{nano_cpus // 1_000_000}m" if whole else f"{nano_cpus / 1e9:g}", nano_cpus)
+
+
+@dataclass(frozen=True)
+class Memory:
+    """A memory limit: the text the user gave (``512Mi``) and what it means in bytes."""
+
+    text: str
+    bytes: int
+
+    @classmethod
+    def parse(cls, value: str) -> Memory:
+        text = str(value).strip()
+        return cls(text, parse_memory(text))
+
+    @classmethod
+    def of_bytes(cls, size: int) -> Memory:
+        """A limit read back from a runtime, which keeps only the number."""
+        return cls(f"{size // 2**20}Mi" if size % 2**20 == 0 else str(size), size)
+
+
+# The limits of a replica when neither the deploy nor the deployment names one.
+DEFAULT_CPU = "1000m"
+DEFAULT_MEMORY = "512Mi"
+
+
 def suggest(name: str, known: list[str]) -> str | None:
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     return close[0] if close else None
@@ -119,11 +161,13 @@ def suggest(name: str, known: list[str]) -> str | None:
 # ---------------------------------------------------------------- project file
 
 
-@dataclass
+@dataclass(frozen=True)
 class EnvSettings:
+    """One ``[environments.ENV]`` table of the project file, checked and parsed."""
+
     replicas: int | None = None
-    cpu: str | None = None
-    memory: str | None = None
+    cpu: Cpu | None = None
+    memory: Memory | None = None
 
 
 @dataclass
@@ -239,18 +283,17 @@ def load_project(start: Path) -> Project:
             )
         if not isinstance(settings, dict):
             raise fail(env, f"[environments.{env}] must be a table")
-        es = EnvSettings(settings.get("replicas"), settings.get("cpu"), settings.get("memory"))
+        replicas, cpu, memory = (settings.get(k) for k in ("replicas", "cpu", "memory"))
         try:
-            if es.replicas is not None:
-                if not isinstance(es.replicas, int):
+            if replicas is not None:
+                if not isinstance(replicas, int):
                     raise SpecError("replicas must be a whole number")
-                check_replicas(env, es.replicas)
-            if es.cpu is not None:
-                parse_cpu(str(es.cpu))
-                es.cpu = str(es.cpu)
-            if es.memory is not None:
-                parse_memory(str(es.memory))
-                es.memory = str(es.memory)
+                check_replicas(env, replicas)
+            es = EnvSettings(
+                replicas,
+                None if cpu is None else Cpu.parse(str(cpu)),
+                None if memory is None else Memory.parse(str(memory)),
+            )
         except SpecError as exc:
             bad = (
                 "replicas"

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from nexus_api.identity import (
     AuthorizerInfo,
@@ -76,6 +76,9 @@ __all__ = [
     "Version",
 ]
 
+if TYPE_CHECKING:
+    from nexus_api.deploy import DeploySpec
+
 
 class Capability(StrEnum):
     DEPLOY = "deploy"
@@ -94,16 +97,16 @@ class Capability(StrEnum):
 
 @dataclass(frozen=True)
 class DeployRequest:
-    """What ``nexus ai agent deploy`` asks a provider to do."""
+    """What ``nexus ai agent deploy`` asks a provider to do: the spec as the user gave it
+    (flags and nexus.toml, parsed once by the CLI) and the project directory to build."""
 
     name: str
-    env: str
-    project_dir: Path | None  # None when deploying a prebuilt image
-    image: str | None = None
-    replicas: int | None = None
-    cpu: str | None = None
-    memory: str | None = None
-    label: str | None = None  # version label; from the project file when None
+    spec: DeploySpec
+    source: Path | None = None  # the project to pack; None when deploying a prebuilt image
+
+    @property
+    def env(self) -> str:
+        return self.spec.env
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ local Docker engine. Imported only by the providers that build images.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -52,24 +51,22 @@ def build(
     from nexus_emulator.runtime.base import BuildFailed, BuildSpec
     from nexus_emulator.runtime.docker_build import build_image, resolve_image
 
+    asked = request.spec
     try:
-        if request.image is not None:
-            artifact = resolve_image(client, request.image)
+        if asked.image is not None:
+            artifact = resolve_image(client, asked.image)
             return artifact.digest, artifact.ref, None
-        if request.project_dir is None:
+        project = asked.project
+        if request.source is None or project is None or not project.entrypoint:
             raise ProjectError("nothing to deploy: no project directory and no --image")
-        from nexus.ai.spec import load_project
-        from nexus_cli.commands.agent._common import checked
-
-        project = checked(load_project, request.project_dir)
         spec = BuildSpec(
             agent=request.name,
             revision=revision,
-            source_dir=project.root,
+            source_dir=request.source,
             entrypoint=project.entrypoint,
             dependencies=list(project.dependencies),
             python=project.python,
-            base_image=os.environ.get("NEXUS_BASE_IMAGE") or project.base_image,
+            base_image=project.base_image,  # NEXUS_BASE_IMAGE was applied by the CLI
         )
         progress("building the image")
         artifact = build_image(client, home, spec, lambda _line: None)

@@ -15,8 +15,8 @@ from nexus_local.client import EmulatorClient
 from nexus_local.lifecycle import Emulator, running_info
 from nexus_local.provider import LocalProvider
 
+from nexus_cli.commands.agent.deploy import request
 from nexus_cli.errors import NotFound, ProjectError, Unavailable
-from nexus_cli.providers.base import DeployRequest
 from nexus_cli.providers.registry import get_provider
 
 
@@ -57,7 +57,7 @@ def test_errors_come_back_as_the_error_tree(provider: LocalProvider, tmp_path: P
     assert missing.value.exit_code == 2
     assert "nobody" in missing.value.message
     with pytest.raises(ProjectError):
-        provider.deploy(DeployRequest(name="x", env="development", project_dir=tmp_path), print)
+        request(tmp_path, "development", name="x")
 
 
 def test_deploy_reports_progress_and_result(provider: LocalProvider, tmp_path: Path) -> None:
@@ -71,9 +71,7 @@ def test_deploy_reports_progress_and_result(provider: LocalProvider, tmp_path: P
         "    async def process(self, input: str):\n        return {'echo': input}\n"
     )
     seen: list[str] = []
-    result = provider.deploy(
-        DeployRequest(name="p-agent", env="development", project_dir=project), seen.append
-    )
+    result = provider.deploy(request(project, "development"), seen.append)
     assert result.version.label == "1.0.0"
     assert result.env == "development"
     assert any("uploading" in message for message in seen)

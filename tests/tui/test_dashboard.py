@@ -8,7 +8,7 @@ from pathlib import Path
 
 from nexus_local.provider import LocalProvider
 
-from nexus_cli.providers.base import DeployRequest
+from nexus_cli.commands.agent.deploy import request
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -19,7 +19,7 @@ def test_dashboard_shows_agents_replicas_and_logs(provider: LocalProvider, tmp_p
     from nexus_cli.tui.app import Dashboard
 
     shutil.copytree(ROOT / "examples" / "hello", tmp_path / "hello")
-    provider.deploy(DeployRequest("hello", "staging", tmp_path / "hello", replicas=2), print)
+    provider.deploy(request(tmp_path / "hello", "staging", replicas=2), print)
     provider.run("hello", "hi there", {"user_id": "7"}, "staging")
 
     async def scenario() -> tuple[list[str], str, list[str], bool]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from nexus_local.provider import LocalProvider
 
-from nexus_cli.providers.base import DeployRequest
+from nexus_cli.commands.agent.deploy import request
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.tmux
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.tmux
 
 def test_dashboard_in_tmux(provider: LocalProvider, tmp_path: Path) -> None:
     shutil.copytree(ROOT / "examples" / "hello", tmp_path / "hello")
-    provider.deploy(DeployRequest("hello", "development", tmp_path / "hello"), print)
+    provider.deploy(request(tmp_path / "hello", "development"), print)
     em = provider.emulator
     session = f"nexus-test-{uuid.uuid4().hex[:8]}"
     nexus = Path(sys.executable).parent / "nexus"

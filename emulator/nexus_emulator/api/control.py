@@ -14,9 +14,9 @@ from typing import Any, Literal
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
 
 from nexus_api.bodies import RollbackBody, ScaleBody
+from nexus_api.deploy import DeploySpec
 from nexus_api.models import (
     AgentStatus,
     AgentSummary,
@@ -28,31 +28,12 @@ from nexus_api.models import (
 from nexus_emulator import errors, views
 from nexus_emulator.api.deps import emulator_of, known_agent, ready, site
 from nexus_emulator.envs import default_env
+from nexus_emulator.order import order as deploy_order
 from nexus_emulator.runtime import secrets_root
 
 router = APIRouter(prefix="/v1", tags=["control"])
 log = logging.getLogger("nexus_emulator.api")
 MAX_SOURCE_BYTES = 200 * 2**20
-
-
-class ProjectBody(BaseModel):
-    entrypoint: str | None = None
-    dependencies: list[str] = []
-    version: str | None = None
-    python: str | None = None
-    base_image: str | None = None
-
-
-class DeployBody(BaseModel):
-    env: str = "development"
-    source_id: str | None = None
-    image: str | None = None
-    project: ProjectBody | None = None
-    replicas: int | None = None
-    cpu: str | None = None
-    memory: str | None = None
-    label: str | None = None
-    actor: str | None = None
 
 
 @router.post(
@@ -96,11 +77,9 @@ async def upload_source(request: Request) -> dict[str, Any]:
     summary="Deploy a new version; streams NDJSON progress events, then a result or an error",
     responses={200: {"content": {"application/x-ndjson": {}}, "model": DeployResult}},
 )
-async def deploy(name: str, body: DeployBody, request: Request) -> StreamingResponse:
+async def deploy(name: str, body: DeploySpec, request: Request) -> StreamingResponse:
     em = ready(emulator_of(request))
-    data = body.model_dump()
-    data["project"] = body.project.model_dump() if body.project else {}
-    order = em.deployer.check(name, data)  # 400 before anything starts
+    order = deploy_order(em.store, name, body)  # 400 before anything starts
     queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
 
     async def work() -> None:

@@ -38,6 +38,8 @@ class DeploymentRow:
     memory_bytes: int | None
     updated_at: float
     autoscale: bool = False
+    # nexus.toml's [environments.ENV] values at the last deploy (None: not recorded)
+    declared: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -159,11 +161,12 @@ class Store:
                 self._insert_version(new_version)
             self.conn.execute(
                 "INSERT INTO deployments(agent, env, revision, replicas, cpu, memory, nano_cpus, "
-                "memory_bytes, updated_at, autoscale) VALUES (?,?,?,?,?,?,?,?,?,?) "
+                "memory_bytes, updated_at, autoscale, declared) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
                 "ON CONFLICT(agent, env) DO UPDATE SET revision=excluded.revision, "
                 "replicas=excluded.replicas, cpu=excluded.cpu, memory=excluded.memory, "
                 "nano_cpus=excluded.nano_cpus, memory_bytes=excluded.memory_bytes, "
-                "updated_at=excluded.updated_at, autoscale=excluded.autoscale",
+                "updated_at=excluded.updated_at, autoscale=excluded.autoscale, "
+                "declared=excluded.declared",
                 (
                     d.agent,
                     d.env,
@@ -175,6 +178,7 @@ class Store:
                     d.memory_bytes,
                     d.updated_at,
                     int(d.autoscale),
+                    None if d.declared is None else json.dumps(d.declared),
                 ),
             )
             self.conn.execute(
@@ -227,6 +231,7 @@ class Store:
 def _deployment(row: sqlite3.Row) -> DeploymentRow:
     data = dict(row)
     data["autoscale"] = bool(data.get("autoscale", 0))
+    data["declared"] = json.loads(data["declared"]) if data.get("declared") else None
     return DeploymentRow(**data)
 
 

@@ -154,6 +154,13 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        7,
+        "the nexus.toml values each deployment was last deployed with",
+        """
+        ALTER TABLE deployments ADD COLUMN declared TEXT;
+        """,
+    ),
 ]
 
 

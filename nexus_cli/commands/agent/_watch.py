@@ -25,14 +25,18 @@ def _relevant(path: str) -> bool:
 
 
 def redeploy_on_change(
-    chosen: Provider, request: DeployRequest, render: Callable[[Any], Any]
+    chosen: Provider,
+    first: DeployRequest,
+    again: Callable[[], DeployRequest],
+    render: Callable[[Any], Any],
 ) -> None:
+    """Watch ``first``'s project; after each change deploy ``again()`` (read afresh)."""
     from watchfiles import watch
 
     from nexus_cli import output
 
-    assert request.project_dir is not None
-    root = request.project_dir
+    assert first.source is not None
+    root = first.source
     output.notice(f"Watching {root} for changes (Ctrl-C stops)")
     try:
         for changes in watch(root, debounce=300, raise_interrupt=True):
@@ -41,6 +45,7 @@ def redeploy_on_change(
                 continue
             output.notice(f"Changed: {', '.join(changed[:5])}{' …' if len(changed) > 5 else ''}")
             try:
+                request = again()
                 with output.progress(f"Deploying {request.name} to {request.env}") as update:
                     result = chosen.deploy(request, update)
             except NexusError as error:

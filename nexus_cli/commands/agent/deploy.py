@@ -10,8 +10,9 @@ import typer
 from nexus_cli.commands._options import JsonOpt
 
 if TYPE_CHECKING:
-    from nexus.ai.spec import Project
+    from nexus.ai.spec import Cpu, Memory, Project
     from nexus_api.models import DeployResult
+    from nexus_cli.providers.base import DeployRequest
 
 
 def _project(path: Path) -> Project:
@@ -22,6 +23,69 @@ def _project(path: Path) -> Project:
         return load_project(path)
     except SpecError as exc:
         raise ProjectError(exc.message, hint=exc.hint) from None
+
+
+def request(
+    path: Path,
+    env: str,
+    *,
+    name: str | None = None,
+    replicas: int | None = None,
+    cpu: Cpu | None = None,
+    memory: Memory | None = None,
+    image: str | None = None,
+    label: str | None = None,
+) -> DeployRequest:
+    """The deploy as the user gave it: the flags, and nexus.toml (read here, once) when the
+    project has one. Sizes left out are decided by the provider (see docs: redeploy)."""
+    import os
+
+    from nexus.ai.spec import check_name
+    from nexus_api.deploy import DeploySpec, ProjectSpec, Sizing
+    from nexus_cli.commands.agent._common import checked
+    from nexus_cli.errors import UsageError
+    from nexus_cli.providers.base import DeployRequest
+
+    project = None
+    if image is None or (path / "nexus.toml").is_file():
+        project = _project(path)
+    if name is None:
+        if project is None:
+            raise UsageError(
+                "an agent name is needed to deploy an image",
+                hint=f"nexus ai agent deploy NAME --image {image}",
+            )
+        name = project.name
+    checked(check_name, name)
+    declared, built = None, None
+    if project is not None:
+        table = project.environments.get(env)
+        if table is not None:
+            declared = Sizing(replicas=table.replicas, cpu=table.cpu, memory=table.memory)
+        if image is None:
+            built = ProjectSpec(
+                entrypoint=project.entrypoint,
+                dependencies=project.dependencies,
+                version=project.version,
+                python=project.python,
+                # the environment overrides the project file, as everywhere
+                base_image=os.environ.get("NEXUS_BASE_IMAGE") or project.base_image,
+            )
+
+    def build() -> DeploySpec:
+        return DeploySpec.of(
+            env=env,
+            replicas=replicas,
+            cpu=cpu,
+            memory=memory,
+            declared=declared,
+            image=image,
+            project=built,
+            label=label,
+        )
+
+    spec = checked(build)
+    return DeployRequest(name, spec, None if image else path.resolve())
 
 
 def _render(result: DeployResult) -> list[str]:
@@ -85,60 +149,36 @@ def deploy(
     json_: JsonOpt = False,
 ) -> None:
     """Deploy an agent to an environment (builds the project unless --image is given)."""
-    from nexus.ai.spec import check_env, check_name, check_replicas, parse_cpu, parse_memory
+    from nexus.ai.spec import Cpu, Memory, check_env
     from nexus_cli import output
     from nexus_cli.commands.agent._common import checked
     from nexus_cli.context import provider, use_json
     from nexus_cli.errors import UsageError
-    from nexus_cli.providers.base import DeployRequest
 
     use_json(json_)
     checked(check_env, env)
-    project = None
-    if image is None or (path / "nexus.toml").is_file():
-        project = _project(path)
-    if name is None:
-        if project is None:
-            raise UsageError(
-                "an agent name is needed to deploy an image",
-                hint=f"nexus ai agent deploy NAME --image {image}",
-            )
-        name = project.name
-    checked(check_name, name)
-    settings = project.environments.get(env) if project else None
-    if settings is not None:
-        replicas = replicas if replicas is not None else settings.replicas
-        cpu = cpu or settings.cpu
-        memory = memory or settings.memory
-    replicas = checked(check_replicas, env, replicas)
-    if cpu is not None:
-        checked(parse_cpu, cpu)
-    if memory is not None:
-        checked(parse_memory, memory)
-
-    request = DeployRequest(
-        name=name,
-        env=env,
-        project_dir=None if image else path.resolve(),
-        image=image,
-        replicas=replicas,
-        cpu=cpu,
-        memory=memory,
-        label=label,
-    )
+    flags: dict[str, Any] = {
+        "replicas": replicas,
+        "cpu": None if cpu is None else checked(Cpu.parse, cpu),
+        "memory": None if memory is None else checked(Memory.parse, memory),
+        "label": label,
+    }
+    if watch and image is not None:
+        raise UsageError("--watch needs a project to watch", hint="leave out --image")
+    first = request(path, env, name=name, image=image, **flags)
     chosen = provider()
     if dry_run:
-        output.emit(chosen.render(request), _documents)
+        output.emit(chosen.render(first), _documents)
         return
-    with output.progress(f"Deploying {name} to {env}") as update:
-        result = chosen.deploy(request, update)
+    with output.progress(f"Deploying {first.name} to {env}") as update:
+        result = chosen.deploy(first, update)
     if watch and output.json_mode():  # a stream of results: one JSON line each
         output.records(iter([result.model_dump(mode="json")]), str)
     else:
         output.emit(result, _render)
     if watch:
-        if image is not None:
-            raise UsageError("--watch needs a project to watch", hint="leave out --image")
         from nexus_cli.commands.agent._watch import redeploy_on_change
 
-        redeploy_on_change(chosen, request, _render)
+        # nexus.toml is read again before each deploy: an edit to it is a change too
+        again = lambda: request(path, env, name=first.name, **flags)  # noqa: E731
+        redeploy_on_change(chosen, first, again, _render)

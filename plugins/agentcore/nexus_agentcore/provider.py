@@ -108,7 +108,7 @@ class AgentCoreProvider(Provider):
             uri = container_uri(
                 self.aws, engine, repository, self.option("registry"), image_id, progress
             )
-            label = request.label or project_version or f"v{len(known) + 1}"
+            label = request.spec.label or project_version or f"v{len(known) + 1}"
             if label in {parse(v.get("description"))[0] for v in known}:
                 label = f"{label}+v{len(known) + 1}"
             variables = {"NEXUS_AGENT": request.name}
@@ -197,7 +197,9 @@ class AgentCoreProvider(Provider):
                 )
             target = earlier[-1]
         endpoint = rt.point(runtime_id, env, str(target["agentRuntimeVersion"]), self.notice)
-        request = DeployRequest(name=name, env=env, project_dir=None)
+        from nexus_api.deploy import DeploySpec
+
+        request = DeployRequest(name, DeploySpec(env=env))
         return self._result(request, target, endpoint, started)
 
     def scale(

@@ -71,30 +71,30 @@ class KubernetesProvider(Provider):
     def maketarget_of(
         self, request: DeployRequest, image: str, revision: int, label: str, digest: str = ""
     ) -> Target:
+        from nexus_api.deploy import Sizing, env_defaults
+
+        asked, declared = request.spec, request.spec.declared or Sizing()
+        cpu, memory = asked.cpu or declared.cpu, asked.memory or declared.memory
         return Target(
             agent=request.name,
             env=request.env,
             namespace=self.namespace,
             image=image,
-            replicas=request.replicas or 1,
+            replicas=asked.replicas or declared.replicas or env_defaults(request.env).replicas,
             revision=revision,
             label=label,
             digest=digest,
-            cpu=request.cpu,
-            memory=request.memory,
+            cpu=None if cpu is None else cpu.text,
+            memory=None if memory is None else memory.text,
             secret_store=self.option("secret_store"),
         )
 
     def render(self, request: DeployRequest) -> list[dict[str, Any]]:
         """The manifests a deploy would apply, without building or a cluster (``--dry-run``)."""
-        label = request.label or "latest"
-        if request.label is None and request.project_dir is not None:
-            from nexus.ai.spec import load_project
-            from nexus_cli.commands.agent._common import checked
-
-            label = checked(load_project, request.project_dir).version or label
-        if request.image is not None:
-            image = request.image
+        asked = request.spec
+        label = asked.label or (asked.project.version if asked.project else None) or "latest"
+        if asked.image is not None:
+            image = asked.image
         else:
             registry = self.option("registry", required=True)
             image = f"{registry}/nexus/{request.name}:{label}"
@@ -143,7 +143,7 @@ class KubernetesProvider(Provider):
         home = images.build_home(self.name)
         image_id, _ref, project_version = images.build(engine, home, revision, request, progress)
         pinned = images.push(engine, f"{registry}/nexus/{request.name}", image_id, progress)
-        label = request.label or project_version or f"r{revision}"
+        label = request.spec.label or project_version or f"r{revision}"
         if label in {r["label"] for r in records}:
             label = f"{label}+r{revision}"
         target = self.maketarget_of(request, pinned, revision, label, image_id)

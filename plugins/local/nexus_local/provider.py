@@ -93,33 +93,15 @@ class LocalProvider(Provider):
     # ------------------------------------------------------------ operations
 
     def deploy(self, request: DeployRequest, progress: ProgressFn) -> DeployResult:
-        body: dict[str, Any] = {"env": request.env, "actor": actor()}
-        for key in ("replicas", "cpu", "memory", "label"):
-            if getattr(request, key) is not None:
-                body[key] = getattr(request, key)
+        spec = request.spec.model_copy(update={"actor": actor()})
         archive = None
-        if request.image is not None:
-            body["image"] = request.image
-        else:
-            if request.project_dir is None:
-                raise ProjectError("nothing to deploy: no project directory and no --image")
-            from nexus.ai.spec import SpecError, load_project
+        if request.source is not None:
             from nexus_local.archive import pack
 
-            try:
-                project = load_project(request.project_dir)
-            except SpecError as exc:
-                raise ProjectError(exc.message, hint=exc.hint) from None
             progress("packing the project")
-            archive = pack(project.root)
-            body["project"] = {
-                "entrypoint": project.entrypoint,
-                "dependencies": project.dependencies,
-                "version": project.version,
-                "python": project.python,
-                # the environment overrides the project file, as everywhere
-                "base_image": os.environ.get("NEXUS_BASE_IMAGE") or project.base_image,
-            }
+            archive = pack(request.source)
+        elif spec.image is None:
+            raise ProjectError("nothing to deploy: no project directory and no --image")
         with self._client() as client:
             if archive is not None:
                 progress(f"uploading the source ({len(archive) / 1024:.0f} KiB)")
@@ -129,9 +111,12 @@ class LocalProvider(Provider):
                     content=archive,
                     headers={"Content-Type": "application/gzip"},
                 )
-                body["source_id"] = source["source_id"]
+                spec = spec.model_copy(update={"source_id": source["source_id"]})
             result = client.events(
-                "POST", f"{self._agent(request.name)}/deployments", progress, json=body
+                "POST",
+                f"{self._agent(request.name)}/deployments",
+                progress,
+                json=spec.model_dump(mode="json", exclude_none=True),
             )
         return DeployResult.model_validate(result)
 

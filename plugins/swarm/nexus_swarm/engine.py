@@ -22,6 +22,7 @@ LABEL_VERSION = "dev.nexus.version"  # the version label, e.g. 1.2.0
 LABEL_DIGEST = "dev.nexus.digest"  # image id: the same content gives the same digest
 LABEL_IMAGE = "dev.nexus.image"  # registry reference pinned by digest
 LABEL_AT = "dev.nexus.at"
+LABEL_DECLARED = "dev.nexus.declared"  # nexus.toml's sizes at the last deploy (JSON)
 LABEL_BY = "dev.nexus.by"
 
 DEFAULT_SOCKET = "unix:///var/run/docker.sock"

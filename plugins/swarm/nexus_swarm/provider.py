@@ -110,12 +110,12 @@ class SwarmProvider(Provider):
             with remote("pushing the image"):
                 repository = f"{registry}/nexus/{request.name}"
                 pinned = images.push(svc.client, repository, image_id, progress)
-            label = request.label or project_version
-            source = "image" if request.image else "deploy"
+            label = request.spec.label or project_version
+            source = "image" if request.spec.image else "deploy"
             version = svc.new_version(
                 request.name, found, revision, label, (image_id, pinned, source), actor()
             )
-        svc.roll(request, version, progress)
+        svc.roll(request.name, request.env, version, progress, asked=request.spec)
         records.record_event(
             svc.client, request.name, records.new_event(request.env, "deploy", version, actor())
         )
@@ -159,8 +159,7 @@ class SwarmProvider(Provider):
                     f"{name} has no earlier version in {env} to roll back to",
                     hint=f"nexus ai agent history {name}",
                 )
-        request = DeployRequest(name=name, env=env, project_dir=None)
-        svc.roll(request, target, self.notice)
+        svc.roll(name, env, target, self.notice)
         records.record_event(svc.client, name, records.new_event(env, "rollback", target, actor()))
         return self._result(name, env, target, started)
 

@@ -6,10 +6,11 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from nexus.ai.spec import Cpu, Memory
+from nexus_api.deploy import DeploySpec, Size, Sizing, env_defaults, resolve
 from nexus_cli.errors import OperationFailed
 from nexus_cli.providers.base import (
     AgentSummary,
-    DeployRequest,
     EnvironmentStatus,
     ProgressFn,
     Replica,
@@ -20,6 +21,7 @@ from nexus_swarm import frontdoor, records, secrets
 from nexus_swarm.engine import (
     LABEL_AGENT,
     LABEL_AT,
+    LABEL_DECLARED,
     LABEL_DIGEST,
     LABEL_ENV,
     LABEL_IMAGE,
@@ -125,25 +127,24 @@ class Services:
 
     def roll(
         self,
-        request: DeployRequest,
+        agent: str,
+        env: str,
         version: Version,
         progress: ProgressFn,
+        asked: DeploySpec | None = None,
         without: Iterable[secrets.Stored] = (),
     ) -> list[Replica]:
-        """Make ``request.env`` serve ``version``: create or update its service, wait for it."""
-        from nexus.ai.spec import parse_cpu, parse_memory
+        """Make ``env`` serve ``version``: create or update its service, wait for it.
 
-        agent, env = request.name, request.env
+        The size follows the deploy rule of ``nexus_api.deploy.resolve`` (``asked``: the
+        deploy's flags and nexus.toml; None keeps the service's size, as a rollback does).
+        """
         current = self.agent_service(agent, env)
-        replicas = request.replicas
-        nano_cpus = parse_cpu(request.cpu) if request.cpu else None
-        memory = parse_memory(request.memory) if request.memory else None
-        if current is not None:
-            spec = current.attrs["Spec"]
-            limits = spec["TaskTemplate"].get("Resources", {}).get("Limits", {})
-            replicas = replicas or spec["Mode"]["Replicated"]["Replicas"]
-            nano_cpus = nano_cpus or limits.get("NanoCPUs")
-            memory = memory or limits.get("MemoryBytes")
+        size = resolve(asked or DeploySpec(env=env), *self._serving(current, env))
+        declared = (asked.declared if asked else None) or Sizing()
+        recorded = declared.model_dump_json(exclude_none=True)
+        if asked is None and current is not None:  # not a deploy: the record stays
+            recorded = self.labels(current).get(LABEL_DECLARED, recorded)
         dropped = {s.id for s in without}
         kept = [s for s in secrets.stored(self.client, agent) if s.id not in dropped]
         with remote("preparing the service"):
@@ -152,10 +153,10 @@ class Services:
             agent=agent,
             env=env,
             image=version.image or "",
-            replicas=replicas or 1,
+            replicas=size.replicas,
             network=network,
-            nano_cpus=nano_cpus,
-            memory_bytes=memory,
+            nano_cpus=size.cpu.nano_cpus,
+            memory_bytes=size.memory.bytes,
             secrets=secrets.refs(kept, env),
             labels={
                 LABEL_REVISION: str(version.revision),
@@ -163,6 +164,7 @@ class Services:
                 LABEL_DIGEST: version.digest or "",
                 LABEL_IMAGE: version.image or "",
                 LABEL_AT: repr(time.time()),
+                LABEL_DECLARED: recorded,
             },
         )
         kwargs, digest = agent_service(spec_in, service_name(agent, env))
@@ -182,6 +184,23 @@ class Services:
         with remote("starting the front"):
             frontdoor.ensure(self.client, agent, env, spec_in.image, network)
         return result
+
+    def _serving(self, current: Any, env: str) -> tuple[Size | None, Sizing | None]:
+        """The size a service runs at, and the nexus.toml sizes it was deployed with."""
+        if current is None:
+            return None, None
+        spec = current.attrs["Spec"]
+        limits = spec["TaskTemplate"].get("Resources", {}).get("Limits", {})
+        defaults = env_defaults(env)
+        size = Size(
+            spec["Mode"]["Replicated"]["Replicas"],
+            Cpu.of_nano(limits["NanoCPUs"]) if limits.get("NanoCPUs") else defaults.cpu,
+            Memory.of_bytes(limits["MemoryBytes"])
+            if limits.get("MemoryBytes")
+            else defaults.memory,
+        )
+        raw = self.labels(current).get(LABEL_DECLARED)
+        return size, None if raw is None else Sizing.model_validate_json(raw)
 
     def rescale(self, service: Any, replicas: int, progress: ProgressFn) -> None:
         template = service.attrs["Spec"]["TaskTemplate"]
@@ -211,8 +230,7 @@ class Services:
             current = self.agent_service(agent, name)
             if current is None:
                 continue
-            request = DeployRequest(name=agent, env=name, project_dir=None)
-            self.roll(request, self.version_of(current, found), progress, without=dropped)
+            self.roll(agent, name, self.version_of(current, found), progress, without=dropped)
             done.append(name)
         return done
 
