@@ -1,4 +1,5 @@
-"""Generate docs/reference.md, the command reference, from the CLI itself.
+"""Generate docs/reference.md, the command reference, from the CLI itself, and
+docs/configuration.md, every NEXUS_* variable, from ``nexus.settings``.
 
 It walks the Click command tree behind the Typer app in ``nexus_cli.main`` and
 writes every command with its usage line, its help and its arguments and options.
@@ -18,6 +19,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "docs" / "reference.md"
+CONFIGURATION = ROOT / "docs" / "configuration.md"
 PROG = "nexus"
 
 HEADER = """# Command reference
@@ -157,25 +159,34 @@ def main(argv: list[str] | None = None) -> int:
             path.parent.mkdir(exist_ok=True)
             path.write_text(text, encoding="utf-8")
             print(f"gen-docs: wrote {path.relative_to(ROOT)}")
-    text = render()
-    if args.check:
-        current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""
+    sys.path.insert(0, str(ROOT))
+    from nexus.settings import reference
+
+    stale_docs = 0
+    for target, text, why in (
+        (TARGET, render(), "the CLI changed"),
+        (CONFIGURATION, reference(), "nexus/settings.py changed"),
+    ):
+        name = target.relative_to(ROOT)
+        if not args.check:
+            target.write_text(text, encoding="utf-8")
+            print(f"gen-docs: wrote {name}")
+            continue
+        current = target.read_text(encoding="utf-8") if target.exists() else ""
         if current == text:
-            print(f"gen-docs: {TARGET.relative_to(ROOT)} is up to date")
-            return 0
+            print(f"gen-docs: {name} is up to date")
+            continue
         diff = difflib.unified_diff(
             current.splitlines(), text.splitlines(), "committed", "generated", lineterm="", n=1
         )
         print("\n".join(list(diff)[:60]), file=sys.stderr)
         print(
-            f"gen-docs: {TARGET.relative_to(ROOT)} is stale (the CLI changed).\n"
-            "hint: bash scripts/gen-docs  # then commit docs/reference.md",
+            f"gen-docs: {name} is stale ({why}).\n"
+            f"hint: bash scripts/gen-docs  # then commit {name}",
             file=sys.stderr,
         )
-        return 1
-    TARGET.write_text(text, encoding="utf-8")
-    print(f"gen-docs: wrote {TARGET.relative_to(ROOT)}")
-    return 0
+        stale_docs += 1
+    return 1 if stale_docs else 0
 
 
 if __name__ == "__main__":

@@ -78,9 +78,16 @@ async def serve_platform(app: Any, endpoint: Any) -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
-    config = parse(argv)
+    from nexus.settings import Settings, SettingsError
+
+    try:
+        config = parse(argv)
+        settings = Settings.load()
+    except SettingsError as exc:
+        print(exc.message + (f" ({exc.hint})" if exc.hint else ""), file=sys.stderr)
+        return 2
     logging.basicConfig(
-        level=os.environ.get("NEXUS_LOG_LEVEL", "INFO").upper(),
+        level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
@@ -112,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         while not server.started and not task.done():
             await asyncio.sleep(0.005)
         if server.started:
-            config.info_path.write_text(
+            config.paths.info.write_text(
                 json.dumps(
                     {
                         "pid": os.getpid(),
@@ -138,9 +145,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_RUNTIME
     finally:
         try:
-            info = json.loads(config.info_path.read_text())
+            info = json.loads(config.paths.info.read_text())
             if info.get("pid") == os.getpid():
-                config.info_path.unlink()
+                config.paths.info.unlink()
         except (OSError, ValueError):
             pass
     if not server.started:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from nexus.ai.spec import DEFAULT_EMULATOR_PORT, nexus_home
+from nexus.ai.spec import DEFAULT_EMULATOR_PORT
+from nexus.settings import HomePaths, Settings
 
 
 @dataclass(frozen=True)
@@ -22,14 +22,16 @@ class EmulatorConfig:
 
     @classmethod
     def from_env(cls, **overrides: object) -> EmulatorConfig:
+        """The settings (see ``nexus.settings``), with the command line's arguments on top."""
+        s = Settings.load()
         values: dict[str, object] = {
-            "home": nexus_home(),
-            "port": int(os.environ.get("NEXUS_EMULATOR_PORT", DEFAULT_EMULATOR_PORT)),
-            "runtime": os.environ.get("NEXUS_RUNTIME", "auto"),
-            "replica_timeout": float(os.environ.get("NEXUS_REPLICA_TIMEOUT", "60")),
-            "health_interval": float(os.environ.get("NEXUS_HEALTH_INTERVAL", "2")),
-            "autoscale_window": float(os.environ.get("NEXUS_AUTOSCALE_WINDOW", "10")),
-            "workload_ttl": float(os.environ.get("NEXUS_WORKLOAD_TTL", "900")),
+            "home": s.home,
+            "port": s.emulator_port,
+            "runtime": s.runtime,
+            "replica_timeout": s.replica_timeout,
+            "health_interval": s.health_interval,
+            "autoscale_window": s.autoscale_window,
+            "workload_ttl": s.workload_ttl,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         values["home"] = Path(str(values["home"])).expanduser().resolve()
@@ -41,17 +43,5 @@ class EmulatorConfig:
         return f"http://{self.host}:{self.port}"
 
     @property
-    def db_path(self) -> Path:
-        return self.home / "state.db"
-
-    @property
-    def token_path(self) -> Path:
-        return self.home / "token"
-
-    @property
-    def info_path(self) -> Path:
-        return self.home / "emulator.json"
-
-    @property
-    def sources_dir(self) -> Path:
-        return self.home / "sources"
+    def paths(self) -> HomePaths:
+        return HomePaths(self.home)

@@ -42,7 +42,7 @@ def load_token(path: Path) -> str:
 class Emulator:
     def __init__(self, config: EmulatorConfig) -> None:
         self.config = config
-        self.token = load_token(config.token_path)
+        self.token = load_token(config.paths.token)
         self.identity = Identity(config.home, config.issuer, self.token, config.workload_ttl)
         self.started_at = time.time()
         self.relay = Relay()
@@ -84,7 +84,7 @@ class Emulator:
         from nexus_emulator.platform_endpoint import open_endpoint
         from nexus_emulator.runtime import select_runtime
 
-        self._store = Store(self.config.db_path)
+        self._store = Store(self.config.paths.db)
         runtime = select_runtime(self.config.runtime, self.config.home)
         await runtime.check()
         self._runtime = runtime
@@ -106,7 +106,7 @@ class Emulator:
             self.identity.platform_file,
         )
         self.ready = True
-        log.info("ready: runtime %s, state %s", runtime.name, self.config.db_path)
+        log.info("ready: runtime %s, state %s", runtime.name, self.config.paths.db)
         self._background = asyncio.create_task(self._look_after(self._deployer))
 
     async def _look_after(self, deployer: Deployer) -> None:

@@ -113,7 +113,7 @@ class Deployer:
             build = BuildSpec(order.agent, revision, self.config.home, "", image=order.image)
         else:
             assert order.source_id is not None
-            src_dir = self.config.home / "builds" / "src" / f"{order.agent}-r{revision}"
+            src_dir = self.config.paths.builds / "src" / f"{order.agent}-r{revision}"
             self._unpack(order.source_id, src_dir)
             build = BuildSpec(
                 agent=order.agent,

@@ -15,13 +15,13 @@
 from __future__ import annotations
 
 import logging
-import os
 import socket
 from dataclasses import dataclass
 
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from nexus.settings import Settings
 from nexus_emulator.config import EmulatorConfig
 from nexus_emulator.runtime.base import Runtime
 
@@ -42,7 +42,7 @@ async def open_endpoint(runtime: Runtime, config: EmulatorConfig) -> PlatformEnd
     listen, host = where
     if not listen:
         return PlatformEndpoint(f"http://{host}:{config.port}")
-    port = int(os.environ.get("NEXUS_PLATFORM_PORT", "0"))
+    port = Settings.load().platform_port
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:

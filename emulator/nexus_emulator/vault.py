@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nexus.settings import HomePaths, Settings
 from nexus_emulator import errors
 from nexus_emulator.store import Store
 
@@ -82,7 +83,7 @@ class Vault:
                 log.info("created the secrets key in the OS keyring")
             self.key_store = "keyring"
             return str(stored).encode()
-        path = self.home / "secret.key"
+        path = HomePaths(self.home).secret_key
         self.key_store = str(path)
         try:
             return path.read_bytes().strip()
@@ -159,7 +160,7 @@ class Vault:
 
 def _usable_keyring() -> Any:
     """The OS keyring, or None where none works (headless Linux, CI)."""
-    if os.environ.get("NEXUS_KEYRING", "").lower() in ("0", "off", "no"):
+    if not Settings.load().keyring:
         return None
     try:
         import keyring

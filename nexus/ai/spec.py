@@ -321,13 +321,3 @@ def load_project(start: Path) -> Project:
 # ---------------------------------------------------------------- local platform
 
 DEFAULT_EMULATOR_PORT = 8470
-
-
-def nexus_home() -> Path:
-    """Where local state lives: $NEXUS_HOME, else the user data directory."""
-    import os
-
-    if os.environ.get("NEXUS_HOME"):
-        return Path(os.environ["NEXUS_HOME"]).expanduser()
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "nexus"

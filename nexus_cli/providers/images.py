@@ -35,9 +35,9 @@ def local_engine() -> Any:
 
 def build_home(provider: str) -> Path:
     """A provider's build contexts and wheel cache (apart from the emulator's images)."""
-    from nexus.ai.spec import nexus_home
+    from nexus.settings import Settings
 
-    return nexus_home() / provider
+    return Settings.load().home / provider
 
 
 def build(

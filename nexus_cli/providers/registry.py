@@ -8,7 +8,6 @@ when it is used (``get_provider``) or when its capabilities are asked for.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +29,9 @@ class ProviderEntry:
 
 
 def pinned() -> set[str] | None:
-    raw = os.environ.get(PIN_ENV, "").strip()
+    from nexus.settings import Settings
+
+    raw = (Settings.load().providers or "").strip()
     if not raw:
         return None
     return {part.strip() for part in raw.split(",") if part.strip()}
@@ -74,7 +75,7 @@ def load_class(name: str) -> type[Provider]:
         )
     if not entry.enabled:
         raise UsageError(
-            f"provider {name!r} is not enabled by {PIN_ENV}={os.environ.get(PIN_ENV, '')}",
+            f"provider {name!r} is not enabled by {PIN_ENV}={','.join(sorted(pinned() or ()))}",
             hint=f"add {name} to {PIN_ENV}, or unset it to allow every installed provider",
         )
     (ep,) = [ep for ep in entry_points(group=GROUP, name=name)][:1]

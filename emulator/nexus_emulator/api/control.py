@@ -48,9 +48,10 @@ MAX_SOURCE_BYTES = 200 * 2**20
 )
 async def upload_source(request: Request) -> dict[str, Any]:
     em = ready(emulator_of(request))
-    em.config.sources_dir.mkdir(parents=True, exist_ok=True)
+    sources = em.config.paths.sources
+    sources.mkdir(parents=True, exist_ok=True)
     digest, size = hashlib.sha256(), 0
-    fd, tmp = tempfile.mkstemp(dir=em.config.sources_dir, suffix=".part")
+    fd, tmp = tempfile.mkstemp(dir=sources, suffix=".part")
     try:
         with os.fdopen(fd, "wb") as fh:
             async for chunk in request.stream():
@@ -63,7 +64,7 @@ async def upload_source(request: Request) -> dict[str, Any]:
                 digest.update(chunk)
                 fh.write(chunk)
         source_id = "sha256:" + digest.hexdigest()
-        final = em.config.sources_dir / (digest.hexdigest() + ".tar.gz")
+        final = sources / (digest.hexdigest() + ".tar.gz")
         os.replace(tmp, final)
     except BaseException:
         os.unlink(tmp)
@@ -172,7 +173,8 @@ async def reset(request: Request) -> dict[Literal["reset"], bool]:
         await em.runtime.stop(handle.id)
     await em.runtime.remove_artifacts()  # also those of builds a crash cut short
     em.store.reset()
-    for sub in ("sources", "builds", "artifacts"):
-        shutil.rmtree(em.config.home / sub, ignore_errors=True)
+    paths = em.config.paths
+    for sub in (paths.sources, paths.builds, paths.artifacts):
+        shutil.rmtree(sub, ignore_errors=True)
     shutil.rmtree(secrets_root(em.config.home), ignore_errors=True)
     return {"reset": True}

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nexus.settings import HomePaths
+
 MAX_TOKEN_TTL = 24 * 3600  # the longest lifetime a token can be minted with (seconds)
 LEEWAY = 60  # clock skew accepted on exp and nbf (seconds)
 
@@ -64,7 +66,7 @@ class KeyRing:
     """The issuer's keys; safe to rotate while requests are verified."""
 
     def __init__(self, home: Path) -> None:
-        self.folder = home / "identity"
+        self.folder = HomePaths(home).identity
         self._lock = threading.Lock()
         self._keys: list[SigningKey] = []
         self.generation = 0  # bumped on every change (caches keyed on it start over)
@@ -174,7 +176,7 @@ class KeyRing:
 def installation_key(home: Path) -> bytes:
     """32 random bytes of this installation (``$NEXUS_HOME/identity/installation.key``,
     0600): the key of the digests ``secret list`` shows and of the replica secrets."""
-    folder = home / "identity"
+    folder = HomePaths(home).identity
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = folder / "installation.key"
     try:

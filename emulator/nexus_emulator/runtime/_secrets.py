@@ -19,6 +19,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from nexus.settings import HomePaths
+
 LABEL_SECRETS = "dev.nexus.secrets"
 SECRETS_MOUNT = "/run/nexus/secrets"
 PLATFORM_FILE = "platform.json"
@@ -27,7 +29,7 @@ PLATFORM_FILE = "platform.json"
 def root_path(home: Path) -> Path:
     """Where this emulator's replicas get their secrets folders."""
     shm = Path("/dev/shm")
-    base = shm if shm.is_dir() and os.access(shm, os.W_OK) else home / "run"
+    base = shm if shm.is_dir() and os.access(shm, os.W_OK) else HomePaths(home).run
     return base / f"nexus-secrets-{hashlib.sha256(str(home).encode()).hexdigest()[:10]}"
 
 

@@ -9,6 +9,8 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
+from nexus.settings import HomePaths
+
 from ._files import sdk_root
 from .base import LABEL_AGENT, LABEL_HOME, Artifact, BuildFailed, BuildSpec, LogFn
 from .dockerfile import STAGE_LABEL, prepare_agent_context, prepare_deps_context
@@ -31,7 +33,7 @@ def build_image(
     """Build the agent image of ``spec`` (or resolve ``spec.image``); raise BuildFailed."""
     if spec.image:
         return resolve_image(client, spec.image)
-    build_dir = home / "builds" / spec.agent / f"r{spec.revision}"
+    build_dir = HomePaths(home).builds / spec.agent / f"r{spec.revision}"
     build_dir.mkdir(parents=True, exist_ok=True)
     with (build_dir / "build.log").open("w", encoding="utf-8") as record:
 
@@ -65,7 +67,7 @@ def dependency_image(
     client: Any, home: Path, build_dir: Path, base: str, dependencies: list[str], log: LogFn
 ) -> str:
     """The tag of a base + virtualenv image for ``dependencies``, built once and reused."""
-    target = image_target(client, base, home / "images")
+    target = image_target(client, base, HomePaths(home).images)
     wheelhouse = ensure_wheelhouse(home, dependencies, log, target)
     base_id = str(client.images.get(base).id).split(":")[-1][:12]
     tag = f"nexus-deps:{wheelhouse.name}-{base_id}"

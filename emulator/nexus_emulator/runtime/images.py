@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from nexus.settings import Settings
+
 from .base import BuildFailed, LogFn
 from .wheels import run_logged
 
@@ -82,7 +84,7 @@ def try_pull(ref: str, log: LogFn) -> bool:
 
 def resolve_base_image(client: Any, python: str | None, configured: str | None, log: LogFn) -> str:
     """The base image for a build (see the module doc for the order)."""
-    wanted = configured or os.environ.get("NEXUS_BASE_IMAGE") or None
+    wanted = configured or Settings.load().base_image
     if wanted:
         if image_present(client, wanted) or try_pull(wanted, log):
             return wanted
@@ -153,8 +155,9 @@ def debootstrap_rootfs(workdir: Path, suite: str, mirror: str | None, log: LogFn
         suite,
         str(rootfs),
     ]
-    if mirror or os.environ.get("NEXUS_DEBIAN_MIRROR"):
-        cmd.append(mirror or os.environ["NEXUS_DEBIAN_MIRROR"])
+    mirror = mirror or Settings.load().debian_mirror
+    if mirror:
+        cmd.append(mirror)
     log("Running " + " ".join(cmd))
     code, tail = run_logged(cmd, log)
     if code != 0:

@@ -28,6 +28,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+from nexus.settings import HomePaths
+
 from . import _procs
 from ._files import copy_tree, digest_inputs, sdk_root
 from ._secrets import PLATFORM_FILE, remove_secrets, write_secrets
@@ -68,7 +70,7 @@ class ProcessRuntime(Runtime):
     def __init__(self, home: Path, *, sdk_dir: Path | None = None) -> None:
         self.home = Path(home).resolve()
         self.sdk_dir = sdk_dir  # holds the `nexus` package; default: the installed SDK
-        self.records = self.home / "replicas"
+        self.records = HomePaths(self.home).replicas
         self._children: dict[int, subprocess.Popen[bytes]] = {}
 
     async def check(self) -> None:
@@ -87,7 +89,7 @@ class ProcessRuntime(Runtime):
         return artifact
 
     def _build_sync(self, spec: BuildSpec, log: LogFn) -> Artifact:
-        final = self.home / "artifacts" / spec.agent / f"r{spec.revision}"
+        final = HomePaths(self.home).artifacts / spec.agent / f"r{spec.revision}"
         work = final.with_name(f"{final.name}.tmp-{uuid.uuid4().hex[:8]}")
         sdk_package = (self.sdk_dir or sdk_root()) / "nexus"
         try:
@@ -141,7 +143,7 @@ class ProcessRuntime(Runtime):
 
     async def remove_artifact(self, artifact: Artifact) -> None:
         path = Path(artifact.ref)
-        if path.parent.parent.parent == self.home / "artifacts":
+        if path.parent.parent.parent == HomePaths(self.home).artifacts:
             await asyncio.to_thread(shutil.rmtree, path, True)
 
     # ------------------------------------------------------------------ replicas

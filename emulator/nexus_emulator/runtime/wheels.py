@@ -19,6 +19,8 @@ import uuid
 from collections import deque
 from pathlib import Path
 
+from nexus.settings import HomePaths
+
 from .base import BuildFailed, LogFn
 from .targets import WheelTarget
 
@@ -96,7 +98,7 @@ def ensure_wheelhouse(
     ``target`` is the Python that will install them (an image's); when it is not
     the host's own, binary wheels for it are downloaded instead of built here.
     """
-    target_dir = home / "wheelhouse" / wheelhouse_key(dependencies, target)
+    target_dir = HomePaths(home).wheelhouse / wheelhouse_key(dependencies, target)
     if (target_dir / ".complete").is_file():
         log(f"Using cached wheels in {target_dir}")
         return target_dir

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -167,8 +166,11 @@ class Client:
         *,
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
-        self.base_url = base_url or os.environ.get("NEXUS_URL") or _local_url()
-        self.token = token or os.environ.get("NEXUS_TOKEN") or _token_file()
+        from nexus.settings import Settings
+
+        settings = Settings.load()
+        self.base_url = base_url or settings.url or f"http://127.0.0.1:{settings.emulator_port}"
+        self.token = token or settings.token or _token_file(settings.paths.token)
         self._transport = Transport(self.base_url, self.token, timeout)
         self.agents = Agents(self._transport)
 
@@ -182,17 +184,7 @@ class Client:
         self.close()
 
 
-def _local_url() -> str:
-    from nexus.ai.spec import DEFAULT_EMULATOR_PORT
-
-    port = os.environ.get("NEXUS_EMULATOR_PORT") or str(DEFAULT_EMULATOR_PORT)
-    return f"http://127.0.0.1:{port}"
-
-
-def _token_file() -> str | None:
-    from nexus.ai.spec import nexus_home
-
-    path: Path = nexus_home() / "token"
+def _token_file(path: Path) -> str | None:
     try:
         return path.read_text(encoding="utf-8").strip() or None
     except OSError:

@@ -38,9 +38,8 @@ def request(
 ) -> DeployRequest:
     """The deploy as the user gave it: the flags, and nexus.toml (read here, once) when the
     project has one. Sizes left out are decided by the provider (see docs: redeploy)."""
-    import os
-
     from nexus.ai.spec import check_name
+    from nexus.settings import Settings
     from nexus_api.deploy import DeploySpec, ProjectSpec, Sizing
     from nexus_cli.commands.agent._common import checked
     from nexus_cli.errors import UsageError
@@ -69,7 +68,7 @@ def request(
                 version=project.version,
                 python=project.python,
                 # the environment overrides the project file, as everywhere
-                base_image=os.environ.get("NEXUS_BASE_IMAGE") or project.base_image,
+                base_image=checked(Settings.load).base_image or project.base_image,
             )
 
     def build() -> DeploySpec:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nexus.settings import HomePaths, Settings, SettingsError
 from nexus_cli.errors import NexusError, OperationFailed, Unavailable, UsageError
 
 HOST = "127.0.0.1"
@@ -37,44 +38,40 @@ class Emulator:
 
     @classmethod
     def resolve(cls, port: int | None = None, home: Path | None = None) -> Emulator:
-        from nexus.ai.spec import DEFAULT_EMULATOR_PORT, nexus_home
-
-        if port is None:
-            raw = os.environ.get("NEXUS_EMULATOR_PORT", "").strip()
-            try:
-                port = int(raw) if raw else DEFAULT_EMULATOR_PORT
-            except ValueError:
-                raise UsageError(
-                    f"NEXUS_EMULATOR_PORT={raw!r} is not a port number",
-                    hint="set it to a free port such as 8471, or unset it to use 8470",
-                ) from None
+        """The arguments, else NEXUS_EMULATOR_PORT and NEXUS_HOME (``nexus.settings``)."""
+        settings = load_settings()
+        port = settings.emulator_port if port is None else port
         if not 0 < port < 65536:
             raise UsageError(f"port {port} is out of range", hint="use a port in 1024-65535")
-        return cls(home=(home or nexus_home()).expanduser().resolve(), port=port)
+        return cls(home=(home or settings.home).expanduser().resolve(), port=port)
 
     @property
-    def info_path(self) -> Path:
-        return self.home / "emulator.json"
-
-    @property
-    def token_path(self) -> Path:
-        return self.home / "token"
+    def paths(self) -> HomePaths:
+        return HomePaths(self.home)
 
     @property
     def log_path(self) -> Path:
-        return self.home / "emulator.log"
+        return self.paths.log
 
     def url(self, port: int | None = None) -> str:
         return f"http://{HOST}:{port or self.port}"
 
     def token(self) -> str:
         try:
-            return self.token_path.read_text(encoding="utf-8").strip()
+            return self.paths.token.read_text(encoding="utf-8").strip()
         except FileNotFoundError:
             raise Unavailable(
-                f"no emulator token in {self.token_path}",
+                f"no emulator token in {self.paths.token}",
                 hint="nexus ai emulator start  # creates it",
             ) from None
+
+
+def load_settings() -> Settings:
+    """The NEXUS_* settings; a bad value is a usage error naming the variable."""
+    try:
+        return Settings.load()
+    except SettingsError as exc:
+        raise UsageError(exc.message, hint=exc.hint) from None
 
 
 def pid_alive(pid: int) -> bool:
@@ -109,7 +106,7 @@ def _is_emulator(pid: int) -> bool:
 def running_info(em: Emulator) -> dict[str, Any] | None:
     """The content of emulator.json when it names a live emulator, else None."""
     try:
-        info = json.loads(em.info_path.read_text(encoding="utf-8"))
+        info = json.loads(em.paths.info.read_text(encoding="utf-8"))
         pid = int(info["pid"])
         int(info["port"])
     except (OSError, ValueError, KeyError, TypeError):
@@ -176,7 +173,7 @@ def start(
     """
     em.home.mkdir(parents=True, exist_ok=True)
     # one starter at a time per home: a second command waits, then finds it running
-    with (em.home / "emulator.lock").open("a") as lock:
+    with em.paths.lock.open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         info = running_info(em)
         if info is not None:
@@ -189,7 +186,7 @@ def _spawn(
 ) -> dict[str, Any]:
     import httpx
 
-    em.info_path.unlink(missing_ok=True)  # stale: its process is gone
+    em.paths.info.unlink(missing_ok=True)  # stale: its process is gone
     with em.log_path.open("ab") as log:
         offset = log.tell()
         proc = subprocess.Popen(
@@ -232,7 +229,7 @@ def _spawn(
 
 def _own_info(em: Emulator, pid: int) -> dict[str, Any] | None:
     try:
-        info = json.loads(em.info_path.read_text(encoding="utf-8"))
+        info = json.loads(em.paths.info.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     return dict(info) if isinstance(info, dict) and info.get("pid") == pid else None
@@ -252,7 +249,7 @@ def ensure_running(em: Emulator, notice: Notice | None = None) -> int:
     """The port of this home's emulator, starting it first when it is not running."""
     info = running_info(em)
     if info is None:
-        info = start(em, runtime=os.environ.get("NEXUS_RUNTIME") or None, notice=notice)
+        info = start(em, runtime=load_settings().runtime, notice=notice)
     return int(info["port"])
 
 
@@ -260,7 +257,7 @@ def stop(em: Emulator, timeout: float = 10.0) -> tuple[dict[str, Any] | None, bo
     """SIGTERM the running emulator and wait; returns (its info or None, killed)."""
     info = running_info(em)
     if info is None:
-        em.info_path.unlink(missing_ok=True)
+        em.paths.info.unlink(missing_ok=True)
         return None, False
     pid = int(info["pid"])
     killed = False
@@ -274,7 +271,7 @@ def stop(em: Emulator, timeout: float = 10.0) -> tuple[dict[str, Any] | None, bo
         killed = True
         while pid_alive(pid):
             time.sleep(0.05)
-    em.info_path.unlink(missing_ok=True)
+    em.paths.info.unlink(missing_ok=True)
     return info, killed
 
 

@@ -1,0 +1,358 @@
+"""Every ``NEXUS_*`` variable the CLI, the providers and the emulator read, in one object.
+
+``Settings.load()`` reads the environment when called (never at import) and
+checks each value; a bad one raises :class:`SettingsError` naming the variable.
+Each field's metadata is its documentation: ``scripts/gen_docs.py`` writes
+docs/configuration.md from it. :class:`HomePaths` says where each file lives
+under ``NEXUS_HOME``, for the emulator and the tools that start it alike.
+
+Standard library only, and cheap to import: the CLI loads it on start-up.
+Variables an agent replica reads (``PORT``, ``NEXUS_ENTRYPOINT``, …) stay with
+the runtime server in ``nexus.ai.agents.serve``; they are listed in
+:data:`REPLICA_VARIABLES` for the documentation.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from nexus.ai.spec import DEFAULT_EMULATOR_PORT, SpecError
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+class SettingsError(SpecError):
+    """A ``NEXUS_*`` variable whose value cannot be used."""
+
+
+def _var(name: str, doc: str, default_doc: str | None = None) -> dict[str, Any]:
+    return {"env": name, "doc": doc, "default_doc": default_doc}
+
+
+def _default_home(env: Mapping[str, str]) -> Path:
+    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "nexus"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The platform tools' configuration, from ``NEXUS_*`` variables (see the field docs)."""
+
+    home: Path = field(
+        default=Path(),
+        metadata=_var(
+            "NEXUS_HOME",
+            "Directory of the local emulator's state: database, token, logs, builds.",
+            "`$XDG_DATA_HOME/nexus`, else `~/.local/share/nexus`",
+        ),
+    )
+    emulator_port: int = field(
+        default=DEFAULT_EMULATOR_PORT,
+        metadata=_var("NEXUS_EMULATOR_PORT", "Port of the local emulator on 127.0.0.1."),
+    )
+    runtime: str = field(
+        default="auto",
+        metadata=_var(
+            "NEXUS_RUNTIME",
+            "How the emulator runs replicas: `docker`, `process`, or `auto` "
+            "(Docker when an engine answers, else local processes).",
+        ),
+    )
+    replica_timeout: float = field(
+        default=60.0,
+        metadata=_var("NEXUS_REPLICA_TIMEOUT", "Seconds a new replica has to answer `/ping`."),
+    )
+    health_interval: float = field(
+        default=2.0,
+        metadata=_var(
+            "NEXUS_HEALTH_INTERVAL", "Seconds between health checks of running replicas."
+        ),
+    )
+    autoscale_window: float = field(
+        default=10.0,
+        metadata=_var(
+            "NEXUS_AUTOSCALE_WINDOW", "Seconds of load the autoscaler averages before a step."
+        ),
+    )
+    log_level: str = field(
+        default="INFO",
+        metadata=_var(
+            "NEXUS_LOG_LEVEL",
+            "The emulator's log level (DEBUG, INFO, WARNING …); inside a replica, the agent's.",
+        ),
+    )
+    workload_ttl: float = field(
+        default=900.0,
+        metadata=_var(
+            "NEXUS_WORKLOAD_TTL",
+            "Seconds a replica's workload token lives (the emulator renews it before).",
+        ),
+    )
+    platform_port: int = field(
+        default=0,
+        metadata=_var(
+            "NEXUS_PLATFORM_PORT",
+            "Port of the platform listener containers reach on the Docker bridge.",
+            "`0`: any free port",
+        ),
+    )
+    base_image: str | None = field(
+        default=None,
+        metadata=_var(
+            "NEXUS_BASE_IMAGE",
+            "Base image of agent images; overrides `base_image` in nexus.toml.",
+            "`python:3.11-slim` when present, else the local Debian base image",
+        ),
+    )
+    debian_mirror: str | None = field(
+        default=None,
+        metadata=_var(
+            "NEXUS_DEBIAN_MIRROR",
+            "Debian mirror used to build the local base image.",
+            "debootstrap's default",
+        ),
+    )
+    keyring: bool = field(
+        default=True,
+        metadata=_var(
+            "NEXUS_KEYRING",
+            "`0`/`off` keeps the secrets key out of the OS keyring "
+            "(in `$NEXUS_HOME/secret.key`, mode 0600).",
+        ),
+    )
+    url: str | None = field(
+        default=None,
+        metadata=_var(
+            "NEXUS_URL",
+            "Base URL of the Nexus API for `nexus.ai.Client`.",
+            "the local emulator, `http://127.0.0.1:$NEXUS_EMULATOR_PORT`",
+        ),
+    )
+    token: str | None = field(
+        default=None,
+        metadata=_var(
+            "NEXUS_TOKEN", "Bearer token for `nexus.ai.Client`.", "the file `$NEXUS_HOME/token`"
+        ),
+    )
+    debug: bool = field(
+        default=False,
+        metadata=_var("NEXUS_DEBUG", "`1` shows tracebacks of CLI errors, like `--debug`."),
+    )
+    provider: str | None = field(
+        default=None,
+        metadata=_var("NEXUS_PROVIDER", "The provider the CLI uses, like `--provider`.", "`local`"),
+    )
+    providers: str | None = field(
+        default=None,
+        metadata=_var(
+            "NEXUS_PROVIDERS",
+            "Comma-separated provider names the CLI may load; the others stay disabled.",
+            "every installed provider",
+        ),
+    )
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """The settings of ``environ`` (default: ``os.environ``, read now)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(f.metadata["env"], "").strip()
+            if raw:
+                values[f.name] = _convert(f.metadata["env"], raw, f.default)
+        if "home" not in values:
+            values["home"] = _default_home(env)
+        values["home"] = Path(values["home"]).expanduser()
+        return cls(**values)
+
+    @property
+    def paths(self) -> HomePaths:
+        return HomePaths(self.home)
+
+
+def _convert(name: str, raw: str, default: Any) -> Any:
+    if name.endswith("_PORT"):
+        try:
+            port = int(raw)
+        except ValueError:
+            port = -1
+        if not (0 if default == 0 else 1) <= port < 65536:
+            raise SettingsError(
+                f"{name}={raw!r} is not a port number",
+                hint=f"set it to a free port such as 8471, or unset it to use {default}",
+            )
+        return port
+    if isinstance(default, bool):  # a switch: only a clear word turns it from its default
+        return raw.lower() not in _FALSE if default else raw.lower() in _TRUE
+    if isinstance(default, float):
+        try:
+            return float(raw)
+        except ValueError:
+            raise SettingsError(
+                f"{name}={raw!r} is not a number of seconds", hint=f"e.g. {name}={default:g}"
+            ) from None
+    return raw
+
+
+@dataclass(frozen=True)
+class HomePaths:
+    """Where each file of one ``NEXUS_HOME`` lives."""
+
+    root: Path
+
+    @property
+    def db(self) -> Path:
+        """The emulator's state (SQLite, WAL)."""
+        return self.root / "state.db"
+
+    @property
+    def token(self) -> Path:
+        """The API bearer token (0600)."""
+        return self.root / "token"
+
+    @property
+    def info(self) -> Path:
+        """The pid and port of the running emulator."""
+        return self.root / "emulator.json"
+
+    @property
+    def log(self) -> Path:
+        """The emulator's output when started in the background."""
+        return self.root / "emulator.log"
+
+    @property
+    def lock(self) -> Path:
+        """Held by whoever starts the emulator: one starter at a time."""
+        return self.root / "emulator.lock"
+
+    @property
+    def sources(self) -> Path:
+        """Uploaded projects, by digest."""
+        return self.root / "sources"
+
+    @property
+    def builds(self) -> Path:
+        """Unpacked sources and build contexts."""
+        return self.root / "builds"
+
+    @property
+    def artifacts(self) -> Path:
+        """Built versions of the process runtime."""
+        return self.root / "artifacts"
+
+    @property
+    def replicas(self) -> Path:
+        """Records and logs of the process runtime's replicas."""
+        return self.root / "replicas"
+
+    @property
+    def images(self) -> Path:
+        """Docker build contexts of base images made for a Python version."""
+        return self.root / "images"
+
+    @property
+    def wheelhouse(self) -> Path:
+        """Wheels built once per set of dependencies and reused by every build."""
+        return self.root / "wheelhouse"
+
+    @property
+    def run(self) -> Path:
+        """Replicas' secrets folders, where /dev/shm cannot be written."""
+        return self.root / "run"
+
+    @property
+    def identity(self) -> Path:
+        """The issuer's signing keys and the installation key (0700)."""
+        return self.root / "identity"
+
+    @property
+    def secret_key(self) -> Path:
+        """The secrets key, where there is no OS keyring (0600)."""
+        return self.root / "secret.key"
+
+    @property
+    def webhook_secret(self) -> Path:
+        """The key that signs task webhooks."""
+        return self.root / "webhook.secret"
+
+
+# Set by the platform inside each replica, read by the runtime server and the SDK.
+REPLICA_VARIABLES: tuple[tuple[str, str], ...] = (
+    ("PORT", "Port the runtime server listens on (default 8080)."),
+    ("NEXUS_HOST", "Address the runtime server binds (default 0.0.0.0)."),
+    ("NEXUS_ENTRYPOINT", "The agent class, `module:Class` (from nexus.toml)."),
+    ("NEXUS_SHUTDOWN_GRACE", "Seconds in-flight calls get to finish on SIGTERM (default 5)."),
+    ("NEXUS_SECRETS_FILE", "A JSON file of the agent's secrets, loaded into `os.environ`."),
+    ("NEXUS_SECRETS_DIR", "A folder of secrets, one file per variable (swarm)."),
+    ("NEXUS_PLATFORM_FILE", "The platform file: workload token and platform URL, renewed."),
+    ("NEXUS_LOG_LEVEL", "The agent's log level (else nexus.toml's `log_level`, else INFO)."),
+    ("NEXUS_AGENT_NAME", "The agent's name."),
+    ("NEXUS_ENV", "The environment the replica serves."),
+    ("NEXUS_VERSION", "The version label the replica runs."),
+    ("NEXUS_REVISION", "The revision number the replica runs."),
+    ("NEXUS_GATEWAY_URL", "The model gateway `self.llm` calls."),
+    ("NEXUS_WORKLOAD_TOKEN", "The replica's token for the model gateway."),
+    ("NEXUS_MODEL", "The model `self.llm` uses when a call names none."),
+)
+
+
+def _shown(value: Any) -> str:
+    if value in (None, MISSING):
+        return "-"
+    if isinstance(value, bool):
+        return "`on`" if value else "`off`"
+    return f"`{value:g}`" if isinstance(value, float) else f"`{value}`"
+
+
+def reference() -> str:
+    """docs/configuration.md: every variable, from the fields above."""
+    lines = [
+        "# Configuration",
+        "",
+        "Every `NEXUS_*` environment variable. This file is generated from",
+        "`nexus/settings.py` by `bash scripts/gen-docs` (checked by the test suite);",
+        "edit the field documentation there, not this file.",
+        "",
+        "## The CLI, the providers and the emulator",
+        "",
+        "| variable | default | what it does |",
+        "|---|---|---|",
+    ]
+    for f in fields(Settings):
+        meta = f.metadata
+        default = meta["default_doc"]
+        if default is None:
+            default = _shown(f.default)
+        lines.append(f"| `{meta['env']}` | {default} | {meta['doc']} |")
+    lines += [
+        "",
+        "## Provider options",
+        "",
+        "Each option of a provider plugin (`nexus ai provider list` shows them) can be",
+        "given as `NEXUS_<PROVIDER>_<OPTION>`, e.g. `NEXUS_SWARM_REGISTRY`, when no",
+        "profile or flag gives it.",
+        "",
+        "## Inside a replica",
+        "",
+        "Set by the platform for the runtime server and the SDK; an agent reads them",
+        "like any environment variable.",
+        "",
+        "| variable | what it is |",
+        "|---|---|",
+        *(f"| `{name}` | {doc} |" for name, doc in REPLICA_VARIABLES),
+        "",
+        "## Files under `NEXUS_HOME`",
+        "",
+        "| file | what |",
+        "|---|---|",
+    ]
+    for name in (n for n in vars(HomePaths) if isinstance(vars(HomePaths)[n], property)):
+        path = getattr(HomePaths(Path("$NEXUS_HOME")), name)
+        doc = vars(HomePaths)[name].__doc__ or ""
+        lines.append(f"| `{path.name}` | {doc} (`HomePaths.{name}`) |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,95 @@
+"""The settings object, the deploy spec on the wire, and the rule that sizes a deploy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nexus.ai.spec import Cpu, Memory, SpecError
+from nexus.settings import HomePaths, Settings, SettingsError
+from nexus_api.deploy import DeploySpec, Size, Sizing, env_defaults, resolve
+
+
+def test_settings_read_the_environment_given() -> None:
+    s = Settings.load(
+        {"NEXUS_HOME": "/tmp/h", "NEXUS_EMULATOR_PORT": "9001", "NEXUS_KEYRING": "off"}
+    )
+    assert (s.home, s.emulator_port, s.keyring) == (Path("/tmp/h"), 9001, False)
+    assert s.paths == HomePaths(Path("/tmp/h"))
+    assert s.paths.token == Path("/tmp/h/token")
+    default = Settings.load({"XDG_DATA_HOME": "/x"})
+    assert default.home == Path("/x/nexus")
+    assert default.replica_timeout == 60.0
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("NEXUS_EMULATOR_PORT", "http", "NEXUS_EMULATOR_PORT='http' is not a port number"),
+        ("NEXUS_EMULATOR_PORT", "70000", "NEXUS_EMULATOR_PORT='70000' is not a port number"),
+        ("NEXUS_REPLICA_TIMEOUT", "soon", "NEXUS_REPLICA_TIMEOUT='soon' is not a number"),
+    ],
+)
+def test_a_bad_value_names_its_variable(variable: str, value: str, message: str) -> None:
+    with pytest.raises(SettingsError) as err:
+        Settings.load({variable: value})
+    assert err.value.message.startswith(message)
+    assert err.value.hint
+
+
+def test_limits_on_the_wire_are_text_next_to_numbers() -> None:
+    spec = DeploySpec.model_validate({"env": "staging", "cpu": "500m", "memory": {"text": "1Gi"}})
+    assert spec.cpu == Cpu("500m", 500_000_000)
+    assert spec.memory == Memory("1Gi", 2**30)
+    wire = spec.model_dump(mode="json", exclude_none=True)
+    assert wire["cpu"] == {"text": "500m", "nano_cpus": 500_000_000}
+    assert DeploySpec.model_validate(wire) == spec
+    with pytest.raises(SpecError, match="500000000 nano_cpus, not 1"):
+        DeploySpec.of(env="staging", cpu={"text": "500m", "nano_cpus": 1})
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"env": "production", "replicas": 11}, "11 replicas is out of bounds for production"),
+        ({"env": "prod"}, "unknown environment 'prod'"),
+        ({"cpu": "lots"}, "invalid CPU value 'lots'"),
+        (
+            {"env": "development", "declared": {"replicas": 2}},
+            "nexus.toml [environments.development]: 2 replicas is out of bounds",
+        ),
+    ],
+)
+def test_a_broken_rule_is_its_own_error(fields: dict[str, object], message: str) -> None:
+    with pytest.raises(SpecError) as err:
+        DeploySpec.of(**fields)
+    assert err.value.message.startswith(message)
+
+
+def size(replicas: int, cpu: str = "1000m", memory: str = "512Mi") -> Size:
+    return Size(replicas, Cpu.parse(cpu), Memory.parse(memory))
+
+
+def test_resolve_first_deploy_takes_flag_then_toml_then_defaults() -> None:
+    assert resolve(DeploySpec(env="production"), None, None) == env_defaults("production")
+    assert env_defaults("production") == size(2)
+    toml = Sizing(replicas=3, cpu=Cpu.parse("2"))
+    assert resolve(DeploySpec(env="staging", declared=toml), None, None) == size(3, "2")
+    flag = DeploySpec(env="staging", replicas=2, declared=toml)
+    assert resolve(flag, None, None) == size(2, "2")
+
+
+def test_resolve_redeploy_keeps_what_serves_unless_told() -> None:
+    toml = Sizing(replicas=1, cpu=Cpu.parse("1000m"))
+    serving = size(3, "500m")  # scaled to 3, deployed once with --cpu 500m
+    same = DeploySpec(env="staging", declared=toml)
+    assert resolve(same, serving, toml) == serving
+    # a changed nexus.toml value applies; the unchanged one does not
+    changed = DeploySpec(env="staging", declared=Sizing(replicas=2, cpu=Cpu.parse("1000m")))
+    assert resolve(changed, serving, toml) == size(2, "500m")
+    # a flag always wins
+    flagged = DeploySpec(env="staging", replicas=1, declared=toml)
+    assert resolve(flagged, serving, toml) == size(1, "500m")
+    # no record of an earlier nexus.toml (an older deployment): what serves stays
+    assert resolve(same, serving, None) == serving
