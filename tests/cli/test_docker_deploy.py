@@ -54,6 +54,17 @@ def test_deploy_staging_with_options_in_docker(offline: Platform, tmp_path: Path
         assert staging["runtime"] == "docker"
         assert staging["resources"]["cpu"] == "500m"
         assert len(_containers(offline.emulator.home)) == 2
+        # a code-only redeploy without flags keeps the size the flags set
+        agent = root / "agent.py"
+        agent.write_text(agent.read_text().replace('f"Hello ', 'f"Howdy '))
+        again = docker("ai", "agent", "deploy", "--env", "staging", cwd=root, timeout=600)
+        assert again.code == 0, again.out
+        assert "replicas: 2/2 healthy" in again.stdout
+        run = docker("ai", "agent", "run", "dock-agent", "hi", "--env", "staging")
+        assert run.stdout == "Howdy there, you said: hi\n"
+        status = json.loads(docker("--json", "ai", "agent", "status", "dock-agent").stdout)
+        assert status["environments"][0]["resources"]["cpu"] == "500m"
+        assert len(_containers(offline.emulator.home)) == 2
     finally:
         reset = docker("ai", "emulator", "reset", "--yes")
     assert reset.code == 0, reset.out
