@@ -9,9 +9,12 @@ place that turns one into text.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from nexus_api.errors import ErrorCode
+
+_T = TypeVar("_T")
 
 # Exit codes (STYLE.md): 0 done, 1 the operation failed, 2 usage/config error
 # or unsupported by this provider, 130 interrupted.
@@ -166,3 +169,13 @@ def from_dict(data: dict[str, Any]) -> NexusError:
         hint=data.get("hint"),
         details=details,
     )
+
+
+def checked(rule: Callable[..., _T], *args: object) -> _T:
+    """Run a nexus.ai.spec rule; a SpecError becomes a UsageError (nothing was sent)."""
+    from nexus.ai.spec import SpecError
+
+    try:
+        return rule(*args)
+    except SpecError as exc:
+        raise UsageError(exc.message, hint=exc.hint) from None

@@ -19,10 +19,10 @@ PACKAGES = {
     "nexus_api": ROOT / "nexus_api",
     "nexus_cli": ROOT / "nexus_cli",
     "nexus_emulator": ROOT / "emulator" / "nexus_emulator",
-    "nexus_local": ROOT / "plugins" / "local" / "nexus_local",
-    "nexus_swarm": ROOT / "plugins" / "swarm" / "nexus_swarm",
+    # every plugin folder: the providers and the image kit they share
+    **{pkg.name: pkg for pkg in sorted(ROOT.glob("plugins/*/nexus_*")) if pkg.is_dir()},
 }
-PROVIDERS = {"nexus_local", "nexus_swarm"}
+PROVIDERS = {name for name, path in PACKAGES.items() if path.parent.parent.name == "plugins"}
 
 
 @dataclass(frozen=True)

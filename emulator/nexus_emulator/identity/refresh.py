@@ -10,7 +10,7 @@ import time
 
 from nexus_emulator.identity.service import Identity
 from nexus_emulator.pools import Pools
-from nexus_emulator.runtime._secrets import refresh_platform
+from nexus_emulator.runtime import refresh_platform
 
 log = logging.getLogger("nexus_emulator.identity")
 

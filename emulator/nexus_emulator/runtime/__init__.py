@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+from ._secrets import refresh_platform
 from ._secrets import root_path as secrets_root
 from .base import (
     Artifact,
@@ -31,6 +32,7 @@ __all__ = [
     "ReplicaSpec",
     "Runtime",
     "RuntimeUnavailable",
+    "refresh_platform",
     "secrets_root",
     "select_runtime",
 ]

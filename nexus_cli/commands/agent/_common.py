@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
-from nexus_cli.errors import UsageError
+from nexus_cli.errors import UsageError, checked
 
 if TYPE_CHECKING:
     from nexus_cli.providers.base import Provider
-
-T = TypeVar("T")
-
-
-def checked(rule: Callable[..., T], *args: object) -> T:
-    """Run a nexus.ai.spec rule; a SpecError becomes a UsageError (nothing was sent)."""
-    from nexus.ai.spec import SpecError
-
-    try:
-        return rule(*args)
-    except SpecError as exc:
-        raise UsageError(exc.message, hint=exc.hint) from None
 
 
 def begin(json_: bool, name: str, env: str | None = None) -> None:

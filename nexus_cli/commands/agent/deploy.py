@@ -41,8 +41,7 @@ def request(
     from nexus.ai.spec import check_name
     from nexus.settings import Settings
     from nexus_api.deploy import DeploySpec, ProjectSpec, Sizing
-    from nexus_cli.commands.agent._common import checked
-    from nexus_cli.errors import UsageError
+    from nexus_cli.errors import UsageError, checked
     from nexus_cli.providers.base import DeployRequest
 
     project = None
@@ -150,9 +149,8 @@ def deploy(
     """Deploy an agent to an environment (builds the project unless --image is given)."""
     from nexus.ai.spec import Cpu, Memory, check_env
     from nexus_cli import output
-    from nexus_cli.commands.agent._common import checked
     from nexus_cli.context import provider, use_json
-    from nexus_cli.errors import UsageError
+    from nexus_cli.errors import UsageError, checked
 
     use_json(json_)
     checked(check_env, env)

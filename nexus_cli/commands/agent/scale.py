@@ -46,9 +46,9 @@ def scale(
     rolled back) last, named on stderr.
     """
     from nexus_cli import output
-    from nexus_cli.commands.agent._common import begin, checked, default_env
+    from nexus_cli.commands.agent._common import begin, default_env
     from nexus_cli.context import provider
-    from nexus_cli.errors import UsageError
+    from nexus_cli.errors import UsageError, checked
 
     begin(json_, name, env)
     if replicas is None and autoscale is None:

@@ -58,8 +58,8 @@ def create(
     """
     from nexus.ai.spec import check_name
     from nexus_cli import output
-    from nexus_cli.commands.agent._common import checked
     from nexus_cli.context import provider, use_json
+    from nexus_cli.errors import checked
 
     use_json(json_)
     if agent is not None:

@@ -35,7 +35,7 @@ def container_uri(
     With ``registry`` the bytes go to that registry instead (a local registry standing in
     for ECR's storage in tests); the reference keeps the ECR repository's URI.
     """
-    from nexus_cli.providers import images
+    from nexus_imagekit import images
 
     uri = repository_uri(aws, repository)
     auth = None

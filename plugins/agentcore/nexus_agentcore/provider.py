@@ -8,6 +8,8 @@ import uuid
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
+from nexus_imagekit.images import local_engine
+
 from nexus_agentcore import stores, views
 from nexus_agentcore.aws import DATA, Aws, calling
 from nexus_agentcore.images import container_uri
@@ -29,7 +31,6 @@ from nexus_cli.providers.base import (
     Secret,
     SecretChange,
 )
-from nexus_cli.providers.images import local_engine
 
 
 class AgentCoreProvider(Provider):
@@ -78,7 +79,7 @@ class AgentCoreProvider(Provider):
     # ------------------------------------------------------------ deploy
 
     def deploy(self, request: DeployRequest, progress: ProgressFn) -> DeployResult:
-        from nexus_cli.providers import images
+        from nexus_imagekit import images
 
         started = time.monotonic()
         role = self.option("role_arn", required=True)
@@ -298,7 +299,7 @@ class AgentCoreProvider(Provider):
         self.runtimes.delete(runtime_id)
         for secret, _arn in stores.secrets(self.aws, name):
             stores.delete_secret(self.aws, name, secret.name, secret.scope)
-        from nexus_cli.providers import images
+        from nexus_imagekit import images
 
         images.remove_local(local_engine(), images.build_home(self.name), name)
         return DeleteResult(name=name)

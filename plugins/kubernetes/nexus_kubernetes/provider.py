@@ -132,7 +132,7 @@ class KubernetesProvider(Provider):
         return version_of(data)
 
     def deploy(self, request: DeployRequest, progress: ProgressFn) -> DeployResult:
-        from nexus_cli.providers import images
+        from nexus_imagekit import images
 
         started = time.monotonic()
         registry = self.option("registry", required=True)

@@ -6,8 +6,9 @@ import time
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
+from nexus_imagekit import images
+
 from nexus_cli.errors import NotFound, UsageError
-from nexus_cli.providers import images
 from nexus_cli.providers.base import (
     AgentStatus,
     AgentSummary,
