@@ -15,7 +15,7 @@ import os
 import socket
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from nexus_emulator.config import EmulatorConfig
@@ -77,6 +77,15 @@ async def serve_platform(app: Any, endpoint: Any) -> Any:
     return server
 
 
+def event_loop() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop when installed (it comes with uvicorn[standard]), else asyncio's own loop."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
 def main(argv: list[str] | None = None) -> int:
     from nexus.settings import Settings, SettingsError
 
@@ -108,9 +117,18 @@ def main(argv: list[str] | None = None) -> int:
 
     config.home.mkdir(parents=True, exist_ok=True)
     app = create_app(config, own_lifespan=False)
-    emulator = app.state.emulator
+    emulator = app.emulator
+    # serve() runs on the loop made below, so uvicorn's own loop setting has no say here;
+    # the HTTP parser is httptools (uvicorn[standard]) and no access log is written.
     server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", loop="auto")
+        uvicorn.Config(
+            app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            http="httptools",
+            proxy_headers=False,  # loopback only: no proxy in front to believe
+        )
     )
 
     async def serve() -> None:
@@ -139,7 +157,8 @@ def main(argv: list[str] | None = None) -> int:
             await emulator.stop()
 
     try:
-        asyncio.run(serve())
+        with asyncio.Runner(loop_factory=event_loop()) as runner:
+            runner.run(serve())
     except RuntimeUnavailable as exc:
         print(exc.message + (f" ({exc.hint})" if exc.hint else ""), file=sys.stderr)
         return EXIT_RUNTIME

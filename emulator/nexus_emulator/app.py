@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 import nexus_emulator
 from nexus.ai.spec import SpecError
@@ -22,19 +23,33 @@ from nexus_emulator.pipeline import Auth, Metrics, RequestContext
 log = logging.getLogger("nexus_emulator")
 
 
-def create_app(config: EmulatorConfig, *, own_lifespan: bool = True) -> FastAPI:
-    """The app; with ``own_lifespan=False`` the caller starts and stops ``app.state.emulator``."""
+class App:
+    """What uvicorn serves: the request pipeline, then the FastAPI routes (``api``)."""
+
+    def __init__(self, api: FastAPI, emulator: Emulator, pipeline: list[Middleware]) -> None:
+        self.api = api
+        self.emulator = emulator
+        app: ASGIApp = api
+        for step, args, kwargs in reversed(pipeline):
+            app = step(app, *args, **kwargs)
+        self.asgi = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.asgi(scope, receive, send)
+
+
+def create_app(config: EmulatorConfig, *, own_lifespan: bool = True) -> App:
+    """The app; with ``own_lifespan=False`` the caller starts and stops ``app.emulator``."""
     from nexus_emulator.api import (
         authorizer,
         control,
         credentials,
-        data,
+        fastpath,
         health,
         identity,
         logs,
         metrics,
         secrets,
-        stream,
         tasks,
     )
 
@@ -51,18 +66,19 @@ def create_app(config: EmulatorConfig, *, own_lifespan: bool = True) -> FastAPI:
         finally:
             await em.stop()
 
-    # The request pipeline, outermost first (see pipeline.py).
+    # The request pipeline, outermost first (see pipeline.py). It wraps the FastAPI
+    # app from outside, so the data plane's calls pass no FastAPI layer at all.
     pipeline = [
         Middleware(RequestContext),
         Middleware(Auth, check=em.identity.guard.check),
         Middleware(Metrics, counts=em.http_counts),
+        Middleware(fastpath.DataPlane, emulator=em),
     ]
     app = FastAPI(
         title="Nexus emulator",
         version=nexus_emulator.__version__,
         description="Local emulation of the Nexus agent hosting platform.",
         lifespan=lifespan,
-        middleware=pipeline,
     )
     app.state.emulator = em
     for module in (
@@ -71,8 +87,7 @@ def create_app(config: EmulatorConfig, *, own_lifespan: bool = True) -> FastAPI:
         authorizer,
         credentials,
         control,
-        data,
-        stream,
+        fastpath,
         tasks,
         logs,
         metrics,
@@ -101,11 +116,6 @@ def create_app(config: EmulatorConfig, *, own_lifespan: bool = True) -> FastAPI:
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error", exc_info=exc)
-        err = errors.failed(
-            f"internal error: {type(exc).__name__}: {exc}",
-            hint="nexus ai emulator logs  # shows the traceback",
-        )
-        return JSONResponse(err.body(), status_code=500)
+        return JSONResponse(errors.internal(exc).body(), status_code=500)
 
-    return app
+    return App(app, em, pipeline)

@@ -10,6 +10,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from nexus_emulator.chain import Chain
 from nexus_emulator.config import EmulatorConfig
 from nexus_emulator.credentials import Credentials
 from nexus_emulator.deployer import Deployer
@@ -18,10 +19,12 @@ from nexus_emulator.metrics import Metrics
 from nexus_emulator.platform_endpoint import PlatformEndpoint
 from nexus_emulator.pools import Pools
 from nexus_emulator.relay import Relay
+from nexus_emulator.routing import Routing
 from nexus_emulator.runtime.base import Runtime
 from nexus_emulator.store import Store
 from nexus_emulator.tasks import TaskQueue
 from nexus_emulator.tracing import Tracer
+from nexus_emulator.upstream import Upstream
 from nexus_emulator.vault import Vault
 
 log = logging.getLogger("nexus_emulator")
@@ -46,10 +49,13 @@ class Emulator:
         self.identity = Identity(config.home, config.issuer, self.token, config.workload_ttl)
         self.started_at = time.time()
         self.relay = Relay()
+        self.upstream = Upstream(self.relay.credentials)
         self.pools = Pools()
         self.http_counts: Counter[tuple[str, str, int]] = Counter()
         self.metrics = Metrics()
         self._tracer: Tracer | None = None
+        self._routing: Routing | None = None
+        self._chain: Chain | None = None
         self.ready = False
         self.vault: Vault | None = None
         self.credentials: Credentials | None = None
@@ -64,6 +70,16 @@ class Emulator:
     def tracer(self) -> Tracer:
         assert self._tracer is not None, "emulator not started"
         return self._tracer
+
+    @property
+    def routing(self) -> Routing:
+        assert self._routing is not None, "emulator not started"
+        return self._routing
+
+    @property
+    def chain(self) -> Chain:
+        assert self._chain is not None, "emulator not started"
+        return self._chain
 
     @property
     def store(self) -> Store:
@@ -91,9 +107,9 @@ class Emulator:
         self._tracer = Tracer(self._store)
         self.vault = Vault(self._store, self.config.home, self.identity.digest)
         self.credentials = Credentials(self._store, self.vault)
-        self.tasks = TaskQueue(
-            self._store, self.pools, self.relay, self.metrics, self.config.home, self._tracer
-        )
+        self._routing = Routing(self._store)
+        self._chain = Chain(self._routing, self.pools, self.upstream, self.metrics, self._tracer)
+        self.tasks = TaskQueue(self._store, self.pools, self._chain, self.relay, self.config.home)
         self.platform = await open_endpoint(runtime, self.config)
         self.identity.platform_url = self.platform.url if self.platform else None
         self._deployer = Deployer(
@@ -137,8 +153,9 @@ class Emulator:
         if self._background is not None and not self._background.done():
             self._background.cancel()
         if self._tracer is not None:
-            self._tracer.flush()
+            self._tracer.close()
         await self.relay.close()
+        await self.upstream.close()
         if self._runtime is not None:
             await self._runtime.close()
         if self._store is not None:

@@ -7,6 +7,8 @@ renders it as the wire's error body (``nexus_api.errors``).
 
 from __future__ import annotations
 
+import logging
+
 from nexus.ai.spec import SpecError
 from nexus_api.errors import ErrorBody, ErrorCode, error_body
 
@@ -16,11 +18,14 @@ __all__ = [
     "failed",
     "from_spec",
     "from_status",
+    "internal",
     "not_found",
     "unauthorized",
     "unavailable",
     "usage",
 ]
+
+log = logging.getLogger("nexus_emulator")
 
 
 class ApiError(Exception):
@@ -84,3 +89,12 @@ def from_status(status: int, message: str) -> ApiError:
     if 400 <= status < 500:
         return ApiError(status, ErrorCode.USAGE, message)
     return failed(message, status=status)
+
+
+def internal(exc: Exception) -> ApiError:
+    """The answer to an error nothing expected (logged with its traceback)."""
+    log.error("unexpected error", exc_info=exc)
+    return failed(
+        f"internal error: {type(exc).__name__}: {exc}",
+        hint="nexus ai emulator logs  # shows the traceback",
+    )

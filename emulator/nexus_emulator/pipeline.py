@@ -1,12 +1,13 @@
-"""The request pipeline, declared once: every request passes these handlers in order.
+"""The request pipeline, declared once (``app.py``): every request passes these handlers in order.
 
 1. ``RequestContext`` gives each request an id (``X-Nexus-Request-Id``) and times it.
 2. ``Auth`` asks ``check`` (``identity.guard.Guard.check``) who the request comes
    from and whether it may go on, except on the open paths (health, OpenAPI, the
    issuer's discovery and keys); the principal is kept in ``scope["state"]``.
 3. ``Metrics`` counts requests by route and status for ``/metrics``.
-Routing is FastAPI's; errors are turned into the one JSON error shape by the
-exception handlers in ``app.py``.
+4. ``DataPlane`` (api/fastpath.py) answers run, stream and task submission itself;
+   everything else goes on to FastAPI's routing. Errors become the one JSON error
+   shape (``send_error`` here, the exception handlers in ``app.py``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
@@ -37,6 +38,23 @@ OPEN_PATHS = frozenset(
 )
 
 
+async def send_json(
+    send: Send, status: int, body: bytes, headers: Iterable[tuple[bytes, bytes]] = ()
+) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", b"%d" % len(body)),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
 async def send_error(
     send: Send,
     status: int,
@@ -45,19 +63,7 @@ async def send_error(
     hint: str | None,
     headers: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
-    body = orjson.dumps(error_body(code, message, hint))
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                *(headers or []),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    await send_json(send, status, orjson.dumps(error_body(code, message, hint)), headers or [])
 
 
 class RequestContext:

@@ -1,27 +1,19 @@
-"""The data plane's upstream client: calls a replica's runtime contract over keep-alive HTTP."""
+"""The emulator's HTTP client for the control side: replica health checks and webhooks.
+
+Calls to agents go through upstream.py (the data plane's own keep-alive client).
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-import orjson
 
 REPLICA_SECRET_HEADER = "X-Nexus-Replica-Secret"
 
 
-@dataclass(frozen=True)
-class Upstream:
-    status: int
-    body: bytes
-    content_type: str
-
-
 class Relay:
-    """One connection pool for every replica (keep-alive per endpoint)."""
+    """One aiohttp session (keep-alive per endpoint) for pings and webhook deliveries."""
 
     def __init__(self) -> None:
         self._session: aiohttp.ClientSession | None = None
@@ -42,39 +34,6 @@ class Relay:
             )
         return self._session
 
-    async def invoke(
-        self, endpoint: str, body: bytes, headers: Mapping[str, str], timeout: float = 900
-    ) -> Upstream:
-        async with self.session.post(
-            endpoint + "/invocations",
-            data=body,
-            headers={
-                "Content-Type": "application/json",
-                **headers,
-                **self.credentials.get(endpoint, {}),
-            },
-            timeout=aiohttp.ClientTimeout(total=timeout),
-        ) as resp:
-            return Upstream(resp.status, await resp.read(), resp.headers.get("Content-Type", ""))
-
-    @asynccontextmanager
-    async def open_stream(
-        self, endpoint: str, body: bytes, headers: Mapping[str, str]
-    ) -> AsyncIterator[aiohttp.ClientResponse]:
-        """The replica's response to a streaming call, open while the caller reads it."""
-        async with self.session.post(
-            endpoint + "/invocations",
-            data=body,
-            headers={
-                "Content-Type": "application/json",
-                "Accept": "text/event-stream, application/json",
-                **headers,
-                **self.credentials.get(endpoint, {}),
-            },
-            timeout=aiohttp.ClientTimeout(total=None, sock_connect=5, sock_read=900),
-        ) as resp:
-            yield resp
-
     async def ping(self, endpoint: str, timeout: float = 1.0) -> dict[str, Any] | None:
         """The replica's /ping answer, or None when it does not answer healthy."""
         try:
@@ -94,26 +53,3 @@ class Relay:
         if self._session is not None:
             await self._session.close()
             self._session = None
-
-
-def collect_stream(body: bytes) -> dict[str, Any]:
-    """A streamed answer as one: text chunks joined, other chunks as a list."""
-    chunks: list[Any] = []
-    for line in body.splitlines():
-        if not line.startswith(b"data:"):
-            continue
-        try:
-            data = orjson.loads(line[5:])
-        except orjson.JSONDecodeError:
-            data = {"text": line[5:].decode("utf-8", "replace").strip()}
-        if isinstance(data, dict) and data.get("done") is True:
-            break
-        if isinstance(data, dict) and isinstance(data.get("error"), dict):
-            return {"error": data["error"]}
-        if isinstance(data, dict) and set(data) == {"progress"}:
-            continue  # a progress report, not part of the answer
-        chunks.append(data)
-    texts = [c.get("text") for c in chunks if isinstance(c, dict)]
-    if len(texts) == len(chunks) and all(isinstance(t, str) for t in texts):
-        return {"output": "".join(t for t in texts if isinstance(t, str))}
-    return {"output": chunks}

@@ -4,7 +4,9 @@ A submitted task is committed before the 202 answer. The worker runs pending
 tasks oldest first, at most as many at once per environment as it has healthy
 replicas. An agent reports progress by yielding ``{"progress": N}`` frames; a
 plain answer moves it from 0 to 100 when done. A task that was running when
-the emulator stopped (even by kill -9) runs again with ``attempt`` + 1.
+the emulator stopped (even by kill -9) runs again with ``attempt`` + 1. A task
+is called through the same chain as a run (chain.py): the same runtime-contract
+headers (its request id is the task id), trace, metrics and failover.
 
 Webhooks go through an outbox written in the same transaction as the task's
 end, so none is lost; each delivery is signed (``X-Nexus-Signature: t=<unix
@@ -29,11 +31,10 @@ from typing import Any
 import aiohttp
 import orjson
 
-from nexus_emulator.metrics import Metrics
+from nexus_emulator.chain import Chain
 from nexus_emulator.pools import Pools
-from nexus_emulator.relay import Relay, collect_stream
+from nexus_emulator.relay import Relay
 from nexus_emulator.store import Store
-from nexus_emulator.tracing import Tracer
 
 log = logging.getLogger("nexus_emulator.tasks")
 MAX_DELIVERIES = 10
@@ -68,20 +69,11 @@ def view(row: Any) -> dict[str, Any]:
 
 
 class TaskQueue:
-    def __init__(
-        self,
-        store: Store,
-        pools: Pools,
-        relay: Relay,
-        metrics: Metrics,
-        home: Path,
-        tracer: Tracer | None = None,
-    ) -> None:
-        self.tracer = tracer
+    def __init__(self, store: Store, pools: Pools, chain: Chain, relay: Relay, home: Path) -> None:
         self.store = store
         self.pools = pools
-        self.relay = relay
-        self.metrics = metrics
+        self.chain = chain
+        self.relay = relay  # its HTTP session delivers the webhooks
         self.home = home
         self.wake = asyncio.Event()
         self.running: dict[str, asyncio.Task[None]] = {}
@@ -198,63 +190,36 @@ class TaskQueue:
         self.wake.set()
 
     async def _execute(self, task_id: str, agent: str, env: str, body: bytes) -> None:
-        pool = self.pools.get(agent, env)
-        replica = pool.pick() if pool else None
-        if replica is None:  # gone since it was started: back to the queue
+        picked = self.chain.pick(agent, env)
+        if picked is None:  # gone since it was started: back to the queue
             self._finish(task_id, "pending", None, None, final=False)
             return
-        headers = {"X-Nexus-Request-Id": task_id, "X-Nexus-Task-Id": task_id}
-        span = self.tracer.root(f"task {agent}", agent, env, None) if self.tracer else None
-        invoke = span.child("POST /invocations") if span else None
-        if invoke is not None:
-            headers["traceparent"] = invoke.traceparent()
-        t0 = time.perf_counter()
-        replica.in_flight += 1
         try:
-            async with self.relay.open_stream(replica.handle.endpoint, body, headers) as up:
-                if "text/event-stream" in up.headers.get("Content-Type", ""):
-                    raw = b""
-                    async for line in up.content:
-                        raw += line
-                        self._progress_from(task_id, line)
-                    answer = collect_stream(raw)
-                else:
-                    data = await up.read()
-                    answer = orjson.loads(data) if data else {}
-                    if up.status >= 400 and "error" not in answer:
-                        answer = {"error": {"message": f"HTTP {up.status}"}}
-        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            answer = {"error": {"message": f"the replica stopped answering: {exc}"}}
-        finally:
-            replica.in_flight -= 1
-        seconds = time.perf_counter() - t0
-        failed = isinstance(answer, dict) and isinstance(answer.get("error"), dict)
-        if self.tracer is not None and span is not None and invoke is not None:
-            self.tracer.finish(invoke, "error" if failed else "ok", replica=replica.handle.id[:12])
-            self.tracer.finish(span, "error" if failed else "ok", task_id=task_id)
-        if isinstance(answer, dict) and isinstance(answer.get("error"), dict):
-            err = answer["error"]
-            self.metrics.record(agent, env, "error", seconds)
-            message = f"{err.get('type', 'error')}: {err.get('message', '')}".strip(": ")
-            self._finish(task_id, "failed", None, message)
+            payload = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            payload = {}
+        context = payload.get("context") if isinstance(payload, dict) else None
+        call = self.chain.start(
+            "task",
+            agent,
+            env,
+            picked,
+            body,
+            context if isinstance(context, dict) else {},
+            task_id,
+            extra={"X-Nexus-Task-Id": task_id},
+        )
+        output, error = await self.chain.task(call, functools.partial(self._progress, task_id))
+        if error is not None:
+            self._finish(task_id, "failed", None, error)
         else:
-            output = answer.get("output") if isinstance(answer, dict) else answer
-            self.metrics.record(agent, env, "ok", seconds)
             self._finish(task_id, "succeeded", output, None)
 
-    def _progress_from(self, task_id: str, line: bytes) -> None:
-        if not line.startswith(b"data:") or b"progress" not in line:
-            return
-        try:
-            frame = orjson.loads(line[5:])
-        except orjson.JSONDecodeError:
-            return
-        if isinstance(frame, dict) and isinstance(frame.get("progress"), int | float):
-            value = max(0, min(100, int(frame["progress"])))
-            with self.store.conn:
-                self.store.conn.execute(
-                    "UPDATE tasks SET progress=? WHERE id=? AND status='running'", (value, task_id)
-                )
+    def _progress(self, task_id: str, percent: int) -> None:
+        with self.store.conn:
+            self.store.conn.execute(
+                "UPDATE tasks SET progress=? WHERE id=? AND status='running'", (percent, task_id)
+            )
 
     def _finish(
         self, task_id: str, status: str, result: Any, error: str | None, final: bool = True

@@ -4,8 +4,9 @@ Each run, stream or task gets a root span (the emulator serving the call) and a
 child span (the call to the replica); the replica receives a W3C
 ``traceparent`` naming that child, so spans the agent records with
 OpenTelemetry can join the same trace. A caller's own ``traceparent`` is
-continued. Spans are buffered and written to SQLite in batches off the hot
-path; the newest ``KEEP`` spans are kept.
+continued. Spans are buffered and written to SQLite in batches, by a worker
+thread on its own connection so the event loop never waits for the disk; the
+newest ``KEEP`` spans are kept.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import asyncio
 import logging
 import re
 import secrets
+import sqlite3
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +27,7 @@ from nexus_emulator.store import Store
 
 log = logging.getLogger("nexus_emulator.tracing")
 KEEP = 50_000
+INSERT = "INSERT OR REPLACE INTO spans VALUES (?,?,?,?,?,?,?,?,?,?,?)"
 TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$")
 
 
@@ -54,6 +58,9 @@ class Tracer:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.pending: list[Span] = []
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None  # the span writer's own connection
+        self._count: int | None = None  # spans stored, at most (exact after each trim)
 
     def root(self, name: str, agent: str, env: str | None, traceparent: str | None) -> Span:
         """A server span, continuing the caller's trace when it sent a valid traceparent."""
@@ -69,37 +76,64 @@ class Tracer:
         span.attributes.update({k: v for k, v in attributes.items() if v is not None})
         self.pending.append(span)
 
-    def flush(self) -> None:
-        batch, self.pending = self.pending, []
-        if not batch:
-            return
-        with self.store.conn:
-            self.store.conn.execute("BEGIN IMMEDIATE")
-            self.store.conn.executemany(
-                "INSERT OR REPLACE INTO spans VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                [
-                    (
-                        s.trace_id, s.span_id, s.parent_id, s.agent, s.env, s.name, s.kind,
-                        s.start, s.end, s.status, orjson.dumps(s.attributes).decode(),
-                    )
-                    for s in batch
-                ],
-            )  # fmt: skip
-            count = self.store.conn.execute("SELECT COUNT(*) FROM spans").fetchone()[0]
-            if count > KEEP * 1.1:
-                self.store.conn.execute(
-                    "DELETE FROM spans WHERE rowid IN "
-                    "(SELECT rowid FROM spans ORDER BY start LIMIT ?)",
-                    (count - KEEP,),
+    def _write(self, batch: list[Span]) -> None:
+        """Store a batch of spans on the writer's own connection; keep the newest ``KEEP``."""
+        rows = [
+            (
+                s.trace_id, s.span_id, s.parent_id, s.agent, s.env, s.name, s.kind,
+                s.start, s.end, s.status, orjson.dumps(s.attributes).decode(),
+            )
+            for s in batch
+        ]  # fmt: skip
+        with self._lock:
+            if self._conn is None:
+                self._conn = sqlite3.connect(
+                    self.store.path, isolation_level=None, check_same_thread=False
                 )
+                self._conn.execute("PRAGMA busy_timeout=5000")
+                self._conn.execute("PRAGMA synchronous=NORMAL")
+            conn = self._conn
+            with conn:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.executemany(INSERT, rows)
+                if self._count is None:
+                    self._count = conn.execute("SELECT COUNT(*) FROM spans").fetchone()[0]
+                else:
+                    self._count += len(rows)
+                if self._count > KEEP * 1.2:  # an upper bound: count before trimming
+                    self._count = conn.execute("SELECT COUNT(*) FROM spans").fetchone()[0]
+                    if self._count > KEEP * 1.2:  # the oldest written go: no sort needed
+                        conn.execute(
+                            "DELETE FROM spans WHERE rowid < (SELECT rowid FROM spans "
+                            "ORDER BY rowid DESC LIMIT 1 OFFSET ?)",
+                            (KEEP - 1,),
+                        )
+                        self._count = KEEP
+
+    def flush(self) -> None:
+        """Store the pending spans now (before reading them, at stop)."""
+        batch, self.pending = self.pending, []
+        if batch:
+            self._write(batch)
 
     async def run(self, interval: float = 0.25) -> None:
+        """Store the pending spans every ``interval`` seconds, in a worker thread."""
         while True:
             await asyncio.sleep(interval)
+            batch, self.pending = self.pending, []
+            if not batch:
+                continue
             try:
-                self.flush()
+                await asyncio.to_thread(self._write, batch)
             except Exception:  # traces are best effort: never stop the emulator for them
                 log.exception("writing trace spans failed")
+
+    def close(self) -> None:
+        self.flush()
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
 
     def traces(self, agent: str, limit: int) -> list[dict[str, Any]]:
         self.flush()

@@ -35,15 +35,7 @@ def checked_name(name: str) -> str:
 
 def known_agent(em: Emulator, name: str) -> str:
     """The name when the agent exists; else 404 with the closest name as a hint."""
-    names = em.store.agent_names()
-    if name in names:
-        return name
-    close = spec.suggest(name, names)
-    raise errors.not_found(
-        f"no agent named {name!r}",
-        hint=(f"did you mean {close!r}? " if close else "")
-        + "nexus ai agent list  # shows the deployed agents",
-    )
+    return em.routing.known(name)
 
 
 def allow_agent(request: Request, agent: str) -> None:

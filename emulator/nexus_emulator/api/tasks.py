@@ -1,44 +1,22 @@
-"""Async runs: submit a task (202, committed first), poll its status, cancel it."""
+"""Async runs: poll a task's status, cancel it, list them (submission is in api/data.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 
-from nexus_api.bodies import TaskBody, openapi_body
-from nexus_api.models import TaskSubmitted
 from nexus_emulator import errors
-from nexus_emulator.api.data import choose_env, parse_body
 from nexus_emulator.api.deps import allow_agent, emulator_of, known_agent, ready
 from nexus_emulator.core import Emulator
 from nexus_emulator.tasks import TaskQueue
 
 router = APIRouter(tags=["tasks"])
-SUBMIT_DOC = openapi_body(TaskBody)
 
 
 def queue_of(em: Emulator) -> TaskQueue:
     assert em.tasks is not None
     return em.tasks
-
-
-@router.post("/agents/{name}/tasks", summary="Submit a run for later", openapi_extra=SUBMIT_DOC)
-@router.post("/v1/agents/{name}/tasks", include_in_schema=False)
-async def submit(name: str, request: Request, env: str | None = None) -> JSONResponse:
-    em = ready(emulator_of(request))
-    known_agent(em, name)
-    env = choose_env(em, name, env)
-    body = await request.body()
-    payload = parse_body(body)
-    webhook = payload.get("webhook")
-    if webhook is not None and not (
-        isinstance(webhook, str) and webhook.startswith(("http://", "https://"))
-    ):
-        raise errors.usage("webhook must be an http:// or https:// URL")
-    task_id = queue_of(em).submit(name, env, body, webhook)
-    return JSONResponse(TaskSubmitted(task_id=task_id).model_dump(), status_code=202)
 
 
 def _task(em: Emulator, task_id: str, request: Request) -> dict[str, Any]:

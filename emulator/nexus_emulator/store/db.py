@@ -65,6 +65,9 @@ class Store:
         self.conn.execute("PRAGMA foreign_keys=ON")
         self.conn.execute("PRAGMA busy_timeout=5000")
         self.schema = migrate(self.conn)
+        # Bumped by every write of agents, versions or deployments: what routing.py
+        # keeps in memory is current while this number has not moved.
+        self.generation = 0
 
     def close(self) -> None:
         self.conn.close()
@@ -85,6 +88,7 @@ class Store:
 
     def delete_agent(self, name: str) -> None:
         self._tx("DELETE FROM agents WHERE name=?", (name,))
+        self.generation += 1
 
     # ------------------------------------------------------------ versions
 
@@ -189,6 +193,7 @@ class Store:
             self.conn.execute(
                 "UPDATE agents SET updated_at=? WHERE name=?", (d.updated_at, d.agent)
             )
+        self.generation += 1
 
     def events(self, agent: str, env: str | None = None) -> list[EventRow]:
         if env is None:
@@ -226,6 +231,7 @@ class Store:
                 "spans",
             ):
                 self.conn.execute(f"DELETE FROM {table}")
+        self.generation += 1
 
 
 def _deployment(row: sqlite3.Row) -> DeploymentRow:
