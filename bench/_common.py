@@ -7,11 +7,14 @@ import os
 import shutil
 import socket
 import statistics
+import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PEERS = ROOT / "bench" / ".peers" / "venv"
+# bedrock-agentcore comes with the starter toolkit; langgraph-cli[inmem] brings `langgraph dev`.
+PEER_PACKAGES = ["bedrock-agentcore-starter-toolkit", "langgraph-cli[inmem]"]
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -59,3 +62,21 @@ def bench_env(home: Path, port: int) -> dict[str, str]:
     env["NEXUS_EMULATOR_PORT"] = str(port)
     env.pop("NEXUS_DEBUG", None)
     return env
+
+
+def install_peers() -> None:
+    """The peers' virtualenv under bench/.peers (gitignored), created and filled once."""
+    if not (PEERS / "bin" / "python").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(PEERS)], check=True)
+    pip = [str(PEERS / "bin" / "python"), "-m", "pip", "install", "--quiet"]
+    subprocess.run([*pip, *PEER_PACKAGES], check=True)
+
+
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL when it is still there after 15 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import http.client
 import json
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any, BinaryIO
+
+from _common import ROOT, bench_env, free_port, nexus_bin, stop_process
 
 
 class Emulator:
@@ -71,12 +74,29 @@ class Emulator:
                 self.call("POST", "/v1/admin/reset")
             except (OSError, RuntimeError) as exc:
                 print(f"warning: reset failed: {exc}", file=sys.stderr)
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop_process(self.proc)
         self.proc = None
         if self._log is not None:
             self._log.close()
+
+
+def replica_endpoint(env: dict[str, str], name: str) -> str:
+    """The endpoint of a healthy replica of ``name``, from ``nexus ai agent status --json``."""
+    argv = [nexus_bin(), "ai", "agent", "status", name, "--json"]
+    proc = subprocess.run(argv, env=env, capture_output=True, text=True, check=True)
+    status = json.loads(proc.stdout)
+    for environment in status["environments"]:
+        for replica in environment["replicas"]:
+            if replica.get("endpoint") and replica["state"] == "healthy":
+                return str(replica["endpoint"])
+    raise SystemExit(f"no healthy replica with an endpoint in: {proc.stdout}")
+
+
+def with_hello(tmp: Path) -> tuple[Emulator, dict[str, str], Path]:
+    """A private emulator (not started yet), its environment, and a copy of examples/hello."""
+    home, port = tmp / "home", free_port()
+    home.mkdir()
+    env = bench_env(home, port)
+    project = tmp / "hello"
+    shutil.copytree(ROOT / "examples" / "hello", project)
+    return Emulator(home, port, env, tmp / "emulator.log"), env, project

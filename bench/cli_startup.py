@@ -17,16 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import PEERS, nexus_bin, p50, percentile, table
-
-PEER_PACKAGES = ["bedrock-agentcore-starter-toolkit", "langgraph-cli"]
-
-
-def install_peers() -> None:
-    if not (PEERS / "bin" / "python").exists():
-        subprocess.run([sys.executable, "-m", "venv", str(PEERS)], check=True)
-    pip = [str(PEERS / "bin" / "python"), "-m", "pip", "install", "--quiet"]
-    subprocess.run([*pip, *PEER_PACKAGES], check=True)
+from _common import PEERS, install_peers, nexus_bin, p50, percentile, table
 
 
 def time_command(argv: list[str], runs: int, warmup: int = 2) -> list[float]:

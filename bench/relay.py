@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -26,8 +25,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, bench_env, free_port, nexus_bin, p50, percentile, table
-from _emulator import Emulator
+from _common import nexus_bin, p50, percentile, table
+from _emulator import replica_endpoint, with_hello
 
 REPLICA_SECRET_HEADER = "X-Nexus-Replica-Secret"
 
@@ -66,17 +65,6 @@ class Target:
             self.samples.append(elapsed)
 
 
-def replica_endpoint(env: dict[str, str]) -> str:
-    argv = [nexus_bin(), "ai", "agent", "status", "hello", "--json"]
-    proc = subprocess.run(argv, env=env, capture_output=True, text=True, check=True)
-    status = json.loads(proc.stdout)
-    for environment in status["environments"]:
-        for replica in environment["replicas"]:
-            if replica.get("endpoint") and replica["state"] == "healthy":
-                return str(replica["endpoint"])
-    raise SystemExit(f"no healthy replica with an endpoint in: {proc.stdout}")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=500, help="requests per target")
@@ -85,18 +73,14 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="nexus-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        home, port = tmp / "home", free_port()
-        home.mkdir()
-        env = bench_env(home, port)
-        project = tmp / "hello"
-        shutil.copytree(ROOT / "examples" / "hello", project)
-        em = Emulator(home, port, env, tmp / "emulator.log")
+        em, env, project = with_hello(tmp)
+        port = em.port
         try:
             em.start()
             runtime = em.call("GET", "/v1/info")["runtime"]
             deploy = [nexus_bin(), "ai", "agent", "deploy", "hello", "--path", str(project)]
             subprocess.run(deploy, env=env, check=True, capture_output=True)
-            endpoint = urlparse(replica_endpoint(env))
+            endpoint = urlparse(replica_endpoint(env, "hello"))
             if endpoint.port is None:
                 raise SystemExit(f"replica endpoint without a port: {endpoint.geturl()}")
             via = Target(port, "/agents/hello/run", {"Authorization": f"Bearer {em.token()}"})
