@@ -99,7 +99,7 @@ class Tracer:
                 if self._count is None:
                     self._count = conn.execute("SELECT COUNT(*) FROM spans").fetchone()[0]
                 else:
-                    self._count += len(rows)
+                    self._count += len(batch)
                 if self._count > KEEP * 1.2:  # an upper bound: count before trimming
                     self._count = conn.execute("SELECT COUNT(*) FROM spans").fetchone()[0]
                     if self._count > KEEP * 1.2:  # the oldest written go: no sort needed

@@ -31,6 +31,7 @@ IDLE_SECONDS = 15.0
 IDLE_PER_ENDPOINT = 64
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 900.0  # the longest a replica may stay silent during a call
+SWEEP_SECONDS = 1.0  # how often silent calls are looked for (cheaper than a timer per read)
 READ_SIZE = 65536
 
 
@@ -70,7 +71,7 @@ class Answer:
                     raise UpstreamError("the replica closed the connection mid-answer") from None
                 conn.complete = True  # an answer without length ends when the connection does
             except TimeoutError:
-                raise UpstreamError(f"no data from the replica for {READ_TIMEOUT:.0f} s") from None
+                raise UpstreamError("the replica stopped sending before the end") from None
             except OSError as exc:
                 raise UpstreamError(str(exc) or type(exc).__name__) from None
 
@@ -78,7 +79,7 @@ class Answer:
         return b"".join([c async for c in self.chunks()])
 
 
-@dataclass
+@dataclass(eq=False)
 class _Conn:
     """One keep-alive connection and the state of the answer being parsed on it."""
 
@@ -90,6 +91,8 @@ class _Conn:
     content_type: str = ""
     framed: bool = False  # Content-Length or chunked: the answer says where it ends
     keep_alive: bool = False
+    waiting_since: float = 0.0  # time.monotonic() when the current read began; 0: not reading
+    timed_out: bool = False
     head_done: bool = False
     complete: bool = False
     received: bool = False
@@ -121,9 +124,13 @@ class _Conn:
         self.complete = True
 
     async def receive(self) -> None:
-        """Read and parse what the replica sent next; ``EOFError`` when it closed."""
-        async with asyncio.timeout(READ_TIMEOUT):
-            data = await self.reader.read(READ_SIZE)
+        """Read and parse what the replica sent next; ``EOFError`` when it closed,
+        ``TimeoutError`` when ``Upstream``'s sweep found it silent for too long."""
+        self.waiting_since = time.monotonic()
+        data = await self.reader.read(READ_SIZE)
+        self.waiting_since = 0.0
+        if self.timed_out:
+            raise TimeoutError
         if not data:
             raise EOFError
         self.received = True
@@ -139,11 +146,28 @@ class _Conn:
 class Upstream:
     """Keep-alive connections to every replica endpoint (``http://host:port``)."""
 
-    def __init__(self, credentials: Mapping[str, Mapping[str, str]] | None = None) -> None:
+    def __init__(
+        self,
+        credentials: Mapping[str, Mapping[str, str]] | None = None,
+        read_timeout: float = READ_TIMEOUT,
+    ) -> None:
         # endpoint -> headers every call to it carries (the replica secret, relay.py)
         self.credentials = credentials if credentials is not None else {}
+        self.read_timeout = read_timeout
         self._idle: dict[str, list[_Conn]] = {}
+        self._busy: set[_Conn] = set()
         self._targets: dict[str, tuple[str, int, bytes]] = {}
+        self._sweeper: asyncio.Task[None] | None = None
+
+    async def _sweep(self) -> None:
+        """Abort the connections whose replica has been silent for ``read_timeout``."""
+        while True:
+            await asyncio.sleep(min(SWEEP_SECONDS, self.read_timeout / 4))
+            limit = time.monotonic() - self.read_timeout
+            for conn in list(self._busy):
+                if 0 < conn.waiting_since < limit:
+                    conn.timed_out = True
+                    conn.writer.transport.abort()
 
     def _target(self, endpoint: str) -> tuple[str, int, bytes]:
         target = self._targets.get(endpoint)
@@ -199,6 +223,8 @@ class Upstream:
         for k, v in self.credentials.get(endpoint, {}).items():
             head.append(b"%s: %s\r\n" % (k.encode(), v.encode("latin-1")))
         request = b"".join(head) + b"\r\n" + body
+        if self._sweeper is None:
+            self._sweeper = asyncio.get_running_loop().create_task(self._sweep())
         conn = self._reuse(endpoint)
         if conn is not None:
             try:
@@ -222,6 +248,8 @@ class Upstream:
         except BaseException:
             conn.close()
             raise
+        finally:
+            self._busy.discard(conn)
         if conn.complete:
             self._put_back(endpoint, conn)
         else:
@@ -229,20 +257,28 @@ class Upstream:
 
     async def _send(self, conn: _Conn, request: bytes) -> None:
         """Write the request and read until the answer's head is parsed."""
+        self._busy.add(conn)
         conn.writer.write(request)
         try:
             while not conn.head_done:
                 await conn.receive()
-        except TimeoutError:
+        except BaseException as exc:
+            self._busy.discard(conn)
+            if isinstance(exc, EOFError | ConnectionError):
+                raise  # the caller knows whether to try again
             conn.close()
-            raise UpstreamError(f"no answer from the replica in {READ_TIMEOUT:.0f} s") from None
-        except OSError as exc:
-            if isinstance(exc, ConnectionError):
-                raise
-            conn.close()
-            raise UpstreamError(str(exc)) from None
+            if isinstance(exc, TimeoutError):
+                raise UpstreamError(
+                    f"no answer from the replica in {self.read_timeout:g} s"
+                ) from None
+            if isinstance(exc, OSError):
+                raise UpstreamError(str(exc) or type(exc).__name__) from None
+            raise
 
     async def close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
         for idle in self._idle.values():
             for conn in idle:
                 conn.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -52,3 +53,47 @@ def test_calls_are_traced_and_context_reaches_the_replica(emu: Emu, tmp_path: Pa
     assert [t["status"] for t in listed][:2] == ["ok", "error"]
     assert all(t["spans"] == 2 for t in listed)
     assert emu.client.get("/v1/traces/" + "0" * 32).status_code == 404
+
+
+CONTRACT = """
+
+class Contract(EchoAgent):
+    async def process(self, input):
+        names = ("x-amzn-bedrock-agentcore-runtime-session-id",
+                 "x-amzn-bedrock-agentcore-runtime-request-id",
+                 "x-nexus-session-id", "x-nexus-request-id", "traceparent")
+        seen = {k.lower(): v for k, v in self.context.headers.items()}
+        return {name: seen.get(name) for name in names}
+"""
+
+
+def test_run_stream_and_task_send_the_same_contract_headers(emu: Emu, tmp_path: Path) -> None:
+    emu.deploy(
+        "contract",
+        write_agent(tmp_path / "c", extra=CONTRACT),
+        project={"entrypoint": "agent:Contract"},
+    )
+    body = {"input": "x", "context": {"session_id": "s-1"}}
+    ran = emu.client.post("/agents/contract/run", json=body, headers={"X-Nexus-Request-Id": "r-1"})
+    assert ran.json()["output"]["x-amzn-bedrock-agentcore-runtime-session-id"] == "s-1"
+    assert ran.json()["output"]["x-amzn-bedrock-agentcore-runtime-request-id"] == "r-1"
+
+    with emu.client.stream("POST", "/agents/contract/stream", json=body) as r:
+        frames = [line for line in r.iter_lines() if line.startswith("data: ")]
+    streamed = json.loads(frames[0][6:])
+    assert streamed["x-nexus-session-id"] == "s-1" and streamed["traceparent"]
+
+    task = emu.client.post("/agents/contract/tasks", json=body).json()["task_id"]
+    for _ in range(200):
+        done = emu.client.get(f"/v1/tasks/{task}").json()
+        if done["status"] == "succeeded":
+            break
+        time.sleep(0.05)
+    headers = done["result"]
+    assert headers["x-amzn-bedrock-agentcore-runtime-session-id"] == "s-1"
+    assert headers["x-amzn-bedrock-agentcore-runtime-request-id"] == task
+    assert headers["x-nexus-request-id"] == task and headers["traceparent"].startswith("00-")
+
+    bad = {"input": "x", "context": {"session_id": "a\r\nX-Evil: 1"}}
+    refused = emu.client.post("/agents/contract/run", json=bad)
+    assert refused.status_code == 400 and "line breaks" in refused.json()["error"]["message"]
