@@ -100,3 +100,12 @@ def with_hello(tmp: Path) -> tuple[Emulator, dict[str, str], Path]:
     project = tmp / "hello"
     shutil.copytree(ROOT / "examples" / "hello", project)
     return Emulator(home, port, env, tmp / "emulator.log"), env, project
+
+
+def replica_headers(home: Path, name: str, env: str = "development") -> dict[str, str]:
+    """What the emulator presents to replica 0 of ``name`` r1: a direct call needs it too."""
+    sys.path.insert(0, str(ROOT / "emulator"))
+    from nexus_emulator.identity.service import Identity
+    from nexus_emulator.relay import REPLICA_SECRET_HEADER
+
+    return {REPLICA_SECRET_HEADER: Identity(home, "", "").replica_secret(name, env, 1, 0)}

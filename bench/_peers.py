@@ -79,7 +79,7 @@ class Peer:
 
 
 def available() -> bool:
-    return (PEERS / "bin" / "langgraph").exists() and (PEERS / "bin" / "python").exists()
+    return bool((PEERS / "bin" / "langgraph").exists() and (PEERS / "bin" / "python").exists())
 
 
 def _wait(peer: Peer, timeout: float = 60.0) -> Peer:

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _load
 import _peers
 from _common import free_port, install_peers, nexus_bin, table
-from _emulator import replica_endpoint, with_hello
+from _emulator import replica_endpoint, replica_headers, with_hello
 
 TEXT = "Hello from the bench"
 BODY = json.dumps({"input": TEXT, "context": {"user_id": "123"}}).encode()
@@ -49,7 +49,7 @@ def deploy(env: dict[str, str], project: Path, name: str, cpu: str | None) -> st
     argv = [nexus_bin(), "ai", "agent", "deploy", name, "--path", str(project)]
     argv += ["--cpu", cpu] if cpu else []
     subprocess.run(argv, env=env, check=True, capture_output=True)
-    return replica_endpoint(env, name)
+    return str(replica_endpoint(env, name))
 
 
 def span(values: list[float], fmt: str) -> str:
@@ -113,7 +113,11 @@ def main() -> int:
             nexus_url = f"http://127.0.0.1:{port}/agents/{{}}/run"
             main_group = [
                 Target(NEXUS, nexus_url.format("hello"), headers=auth),
-                Target("replica direct", deploy(env, project, "hello", "2") + "/invocations"),
+                Target(
+                    "replica direct",
+                    deploy(env, project, "hello", "2") + "/invocations",
+                    headers=replica_headers(em.home, "hello"),
+                ),
             ]
             groups = [("replica at 2 CPUs" if runtime == "docker" else runtime, main_group)]
             if runtime == "docker":
@@ -123,7 +127,11 @@ def main() -> int:
                         "replica at the development default of 500m CPU (throttled)",
                         [
                             Target(NEXUS, nexus_url.format("hello-500m"), headers=auth),
-                            Target("replica direct", throttled + "/invocations"),
+                            Target(
+                                "replica direct",
+                                throttled + "/invocations",
+                                headers=replica_headers(em.home, "hello-500m"),
+                            ),
                         ],
                     )
                 )

@@ -26,18 +26,7 @@ from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import nexus_bin, p50, percentile, table
-from _emulator import replica_endpoint, with_hello
-
-REPLICA_SECRET_HEADER = "X-Nexus-Replica-Secret"
-
-
-def secret(home: Path) -> str:
-    """What the emulator presents to replica 0 of hello r1 in development."""
-    sys.path.insert(0, str(ROOT / "emulator"))
-    from nexus_emulator.identity.service import Identity
-
-    return Identity(home, "", "").replica_secret("hello", "development", 1, 0)
-
+from _emulator import replica_endpoint, replica_headers, with_hello
 
 BODY = json.dumps({"input": "Hello from the bench", "context": {"user_id": "123"}}).encode()
 
@@ -90,7 +79,7 @@ def main() -> int:
             via_jwt = Target(
                 port, "/agents/hello/run", {"Authorization": f"Bearer {jwt.stdout.strip()}"}
             )
-            direct = Target(endpoint.port, "/invocations", {REPLICA_SECRET_HEADER: secret(home)})
+            direct = Target(endpoint.port, "/invocations", replica_headers(em.home, "hello"))
             targets = (via, via_jwt, direct)
             for _ in range(50):  # warm up every path and its connection
                 for target in targets:

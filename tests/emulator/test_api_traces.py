@@ -81,7 +81,8 @@ def test_run_stream_and_task_send_the_same_contract_headers(emu: Emu, tmp_path: 
     with emu.client.stream("POST", "/agents/contract/stream", json=body) as r:
         frames = [line for line in r.iter_lines() if line.startswith("data: ")]
     streamed = json.loads(frames[0][6:])
-    assert streamed["x-nexus-session-id"] == "s-1" and streamed["traceparent"]
+    assert streamed["x-nexus-session-id"] == "s-1"
+    assert streamed["traceparent"]
 
     task = emu.client.post("/agents/contract/tasks", json=body).json()["task_id"]
     for _ in range(200):
@@ -92,8 +93,10 @@ def test_run_stream_and_task_send_the_same_contract_headers(emu: Emu, tmp_path: 
     headers = done["result"]
     assert headers["x-amzn-bedrock-agentcore-runtime-session-id"] == "s-1"
     assert headers["x-amzn-bedrock-agentcore-runtime-request-id"] == task
-    assert headers["x-nexus-request-id"] == task and headers["traceparent"].startswith("00-")
+    assert headers["x-nexus-request-id"] == task
+    assert headers["traceparent"].startswith("00-")
 
     bad = {"input": "x", "context": {"session_id": "a\r\nX-Evil: 1"}}
     refused = emu.client.post("/agents/contract/run", json=bad)
-    assert refused.status_code == 400 and "line breaks" in refused.json()["error"]["message"]
+    assert refused.status_code == 400
+    assert "line breaks" in refused.json()["error"]["message"]
