@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from nexus_emulator.identity.service import Identity
 from nexus_local.admin import reset
 from nexus_local.lifecycle import start, stop
 
@@ -78,7 +79,14 @@ def test_follow_resumes_after_a_restart_without_duplicates_or_gaps(
         reader.wait_for("call two")
 
         stop(em)  # the process runtime's replica keeps running
-        answer = httpx.post(f"{replica['endpoint']}/invocations", json={"input": "gap"})
+        # only the platform may call a replica: present what the emulator presents
+        home = Path(offline.env["NEXUS_HOME"])
+        secret = Identity(home, "", "").replica_secret("follow", "development", 1, 0)
+        answer = httpx.post(
+            f"{replica['endpoint']}/invocations",
+            json={"input": "gap"},
+            headers={"X-Nexus-Replica-Secret": secret},
+        )
         assert answer.status_code == 200  # written while nobody could read it
         time.sleep(1.5)
         start(em, runtime="process")

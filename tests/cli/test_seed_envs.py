@@ -50,7 +50,10 @@ def test_seed_scale_and_rollback_without_env(platform: Platform, tmp_path: Path)
         auto = platform("ai", "agent", "scale", "my-agent", "--autoscale", value)
         assert auto.code == 0, auto.out
         assert said in auto.stderr
-    assert _status(platform, "production")["replicas_desired"] == 5  # scaling moved nothing
+    production = _status(platform, "production")
+    assert production["autoscale"] is False  # off again, in production only
+    assert _status(platform, "development")["autoscale"] is False
+    assert 2 <= production["replicas_desired"] <= 10  # the autoscaler may have moved it
 
     back = platform("ai", "agent", "rollback", "my-agent")
     assert back.code == 0, back.out
