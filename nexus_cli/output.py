@@ -16,6 +16,7 @@ Rich is imported inside the functions so that ``nexus --help`` never loads it.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -66,16 +67,23 @@ def print_json(data: Any) -> None:
 
 
 def emit(result: Any, render: Render) -> None:
-    """Show a result: ``render(result)`` (a Rich renderable, a str or a list of them) or JSON."""
+    """Show a result: ``render(result)`` (a Rich renderable, a str or a list of them) or JSON.
+
+    A str is written as it is (Rich is not even imported for it): plain tables made
+    with :func:`columns` cost nothing to print.
+    """
     if current().json:
         print_json(result)
         return
     shown = render(result)
-    out = console()
     piped = not is_terminal(sys.stdout)
     for part in shown if isinstance(shown, list) else [shown]:
         if part is None:
             continue
+        if isinstance(part, str):
+            text(part)
+            continue
+        out = console()
         if not piped:
             out.print(part)
             continue
@@ -83,6 +91,51 @@ def emit(result: Any, render: Render) -> None:
         with out.capture() as captured:
             out.print(part)
         text("\n".join(line.rstrip() for line in captured.get().splitlines()))
+
+
+_STYLES = {"bold": "1", "dim": "2", "green": "32", "yellow": "33"}
+
+
+def styled(value: str, style: str) -> str:
+    """``value`` in a style (bold, dim, green, yellow) when stdout is a colour terminal."""
+    if not value or not is_terminal(sys.stdout) or "NO_COLOR" in os.environ:
+        return value
+    if os.environ.get("TERM") == "dumb":
+        return value
+    return f"\x1b[{_STYLES[style]}m{value}\x1b[0m"
+
+
+def columns(
+    rows: list[list[str]],
+    header: list[str] | None = None,
+    *,
+    right: frozenset[int] = frozenset(),
+    styles: dict[int, Callable[[str], str]] | None = None,
+) -> str:
+    """Rows as aligned columns two spaces apart (the header in bold), without trailing blanks.
+
+    ``right`` holds the indexes of right-aligned columns; ``styles`` maps a column
+    index to a function that styles one cell (after it was padded).
+    """
+    table = [header, *rows] if header else rows
+    if not table:
+        return ""
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    lines = []
+    for n, row in enumerate(table):
+        cells = []
+        for i, cell in enumerate(row):
+            if i in right:
+                padded = cell.rjust(widths[i])
+            else:  # the last column is not padded: no blanks at line ends
+                padded = cell if i == len(row) - 1 else cell.ljust(widths[i])
+            if header and n == 0:
+                padded = styled(padded, "bold")
+            elif styles and i in styles:
+                padded = styles[i](padded)
+            cells.append(padded)
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
 
 
 def text(message: str) -> None:

@@ -6,9 +6,7 @@ with these same functions, so a rule is written once.
 
 from __future__ import annotations
 
-import difflib
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -154,6 +152,8 @@ DEFAULT_MEMORY = "512Mi"
 
 
 def suggest(name: str, known: list[str]) -> str | None:
+    import difflib  # here, not at the top: every CLI command imports this module
+
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     return close[0] if close else None
 
@@ -221,6 +221,8 @@ def _line_of(text: str, key: str) -> int | None:
 def load_project(start: Path) -> Project:
     """Read and check a project file; errors name the file, the line and what is wrong."""
     path = find_project(start)
+    import tomllib  # here, not at the top: every CLI command imports this module
+
     text = path.read_text(encoding="utf-8")
     try:
         data = tomllib.loads(text)

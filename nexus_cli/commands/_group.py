@@ -1,67 +1,97 @@
-"""The Typer group class every ``nexus`` group uses, tuned so ``--help`` stays fast.
+"""The Typer classes every ``nexus`` group and command uses, tuned for start-up time.
 
-Typer coerces every processed option value through a pydantic adapter, and
-building the first one imports pydantic (~40 ms). On the way to a subcommand
-(``nexus ai agent --help``) each parent group processes its own options, which
-are empty (None), plain strings or flags: those need no coercion, so they skip it.
+Typer 0.29 coerces every processed parameter value through a pydantic adapter,
+and building the first one imports pydantic (~50 ms): every command would pay it,
+``nexus ai agent --help`` too (the root's ``--provider`` is processed on the way).
+Our values are nearly all plain: empty (None), strings for ``str`` parameters,
+flags, lists of strings. Those need no coercion, so they skip it; anything else
+(ints, enums, a missing required value) goes through Typer as usual.
+
+Typer has no public hook for this: the parameters Typer builds are switched to
+subclasses (``__class__``) that only override ``process_value``. That depends on
+Typer's internals, so pyproject.toml pins Typer to the minor version tested, and
+tests/cli/test_typer_fast_path.py fails when the shortcut stops applying or
+gives a value Typer would not.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 import typer
-from typer.core import TyperGroup, TyperOption
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption, _TyperParameter
 
 # Plain help text: Typer's Rich help formatting would import Rich on every --help.
 SETTINGS: dict[str, Any] = {"rich_markup_mode": None, "pretty_exceptions_enable": False}
 # A group loaded on its own (a plugin's) must not grow the root's completion options.
 GROUP_SETTINGS: dict[str, Any] = {**SETTINGS, "add_completion": False}
 
+_NO_VALUE = object()
 
-class _PlainOption(TyperOption):
-    def process_value(self, ctx: Any, value: Any) -> Any:
-        multi = self.multiple or self.nargs == -1
-        annotation = getattr(getattr(self, "type_descriptor", None), "annotation", None)
-        plain = (
-            (value is None and not multi)
-            or (isinstance(value, str) and annotation is str)
-            or (isinstance(value, bool) and not multi)  # flags, e.g. --install-completion
-        )
-        if not plain:
-            return super().process_value(ctx, value)
-        if self.required and self.value_is_missing(value):
-            raise typer.BadParameter("missing value", ctx=ctx, param=self)
-        if self.callback is not None:
-            value = self.callback(ctx, self, value)
+
+def plain_value(param: Any, value: Any) -> Any:
+    """``value`` as Typer's coercion would give it, when that needs no coercion; else _NO_VALUE."""
+    multi = param.multiple or param.nargs == -1
+    annotation = getattr(getattr(param, "type_descriptor", None), "annotation", None)
+    if param.required and param.value_is_missing(value):
+        return _NO_VALUE  # Typer's own error message
+    if value is None:
+        return () if multi else None
+    if multi:
+        strings = isinstance(value, tuple | list) and all(isinstance(v, str) for v in value)
+        of_str = getattr(annotation, "__origin__", None) is list and get_args(annotation) == (str,)
+        return list(value) if strings and of_str else _NO_VALUE
+    if isinstance(value, bool | str) and annotation is type(value):
         return value
+    return _NO_VALUE
+
+
+class _Plain(_TyperParameter):
+    def process_value(self, ctx: Any, value: Any) -> Any:
+        plain = plain_value(self, value)
+        if plain is _NO_VALUE:
+            return super().process_value(ctx, value)
+        return plain if self.callback is None else self.callback(ctx, self, plain)
+
+
+class _PlainOption(_Plain, TyperOption):
+    pass
+
+
+class _PlainArgument(_Plain, TyperArgument):
+    pass
+
+
+def _plain(params: list[Any]) -> list[Any]:
+    for param in params:
+        if type(param) is TyperOption:
+            param.__class__ = _PlainOption
+        elif type(param) is TyperArgument:
+            param.__class__ = _PlainArgument
+    return params
+
+
+class FastCommand(TyperCommand):
+    def get_params(self, ctx: Any) -> list[Any]:
+        # every parameter Click parses, shows or completes comes through here (help too)
+        return _plain(super().get_params(ctx))
 
 
 class FastGroup(TyperGroup):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._plain_params()
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _plain(super().get_params(ctx))
 
-    def _plain_params(self) -> None:
-        for param in self.params:
-            if type(param) is TyperOption:
-                param.__class__ = _PlainOption
 
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        self._plain_params()  # Typer appends the completion options after __init__
-        rest: list[str] = super().parse_args(ctx, args)
-        return rest
+class FastTyper(typer.Typer):
+    """A Typer app whose commands are :class:`FastCommand` unless told otherwise."""
 
-    def get_help_option(self, ctx: Any) -> Any:
-        option = super().get_help_option(ctx)
-        if option is not None and type(option) is TyperOption:
-            option.__class__ = _PlainOption
-        return option
+    def command(self, name: str | None = None, *, cls: Any = None, **kwargs: Any) -> Any:
+        return super().command(name, cls=cls or FastCommand, **kwargs)
 
 
 def group(help: str, cls: type[TyperGroup] | None = None) -> typer.Typer:
     """A command group: plain help, shown when called without a command."""
-    return typer.Typer(help=help, no_args_is_help=True, cls=cls or FastGroup, **GROUP_SETTINGS)
+    return FastTyper(help=help, no_args_is_help=True, cls=cls or FastGroup, **GROUP_SETTINGS)
 
 
 class RootGroup(FastGroup):

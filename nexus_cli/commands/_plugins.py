@@ -8,27 +8,29 @@ built-in groups resolve first, so ``nexus ai agent ...`` never reads the metadat
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from nexus_cli.commands._group import GROUP_SETTINGS, FastGroup
 
+if TYPE_CHECKING:
+    from nexus_cli.entry_points import EntryPoint
+
 
 @cache
-def declared() -> dict[str, Any]:
+def declared() -> dict[str, EntryPoint]:
     """Every ``nexus.commands`` entry point by name (the first one wins), none imported."""
-    from importlib.metadata import entry_points
-
+    from nexus_cli.entry_points import entry_points
     from nexus_cli.plugin import GROUP
 
-    found: dict[str, Any] = {}
-    for ep in entry_points(group=GROUP):
+    found: dict[str, EntryPoint] = {}
+    for ep in entry_points(GROUP):
         found.setdefault(ep.name, ep)
     return found
 
 
-def load(name: str, ep: Any) -> Any:
+def load(name: str, ep: EntryPoint) -> Any:
     """The Click command behind one entry point; a broken plugin gives a command that says so."""
     from nexus_cli.errors import OperationFailed
 
@@ -38,7 +40,7 @@ def load(name: str, ep: Any) -> Any:
             raise TypeError(f"{ep.value} is a {type(app).__name__}, not a typer.Typer")
     except Exception as exc:  # a broken plugin must not break `nexus ai --help`
         reason = f"{type(exc).__name__}: {exc}"
-        dist = getattr(getattr(ep, "dist", None), "name", None) or "unknown"
+        dist = ep.distribution
         app = typer.Typer(help=f"(not loaded: {reason})", **GROUP_SETTINGS)
 
         @app.callback(invoke_without_command=True)

@@ -16,39 +16,42 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from nexus_api.identity import (
-    AuthorizerInfo,
-    CredentialInfo,
-    KeyInfo,
-    RotateResult,
-    TokenResult,
-)
-from nexus_api.models import (
-    AgentMetrics,
-    AgentStatus,
-    AgentSummary,
-    DeleteResult,
-    DeployResult,
-    EnvironmentMetrics,
-    EnvironmentStatus,
-    History,
-    HistoryEvent,
-    Replica,
-    Resources,
-    RunResult,
-    Secret,
-    SecretChange,
-    SpanInfo,
-    Task,
-    Trace,
-    TraceSummary,
-    Version,
-)
 from nexus_cli.errors import Unsupported, UsageError
+
+if TYPE_CHECKING:
+    from nexus_api.identity import (
+        AuthorizerInfo,
+        CredentialInfo,
+        KeyInfo,
+        RotateResult,
+        TokenResult,
+    )
+    from nexus_api.models import (
+        AgentMetrics,
+        AgentStatus,
+        AgentSummary,
+        DeleteResult,
+        DeployResult,
+        EnvironmentMetrics,
+        EnvironmentStatus,
+        History,
+        HistoryEvent,
+        Replica,
+        Resources,
+        RunResult,
+        Secret,
+        SecretChange,
+        SpanInfo,
+        Task,
+        Trace,
+        TraceSummary,
+        Version,
+    )
 
 # The result models live in the neutral ``nexus_api`` package (the emulator
 # answers with them too); they are re-exported here so plugins written
-# against ``nexus_cli.providers.base`` keep working.
+# against ``nexus_cli.providers.base`` keep working. They are imported on first
+# use (``__getattr__`` below): the contract itself must not cost a pydantic import.
 __all__ = [
     "AgentMetrics",
     "AgentStatus",
@@ -78,6 +81,18 @@ __all__ = [
 
 if TYPE_CHECKING:
     from nexus_api.deploy import DeploySpec
+
+
+def __getattr__(name: str) -> Any:
+    """The re-exported result models, imported when first asked for."""
+    import importlib
+
+    if name[:1].isupper():
+        for module in ("nexus_api.models", "nexus_api.identity"):
+            found = getattr(importlib.import_module(module), name, None)
+            if found is not None:
+                return found
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Capability(StrEnum):
@@ -261,6 +276,24 @@ class Provider(ABC):
 
     @abstractmethod
     def status(self, name: str, env: str | None) -> AgentStatus: ...
+
+    # The three most frequent commands print the result at once (a table, or its JSON).
+    # These give the result as the JSON its model dumps to; a provider that already holds
+    # that JSON overrides them, so those commands need no pydantic at all.
+
+    def run_data(
+        self, name: str, input: Any, context: dict[str, Any], env: str | None
+    ) -> dict[str, Any]:
+        """``run(...)`` as JSON data (``RunResult``)."""
+        return self.run(name, input, context, env).model_dump(mode="json")
+
+    def list_agents_data(self) -> list[dict[str, Any]]:
+        """``list_agents()`` as JSON data (``AgentSummary`` each)."""
+        return [agent.model_dump(mode="json") for agent in self.list_agents()]
+
+    def status_data(self, name: str, env: str | None) -> dict[str, Any]:
+        """``status(...)`` as JSON data (``AgentStatus``)."""
+        return self.status(name, env).model_dump(mode="json")
 
     @abstractmethod
     def history(self, name: str) -> History: ...

@@ -8,12 +8,13 @@ when it is used (``get_provider``) or when its capabilities are asked for.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from nexus_cli.errors import OperationFailed, UsageError
 
 if TYPE_CHECKING:
+    from nexus_cli.entry_points import EntryPoint
     from nexus_cli.providers.base import ProgressFn, Provider
 
 GROUP = "nexus.providers"
@@ -26,6 +27,7 @@ class ProviderEntry:
     module: str  # "package.module:Class", as declared
     distribution: str | None
     enabled: bool  # allowed by NEXUS_PROVIDERS (always true when unset)
+    entry_point: EntryPoint | None = field(default=None, repr=False, compare=False)
 
 
 def pinned() -> set[str] | None:
@@ -39,33 +41,32 @@ def pinned() -> set[str] | None:
 
 def entries() -> list[ProviderEntry]:
     """Every declared provider, without importing any of them."""
-    from importlib.metadata import entry_points
+    from nexus_cli.entry_points import entry_points
 
     allowed = pinned()
     found: dict[str, ProviderEntry] = {}
-    for ep in entry_points(group=GROUP):
+    for ep in entry_points(GROUP):
         if ep.name in found:
             continue
-        dist = getattr(ep, "dist", None)
         found[ep.name] = ProviderEntry(
             name=ep.name,
             module=ep.value,
-            distribution=dist.name if dist is not None else None,
+            distribution=ep.distribution,
             enabled=allowed is None or ep.name in allowed,
+            entry_point=ep,
         )
     return sorted(found.values(), key=lambda e: e.name)
 
 
 def load_class(name: str) -> type[Provider]:
     """Import one provider's class; unknown or pinned-out names are usage errors."""
-    from importlib.metadata import entry_points
-
-    from nexus.ai.spec import suggest
     from nexus_cli.providers.base import Provider
 
     known = entries()
     entry = next((e for e in known if e.name == name), None)
     if entry is None:
+        from nexus.ai.spec import suggest
+
         names = [e.name for e in known]
         close = suggest(name, names)
         listing = ", ".join(names) if names else "none installed"
@@ -78,9 +79,10 @@ def load_class(name: str) -> type[Provider]:
             f"provider {name!r} is not enabled by {PIN_ENV}={','.join(sorted(pinned() or ()))}",
             hint=f"add {name} to {PIN_ENV}, or unset it to allow every installed provider",
         )
-    (ep,) = [ep for ep in entry_points(group=GROUP, name=name)][:1]
     try:
-        cls = ep.load()
+        if entry.entry_point is None:
+            raise LookupError("no entry point")
+        cls = entry.entry_point.load()
     except Exception as exc:  # a broken plugin must not look like a Nexus bug
         raise OperationFailed(
             f"provider {name!r} ({entry.module}) could not be loaded: {type(exc).__name__}: {exc}",

@@ -124,7 +124,7 @@ def test_help_of_other_groups_imports_no_plugin() -> None:
         "local = sorted(m for m in sys.modules if m.startswith(ours))\n"
         "heavy = sorted({m.split('.')[0] for m in sys.modules} & "
         "{'rich', 'pydantic', 'httpx', 'docker'})\n"
-        "print('LOCAL', local, 'HEAVY', heavy, 'METADATA', 'importlib.metadata' in sys.modules,"
+        "print('LOCAL', local, 'HEAVY', heavy, 'SCANNED', 'nexus_cli.entry_points' in sys.modules,"
         " file=sys.stderr)\n"
     )
 
@@ -134,10 +134,10 @@ def test_help_of_other_groups_imports_no_plugin() -> None:
         )
         return proc.stderr.strip().splitlines()[-1]
 
-    assert modules("ai", "agent", "--help") == "LOCAL [] HEAVY [] METADATA False"
+    assert modules("ai", "agent", "--help") == "LOCAL [] HEAVY [] SCANNED False"
     listing = modules("ai", "--help")
     assert listing.startswith("LOCAL ['nexus_local', 'nexus_local.commands'"), listing
     assert "nexus_local.client" not in listing
     assert "nexus_local.lifecycle" not in listing
     assert "nexus_emulator" not in listing
-    assert listing.endswith("HEAVY [] METADATA True"), listing
+    assert listing.endswith("HEAVY [] SCANNED True"), listing

@@ -77,6 +77,17 @@ def test_deploy_reports_progress_and_result(provider: LocalProvider, tmp_path: P
     assert any("uploading" in message for message in seen)
     assert provider.run("p-agent", "hi", {}, None).output == {"echo": "hi"}
 
+    # the JSON reads the CLI prints from are the typed results' own JSON
+    summaries = provider.list_agents_data()
+    assert summaries == [a.model_dump(mode="json") for a in provider.list_agents()]
+    assert [a["name"] for a in summaries] == ["p-agent"]
+    status = provider.status_data("p-agent", None)
+    assert status == provider.status("p-agent", None).model_dump(mode="json")
+    assert status["environments"][0]["replicas"][0]["state"] == "healthy"
+    answer = provider.run_data("p-agent", "again", {"user_id": "7"}, "development")
+    assert answer["output"] == {"echo": "again"}
+    assert set(answer) == set(provider.run("p-agent", "x", {}, None).model_dump(mode="json"))
+
 
 def test_unreachable_emulator_is_unavailable_with_a_hint() -> None:
     with (

@@ -71,10 +71,10 @@ def run(
     if stream:
         output.stream(provider().stream(name, input, ctx, env))
         return
-    result = provider().run(name, input, ctx, env)
+    result = provider().run_data(name, input, ctx, env)
     if output.json_mode():
         output.print_json(result)
-    elif isinstance(result.output, str):
-        output.text(result.output)
+    elif isinstance(result["output"], str):
+        output.text(result["output"])
     else:
-        output.text(json.dumps(result.output, indent=2, ensure_ascii=False))
+        output.text(json.dumps(result["output"], indent=2, ensure_ascii=False))

@@ -24,15 +24,15 @@ def status(em: Emulator) -> EmulatorStatus:
     port = int(info["port"])
     result.running, result.pid, result.port = True, int(info["pid"]), port
     result.url, result.started_at = em.url(port), info.get("started_at")
-    import httpx
+    from nexus_local.client import get_status
 
-    try:
-        with httpx.Client(base_url=em.url(port), timeout=3.0) as http:
-            ready = http.get("/v1/health/ready")
-            result.ready = ready.status_code == 200
-            result.runtime = ready.json().get("runtime")
-    except (httpx.TransportError, ValueError):
+    answer = get_status(em.url(port), "/v1/health/ready", timeout=3.0)
+    if answer is None:
         return result
+    result.ready = answer[0] == 200
+    if not isinstance(answer[1], dict):
+        return result
+    result.runtime = answer[1].get("runtime")
     try:
         with EmulatorClient(em.url(port), em.token()) as client:
             about = client.request("GET", "/v1/info", timeout=3.0)

@@ -184,7 +184,7 @@ def start(
 def _spawn(
     em: Emulator, runtime: str | None, notice: Notice | None, timeout: float
 ) -> dict[str, Any]:
-    import httpx
+    from nexus_local.client import get_status
 
     em.paths.info.unlink(missing_ok=True)  # stale: its process is gone
     with em.log_path.open("ab") as log:
@@ -198,23 +198,19 @@ def _spawn(
             close_fds=True,
         )
     deadline = time.monotonic() + timeout
-    with httpx.Client(timeout=1.0) as client:
-        while time.monotonic() < deadline:
-            code = proc.poll()
-            if code is not None:
-                raise _exited(em, code, offset)
-            info = _own_info(em, proc.pid)
-            if info is not None:
-                try:
-                    answer = client.get(em.url(int(info["port"])) + "/v1/health/ready")
-                except httpx.TransportError:
-                    answer = None
-                if answer is not None and answer.status_code == 200:
-                    runtime_used = answer.json().get("runtime")
-                    if notice is not None:
-                        notice(started_line(int(info["port"]), runtime_used, runtime))
-                    return {**info, "runtime": runtime_used, "started": True}
-            time.sleep(0.05)
+    while time.monotonic() < deadline:
+        code = proc.poll()
+        if code is not None:
+            raise _exited(em, code, offset)
+        info = _own_info(em, proc.pid)
+        if info is not None:
+            answer = get_status(em.url(int(info["port"])), "/v1/health/ready", timeout=1.0)
+            if answer is not None and answer[0] == 200:
+                runtime_used = answer[1].get("runtime") if isinstance(answer[1], dict) else None
+                if notice is not None:
+                    notice(started_line(int(info["port"]), runtime_used, runtime))
+                return {**info, "runtime": runtime_used, "started": True}
+        time.sleep(0.05)
     proc.terminate()
     try:
         proc.wait(5)

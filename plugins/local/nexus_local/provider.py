@@ -5,34 +5,37 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
-from nexus_api.identity import (
-    AuthorizerInfo,
-    CredentialInfo,
-    KeyInfo,
-    RotateResult,
-    TokenResult,
-)
-from nexus_api.models import (
-    AgentMetrics,
-    AgentStatus,
-    AgentSummary,
-    DeleteResult,
-    DeployResult,
-    History,
-    RunResult,
-    Secret,
-    SecretChange,
-    Task,
-    Trace,
-    TraceSummary,
-)
 from nexus_cli.errors import ProjectError, Unavailable
 from nexus_cli.providers.base import Capability, DeployRequest, LogQuery, ProgressFn, Provider
 from nexus_local.client import EmulatorClient
 from nexus_local.lifecycle import Emulator, ensure_running, running_info
+
+if TYPE_CHECKING:
+    from nexus_api.identity import (
+        AuthorizerInfo,
+        CredentialInfo,
+        KeyInfo,
+        RotateResult,
+        TokenResult,
+    )
+    from nexus_api.models import (
+        AgentMetrics,
+        AgentStatus,
+        AgentSummary,
+        DeleteResult,
+        DeployResult,
+        History,
+        RunResult,
+        Secret,
+        SecretChange,
+        Task,
+        Trace,
+        TraceSummary,
+    )
+
 
 RUN_TIMEOUT = 900.0  # an agent may think for a while
 
@@ -93,6 +96,8 @@ class LocalProvider(Provider):
     # ------------------------------------------------------------ operations
 
     def deploy(self, request: DeployRequest, progress: ProgressFn) -> DeployResult:
+        from nexus_api.models import DeployResult
+
         spec = request.spec.model_copy(update={"actor": actor()})
         archive = None
         if request.source is not None:
@@ -120,17 +125,29 @@ class LocalProvider(Provider):
             )
         return DeployResult.model_validate(result)
 
-    def run(self, name: str, input: Any, context: dict[str, Any], env: str | None) -> RunResult:
+    # run, list and status: the emulator answers with the models' JSON already (it renders
+    # them from the same nexus_api models), so the *_data reads hand it over as it is and
+    # the commands that print it need no pydantic; the typed reads validate it.
+
+    def run_data(
+        self, name: str, input: Any, context: dict[str, Any], env: str | None
+    ) -> dict[str, Any]:
         params = {"env": env} if env else {}
         with self._client() as client:
-            answer = client.request(
-                "POST",
-                f"{self._agent(name)}/run",
-                json={"input": input, "context": context},
-                params=params,
-                timeout=RUN_TIMEOUT,
+            return dict(
+                client.request(
+                    "POST",
+                    f"{self._agent(name)}/run",
+                    json={"input": input, "context": context},
+                    params=params,
+                    timeout=RUN_TIMEOUT,
+                )
             )
-        return RunResult.model_validate(answer)
+
+    def run(self, name: str, input: Any, context: dict[str, Any], env: str | None) -> RunResult:
+        from nexus_api.models import RunResult
+
+        return RunResult.model_validate(self.run_data(name, input, context, env))
 
     def stream(
         self, name: str, input: Any, context: dict[str, Any], env: str | None
@@ -147,6 +164,8 @@ class LocalProvider(Provider):
     def scale(
         self, name: str, env: str, replicas: int | None, autoscale: bool | None
     ) -> AgentStatus:
+        from nexus_api.models import AgentStatus
+
         body: dict[str, Any] = {"env": env, "actor": actor()}
         if replicas is not None:
             body["replicas"] = replicas
@@ -159,6 +178,8 @@ class LocalProvider(Provider):
         return AgentStatus.model_validate(answer)
 
     def secret_set(self, name: str, key: str, value: str, env: str | None) -> SecretChange:
+        from nexus_api.models import SecretChange
+
         body = {"value": value, "env": env, "actor": actor()}
         with self._client() as client:
             answer = client.request(
@@ -170,11 +191,15 @@ class LocalProvider(Provider):
         return SecretChange.model_validate(answer)
 
     def secret_list(self, name: str) -> list[Secret]:
+        from nexus_api.models import Secret
+
         with self._client() as client:
             answer = client.request("GET", f"{self._agent(name)}/secrets")
         return [Secret.model_validate(item) for item in answer]
 
     def secret_delete(self, name: str, key: str, env: str | None) -> SecretChange:
+        from nexus_api.models import SecretChange
+
         params = {"actor": actor(), **({"env": env} if env else {})}
         with self._client() as client:
             answer = client.request(
@@ -188,12 +213,16 @@ class LocalProvider(Provider):
     def token_create(
         self, subject: str, scopes: list[str], agent: str | None, ttl: float
     ) -> TokenResult:
+        from nexus_api.identity import TokenResult
+
         body = {"sub": subject, "scopes": scopes, "agent": agent, "ttl": ttl}
         with self._client() as client:
             answer = client.request("POST", "/v1/identity/tokens", json=body)
         return TokenResult.model_validate(answer)
 
     def identity_keys(self) -> list[KeyInfo]:
+        from nexus_api.identity import KeyInfo
+
         with self._client() as client:
             answer = client.request("GET", "/v1/identity/keys")
         return [KeyInfo.model_validate(item) for item in answer]
@@ -201,39 +230,53 @@ class LocalProvider(Provider):
     def authorizer_set(
         self, name: str, discovery_url: str, audiences: list[str], clients: list[str]
     ) -> AuthorizerInfo:
+        from nexus_api.identity import AuthorizerInfo
+
         body = {"discovery_url": discovery_url, "audiences": audiences, "clients": clients}
         with self._client() as client:
             answer = client.request("PUT", f"{self._agent(name)}/authorizer", json=body)
         return AuthorizerInfo.model_validate(answer)
 
     def credential_set(self, name: str, credential: str, values: dict[str, str]) -> CredentialInfo:
+        from nexus_api.identity import CredentialInfo
+
         path = f"{self._agent(name)}/credentials/{quote(credential, safe='')}"
         with self._client() as client:
             answer = client.request("PUT", path, json=values)
         return CredentialInfo.model_validate(answer)
 
     def credential_list(self, name: str) -> list[CredentialInfo]:
+        from nexus_api.identity import CredentialInfo
+
         with self._client() as client:
             answer = client.request("GET", f"{self._agent(name)}/credentials")
         return [CredentialInfo.model_validate(item) for item in answer]
 
     def credential_delete(self, name: str, credential: str) -> CredentialInfo:
+        from nexus_api.identity import CredentialInfo
+
         path = f"{self._agent(name)}/credentials/{quote(credential, safe='')}"
         with self._client() as client:
             answer = client.request("DELETE", path)
         return CredentialInfo.model_validate(answer)
 
     def authorizer_get(self, name: str) -> AuthorizerInfo:
+        from nexus_api.identity import AuthorizerInfo
+
         with self._client() as client:
             answer = client.request("GET", f"{self._agent(name)}/authorizer")
         return AuthorizerInfo.model_validate(answer)
 
     def authorizer_delete(self, name: str) -> AuthorizerInfo:
+        from nexus_api.identity import AuthorizerInfo
+
         with self._client() as client:
             answer = client.request("DELETE", f"{self._agent(name)}/authorizer")
         return AuthorizerInfo.model_validate(answer)
 
     def rotate_keys(self) -> RotateResult:
+        from nexus_api.identity import RotateResult
+
         with self._client() as client:
             answer = client.request("POST", "/v1/identity/rotate-keys")
         return RotateResult.model_validate(answer)
@@ -241,6 +284,8 @@ class LocalProvider(Provider):
     def submit(
         self, name: str, input: Any, context: dict[str, Any], env: str | None, webhook: str | None
     ) -> Task:
+        from nexus_api.models import Task
+
         body: dict[str, Any] = {"input": input, "context": context}
         if webhook:
             body["webhook"] = webhook
@@ -250,28 +295,40 @@ class LocalProvider(Provider):
         return Task.model_validate(answer)
 
     def task(self, task_id: str) -> Task:
+        from nexus_api.models import Task
+
         with self._client() as client:
             return Task.model_validate(client.request("GET", f"/v1/tasks/{quote(task_id)}"))
 
     def task_cancel(self, task_id: str) -> Task:
+        from nexus_api.models import Task
+
         with self._client() as client:
             return Task.model_validate(client.request("POST", f"/v1/tasks/{quote(task_id)}/cancel"))
 
     def tasks(self, name: str) -> list[Task]:
+        from nexus_api.models import Task
+
         with self._client() as client:
             answer = client.request("GET", f"{self._agent(name)}/tasks")
         return [Task.model_validate(item) for item in answer]
 
     def traces(self, name: str, limit: int) -> list[TraceSummary]:
+        from nexus_api.models import TraceSummary
+
         with self._client() as client:
             answer = client.request("GET", f"{self._agent(name)}/traces", params={"limit": limit})
         return [TraceSummary.model_validate(item) for item in answer]
 
     def trace(self, trace_id: str) -> Trace:
+        from nexus_api.models import Trace
+
         with self._client() as client:
             return Trace.model_validate(client.request("GET", f"/v1/traces/{quote(trace_id)}"))
 
     def metrics(self, name: str) -> AgentMetrics:
+        from nexus_api.models import AgentMetrics
+
         with self._client() as client:
             return AgentMetrics.model_validate(
                 client.request("GET", f"{self._agent(name)}/metrics")
@@ -318,23 +375,35 @@ class LocalProvider(Provider):
 
         yield from follow(open_stream, params, self.notice)
 
-    def list_agents(self) -> list[AgentSummary]:
+    def list_agents_data(self) -> list[dict[str, Any]]:
         with self._client() as client:
-            answer = client.request("GET", "/v1/agents")
-        return [AgentSummary.model_validate(item) for item in answer]
+            return list(client.request("GET", "/v1/agents"))
 
-    def status(self, name: str, env: str | None) -> AgentStatus:
+    def list_agents(self) -> list[AgentSummary]:
+        from nexus_api.models import AgentSummary
+
+        return [AgentSummary.model_validate(item) for item in self.list_agents_data()]
+
+    def status_data(self, name: str, env: str | None) -> dict[str, Any]:
         params = {"env": env} if env else {}
         with self._client() as client:
-            answer = client.request("GET", self._agent(name), params=params)
-        return AgentStatus.model_validate(answer)
+            return dict(client.request("GET", self._agent(name), params=params))
+
+    def status(self, name: str, env: str | None) -> AgentStatus:
+        from nexus_api.models import AgentStatus
+
+        return AgentStatus.model_validate(self.status_data(name, env))
 
     def history(self, name: str) -> History:
+        from nexus_api.models import History
+
         with self._client() as client:
             answer = client.request("GET", f"{self._agent(name)}/history")
         return History.model_validate(answer)
 
     def rollback(self, name: str, env: str, version: str | None) -> DeployResult:
+        from nexus_api.models import DeployResult
+
         body: dict[str, Any] = {"env": env, "actor": actor()}
         if version is not None:
             body["version"] = version
@@ -345,6 +414,8 @@ class LocalProvider(Provider):
         return DeployResult.model_validate(answer)
 
     def delete(self, name: str) -> DeleteResult:
+        from nexus_api.models import DeleteResult
+
         with self._client() as client:
             answer = client.request("DELETE", self._agent(name), timeout=120.0)
         return DeleteResult.model_validate(answer)
