@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -54,27 +55,38 @@ def child_env(env: dict[str, str] | None = None) -> dict[str, str]:
     return out
 
 
-def run_once(argv: list[str], env: dict[str, str] | None) -> float:
-    """Wall time in ms of one run; fails loudly."""
+def run_once(argv: list[str], env: dict[str, str] | None) -> tuple[float, float]:
+    """Wall time and CPU time (user + system) in ms of one run; fails loudly.
+
+    The CPU time is what the process itself spent: on a busy machine the wall time
+    also counts the waits for a core, the CPU time much less so.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run(
         argv, env=child_env(env), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     elapsed = (time.perf_counter() - t0) * 1000
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000
     if proc.returncode != 0:
         err = proc.stderr.decode(errors="replace").strip().splitlines()[-3:]
         raise SystemExit(f"{' '.join(argv)} failed (exit {proc.returncode}): {err}")
-    return elapsed
+    return elapsed, cpu
 
 
-def time_rounds(commands: list[Command], runs: int, warmup: int = 2) -> list[list[float]]:
+Samples = tuple[list[float], list[float]]  # wall ms, CPU ms
+
+
+def time_rounds(commands: list[Command], runs: int, warmup: int = 2) -> list[Samples]:
     """``runs`` samples per command, measured in interleaved rounds after ``warmup`` ones."""
-    samples: list[list[float]] = [[] for _ in commands]
+    samples: list[Samples] = [([], []) for _ in commands]
     for i in range(warmup + runs):
         for n, (_, argv, env) in enumerate(commands):
-            elapsed = run_once(argv, env)
+            wall, cpu = run_once(argv, env)
             if i >= warmup:
-                samples[n].append(elapsed)
+                samples[n][0].append(wall)
+                samples[n][1].append(cpu)
     return samples
 
 
@@ -94,9 +106,9 @@ def agent_commands(total: int, env: dict[str, str]) -> list[Command]:
     ]
 
 
-def measure_agents(counts: list[int], runs: int) -> list[tuple[str, list[float]]]:
+def measure_agents(counts: list[int], runs: int) -> list[tuple[str, Samples]]:
     """Deploy up to each count of agents on a private emulator and time the three commands."""
-    results: list[tuple[str, list[float]]] = []
+    results: list[tuple[str, Samples]] = []
     with tempfile.TemporaryDirectory(prefix="nexus-bench-cli-") as tmp_name:
         tmp = Path(tmp_name)
         home, port = tmp / "home", free_port()
@@ -170,13 +182,20 @@ def main() -> int:
     counts = [int(c) for c in args.agents.split(",") if int(c) > 0]
     if counts:
         results[2:2] = measure_agents(counts, args.runs)
-    base = p50(results[0][1])
+    base = p50(results[0][1][0])
     rows = [
-        [label, f"{p50(s):.0f}", f"{percentile(s, 95):.0f}", f"{p50(s) / base:.2f}x"]
-        for label, s in results
+        [
+            label,
+            f"{p50(wall):.0f}",
+            f"{percentile(wall, 95):.0f}",
+            f"{p50(wall) / base:.2f}x",
+            f"{p50(cpu):.0f}",
+        ]
+        for label, (wall, cpu) in results
     ]
-    print(f"CLI start-up, {args.runs} runs each (wall time of the whole process, ms)")
-    print(table(["command", "p50 ms", "p95 ms", "p50 vs nexus --help"], rows))
+    print(f"CLI start-up, {args.runs} runs each (the whole process, ms)")
+    headers = ["command", "p50 ms", "p95 ms", "p50 vs nexus --help", "CPU p50 ms"]
+    print(table(headers, rows))
     return 0
 
 
