@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from nexus_cli.providers.base import Provider
 
 
@@ -25,16 +27,24 @@ def _env_flag(name: str) -> bool:
 
 @dataclass
 class Invocation:
-    """Global options of one run of ``nexus`` (``--json``, ``--debug``, ``--provider``)."""
+    """Global options of one run of ``nexus`` (``--json``, ``--debug``, ``--provider``...)."""
 
     json: bool = False
     debug: bool = False
-    provider: str = "local"
+    provider: str | None = None  # --provider / NEXUS_PROVIDER; None: see providers.selection
+    profile: str | None = None  # --profile / NEXUS_PROFILE
 
     @classmethod
-    def start(cls, *, json: bool, debug: bool, provider: str) -> Invocation:
+    def start(
+        cls, *, json: bool, debug: bool, provider: str | None, profile: str | None = None
+    ) -> Invocation:
         """A fresh state for a new invocation, made current (``NEXUS_DEBUG=1`` also debugs)."""
-        state = cls(json=json, debug=debug or _env_flag("NEXUS_DEBUG"), provider=provider)
+        state = cls(
+            json=json,
+            debug=debug or _env_flag("NEXUS_DEBUG"),
+            provider=provider or None,
+            profile=profile or None,
+        )
         _CURRENT.set(state)
         return state
 
@@ -58,9 +68,20 @@ def use_json(flag: bool) -> bool:
     return state.json
 
 
-def provider() -> Provider:
-    """Load the provider chosen by ``--provider`` / ``NEXUS_PROVIDER``."""
+def provider(env: str | None = None, project_dir: Path | None = None) -> Provider:
+    """Load the provider for a command on ``env`` (see :mod:`nexus_cli.providers.selection`)."""
     from nexus_cli import output
     from nexus_cli.providers.registry import get_provider
+    from nexus_cli.providers.selection import choose
 
-    return get_provider(current().provider, notice=output.notice)
+    state = current()
+    name, options, _why = choose(state.provider, state.profile, env, project_dir)
+    return get_provider(name, notice=output.notice, **options)
+
+
+def provider_name(env: str | None = None) -> str:
+    """The name of the provider :func:`provider` would load."""
+    from nexus_cli.providers.selection import choose
+
+    state = current()
+    return choose(state.provider, state.profile, env)[0]

@@ -43,19 +43,24 @@ def _normalized(name: str) -> str:
     return re.sub(r"[-_.]+", "_", name).lower()
 
 
-def _distribution_name(info: Path) -> str:
-    """The ``Name:`` of a metadata directory (from its file name when METADATA says none)."""
+def metadata_field(info: Path, key: str) -> str | None:
+    """A header (``Name``, ``Version``) of a metadata directory's METADATA, read as text."""
     for filename in ("METADATA", "PKG-INFO"):
         try:
             with (info / filename).open(encoding="utf-8", errors="replace") as fh:
                 for line in fh:
-                    if line.startswith("Name:"):
-                        return line[5:].strip()
+                    if line.startswith(f"{key}:"):
+                        return line[len(key) + 1 :].strip()
                     if not line.strip():
                         break
         except OSError:
             continue
-    return info.name.rsplit(".", 1)[0].split("-", 1)[0]
+    return None
+
+
+def _distribution_name(info: Path) -> str:
+    """The ``Name:`` of a metadata directory (from its file name when METADATA says none)."""
+    return metadata_field(info, "Name") or info.name.rsplit(".", 1)[0].split("-", 1)[0]
 
 
 def _parse(text: str, group: str) -> list[tuple[str, str]]:

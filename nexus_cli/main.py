@@ -13,6 +13,7 @@ from nexus_cli.commands._plugins import PluginGroup
 from nexus_cli.commands.agent import app as agent_app
 from nexus_cli.commands.dashboard.dashboard import dashboard
 from nexus_cli.commands.identity import app as identity_app
+from nexus_cli.commands.profile import app as profile_app
 from nexus_cli.commands.provider import app as provider_app
 from nexus_cli.commands.token import app as token_app
 from nexus_cli.context import Invocation
@@ -29,6 +30,7 @@ app = typer.Typer(
 ai_app = group("AI agents and the platform that hosts them.", cls=PluginGroup)
 ai_app.add_typer(agent_app, name="agent")
 ai_app.add_typer(provider_app, name="provider")
+ai_app.add_typer(profile_app, name="profile")
 ai_app.add_typer(identity_app, name="identity")
 ai_app.add_typer(token_app, name="token")
 ai_app.command("dashboard")(dashboard)
@@ -53,16 +55,30 @@ def main(
         typer.Option("--debug", help="Show tracebacks (also NEXUS_DEBUG=1)."),
     ] = False,
     provider: Annotated[
-        str,
-        typer.Option("--provider", envvar="NEXUS_PROVIDER", help="Hosting provider plugin to use."),
-    ] = "local",
+        str | None,
+        typer.Option(
+            "--provider",
+            envvar="NEXUS_PROVIDER",
+            help="Hosting provider plugin to use (default: the profile's, else local).",
+            show_default=False,
+        ),
+    ] = None,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            envvar="NEXUS_PROFILE",
+            help="Named profile: a provider and its options (nexus ai profile list).",
+            show_default=False,
+        ),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
     ] = False,
 ) -> None:
     """Host AI agents: deploy, run, observe and roll back agents locally or remotely."""
-    Invocation.start(json=json, debug=debug, provider=provider)
+    Invocation.start(json=json, debug=debug, provider=provider, profile=profile)
 
 
 def run() -> None:

@@ -240,6 +240,7 @@ def nexus_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "nexus-home"
     home.mkdir()
     monkeypatch.setenv("NEXUS_HOME", str(home))
+    monkeypatch.setenv("NEXUS_CONFIG_DIR", str(home / "config"))  # profiles too
     return home
 
 

@@ -28,6 +28,7 @@ class ProviderEntry:
     distribution: str | None
     enabled: bool  # allowed by NEXUS_PROVIDERS (always true when unset)
     entry_point: EntryPoint | None = field(default=None, repr=False, compare=False)
+    version: str | None = None  # of the distribution
 
 
 def pinned() -> set[str] | None:
@@ -41,7 +42,7 @@ def pinned() -> set[str] | None:
 
 def entries() -> list[ProviderEntry]:
     """Every declared provider, without importing any of them."""
-    from nexus_cli.entry_points import entry_points
+    from nexus_cli.entry_points import entry_points, metadata_field
 
     allowed = pinned()
     found: dict[str, ProviderEntry] = {}
@@ -54,6 +55,7 @@ def entries() -> list[ProviderEntry]:
             distribution=ep.distribution,
             enabled=allowed is None or ep.name in allowed,
             entry_point=ep,
+            version=metadata_field(ep.path, "Version"),
         )
     return sorted(found.values(), key=lambda e: e.name)
 

@@ -35,6 +35,7 @@ class Result:
 def base_env(home: Path, port: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEXUS_")}
     env.update(NEXUS_HOME=str(home), NEXUS_EMULATOR_PORT=str(port), NEXUS_RUNTIME="process")
+    env.update(NEXUS_CONFIG_DIR=str(home / "config"))  # profiles: never the user's own
     env.update(COLUMNS="200", NO_COLOR="1")
     return env
 

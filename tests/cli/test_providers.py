@@ -11,8 +11,10 @@ def test_provider_list_reads_metadata(offline: Platform) -> None:
     result = offline("ai", "provider", "list")
     assert result.code == 0, result.out
     header, *rows = result.stdout.splitlines()
-    assert header.split() == ["NAME", "MODULE", "ENABLED"]
-    assert ["*", "local", "nexus_local.provider:LocalProvider", "yes"] in [r.split() for r in rows]
+    assert header.split() == ["NAME", "VERSION", "MODULE", "ENABLED"]
+    assert ["*", "local", "0.1.0", "nexus_local.provider:LocalProvider", "yes"] in [
+        r.split() for r in rows
+    ]
 
 
 def test_provider_list_verbose_and_json_show_capabilities(offline: Platform) -> None:
@@ -47,6 +49,6 @@ def test_pinned_providers(offline: Platform) -> None:
     assert result.code == 2, result.out
     assert "provider 'local' is not enabled by NEXUS_PROVIDERS=swarm" in result.stderr
     listing = nexus("ai", "provider", "list", env=env)
-    assert ["*", "local", "nexus_local.provider:LocalProvider", "no"] in [
+    assert ["*", "local", "0.1.0", "nexus_local.provider:LocalProvider", "no"] in [
         r.split() for r in listing.stdout.splitlines()
     ]

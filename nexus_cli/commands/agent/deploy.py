@@ -163,7 +163,7 @@ def deploy(
     if watch and image is not None:
         raise UsageError("--watch needs a project to watch", hint="leave out --image")
     first = request(path, env, name=name, image=image, **flags)
-    chosen = provider()
+    chosen = provider(env, path)
     if dry_run:
         output.emit(chosen.render(first), _documents)
         return

@@ -125,4 +125,4 @@ def logs(
         request=request,
     )
     colour = _colour()
-    output.records(provider().logs(name, query), lambda rec: line(rec, colour))
+    output.records(provider(env).logs(name, query), lambda rec: line(rec, colour))

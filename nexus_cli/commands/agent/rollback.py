@@ -41,7 +41,7 @@ def rollback(
     from nexus_cli.context import provider
 
     begin(json_, name, env)
-    chosen = provider()
+    chosen = provider(env)
     target_env = env or default_env(chosen, name, "rollback")
     with output.progress(f"Rolling back {name} in {target_env}"):
         result = chosen.rollback(name, target_env, version)

@@ -62,16 +62,16 @@ def run(
 
         raise UsageError("--webhook goes with --async", hint="add --async")
     if async_:
-        task = provider().submit(name, input, ctx, env, webhook)
+        task = provider(env).submit(name, input, ctx, env, webhook)
         output.emit(
             task,
             lambda t: f"Queued {t.task_id} ({t.status}): nexus ai agent task status {t.task_id}",
         )
         return
     if stream:
-        output.stream(provider().stream(name, input, ctx, env))
+        output.stream(provider(env).stream(name, input, ctx, env))
         return
-    result = provider().run_data(name, input, ctx, env)
+    result = provider(env).run_data(name, input, ctx, env)
     if output.json_mode():
         output.print_json(result)
     elif isinstance(result["output"], str):

@@ -56,7 +56,7 @@ def scale(
             "say how to scale",
             hint=f"nexus ai agent scale {name} --replicas 3  # or --autoscale on",
         )
-    chosen = provider()
+    chosen = provider(env)
     target_env = env or default_env(chosen, name, "scale")
     if replicas is not None:
         from nexus.ai.spec import check_replicas

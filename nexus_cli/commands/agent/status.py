@@ -84,4 +84,4 @@ def status(
     from nexus_cli.context import provider
 
     begin(json_, name, env)
-    output.emit(provider().status_data(name, env), lambda st: render(st, env))
+    output.emit(provider(env).status_data(name, env), lambda st: render(st, env))

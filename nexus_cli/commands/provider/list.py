@@ -17,12 +17,13 @@ def _render(infos: list[ProviderInfo]) -> Any:
 
     verbose = any(i.capabilities is not None or i.error for i in infos)
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for col in ("NAME", "MODULE", "ENABLED"):
+    for col in ("NAME", "VERSION", "MODULE", "ENABLED"):
         table.add_column(col, no_wrap=True)
     if verbose:
         table.add_column("CAPABILITIES")
     for i in infos:
-        row = [("* " if i.selected else "  ") + i.name, i.module, "yes" if i.enabled else "no"]
+        mark = "* " if i.selected else "  "
+        row = [mark + i.name, i.version or "-", i.module, "yes" if i.enabled else "no"]
         if verbose:
             row.append(i.error or ", ".join(i.capabilities or []))
         table.add_row(*row)
@@ -37,21 +38,23 @@ def list_providers(
 ) -> None:
     """List provider plugins (* marks the one in use)."""
     from nexus_cli import output
-    from nexus_cli.context import current, use_json
+    from nexus_cli.context import provider_name, use_json
     from nexus_cli.errors import NexusError
     from nexus_cli.providers.registry import entries, load_class
 
     as_json = use_json(json_)
     from nexus_cli.commands.provider._models import ProviderInfo
 
+    chosen = provider_name()
     infos = []
     for entry in entries():
         info = ProviderInfo(
             name=entry.name,
             module=entry.module,
             distribution=entry.distribution,
+            version=entry.version,
             enabled=entry.enabled,
-            selected=entry.name == current().provider,
+            selected=entry.name == chosen,
         )
         if (verbose or as_json) and entry.enabled:
             try:

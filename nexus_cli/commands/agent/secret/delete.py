@@ -23,5 +23,5 @@ def delete(
 
     begin(json_, name, env)
     with output.progress(f"Deleting {key} of {name}"):
-        change = provider().secret_delete(name, key, env)
+        change = provider(env).secret_delete(name, key, env)
     output.emit(change, render)

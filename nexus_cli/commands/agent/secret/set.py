@@ -58,7 +58,7 @@ def set_secret(
     begin(json_, name, env)
     secret = read_value(key, value)
     with output.progress(f"Setting {key} for {name}"):
-        change = provider().secret_set(name, key, secret, env)
+        change = provider(env).secret_set(name, key, secret, env)
     if change.key_created and change.key_store and change.key_store != "keyring":
         output.notice(
             f"No OS keyring here: secrets are encrypted with a key kept in {change.key_store} "

@@ -1,0 +1,1 @@
+"""A minimal Nexus provider plugin (a test fixture)."""
