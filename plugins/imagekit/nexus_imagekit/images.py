@@ -4,7 +4,9 @@ A remote host pulls the image from a registry, so a version is pinned as
 ``<repository>@sha256:...``. The build itself (base image, cached
 dependency layer, SDK, code) is the emulator's
 :func:`~nexus_emulator.runtime.docker_build.build_image`, run with the
-local Docker engine. Imported only by the providers that build images.
+local Docker engine. Public for the providers that build images (swarm,
+agentcore, kubernetes): it lives here, in the provider layer, because the CLI
+core never imports the emulator.
 """
 
 from __future__ import annotations

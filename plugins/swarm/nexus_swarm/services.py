@@ -251,7 +251,8 @@ class Services:
             ids = {s.id for s in found}
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline and any(
-                client.containers.list(
+                # low-level: a plain listing, no inspect of a container that is going away
+                client.api.containers(
                     all=True, filters={"label": f"com.docker.swarm.service.id={i}"}
                 )
                 for i in ids

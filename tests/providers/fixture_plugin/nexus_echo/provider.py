@@ -56,7 +56,7 @@ class EchoProvider(Provider):
         revision = len(agent["versions"]) + 1
         version = Version(
             revision=revision,
-            label=request.label or f"r{revision}",
+            label=request.spec.label or f"r{revision}",
             created_at=time.time(),
             created_by=os.environ.get("USER"),
         )
