@@ -4,7 +4,9 @@ Every figure is the wall time of the whole `nexus` process, as a user waits for 
 `run`, `list` and `status` are measured against a private emulator (process
 runtime, tmp NEXUS_HOME, free port) with 1 and then 50 agents deployed (each
 agent is a copy of examples/hello, one replica in development). The commands
-are timed in interleaved rounds, so a slower moment of the machine hits them all.
+are timed in interleaved rounds, so a slower moment of the machine hits them all,
+and each group next to a `nexus --help` of its own rounds (with 50 agents the
+replicas' health checks share the cores too).
 
 Peers (installed in a throwaway virtualenv under bench/.peers/, gitignored):
   agentcore --help   (PyPI: bedrock-agentcore-starter-toolkit)
@@ -100,6 +102,8 @@ def deploy(project: Path, name: str, env: dict[str, str]) -> None:
 def agent_commands(total: int, env: dict[str, str]) -> list[Command]:
     nexus, agents = nexus_bin(), f"{total} agent{'s' if total > 1 else ''}"
     return [
+        # the yardstick again, in the same rounds: the emulator and its replicas share the cores
+        (f"nexus --help ({agents})", [nexus, "--help"], env),
         (f"nexus ai agent run ({agents})", [nexus, "ai", "agent", "run", "hello", "hi"], env),
         (f"nexus ai agent list ({agents})", [nexus, "ai", "agent", "list"], env),
         (f"nexus ai agent status ({agents})", [nexus, "ai", "agent", "status", "hello"], env),
@@ -130,7 +134,7 @@ def measure_agents(counts: list[int], runs: int) -> list[tuple[str, Samples]]:
                 deployed = count
                 listed = len(json.loads(em_list(env)))
                 print(
-                    f"{listed} agents deployed ({len(todo)} in {time.perf_counter() - t0:.1f} s)",
+                    f"{listed} agent(s) deployed ({len(todo)} in {time.perf_counter() - t0:.1f} s)",
                     file=sys.stderr,
                     flush=True,
                 )
@@ -182,19 +186,17 @@ def main() -> int:
     counts = [int(c) for c in args.agents.split(",") if int(c) > 0]
     if counts:
         results[2:2] = measure_agents(counts, args.runs)
+    rows = []
     base = p50(results[0][1][0])
-    rows = [
-        [
-            label,
-            f"{p50(wall):.0f}",
-            f"{percentile(wall, 95):.0f}",
-            f"{p50(wall) / base:.2f}x",
-            f"{p50(cpu):.0f}",
-        ]
-        for label, (wall, cpu) in results
-    ]
+    for label, (wall, cpu) in results:
+        if label.startswith("nexus --help"):
+            base = p50(wall)  # each group is compared with the --help of its own rounds
+        ratio = f"{p50(wall) / base:.2f}x"
+        rows.append(
+            [label, f"{p50(wall):.0f}", f"{percentile(wall, 95):.0f}", ratio, f"{p50(cpu):.0f}"]
+        )
     print(f"CLI start-up, {args.runs} runs each (the whole process, ms)")
-    headers = ["command", "p50 ms", "p95 ms", "p50 vs nexus --help", "CPU p50 ms"]
+    headers = ["command", "p50 ms", "p95 ms", "p50 vs its --help", "CPU p50 ms"]
     print(table(headers, rows))
     return 0
 
