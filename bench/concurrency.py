@@ -2,7 +2,8 @@
 
 In one run, on one machine, the same trivial agent (a greeting that counts words) behind:
   replica direct      POST <replica>/invocations (the SDK's server), examples/hello, 2 CPUs
-  Nexus               POST /agents/hello/run through the emulator (auth, metrics, traces on)
+  Nexus               POST /agents/hello/run through the emulator (auth, metrics, traces on),
+                      with the admin credential and with a caller JWT (nexus ai token create)
   the same two with the replica at the development default of 500m CPU (throttled)
   AgentCore           a bare BedrockAgentCoreApp on uvicorn, POST /invocations
   langgraph dev       a one-node graph, POST /runs/wait
@@ -111,8 +112,13 @@ def main() -> int:
             runtime = em.call("GET", "/v1/info")["runtime"]
             auth = {"Authorization": f"Bearer {em.token()}"}
             nexus_url = f"http://127.0.0.1:{port}/agents/{{}}/run"
+            mint = [nexus_bin(), "ai", "token", "create", "--sub", "bench", "--scope",
+                    "agents:invoke", "--agent", "hello"]  # fmt: skip
+            jwt = subprocess.run(mint, env=env, check=True, capture_output=True, text=True)
+            caller = {"Authorization": f"Bearer {jwt.stdout.strip()}"}
             main_group = [
                 Target(NEXUS, nexus_url.format("hello"), headers=auth),
+                Target(NEXUS + " (caller JWT)", nexus_url.format("hello"), headers=caller),
                 Target(
                     "replica direct",
                     deploy(env, project, "hello", "2") + "/invocations",
