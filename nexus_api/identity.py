@@ -1,10 +1,11 @@
-"""Identity on the wire: minted tokens and the issuer's signing keys."""
+"""Identity on the wire: minted tokens, the issuer's signing keys, external issuers and
+outbound credentials; the bodies the identity routes accept and what they answer."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class TokenResult(BaseModel):
@@ -70,3 +71,26 @@ class AccessToken(BaseModel):
     expires_at: float
     scope: str = ""
     cached: bool = False
+
+
+class TokenRequest(BaseModel):
+    """``POST /v1/identity/tokens``: mint a JWT (ttl in seconds)."""
+
+    sub: str = Field(min_length=1, max_length=256)
+    scopes: list[str] = Field(min_length=1)
+    agent: str | None = None
+    ttl: float = Field(3600, gt=0)
+
+
+class TokenAsk(BaseModel):
+    """A replica asking for an OAuth2 access token of one of its credentials."""
+
+    scopes: list[str] = Field(default_factory=list)
+
+
+class AuthorizerBody(BaseModel):
+    """``PUT /v1/agents/{name}/authorizer``: trust an external issuer's tokens."""
+
+    discovery_url: str = Field(min_length=1)
+    audiences: list[str] = Field(default_factory=list)
+    clients: list[str] = Field(default_factory=list)

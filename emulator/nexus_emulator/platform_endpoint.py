@@ -22,6 +22,7 @@ import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from nexus.settings import Settings
+from nexus_api.errors import ErrorCode, error_body
 from nexus_emulator.config import EmulatorConfig
 from nexus_emulator.runtime.base import Runtime
 
@@ -69,14 +70,7 @@ class PlatformOnly:
             await self.app(scope, receive, send)
             return
         body = orjson.dumps(
-            {
-                "error": {
-                    "code": "not_found",
-                    "message": "replicas reach /v1/platform/ here, nothing else",
-                    "hint": None,
-                    "details": [],
-                }
-            }
+            error_body(ErrorCode.NOT_FOUND, "replicas reach /v1/platform/ here, nothing else")
         )
         await send(
             {

@@ -226,3 +226,19 @@ def test_the_views_and_the_deployer_do_not_know_each_other() -> None:
     pairs = {(imp.source, imp.target) for imp in IMPORTS}
     assert ("nexus_emulator.views", "nexus_emulator.deployer") not in pairs
     assert ("nexus_emulator.deployer", "nexus_emulator.views") not in pairs
+
+
+def test_the_emulator_defines_no_wire_shapes_of_its_own() -> None:
+    """Request bodies and answers are pydantic models of nexus_api, shared with the clients."""
+    models = []
+    for module, path in MODULES.items():
+        if top(module) != "nexus_emulator":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ClassDef) and any(
+                (isinstance(b, ast.Name) and b.id == "BaseModel")
+                or (isinstance(b, ast.Attribute) and b.attr == "BaseModel")
+                for b in node.bases
+            ):
+                models.append(f"{module}.{node.name}")
+    assert sorted(models) == []

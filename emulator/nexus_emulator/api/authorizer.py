@@ -5,19 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
 
+from nexus_api.identity import AuthorizerBody
 from nexus_emulator import errors
 from nexus_emulator.api.deps import checked_name, emulator_of
 from nexus_emulator.identity.external import AuthorizerError, discover
 
 router = APIRouter(tags=["identity"])
-
-
-class AuthorizerBody(BaseModel):
-    discovery_url: str = Field(min_length=1)
-    audiences: list[str] = Field(default_factory=list)
-    clients: list[str] = Field(default_factory=list)
 
 
 @router.put("/v1/agents/{name}/authorizer", summary="Trust an external issuer's tokens")

@@ -4,19 +4,14 @@ agent's through the platform API with its workload token (``credentials.py``).""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
 
-from nexus_api.identity import AccessToken, CredentialBody, CredentialInfo
+from nexus_api.identity import AccessToken, CredentialBody, CredentialInfo, TokenAsk
 from nexus_emulator import errors
 from nexus_emulator.api.deps import checked_name, emulator_of, ready
 from nexus_emulator.api.identity import principal_of
 from nexus_emulator.credentials import Credentials
 
 router = APIRouter(tags=["credentials"])
-
-
-class TokenAsk(BaseModel):
-    scopes: list[str] = Field(default_factory=list)
 
 
 def _vault(request: Request) -> Credentials:

@@ -7,9 +7,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 
 from nexus.ai import spec
+from nexus_api.identity import TokenRequest
 from nexus_emulator import errors
 from nexus_emulator.api.deps import emulator_of
 from nexus_emulator.identity.keys import MAX_TOKEN_TTL
@@ -18,13 +18,6 @@ from nexus_emulator.identity.tokens import AUD_API, KNOWN_SCOPES, Principal
 
 router = APIRouter(tags=["identity"])
 CACHE = {"Cache-Control": "public, max-age=300"}
-
-
-class TokenRequest(BaseModel):
-    sub: str = Field(min_length=1, max_length=256)
-    scopes: list[str] = Field(min_length=1)
-    agent: str | None = None
-    ttl: float = Field(3600, gt=0)
 
 
 def principal_of(request: Request) -> Principal:
