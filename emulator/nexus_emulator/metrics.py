@@ -3,7 +3,8 @@
 ``agent_requests_total``, ``agent_errors_total``, ``agent_latency_seconds``
 (a histogram), ``agent_tokens_total`` and ``agent_queue_size``, per agent and
 environment. They live in memory, like any Prometheus counter: a restart of
-the emulator starts them from zero.
+the emulator starts them from zero. The data plane records each call once
+(``chain.Chain._record``); latency counts the calls that were answered.
 """
 
 from __future__ import annotations
