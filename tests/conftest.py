@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import contextlib
-import datetime
 import os
 import shutil
 import socket
@@ -176,62 +175,66 @@ def _check_engine_leftovers(session: pytest.Session) -> None:
     """Containers and images this run's emulators left in the engine: list, remove, fail."""
     try:
         import docker
+        from docker.errors import DockerException
     except ImportError:
         return
     factory: pytest.TempPathFactory = session.config._tmp_path_factory  # type: ignore[attr-defined]
     basetemp = str(factory.getbasetemp())
-    ours = lambda obj: str((obj.labels or {}).get(LABEL_HOME, "")).startswith(basetemp)  # noqa: E731
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+
+    def say(msg: str, **markup: bool) -> None:
+        if reporter is None:
+            print(msg)
+        else:
+            reporter.write_line("")  # off the progress line
+            reporter.write_line(msg, **markup)
+
     client = docker.from_env()
-    try:
-        found = _remove_leftovers(client, ours)
+    try:  # the low-level API: lists without an inspect per item, which others may remove
+        found = _remove_leftovers(client.api, basetemp)
         dangling = [
-            image.short_id
-            for image in client.images.list(filters={"dangling": True})
-            if _created(image.attrs) >= _session_started
+            str(image["Id"])[7:19]
+            for image in client.api.images(filters={"dangling": True})
+            if image.get("Created", 0) >= _session_started
         ]
+    except DockerException as exc:
+        say(f"note: could not check what the run left in the Docker engine: {exc}", yellow=True)
+        return
     finally:
         client.close()
-    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if found:
-        msg = f"the run left in the Docker engine (now removed): {', '.join(found)}"
-        if reporter is not None:
-            reporter.ensure_newline()
-            reporter.write_line(msg, red=True, bold=True)
+        say(f"the run left in the Docker engine (now removed): {', '.join(found)}", red=True)
         if session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
-    if dangling and reporter is not None and _in_ci():  # elsewhere: likely another run's
-        reporter.write_line(
+    if dangling and _in_ci():  # elsewhere: likely another run's
+        say(
             f"note: {len(dangling)} dangling image(s) appeared in the engine during the run, "
             f"from this run or another: {' '.join(dangling[:10])}",
             yellow=True,
         )
 
 
-def _remove_leftovers(client: Any, ours: Callable[[Any], bool]) -> list[str]:
+def _remove_leftovers(api: Any, basetemp: str) -> list[str]:
     from docker.errors import APIError, NotFound
 
+    def ours(item: dict[str, Any]) -> bool:
+        return str((item.get("Labels") or {}).get(LABEL_HOME, "")).startswith(basetemp)
+
     found: list[str] = []
-    for container in client.containers.list(all=True, filters={"label": LABEL_HOME}):
+    for container in api.containers(all=True, filters={"label": LABEL_HOME}):
         if ours(container):
-            found.append(f"container {container.name}")
-            container.remove(force=True)
-    images = [i for i in client.images.list(filters={"label": LABEL_HOME}) if ours(i)]
-    for image in images:
-        if image.tags and all(t.startswith("nexus-deps:") for t in image.tags):
-            continue  # a dependency image: a cache keyed by content, shared between homes
-        found.append("image " + (",".join(image.tags) or image.short_id))
-        for ref in [*image.tags, image.id]:
-            with contextlib.suppress(NotFound, APIError):  # gone with its child, or in use
-                client.images.remove(ref)
+            found.append("container " + ",".join(container.get("Names") or [container["Id"]]))
+            with contextlib.suppress(NotFound, APIError):  # removed meanwhile
+                api.remove_container(container["Id"], force=True)
+    for image in api.images(filters={"label": LABEL_HOME}):
+        tags = [t for t in image.get("RepoTags") or [] if t != "<none>:<none>"]
+        if not ours(image) or (tags and all(t.startswith("nexus-deps:") for t in tags)):
+            continue  # another run's, or a dependency image (a cache shared between homes)
+        found.append("image " + (",".join(tags) or str(image["Id"])[7:19]))
+        for ref in [*tags, image["Id"]]:
+            with contextlib.suppress(NotFound, APIError):  # gone with its last tag, or in use
+                api.remove_image(ref)
     return found
-
-
-def _created(attrs: dict[str, Any]) -> float:
-    stamp = str(attrs.get("Created", ""))[:26].rstrip("Z")  # engine: nanoseconds, Z
-    try:
-        return datetime.datetime.fromisoformat(stamp).replace(tzinfo=datetime.UTC).timestamp()
-    except ValueError:
-        return 0.0
 
 
 @pytest.fixture
