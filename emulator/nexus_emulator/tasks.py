@@ -80,14 +80,17 @@ class TaskQueue:
 
     # ------------------------------------------------------------ API side
 
-    def submit(self, agent: str, env: str, body: bytes, webhook: str | None) -> str:
+    def submit(
+        self, agent: str, env: str, body: bytes, webhook: str | None, caller: str | None = None
+    ) -> str:
+        """A new pending task; ``caller`` is the checked caller (``X-Nexus-Caller``)."""
         task_id = "task_" + secrets.token_hex(8)
         with self.store.conn:
             self.store.conn.execute("BEGIN IMMEDIATE")
             self.store.conn.execute(
-                "INSERT INTO tasks(id, agent, env, body, webhook, status, created_at) "
-                "VALUES (?,?,?,?,?, 'pending', ?)",
-                (task_id, agent, env, body, webhook, time.time()),
+                "INSERT INTO tasks(id, agent, env, body, webhook, status, created_at, caller) "
+                "VALUES (?,?,?,?,?, 'pending', ?, ?)",
+                (task_id, agent, env, body, webhook, time.time(), caller),
             )
         self.wake.set()
         return task_id
@@ -97,6 +100,15 @@ class TaskQueue:
             f"SELECT {COLUMNS} FROM tasks WHERE id=?", (task_id,)
         ).fetchone()
         return view(row) if row else None
+
+    def submitter(self, task_id: str) -> str | None:
+        """The subject of whoever submitted the task (None when not recorded)."""
+        row = self.store.conn.execute("SELECT caller FROM tasks WHERE id=?", (task_id,)).fetchone()
+        try:
+            subject = orjson.loads(row[0])["subject"] if row and row[0] else None
+        except (orjson.JSONDecodeError, KeyError, TypeError):
+            return None
+        return str(subject) if subject is not None else None
 
     def list(self, agent: str, limit: int = 50) -> list[dict[str, Any]]:
         rows = self.store.conn.execute(
@@ -164,9 +176,10 @@ class TaskQueue:
             key = task.get_name().split("|", 2)[1:]
             busy[(key[0], key[1])] = busy.get((key[0], key[1]), 0) + 1
         rows = self.store.conn.execute(
-            "SELECT id, agent, env, body FROM tasks WHERE status='pending' ORDER BY created_at"
+            "SELECT id, agent, env, body, caller FROM tasks WHERE status='pending' "
+            "ORDER BY created_at"
         ).fetchall()
-        for task_id, agent, env, body in rows:
+        for task_id, agent, env, body, caller in rows:
             pool = self.pools.get(agent, env)
             capacity = sum(r.state == "healthy" for r in pool.replicas) if pool else 0
             if busy.get((agent, env), 0) >= capacity:
@@ -180,7 +193,7 @@ class TaskQueue:
                 )
             busy[(agent, env)] = busy.get((agent, env), 0) + 1
             job = asyncio.create_task(
-                self._execute(task_id, agent, env, body), name=f"{task_id}|{agent}|{env}"
+                self._execute(task_id, agent, env, body, caller), name=f"{task_id}|{agent}|{env}"
             )
             self.running[task_id] = job
             job.add_done_callback(functools.partial(self._done, task_id))
@@ -189,7 +202,9 @@ class TaskQueue:
         self.running.pop(task_id, None)
         self.wake.set()
 
-    async def _execute(self, task_id: str, agent: str, env: str, body: bytes) -> None:
+    async def _execute(
+        self, task_id: str, agent: str, env: str, body: bytes, caller: str | None
+    ) -> None:
         picked = self.chain.pick(agent, env)
         if picked is None:  # gone since it was started: back to the queue
             self._finish(task_id, "pending", None, None, final=False)
@@ -207,7 +222,7 @@ class TaskQueue:
             body,
             context if isinstance(context, dict) else {},
             task_id,
-            extra={"X-Nexus-Task-Id": task_id},
+            extra={"X-Nexus-Task-Id": task_id, **({"X-Nexus-Caller": caller} if caller else {})},
         )
         output, error = await self.chain.task(call, functools.partial(self._progress, task_id))
         if error is not None:

@@ -166,12 +166,29 @@ def test_a_minted_token_runs_its_agent_and_the_agent_sees_the_caller(
     )
     assert t.status_code == 202, t.text
     task = t.json()["task_id"]
-    got = httpx.get(emu.url + f"/v1/tasks/{task}", headers={"Authorization": f"Bearer {token}"})
-    assert got.status_code == 200
+    seen: dict[str, Any] = {}
+    for _ in range(200):  # the async run sees the caller that submitted it
+        got = httpx.get(emu.url + f"/v1/tasks/{task}", headers={"Authorization": f"Bearer {token}"})
+        assert got.status_code == 200
+        seen = got.json()
+        if seen["status"] == "succeeded":
+            break
+        time.sleep(0.05)
+    assert seen["result"]["caller"] == ["alice", "caller", ["agents:invoke"]]
     other = mint(emu, sub="bob", agent="other")
     denied = httpx.get(emu.url + f"/v1/tasks/{task}", headers={"Authorization": f"Bearer {other}"})
     assert denied.status_code == 403
     assert "for agent 'other'" in denied.json()["error"]["message"]
+    # a token for the same agent but another user: not alice's task
+    bob = mint(emu, sub="bob", agent="echo")
+    theirs = httpx.get(emu.url + f"/v1/tasks/{task}", headers={"Authorization": f"Bearer {bob}"})
+    assert theirs.status_code == 403
+    assert "submitted by someone else" in theirs.json()["error"]["message"]
+    cancel = httpx.post(
+        emu.url + f"/v1/tasks/{task}/cancel", headers={"Authorization": f"Bearer {bob}"}
+    )
+    assert cancel.status_code == 403
+    assert emu.client.get(f"/v1/tasks/{task}").status_code == 200  # the admin reads any
 
 
 def _refusals(emu: Emu) -> list[tuple[str, str, int, str]]:

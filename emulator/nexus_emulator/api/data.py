@@ -142,5 +142,6 @@ async def submit(em: Emulator, req: Incoming, _receive: Receive, send: Send) -> 
     ):
         raise errors.usage("webhook must be an http:// or https:// URL")
     assert em.tasks is not None
-    task_id = em.tasks.submit(name, env, req.body, webhook)
+    caller = None if req.principal is None else caller_header(req.principal)
+    task_id = em.tasks.submit(name, env, req.body, webhook, caller)
     await send_json(send, 202, orjson.dumps(TaskSubmitted(task_id=task_id).model_dump()))

@@ -26,6 +26,16 @@ def _task(em: Emulator, task_id: str, request: Request) -> dict[str, Any]:
             f"no task {task_id!r}", hint="task ids look like task_0123456789abcdef"
         )
     allow_agent(request, task["agent"])
+    principal = request.scope.get("state", {}).get("principal")
+    if principal is not None and not principal.is_admin:
+        submitter = queue_of(em).submitter(task_id)
+        if submitter is not None and submitter != principal.subject:
+            raise errors.ApiError(
+                403,
+                errors.ErrorCode.FORBIDDEN,
+                f"{task_id} was submitted by someone else",
+                hint="a task is read and cancelled by whoever submitted it (or an admin)",
+            )
     return task
 
 

@@ -161,6 +161,13 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE deployments ADD COLUMN declared TEXT;
         """,
     ),
+    (
+        8,
+        "who submitted each task (the checked caller, passed to the agent when it runs)",
+        """
+        ALTER TABLE tasks ADD COLUMN caller TEXT;
+        """,
+    ),
 ]
 
 
