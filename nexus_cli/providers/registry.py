@@ -32,9 +32,12 @@ class ProviderEntry:
 
 
 def pinned() -> set[str] | None:
-    from nexus.settings import Settings
+    from nexus.settings import Settings, SettingsError
 
-    raw = (Settings.load().providers or "").strip()
+    try:
+        raw = (Settings.load().providers or "").strip()
+    except SettingsError as exc:
+        raise UsageError(exc.message, hint=exc.hint) from None
     if not raw:
         return None
     return {part.strip() for part in raw.split(",") if part.strip()}

@@ -119,7 +119,12 @@ def deploy(
     ] = None,
     env: Annotated[str, typer.Option("--env", "-e", help="Target environment.")] = "development",
     replicas: Annotated[
-        int | None, typer.Option("--replicas", help="Replica count (bounds depend on --env).")
+        int | None,
+        typer.Option(
+            "--replicas",
+            help="Replica count (bounds depend on --env). Left out: nexus.toml's on a first "
+            "deploy or when you change it there, else the count the environment runs now.",
+        ),
     ] = None,
     cpu: Annotated[str | None, typer.Option("--cpu", help="CPU limit, e.g. 500m or 1.")] = None,
     memory: Annotated[
