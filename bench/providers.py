@@ -59,7 +59,17 @@ def swarm(tmp: Path) -> list[list[str]]:
     with shared_swarm() as registry:
         env = bench_env(tmp / "home-swarm", free_port())
         env.update(NEXUS_SWARM_REGISTRY=registry, NEXUS_PROVIDER="swarm")
-        deploy = ("ai", "agent", "deploy", "--path", str(project), "-e", "staging", "-r", "3")
+        deploy = (
+            "ai",
+            "agent",
+            "deploy",
+            "--path",
+            str(project),
+            "-e",
+            "staging",
+            "--replicas",
+            "3",
+        )
         try:
             write(project, name, "hello", "1.0.0")
             timed(env, "ai", "agent", "deploy", "--path", str(project), "-e", "staging")
