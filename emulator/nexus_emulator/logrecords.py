@@ -1,4 +1,4 @@
-"""A replica's raw log lines as records, and the filters ``logs`` applies to them.
+"""A replica's raw log lines as records (the filters are ``nexus_api.logs.Filter``).
 
 The SDK writes every line as JSON (``{"ts", "level", "logger", "msg", ...}``,
 see ``nexus.ai.agents._log``), so a record keeps the level the agent's code
@@ -9,19 +9,12 @@ the same replica, so a plain traceback stays with its error.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import orjson
 
-LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40, "critical": 50}
-_ALIASES = {"warn": "warning", "fatal": "critical", "err": "error", "trace": "debug"}
-
-
-def level_name(raw: Any) -> str:
-    name = str(raw or "info").lower()
-    return _ALIASES.get(name, name)
+from nexus_api.logs import level_name
 
 
 class Reader:
@@ -65,33 +58,6 @@ def _epoch(ts: Any) -> float | None:
         return datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp()
     except ValueError:
         return None
-
-
-@dataclass(frozen=True)
-class Filter:
-    """What a reader asked for; records that fail it are dropped before the tail is taken."""
-
-    level: int = 0
-    since: float | None = None
-    grep: str | None = None  # case-insensitive substring of the message or traceback
-    request: str | None = None  # a request id, or its first characters
-
-    @property
-    def narrows(self) -> bool:
-        return bool(self.level > LEVELS["debug"] or self.since or self.grep or self.request)
-
-    def keep(self, rec: dict[str, Any]) -> bool:
-        if LEVELS.get(rec["level"], 20) < self.level:
-            return False
-        if self.since is not None and rec["time"] is not None and rec["time"] < self.since:
-            return False
-        if self.request and not str(rec.get("request_id") or "").startswith(self.request):
-            return False
-        if self.grep:
-            text = f"{rec.get('msg', '')}\n{rec.get('traceback') or ''}\n{rec.get('error') or ''}"
-            if self.grep.lower() not in text.lower():
-                return False
-        return True
 
 
 def as_text(lines: list[str]) -> list[str]:

@@ -11,6 +11,7 @@ from their first line.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -18,10 +19,11 @@ import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
+from nexus_api.logs import LEVELS, Filter
 from nexus_emulator import errors
 from nexus_emulator.api.deps import emulator_of, known_agent, ready
 from nexus_emulator.core import Emulator
-from nexus_emulator.logrecords import LEVELS, Filter, Reader
+from nexus_emulator.logrecords import Reader
 from nexus_emulator.pools import LiveReplica
 
 router = APIRouter(prefix="/v1", tags=["observability"])
@@ -76,7 +78,7 @@ async def records(
     if not follow:
         return
     queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    live = Filter(flt.level, None, flt.grep, flt.request)
+    live = dataclasses.replace(flt, since=None)
 
     async def pump(replica: LiveReplica, reader: Reader, from_start: bool) -> None:
         async for line in em.runtime.follow(replica.handle.id, from_start=from_start):

@@ -9,7 +9,6 @@ import typer
 from nexus_cli.commands._options import EnvOpt, JsonOpt
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-LEVELS = ("debug", "info", "warning", "error", "critical")
 # ANSI styles per level when stdout is a terminal (and NO_COLOR is not set)
 _STYLE = {"debug": "2", "info": "36", "warning": "33", "error": "31", "critical": "1;31"}
 
@@ -101,6 +100,7 @@ def logs(
     """
     import time
 
+    from nexus_api.logs import LEVELS, Filter
     from nexus_cli import output
     from nexus_cli.commands.agent._common import begin
     from nexus_cli.context import provider
@@ -124,5 +124,9 @@ def logs(
         version=version,
         request=request,
     )
+    # the same filter again on what comes back: a provider that ignores a field of the
+    # query (--grep, --request on a remote platform) still shows only matching records
+    kept = Filter.of(query.level, query.since, grep=grep, request=request)
     colour = _colour()
-    output.records(provider(env).logs(name, query), lambda rec: line(rec, colour))
+    found = (rec for rec in provider(env).logs(name, query) if kept.keep(rec))
+    output.records(found, lambda rec: line(rec, colour))
