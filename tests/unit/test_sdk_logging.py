@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -108,18 +106,3 @@ def test_nexus_toml_refuses_a_bad_log_level(tmp_path: Path, value: str) -> None:
     )
     with pytest.raises(ProjectFileError, match="log_level must be one of: debug, info"):
         load_project(tmp_path)
-
-
-def test_usage_errors_stay_plain_text_on_stderr(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "NEXUS_ENTRYPOINT"}
-    done = subprocess.run(
-        [sys.executable, "-m", "nexus.ai.agents.serve"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert done.returncode == 2
-    assert done.stdout == ""
-    assert done.stderr.startswith("nexus.ai.agents.serve: error: no agent entrypoint")

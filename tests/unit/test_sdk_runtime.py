@@ -199,6 +199,7 @@ def test_entrypoint_from_env_and_usage_errors(agent_dir: Path) -> None:
     )
     assert none.returncode == 2
     assert "no agent entrypoint" in none.stderr
+    assert none.stdout == ""  # a usage error is plain text on stderr, not a log record
     bad_port = subprocess.run(
         [sys.executable, "-m", "nexus.ai.agents.serve", "agents:plain"],
         cwd=agent_dir,
