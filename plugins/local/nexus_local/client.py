@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -17,6 +18,16 @@ from nexus_api.errors import ErrorCode
 from nexus_cli.errors import NexusError, OperationFailed, Unavailable, from_dict
 
 DEFAULT_TIMEOUT = 30.0
+
+
+class Connection(http.client.HTTPConnection):
+    """An HTTP connection that resolves its host as bytes: given as a str, the host goes
+    through the idna codec, whose first use costs a command ~3 ms of imports."""
+
+    def connect(self) -> None:
+        address = (self.host.encode("ascii"), self.port)
+        self.sock = socket.create_connection(address, self.timeout)  # type: ignore[arg-type]
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 def error_of(status: int, body: bytes, what: str) -> NexusError:
@@ -51,7 +62,7 @@ def unreachable(url: str, exc: BaseException) -> Unavailable:
 def get_status(url: str, path: str, timeout: float) -> tuple[int, Any] | None:
     """``GET url+path`` without a token: (status, decoded JSON or None), None when unreachable."""
     parts = urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=timeout)
+    conn = Connection(parts.hostname or "127.0.0.1", parts.port, timeout=timeout)
     try:
         conn.request("GET", path)
         response = conn.getresponse()
@@ -123,7 +134,7 @@ class EmulatorClient:
         timeout: float | None = DEFAULT_TIMEOUT,
     ) -> Any:
         if self._conn is None:
-            self._conn = http.client.HTTPConnection(self._host, self._port, timeout=timeout)
+            self._conn = Connection(self._host, self._port, timeout=timeout)
         elif self._conn.sock is not None:
             self._conn.sock.settimeout(timeout)
         else:
@@ -150,7 +161,7 @@ class EmulatorClient:
         json: Any = None,
     ) -> Iterator[http.client.HTTPResponse]:
         """A streamed answer on its own connection, read without a timeout."""
-        conn = http.client.HTTPConnection(self._host, self._port, timeout=DEFAULT_TIMEOUT)
+        conn = Connection(self._host, self._port, timeout=DEFAULT_TIMEOUT)
         try:
             conn.connect()
             if conn.sock is not None:
