@@ -147,6 +147,20 @@ class Settings:
         default=None,
         metadata=_var("NEXUS_PROVIDER", "The provider the CLI uses, like `--provider`.", "`local`"),
     )
+    profile: str | None = field(
+        default=None,
+        metadata=_var(
+            "NEXUS_PROFILE", "The profile the CLI uses, like `--profile`.", "the current"
+        ),
+    )
+    config_dir: str | None = field(
+        default=None,
+        metadata=_var(
+            "NEXUS_CONFIG_DIR",
+            "The CLI's configuration directory (`profiles.json`).",
+            "the user config directory, e.g. `~/.config/nexus`",
+        ),
+    )
     providers: str | None = field(
         default=None,
         metadata=_var(

@@ -6,6 +6,7 @@ with these same functions, so a rule is written once.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -218,19 +219,44 @@ def _line_of(text: str, key: str) -> int | None:
     return text.count("\n", 0, m.start()) + 1 if m else None
 
 
+def read_project(path: Path) -> tuple[str, dict[str, Any]]:
+    """The text and the TOML data of a project file, read once per version of the file.
+
+    Every reader in one process (the deploy, the provider selection) shares the one
+    read; a changed file (``deploy --watch``) is read again.
+    """
+    stat = path.stat()
+    return _read_project(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+class BadToml(ValueError):
+    """A project file that is not TOML; ``line`` is where the parser stopped, if it said."""
+
+    def __init__(self, line: int | None, detail: str) -> None:
+        super().__init__(detail)
+        self.line = line
+        self.detail = detail
+
+
+@functools.lru_cache(maxsize=8)
+def _read_project(path: str, _mtime_ns: int, _size: int) -> tuple[str, dict[str, Any]]:
+    import tomllib  # here, not at the top: every CLI command imports this module
+
+    text = Path(path).read_text(encoding="utf-8")
+    try:
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise BadToml(int(m.group(1)) if m else None, str(exc)) from None
+
+
 def load_project(start: Path) -> Project:
     """Read and check a project file; errors name the file, the line and what is wrong."""
     path = find_project(start)
-    import tomllib  # here, not at the top: every CLI command imports this module
-
-    text = path.read_text(encoding="utf-8")
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"line (\d+)", str(exc))
-        raise ProjectFileError(
-            path, int(m.group(1)) if m else None, f"not valid TOML: {exc}"
-        ) from None
+        text, data = read_project(path)
+    except BadToml as exc:
+        raise ProjectFileError(path, exc.line, f"not valid TOML: {exc.detail}") from None
 
     def fail(key: str, message: str, hint: str | None = None) -> ProjectFileError:
         return ProjectFileError(path, _line_of(text, key), message, hint)

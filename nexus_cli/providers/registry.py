@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from nexus_cli.errors import OperationFailed, UsageError
 
 if TYPE_CHECKING:
+    from nexus.settings import Settings
     from nexus_cli.entry_points import EntryPoint
     from nexus_cli.providers.base import ProgressFn, Provider
 
@@ -31,13 +32,18 @@ class ProviderEntry:
     version: str | None = None  # of the distribution
 
 
-def pinned() -> set[str] | None:
+def settings() -> Settings:
+    """The NEXUS_* settings; a value that cannot be used is a usage error naming it."""
     from nexus.settings import Settings, SettingsError
 
     try:
-        raw = (Settings.load().providers or "").strip()
+        return Settings.load()
     except SettingsError as exc:
         raise UsageError(exc.message, hint=exc.hint) from None
+
+
+def pinned() -> set[str] | None:
+    raw = (settings().providers or "").strip()
     if not raw:
         return None
     return {part.strip() for part in raw.split(",") if part.strip()}

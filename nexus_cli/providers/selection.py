@@ -12,8 +12,6 @@ they hold settings, never credentials.
 from __future__ import annotations
 
 import json
-import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,7 +59,9 @@ class Profiles:
 
 
 def config_dir() -> Path:
-    raw = os.environ.get("NEXUS_CONFIG_DIR", "").strip()
+    from nexus_cli.providers.registry import settings
+
+    raw = settings().config_dir
     if raw:
         return Path(raw).expanduser()
     import platformdirs
@@ -91,9 +91,11 @@ def mapped(project_dir: Path | None, env: str | None) -> str | None:
     """The ``provider`` of ``[environments.<env>]`` in the project's nexus.toml, if any."""
     if env is None:
         return None
+    from nexus.ai.spec import read_project
+
     path = (project_dir or Path.cwd()) / "nexus.toml"
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        _text, data = read_project(path)  # the deploy's own read, when it made one
     except (OSError, ValueError):
         return None  # no project here, or one the command itself reports
     value = data.get("environments", {}).get(env, {}).get("provider")
