@@ -79,6 +79,15 @@ class Settings:
             "NEXUS_AUTOSCALE_WINDOW", "Seconds of load the autoscaler averages before a step."
         ),
     )
+    max_body: int = field(
+        default=8 * 2**20,
+        metadata=_var(
+            "NEXUS_MAX_BODY",
+            "Largest request body, in bytes, the emulator's run, stream and task routes "
+            "accept (larger: HTTP 413). A replica itself takes up to 10 MiB.",
+            "`8388608` (8 MiB)",
+        ),
+    )
     log_level: str = field(
         default="INFO",
         metadata=_var(
@@ -203,6 +212,16 @@ def _convert(name: str, raw: str, default: Any) -> Any:
         return port
     if isinstance(default, bool):  # a switch: only a clear word turns it from its default
         return raw.lower() not in _FALSE if default else raw.lower() in _TRUE
+    if isinstance(default, int):
+        try:
+            number = int(raw)
+        except ValueError:
+            number = -1
+        if number < 1:
+            raise SettingsError(
+                f"{name}={raw!r} is not a positive whole number", hint=f"e.g. {name}={default}"
+            )
+        return number
     if isinstance(default, float):
         try:
             return float(raw)
@@ -219,9 +238,15 @@ class HomePaths:
 
     root: Path
 
+    def ensure(self) -> Path:
+        """The home, created if missing, readable by its owner only (0700)."""
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.root.chmod(0o700)
+        return self.root
+
     @property
     def db(self) -> Path:
-        """The emulator's state (SQLite, WAL)."""
+        """The emulator's state (SQLite, WAL; 0600, and so are its -wal and -shm files)."""
         return self.root / "state.db"
 
     @property
@@ -236,7 +261,7 @@ class HomePaths:
 
     @property
     def log(self) -> Path:
-        """The emulator's output when started in the background."""
+        """The emulator's output when started in the background (0600)."""
         return self.root / "emulator.log"
 
     @property

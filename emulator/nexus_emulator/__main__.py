@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     from nexus_emulator.app import create_app
     from nexus_emulator.runtime.base import RuntimeUnavailable
 
-    config.home.mkdir(parents=True, exist_ok=True)
+    config.paths.ensure()
     app = create_app(config, own_lifespan=False)
     emulator = app.emulator
     # serve() runs on the loop made below, so uvicorn's own loop setting has no say here;

@@ -19,6 +19,7 @@ class EmulatorConfig:
     health_interval: float = 2.0  # seconds between health checks of running replicas
     autoscale_window: float = 10.0  # seconds of load the autoscaler looks at per step
     workload_ttl: float = 900.0  # seconds a replica's workload token lives (refreshed before)
+    max_body: int = 8 * 2**20  # bytes of a run, stream or task request body
 
     @classmethod
     def from_env(cls, **overrides: object) -> EmulatorConfig:
@@ -32,6 +33,7 @@ class EmulatorConfig:
             "health_interval": s.health_interval,
             "autoscale_window": s.autoscale_window,
             "workload_ttl": s.workload_ttl,
+            "max_body": s.max_body,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         values["home"] = Path(str(values["home"])).expanduser().resolve()

@@ -20,6 +20,7 @@ __all__ = [
     "from_status",
     "internal",
     "not_found",
+    "too_large",
     "unauthorized",
     "unavailable",
     "usage",
@@ -51,6 +52,17 @@ class ApiError(Exception):
 
 def usage(message: str, hint: str | None = None, details: list[str] | None = None) -> ApiError:
     return ApiError(400, ErrorCode.USAGE, message, hint=hint, details=details)
+
+
+def too_large(size: int, limit: int) -> ApiError:
+    """A request body over the emulator's limit (HTTP 413)."""
+    return ApiError(
+        413,
+        ErrorCode.USAGE,
+        f"the request body has {size} bytes, over the limit of {limit}",
+        hint="send a smaller input (a reference to large data rather than the data), "
+        "or raise NEXUS_MAX_BODY and restart the emulator",
+    )
 
 
 def from_spec(exc: SpecError) -> ApiError:

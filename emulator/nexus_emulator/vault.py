@@ -12,19 +12,18 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nexus.ai import spec
 from nexus.settings import HomePaths, Settings
 from nexus_emulator import errors
 from nexus_emulator.store import Store
 
 log = logging.getLogger("nexus_emulator.vault")
-NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 ALL = "*"
 KEYRING_SERVICE = "nexus-emulator"
 
@@ -38,14 +37,10 @@ class SecretInfo:
 
 
 def check_name(name: str) -> str:
-    if not NAME_RE.match(name):
-        raise errors.usage(
-            f"invalid secret name {name!r}: use letters, digits and _, not starting with a digit",
-            hint="e.g. EXTERNAL_API_KEY",
-        )
-    if name.upper().startswith("NEXUS_"):
-        raise errors.usage(f"{name} is reserved: NEXUS_* variables are set by the platform")
-    return name
+    try:
+        return spec.check_secret_name(name)
+    except spec.SpecError as exc:
+        raise errors.from_spec(exc) from None
 
 
 class Vault:

@@ -14,6 +14,7 @@ from typing import Any
 
 PROJECT_FILE = "nexus.toml"
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,46}[a-z0-9]$|^[a-z]$")
+SECRET_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 ENTRYPOINT_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
@@ -42,6 +43,18 @@ def check_name(name: str) -> str:
             "starting with a letter and not ending with a dash",
             hint="e.g. my-agent",
         )
+    return name
+
+
+def check_secret_name(name: str) -> str:
+    """A secret's name: an environment variable's, not one the platform sets."""
+    if not SECRET_NAME_RE.match(name):
+        raise SpecError(
+            f"invalid secret name {name!r}: use letters, digits and _, not starting with a digit",
+            hint="e.g. EXTERNAL_API_KEY",
+        )
+    if name.upper().startswith("NEXUS_"):
+        raise SpecError(f"{name} is reserved: NEXUS_* variables are set by the platform")
     return name
 
 

@@ -28,6 +28,10 @@ def test_emulator_lifecycle(offline: Platform) -> None:
 
         status = json.loads(offline("ai", "emulator", "status", "--json").stdout)
         assert status["port"] == port
+        home = offline.emulator.home
+        assert home.stat().st_mode & 0o777 == 0o700  # the owner's only
+        for private in ("emulator.log", "state.db", "token"):
+            assert (home / private).stat().st_mode & 0o777 == 0o600, private
         assert status["runtime"] == "process"
         assert status["home"] == str(offline.emulator.home.resolve())
         human = offline("ai", "emulator", "status")

@@ -63,3 +63,12 @@ def test_secret_commands(platform: Platform, tmp_path: Path) -> None:
     bad = platform("ai", "agent", "secret", "set", "keyed", "1BAD", "x")
     assert bad.code == 2, bad.out
     assert "invalid secret name" in bad.stderr
+
+
+def test_empty_secret_name_is_refused_before_any_call(offline: Platform) -> None:
+    for verb in (["set", "keyed", "", "v"], ["delete", "keyed", ""]):
+        refused = offline("ai", "agent", "secret", *verb)
+        assert refused.code == 2, refused.out
+        assert "invalid secret name ''" in refused.stderr
+        assert "HTTP 307" not in refused.out
+    assert not (offline.emulator.home / "emulator.json").exists()  # nothing was started

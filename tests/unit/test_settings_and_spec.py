@@ -21,6 +21,8 @@ def test_settings_read_the_environment_given() -> None:
     default = Settings.load({"XDG_DATA_HOME": "/x"})
     assert default.home == Path("/x/nexus")
     assert default.replica_timeout == 60.0
+    assert default.max_body == 8 * 2**20
+    assert Settings.load({"NEXUS_MAX_BODY": "1000"}).max_body == 1000
 
 
 @pytest.mark.parametrize(
@@ -29,6 +31,8 @@ def test_settings_read_the_environment_given() -> None:
         ("NEXUS_EMULATOR_PORT", "http", "NEXUS_EMULATOR_PORT='http' is not a port number"),
         ("NEXUS_EMULATOR_PORT", "70000", "NEXUS_EMULATOR_PORT='70000' is not a port number"),
         ("NEXUS_REPLICA_TIMEOUT", "soon", "NEXUS_REPLICA_TIMEOUT='soon' is not a number"),
+        ("NEXUS_MAX_BODY", "10MB", "NEXUS_MAX_BODY='10MB' is not a positive whole number"),
+        ("NEXUS_MAX_BODY", "0", "NEXUS_MAX_BODY='0' is not a positive whole number"),
     ],
 )
 def test_a_bad_value_names_its_variable(variable: str, value: str, message: str) -> None:

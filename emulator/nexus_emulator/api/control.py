@@ -9,6 +9,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any, Literal
 
 import orjson
@@ -30,6 +31,7 @@ from nexus_emulator.api.deps import emulator_of, known_agent, ready, site
 from nexus_emulator.envs import default_env
 from nexus_emulator.order import order as deploy_order
 from nexus_emulator.runtime import secrets_root
+from nexus_emulator.sources import check_archive
 
 router = APIRouter(prefix="/v1", tags=["control"])
 log = logging.getLogger("nexus_emulator.api")
@@ -38,7 +40,8 @@ MAX_SOURCE_BYTES = 200 * 2**20
 
 @router.post(
     "/sources",
-    summary="Upload a project as tar.gz; idempotent by content",
+    summary="Upload a project as tar.gz (checked: 400 with the reason when it is not one); "
+    "idempotent by content",
     response_model=SourceUploaded,
     openapi_extra={
         "requestBody": {
@@ -63,6 +66,7 @@ async def upload_source(request: Request) -> dict[str, Any]:
                     )
                 digest.update(chunk)
                 fh.write(chunk)
+        await asyncio.to_thread(check_archive, Path(tmp))
         source_id = "sha256:" + digest.hexdigest()
         final = sources / (digest.hexdigest() + ".tar.gz")
         os.replace(tmp, final)

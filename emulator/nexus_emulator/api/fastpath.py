@@ -53,12 +53,21 @@ def match(path: str) -> tuple[DataRoute, str] | None:
     return (routes[versioned], name) if routes is not None and name else None
 
 
-async def read_body(receive: Receive) -> bytes:
+async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
+    """The request body; 413 once it is known to be over ``limit`` bytes (before reading it
+    when ``Content-Length`` says so)."""
+    for key, value in scope["headers"]:
+        if key == b"content-length" and value.isdigit() and int(value) > limit:
+            raise errors.too_large(int(value), limit)
     message = await receive()
     body = message.get("body", b"")
     while message.get("more_body"):
         message = await receive()
         body += message.get("body", b"")
+        if len(body) > limit:
+            raise errors.too_large(len(body), limit)
+    if len(body) > limit:
+        raise errors.too_large(len(body), limit)
     return bytes(body)
 
 
@@ -81,7 +90,7 @@ def incoming(scope: Scope, name: str, body: bytes) -> data.Incoming:
 async def serve(
     em: Emulator, route: DataRoute, name: str, scope: Scope, receive: Receive, send: Send
 ) -> None:
-    req = incoming(scope, name, await read_body(receive))
+    req = incoming(scope, name, await read_body(scope, receive, em.config.max_body))
     await route.handler(em, req, receive, send)
 
 

@@ -103,3 +103,10 @@ async def delete_secret(
         )
     restarted = await _restart(em, name, scope, f"secret delete {key}", actor)
     return SecretChange(name=key, scope=scope, deleted=True, restarted=restarted)
+
+
+@router.put("/agents/{name}/secrets/", include_in_schema=False)
+@router.delete("/agents/{name}/secrets/", include_in_schema=False)
+async def no_secret_name(name: str) -> None:
+    """An empty secret name: a usage error, not a redirect to the list."""
+    check_name("")

@@ -171,7 +171,7 @@ def start(
 
     The returned dict has ``"started": False`` when one was already running.
     """
-    em.home.mkdir(parents=True, exist_ok=True)
+    em.paths.ensure()
     # one starter at a time per home: a second command waits, then finds it running
     with em.paths.lock.open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -187,7 +187,9 @@ def _spawn(
     from nexus_local.client import get_status
 
     em.paths.info.unlink(missing_ok=True)  # stale: its process is gone
-    with em.log_path.open("ab") as log:
+    fd = os.open(em.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "ab") as log:
         offset = log.tell()
         proc = subprocess.Popen(
             command(em, runtime),
@@ -279,7 +281,7 @@ def run_foreground(em: Emulator, runtime: str | None) -> int:
             f"port {info['port']})",
             hint="nexus ai emulator stop  # then start it again",
         )
-    em.home.mkdir(parents=True, exist_ok=True)
+    em.paths.ensure()
     proc = subprocess.Popen(command(em, runtime))
     try:
         code = proc.wait()

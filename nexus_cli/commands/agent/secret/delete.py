@@ -16,12 +16,15 @@ def delete(
     json_: JsonOpt = False,
 ) -> None:
     """Delete a secret (the agent-wide one, or one --env's); running replicas restart."""
+    from nexus.ai.spec import check_secret_name
     from nexus_cli import output
     from nexus_cli.commands.agent._common import begin
     from nexus_cli.commands.agent.secret.set import render
     from nexus_cli.context import provider
+    from nexus_cli.errors import checked
 
     begin(json_, name, env)
+    checked(check_secret_name, key)
     with output.progress(f"Deleting {key} of {name}"):
         change = provider(env).secret_delete(name, key, env)
     output.emit(change, render)

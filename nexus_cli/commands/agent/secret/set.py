@@ -51,11 +51,14 @@ def set_secret(
     json_: JsonOpt = False,
 ) -> None:
     """Set a secret for every environment (or one --env); running replicas restart."""
+    from nexus.ai.spec import check_secret_name
     from nexus_cli import output
     from nexus_cli.commands.agent._common import begin
     from nexus_cli.context import provider
+    from nexus_cli.errors import checked
 
     begin(json_, name, env)
+    checked(check_secret_name, key)
     secret = read_value(key, value)
     with output.progress(f"Setting {key} for {name}"):
         change = provider(env).secret_set(name, key, secret, env)
