@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -200,3 +201,48 @@ def test_follow_picks_up_a_replica_started_later(emu: Emu, tmp_path: Path) -> No
     reader.join(timeout=30)
     # the new replica's first line ("agent ready") came through the open stream
     assert any(x["replica"] != first and x["msg"] == "agent ready" for x in seen), seen
+
+
+TICKER = """
+import logging
+import threading
+import time
+
+log = logging.getLogger("ticker")
+
+
+class Ticker(EchoAgent):
+    async def process(self, input):
+        def tick():
+            for n in range(input):
+                log.warning("tick %d", n)
+                time.sleep(0.002)
+
+        threading.Thread(target=tick, daemon=True).start()
+        return "ticking"
+"""
+
+
+def test_follow_opened_mid_stream_has_no_gap_and_no_duplicate(emu: Emu, tmp_path: Path) -> None:
+    emu.deploy(
+        "chatty", write_agent(tmp_path / "c", extra=TICKER), project={"entrypoint": "agent:Ticker"}
+    )
+    total = 1500  # ~3 s of lines, one every 2 ms
+    assert emu.client.post("/agents/chatty/run", json={"input": total}).status_code == 200
+    time.sleep(1.0)  # the follow opens while the agent writes
+    ticks: list[int] = []
+    with emu.client.stream(
+        "GET",
+        "/v1/agents/chatty/logs",
+        params={"follow": "true", "tail": 200, "level": "warning"},
+        timeout=60,
+    ) as r:
+        for line in r.iter_lines():
+            if line:
+                ticks.append(int(json.loads(line)["msg"].split()[1]))
+            if ticks and ticks[-1] == total - 1:
+                break
+    assert len(ticks) > 200  # the backlog, then what followed
+    assert ticks == list(range(ticks[0], total)), [
+        (a, b) for a, b in itertools.pairwise(ticks) if b != a + 1
+    ]

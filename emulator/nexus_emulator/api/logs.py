@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -62,32 +63,46 @@ def _line(rec: dict[str, Any]) -> bytes:
     return orjson.dumps(rec) + b"\n"
 
 
+def _key(rec: dict[str, Any]) -> tuple[Any, ...]:
+    return (rec["replica"], rec.get("ts"), rec.get("logger"), rec.get("request_id"), rec["msg"])
+
+
 async def records(
     em: Emulator, targets: Targets, tail: int, flt: Filter, follow: bool
 ) -> AsyncIterator[bytes]:
-    current = targets.now()
-    backlog: list[dict[str, Any]] = []
-    for replica, reader in current:
-        scan = SCAN if flt.narrows else tail
-        lines = await em.runtime.logs(replica.handle.id, tail=scan, since=flt.since)
-        kept = [rec for line in lines if (rec := reader.record(line)) and flt.keep(rec)]
-        backlog.extend(kept[-tail:] if tail else [])
-    backlog.sort(key=lambda r: r["time"] or 0.0)  # stable: untimed lines stay in order
-    for rec in backlog:
-        yield _line(rec)
-    if not follow:
-        return
     queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     live = dataclasses.replace(flt, since=None)
 
-    async def pump(replica: LiveReplica, reader: Reader, from_start: bool) -> None:
-        async for line in em.runtime.follow(replica.handle.id, from_start=from_start):
+    async def pump(replica: LiveReplica, reader: Reader, since: float | None) -> None:
+        handle = replica.handle.id
+        async for line in em.runtime.follow(handle, from_start=since is None, since=since):
             rec = reader.record(line)
             if rec is not None and live.keep(rec):
                 queue.put_nowait(rec)
 
-    pumps = {r.handle.id: asyncio.create_task(pump(r, rd, False)) for r, rd in current}
+    pumps: dict[str, asyncio.Task[None]] = {}
+    opened = time.time()
     try:
+        if follow:  # open every log before reading the backlog: no line falls in between
+            for replica, reader in targets.now():
+                pumps[replica.handle.id] = asyncio.create_task(pump(replica, reader, opened))
+            await asyncio.sleep(0)
+        backlog: list[dict[str, Any]] = []
+        for replica, reader in targets.now():
+            scan = SCAN if flt.narrows else tail
+            lines = await em.runtime.logs(replica.handle.id, tail=scan, since=flt.since)
+            kept = [rec for line in lines if (rec := reader.record(line)) and flt.keep(rec)]
+            backlog.extend(kept[-tail:] if tail else [])
+        backlog.sort(key=lambda r: r["time"] or 0.0)  # stable: untimed lines stay in order
+        for rec in backlog:
+            yield _line(rec)
+        if not follow:
+            return
+        shown = {_key(rec) for rec in backlog}  # lines both read and followed go out once
+        newest: dict[str, float] = {}  # per replica: what is older was read, or not asked for
+        for rec in backlog:
+            if rec["time"] is not None:
+                newest[rec["replica"]] = max(rec["time"], newest.get(rec["replica"], 0.0))
         while True:
             try:
                 rec = await asyncio.wait_for(queue.get(), NEW_REPLICAS_EVERY)
@@ -95,8 +110,14 @@ async def records(
                 targets.labels = {v.revision: v.label for v in em.store.versions(targets.name)}
                 for replica, reader in targets.now():
                     if replica.handle.id not in pumps:
-                        pumps[replica.handle.id] = asyncio.create_task(pump(replica, reader, True))
+                        pumps[replica.handle.id] = asyncio.create_task(pump(replica, reader, None))
                 continue
+            key = _key(rec)
+            if key in shown:
+                shown.discard(key)
+                continue
+            if rec["time"] is not None and rec["time"] < newest.get(rec["replica"], opened):
+                continue  # replayed by a backend that starts a little early, not asked for
             yield _line(rec)
     finally:
         for task in pumps.values():

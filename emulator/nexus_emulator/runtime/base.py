@@ -138,8 +138,13 @@ class Runtime(ABC):
         """Whether the replica is still running (used to fail a rollout early)."""
         return any(h.id == handle_id and h.running for h in await self.replicas())
 
-    async def follow(self, handle_id: str, from_start: bool = False) -> AsyncIterator[str]:
-        """Lines the replica writes from now on (or from its first line), until it stops."""
+    async def follow(
+        self, handle_id: str, from_start: bool = False, since: float | None = None
+    ) -> AsyncIterator[str]:
+        """Lines the replica writes from now on (or from its first line), until it stops.
+
+        The log is opened at the first step, before any await, where the backend allows;
+        ``since`` (unix time) lets a backend that opens later start from that time."""
         seen = 0 if from_start else len(await self.logs(handle_id, tail=100_000))
         while await self.running(handle_id):  # fallback: poll the whole log
             await asyncio.sleep(0.5)

@@ -301,7 +301,9 @@ class DockerRuntime(Runtime):
         lines: list[str] = await self._call(self._logs_sync, handle_id, tail, since)
         return lines
 
-    async def follow(self, handle_id: str, from_start: bool = False) -> AsyncIterator[str]:
+    async def follow(
+        self, handle_id: str, from_start: bool = False, since: float | None = None
+    ) -> AsyncIterator[str]:
         from docker.errors import NotFound
 
         loop = asyncio.get_running_loop()
@@ -312,9 +314,11 @@ class DockerRuntime(Runtime):
                 container.logs,
                 stream=True,
                 follow=True,
-                tail="all" if from_start else 0,
+                tail="all" if from_start or since else 0,
                 stdout=True,
                 stderr=True,
+                # the stream opens after a thread hop: from a second before ``since`` on
+                **({"since": max(1, int(since) - 1)} if since and not from_start else {}),
             )
         except NotFound:
             return

@@ -271,7 +271,9 @@ class ProcessRuntime(Runtime):
             return
         _procs.terminate(pid, child, STOP_TIMEOUT, record.get("start_ticks"))
 
-    async def follow(self, handle_id: str, from_start: bool = False) -> AsyncIterator[str]:
+    async def follow(
+        self, handle_id: str, from_start: bool = False, since: float | None = None
+    ) -> AsyncIterator[str]:
         path = self._log_path(handle_id)
         try:
             handle = path.open("rb")
