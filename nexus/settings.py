@@ -110,6 +110,14 @@ class Settings:
             "`0`: any free port",
         ),
     )
+    gateway_fixtures: str | None = field(
+        default=None,
+        metadata=_var(
+            "NEXUS_GATEWAY_FIXTURES",
+            "The offline model's scripted answers (a JSON list of `match`/`answer`).",
+            "`$NEXUS_HOME/gateway/fixtures.json`",
+        ),
+    )
     base_image: str | None = field(
         default=None,
         metadata=_var(
@@ -334,7 +342,15 @@ REPLICA_VARIABLES: tuple[tuple[str, str], ...] = (
     ("NEXUS_ENV", "The environment the replica serves."),
     ("NEXUS_VERSION", "The version label the replica runs."),
     ("NEXUS_REVISION", "The revision number the replica runs."),
-    ("NEXUS_GATEWAY_URL", "The model gateway `self.llm` calls."),
+    ("NEXUS_GATEWAY_URL", "The model gateway `self.llm` calls (else the platform file's)."),
+    (
+        "OPENAI_BASE_URL, OPENAI_API_KEY",
+        "Set in the agent's process at start: the gateway and the workload token.",
+    ),
+    (
+        "ANTHROPIC_BASE_URL, ANTHROPIC_API_KEY",
+        "Likewise for Anthropic's clients (left alone when the agent's secrets set a key).",
+    ),
     ("NEXUS_WORKLOAD_TOKEN", "The replica's token for the model gateway."),
     ("NEXUS_MODEL", "The model `self.llm` uses when a call names none."),
 )

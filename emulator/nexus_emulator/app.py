@@ -52,6 +52,7 @@ def create_app(config: EmulatorConfig, *, own_lifespan: bool = True) -> App:
         secrets,
         tasks,
     )
+    from nexus_emulator.gateway import anthropic_api, openai_api
 
     em = Emulator(config)
 
@@ -92,6 +93,8 @@ def create_app(config: EmulatorConfig, *, own_lifespan: bool = True) -> App:
         logs,
         metrics,
         secrets,
+        openai_api,
+        anthropic_api,
     ):
         app.include_router(module.router)
 

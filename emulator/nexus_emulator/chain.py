@@ -21,6 +21,7 @@ runs a queued call and reports its progress. Failures before the span starts
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ class Call:
     invoke: Span  # the call to the replica, child of ``span``
     started: float = field(default_factory=time.perf_counter)
     recorded: bool = False
+    spent: Counter[str] | None = None  # tokens per model at the gateway, taken once
 
 
 @dataclass(frozen=True)
@@ -81,13 +83,22 @@ def agent_error(name: str, answer: Any, status: int) -> errors.ApiError:
 
 class Chain:
     def __init__(
-        self, routing: Routing, pools: Pools, upstream: Upstream, metrics: Metrics, tracer: Tracer
+        self,
+        routing: Routing,
+        pools: Pools,
+        upstream: Upstream,
+        metrics: Metrics,
+        tracer: Tracer,
+        spent: Callable[[str, str], Counter[str]] | None = None,
+        opened: Callable[[str, str], None] | None = None,
     ) -> None:
         self.routing = routing
         self.pools = pools
         self.upstream = upstream
         self.metrics = metrics
         self.tracer = tracer
+        self.spent = spent  # the gateway's tokens of an invocation: (agent, request id)
+        self.opened = opened  # tells the gateway an invocation started
 
     # ------------------------------------------------------------ resolve, pick
 
@@ -140,6 +151,8 @@ class Chain:
         invoke = span.child("POST /invocations")
         headers["traceparent"] = invoke.traceparent()
         pool, replica = picked
+        if self.opened is not None:
+            self.opened(name, request_id)
         return Call(name, env, pool, replica, body, request_id, headers, span, invoke)
 
     # ------------------------------------------------------------ relay
@@ -196,7 +209,9 @@ class Chain:
         if status >= 400 or (answers.SSE in content_type and "error" in answer):
             raise self._failed(call, agent_error(call.name, answer, status), status)
         output, metadata = answers.output_and_metadata(answer)
-        self._record(call, "ok", status, seconds=seconds, tokens=answers.tokens_used(metadata))
+        tokens = self.tokens(call, answers.tokens_used(metadata))
+        metadata = {**metadata, "tokens_used": tokens}
+        self._record(call, "ok", status, seconds=seconds, tokens=tokens)
         return Result(output, metadata, call.replica, seconds)
 
     async def stream(self, call: Call) -> AsyncIterator[bytes]:
@@ -268,6 +283,13 @@ class Chain:
 
     # ------------------------------------------------------------ record
 
+    def tokens(self, call: Call, reported: int = 0) -> int:
+        """The call's tokens: the gateway's count for its request id (taken once), else
+        what the replica reported (a model it reached without the gateway)."""
+        if call.spent is None:
+            call.spent = self.spent(call.name, call.request_id) if self.spent else Counter()
+        return sum(call.spent.values()) or reported
+
     def _failed(
         self, call: Call, exc: errors.ApiError, status: int | None = None
     ) -> errors.ApiError:
@@ -288,7 +310,10 @@ class Chain:
         if call.recorded:
             return
         call.recorded = True
-        self.metrics.record(call.name, call.env, outcome, seconds, tokens)
+        tokens = self.tokens(call, tokens)
+        version = self.routing.label(call.name, call.pool.revision) or str(call.pool.revision)
+        models = call.spent or ({"unreported": tokens} if tokens else {})
+        self.metrics.record(call.name, call.env, outcome, seconds, tokens, version, models)
         replica = call.replica.handle.id[:12]
         self.tracer.finish(call.invoke, outcome, replica=replica, http_status=http_status)
         self.tracer.finish(

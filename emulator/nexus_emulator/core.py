@@ -14,6 +14,7 @@ from nexus_emulator.chain import Chain
 from nexus_emulator.config import EmulatorConfig
 from nexus_emulator.credentials import Credentials
 from nexus_emulator.deployer import Deployer
+from nexus_emulator.gateway.service import Gateway
 from nexus_emulator.identity.service import Identity
 from nexus_emulator.metrics import Metrics
 from nexus_emulator.platform_endpoint import PlatformEndpoint
@@ -53,6 +54,7 @@ class Emulator:
         self.pools = Pools()
         self.http_counts: Counter[tuple[str, str, int]] = Counter()
         self.metrics = Metrics()
+        self.gateway = Gateway(config.home, self.metrics)
         self._tracer: Tracer | None = None
         self._routing: Routing | None = None
         self._chain: Chain | None = None
@@ -108,7 +110,15 @@ class Emulator:
         self.vault = Vault(self._store, self.config.home, self.identity.digest)
         self.credentials = Credentials(self._store, self.vault)
         self._routing = Routing(self._store)
-        self._chain = Chain(self._routing, self.pools, self.upstream, self.metrics, self._tracer)
+        self._chain = Chain(
+            self._routing,
+            self.pools,
+            self.upstream,
+            self.metrics,
+            self._tracer,
+            self.gateway.ledger.take,
+            self.gateway.ledger.open,
+        )
         self.tasks = TaskQueue(self._store, self.pools, self._chain, self.relay, self.config.home)
         self.platform = await open_endpoint(runtime, self.config)
         self.identity.platform_url = self.platform.url if self.platform else None
@@ -122,6 +132,7 @@ class Emulator:
             self.identity.platform_file,
         )
         self.ready = True
+        self.gateway.warm()
         log.info("ready: runtime %s, state %s", runtime.name, self.config.paths.db)
         self._background = asyncio.create_task(self._look_after(self._deployer))
 

@@ -2,15 +2,18 @@
 
 ``agent_requests_total``, ``agent_errors_total``, ``agent_latency_seconds``
 (a histogram), ``agent_tokens_total`` and ``agent_queue_size``, per agent and
-environment. They live in memory, like any Prometheus counter: a restart of
-the emulator starts them from zero. The data plane records each call once
-(``chain.Chain._record``); latency counts the calls that were answered.
+environment (``agent_tokens_total`` also per version and model: the gateway's counts,
+``model="unreported"`` for tokens only the replica reported). They live in memory,
+like any Prometheus counter: a restart of the emulator starts them from zero. The
+data plane records each call once (``chain.Chain._record``); latency counts the calls
+that were answered.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter, defaultdict, deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +28,7 @@ class Series:
     latency_sum: float = 0.0
     latency_count: int = 0
     tokens: int = 0
+    by_model: Counter[tuple[str, str]] = field(default_factory=Counter)  # (version, model)
     recent: deque[float] = field(default_factory=lambda: deque(maxlen=RECENT))
 
     def percentile(self, q: float) -> float | None:
@@ -39,16 +43,32 @@ class Metrics:
         self.series: dict[tuple[str, str], Series] = defaultdict(Series)
 
     def record(
-        self, agent: str, env: str, outcome: str, seconds: float | None = None, tokens: int = 0
+        self,
+        agent: str,
+        env: str,
+        outcome: str,
+        seconds: float | None = None,
+        tokens: int = 0,
+        version: str = "",
+        models: Mapping[str, int] | None = None,
     ) -> None:
+        """One call; ``models``: its tokens per model (the gateway's counts)."""
         s = self.series[(agent, env)]
         s.requests[outcome] += 1
         s.tokens += max(0, int(tokens))
+        for model, n in (models or {}).items():
+            s.by_model[(version, model)] += max(0, int(n))
         if seconds is not None:
             s.buckets[bisect_left(BUCKETS, seconds)] += 1
             s.latency_sum += seconds
             s.latency_count += 1
             s.recent.append(seconds)
+
+    def add_tokens(self, agent: str, env: str, version: str, model: str, tokens: int) -> None:
+        """Tokens the gateway could give to no invocation (a client without a request id)."""
+        s = self.series[(agent, env)]
+        s.tokens += max(0, tokens)
+        s.by_model[(version, model)] += max(0, tokens)
 
     def summary(
         self, agent: str, queue_sizes: dict[tuple[str, str], int] | None = None
@@ -104,7 +124,9 @@ class Metrics:
             "# TYPE agent_tokens_total counter",
         ]
         for (agent, env), s in items:
-            out.append(f'agent_tokens_total{{agent="{agent}",env="{env}"}} {s.tokens}')
+            for (version, model), n in sorted(s.by_model.items()):
+                labels = f'agent="{agent}",version="{version}",env="{env}",model="{model}"'
+                out.append(f"agent_tokens_total{{{labels}}} {n}")
         out += ["# HELP agent_queue_size Pending tasks", "# TYPE agent_queue_size gauge"]
         for (agent, env), _ in items:
             size = (queue_sizes or {}).get((agent, env), 0)

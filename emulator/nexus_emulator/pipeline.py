@@ -101,11 +101,15 @@ class Auth:
         if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
             await self.app(scope, receive, send)
             return
-        given = b""
+        given = api_key = b""
         for key, value in scope["headers"]:
             if key == b"authorization":
                 given = value
                 break
+            if key == b"x-api-key":
+                api_key = value
+        if not given and api_key:  # Anthropic's clients send their key so (the gateway)
+            given = b"Bearer " + api_key
         try:
             principal = self.check(scope["method"], scope["path"], given)
         except Refused as no:

@@ -53,7 +53,9 @@ class LLM:
 
     @property
     def base_url(self) -> str:
-        url = self._base_url or os.environ.get("NEXUS_GATEWAY_URL", "")
+        from nexus.ai.agents._gateway_env import gateway_url
+
+        url = self._base_url or os.environ.get("NEXUS_GATEWAY_URL", "") or gateway_url() or ""
         if not url:
             raise GatewayNotConfigured(
                 "no model gateway is configured for this agent (NEXUS_GATEWAY_URL is not set); "

@@ -156,6 +156,9 @@ def _serve(entrypoint: str, host: str, port: int, started: float) -> int:
     if problem:
         log("error", problem)
         return 1
+    from nexus.ai.agents._gateway_env import keep_exported
+
+    keep_exported()  # OPENAI_*/ANTHROPIC_* point at the platform's gateway
     try:
         handler = load(entrypoint)
     except EntrypointError as exc:

@@ -1,0 +1,147 @@
+"""The OpenAI-compatible API on the platform endpoint (``OPENAI_BASE_URL``).
+
+``POST …/v1/chat/completions`` (``stream: true`` answers server-sent events, one
+chunk per token, then ``[DONE]``; ``stream_options.include_usage`` adds a usage
+chunk), ``POST …/v1/embeddings``, ``GET …/v1/models``. Errors in OpenAI's shape:
+``{"error": {"message", "type", "param", "code"}}``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from nexus_emulator.gateway import tokens, wire
+from nexus_emulator.gateway.offline import Completion
+from nexus_emulator.gateway.service import GatewayError
+
+PREFIX = "/v1/platform/gateway/v1"
+router = APIRouter(prefix=PREFIX, tags=["gateway"])
+TYPES = {
+    "bad_request": ("invalid_request_error", None),
+    "context": ("invalid_request_error", "context_length_exceeded"),
+    "not_found": ("invalid_request_error", "model_not_found"),
+    "forbidden": ("permission_error", "forbidden"),
+    "rate_limited": ("rate_limit_error", "rate_limit_exceeded"),
+    "quota_exceeded": ("insufficient_quota", "quota_exceeded"),
+    "busy": ("rate_limit_error", "concurrency_limit"),
+    "upstream": ("api_error", "upstream_error"),
+}
+
+
+def error(exc: GatewayError) -> JSONResponse:
+    kind, code = TYPES.get(exc.kind, ("api_error", exc.kind))
+    body = {"error": {"message": exc.message, "type": kind, "param": exc.param, "code": code}}
+    return JSONResponse(body, status_code=exc.status, headers=exc.headers)
+
+
+@router.get("/models", summary="The models a replica may call")
+async def models(request: Request) -> Response:
+    try:
+        wire.caller_of(request)
+    except GatewayError as exc:
+        return error(exc)
+    data = [
+        {"id": m.id, "object": "model", "created": 0, "owned_by": f"nexus-{m.provider}"}
+        for m in wire.gateway_of(request).models()
+    ]
+    return JSONResponse({"object": "list", "data": data})
+
+
+@router.post("/chat/completions", summary="A chat completion (OpenAI's shape)")
+async def chat_completions(request: Request) -> Response:
+    try:
+        call = await wire.ask(request, "chat")
+        body, caller, model = call.body, call.caller, call.model
+        messages = wire.messages_of(body)
+        tools = wire.tools_of(body)
+        limit = wire.positive_int(body, "max_completion_tokens", "max_tokens")
+        done = call.gateway.complete(caller, model, messages, tools, limit)
+    except GatewayError as exc:
+        return error(exc)
+    ident = f"chatcmpl-{caller.request_id or int(time.time() * 1e6)}"
+    if body.get("stream") is True:
+        usage = (body.get("stream_options") or {}).get("include_usage") is True
+        chunks = _chunks(ident, model.id, done, usage)
+        return StreamingResponse(wire.sse(chunks), media_type="text/event-stream")
+    message: dict[str, Any] = {"role": "assistant", "content": done.text or None}
+    if done.tool_calls:
+        message["tool_calls"] = _tool_calls(done)
+    return JSONResponse(
+        {
+            "id": ident,
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": model.id,
+            "choices": [{"index": 0, "message": message, "finish_reason": done.finish_reason}],
+            "usage": _usage(done),
+        }
+    )
+
+
+@router.post("/embeddings", summary="Embeddings (OpenAI's shape)")
+async def embeddings(request: Request) -> Response:
+    try:
+        call = await wire.ask(request, "embedding")
+        body, model = call.body, call.model
+        given = body.get("input")
+        texts = [given] if isinstance(given, str) else given
+        if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
+            raise GatewayError(400, "bad_request", "input must be a string or strings", "input")
+        dims = wire.positive_int(body, "dimensions") or 256
+        if dims > 4096:
+            raise GatewayError(400, "bad_request", "dimensions must be at most 4096", "dimensions")
+        vectors = call.gateway.embed(call.caller, model, texts, dims)
+    except GatewayError as exc:
+        return error(exc)
+    used = sum(tokens.count(t) for t in texts)
+    data = [{"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(vectors)]
+    return JSONResponse(
+        {
+            "object": "list",
+            "data": data,
+            "model": model.id,
+            "usage": {"prompt_tokens": used, "total_tokens": used},
+        }
+    )
+
+
+def _usage(done: Completion) -> dict[str, int]:
+    return {
+        "prompt_tokens": done.prompt_tokens,
+        "completion_tokens": done.completion_tokens,
+        "total_tokens": done.total_tokens,
+    }
+
+
+def _tool_calls(done: Completion) -> list[dict[str, Any]]:
+    return [
+        {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+        for c in done.tool_calls
+    ]
+
+
+def _chunks(
+    ident: str, model: str, done: Completion, usage: bool
+) -> Iterator[tuple[str | None, Any]]:
+    head = {"id": ident, "object": "chat.completion.chunk", "created": int(time.time())}
+    head["model"] = model
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> tuple[None, Any]:
+        choice = {"index": 0, "delta": delta, "finish_reason": finish}
+        return None, {**head, "choices": [choice]}
+
+    yield chunk({"role": "assistant", "content": ""})
+    if done.tool_calls:
+        calls = [{"index": i, **c} for i, c in enumerate(_tool_calls(done))]
+        yield chunk({"tool_calls": calls})
+    for piece in tokens.pieces(done.text):
+        yield chunk({"content": piece})
+    yield chunk({}, done.finish_reason)
+    if usage:
+        yield None, {**head, "choices": [], "usage": _usage(done)}
+    yield None, "[DONE]"

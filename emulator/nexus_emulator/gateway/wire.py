@@ -1,0 +1,100 @@
+"""What both wire shapes share: who calls, the JSON body, server-sent events."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+
+from nexus_emulator.gateway.service import Caller, Gateway, GatewayError, Model
+
+ROLES = {"system", "developer", "user", "assistant", "tool"}
+
+
+def gateway_of(request: Request) -> Gateway:
+    gateway: Gateway = request.app.state.emulator.gateway
+    return gateway
+
+
+def caller_of(request: Request) -> Caller:
+    """The workload token's agent and environment; the invocation's request id."""
+    principal = request.scope["state"]["principal"]
+    if principal.agent is None:
+        raise GatewayError(403, "forbidden", "the token names no agent")
+    request_id = request.headers.get("x-nexus-request-id")
+    return Caller(principal.agent, principal.env or "development", request_id)
+
+
+async def body_of(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    try:
+        body = json.loads(raw)
+    except ValueError as exc:
+        raise GatewayError(400, "bad_request", f"the body is not JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise GatewayError(400, "bad_request", "the body must be a JSON object")
+    return body
+
+
+@dataclass(frozen=True)
+class Ask:
+    """A model call as it arrives: the gateway, who calls, the JSON body, the model."""
+
+    gateway: Gateway
+    caller: Caller
+    body: dict[str, Any]
+    model: Model
+
+
+async def ask(request: Request, kind: str) -> Ask:
+    """The call's parts, checked (a ``GatewayError`` when one is wrong)."""
+    gateway = gateway_of(request)
+    caller = caller_of(request)
+    body = await body_of(request)
+    return Ask(gateway, caller, body, gateway.model(body.get("model"), kind))
+
+
+def positive_int(body: dict[str, Any], *names: str) -> int | None:
+    for name in names:
+        value = body.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise GatewayError(400, "bad_request", f"{name} must be a positive integer", name)
+        return value
+    return None
+
+
+def messages_of(body: dict[str, Any], roles: set[str] = ROLES) -> list[dict[str, Any]]:
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise GatewayError(400, "bad_request", "messages must be a non-empty list", "messages")
+    for i, m in enumerate(messages):
+        if not isinstance(m, dict) or m.get("role") not in roles:
+            raise GatewayError(
+                400,
+                "bad_request",
+                f"messages[{i}] needs a role, one of {', '.join(sorted(roles))}",
+                f"messages[{i}].role",
+            )
+    return messages
+
+
+def tools_of(body: dict[str, Any]) -> list[dict[str, Any]] | None:
+    tools = body.get("tools")
+    if tools is None:
+        return None
+    if not isinstance(tools, list) or not all(isinstance(t, dict) for t in tools):
+        raise GatewayError(400, "bad_request", "tools must be a list of objects", "tools")
+    return tools
+
+
+def sse(events: Iterable[tuple[str | None, Any]]) -> Iterator[bytes]:
+    """``(event name or None, data)`` pairs as text/event-stream frames."""
+    for event, data in events:
+        text = data if isinstance(data, str) else json.dumps(data, separators=(",", ":"))
+        head = f"event: {event}\n" if event else ""
+        yield f"{head}data: {text}\n\n".encode()
