@@ -19,11 +19,13 @@ async def keep_fresh(pools: Pools, identity: Identity) -> None:
     interval = min(30.0, identity.workload_ttl / 6)
     expires: dict[str, float] = {}  # replica id -> when the token it holds expires
     while True:
-        await asyncio.sleep(interval)
+        # the first round runs at once: replicas adopted after a restart learn the new
+        # platform URL (the replicas' listener gets a new port at each start)
         try:
             await refresh_due(pools, identity, expires)
         except Exception:  # the next round tries again; replicas keep their current token
             log.exception("refreshing workload tokens failed")
+        await asyncio.sleep(interval)
 
 
 async def refresh_due(pools: Pools, identity: Identity, expires: dict[str, float]) -> int:
