@@ -249,7 +249,8 @@ def test_scale_and_unreachable_invoke_are_reported(agentcore: AgentCore) -> None
     assert "AgentCore scales sessions by itself" in scale.stderr
     run = agentcore("ai", "agent", "run", agentcore.name, "x", "--env", "staging")
     assert run.code == 1, run.out  # moto has no InvokeAgentRuntime: the remote error is shown
-    assert "invoking" in run.stderr
+    assert f"invoking {agentcore.name}: AWS answered" in run.stderr
+    assert "(HTTP 500): 500 Internal Server Error" in run.stderr
 
 
 def test_bad_configuration(agentcore: AgentCore) -> None:

@@ -196,6 +196,29 @@ def test_unsupported_operations_exit_2(swarm: Swarm) -> None:
         assert f"{what} is not supported by provider 'swarm'" in result.stderr
 
 
+def test_remote_refusal_shows_its_code_and_message(swarm: Swarm) -> None:
+    env = {**swarm.env, "NEXUS_SWARM_REGISTRY": "127.0.0.1:5000/Not-Lowercase"}
+    args = ("ai", "agent", "deploy", swarm.name, "--image", "nexus-base:bookworm-py3")
+    result = nexus("--provider", "swarm", *args, "--env", "staging", env=env)
+    assert result.code == 1, result.out
+    assert "pushing the image: the swarm manager answered 500: invalid reference" in result.stderr
+    assert "repository name must be lowercase" in result.stderr
+
+
+def test_unreachable_engine_and_missing_option(tmp_path: Path) -> None:
+    env = base_env(tmp_path / "home", free_port())
+    down = nexus(
+        "--provider", "swarm", "ai", "agent", "list",
+        env={**env, "NEXUS_SWARM_DOCKER_HOST": "tcp://127.0.0.1:9"},
+    )  # fmt: skip
+    assert down.code == 1, down.out
+    assert "cannot reach the Docker engine at tcp://127.0.0.1:9" in down.stderr
+    bare = nexus("--provider", "swarm", "ai", "agent", "deploy", "x", "--image", "y:1", env=env)
+    assert bare.code == 2, bare.out
+    assert "provider 'swarm' needs the option 'registry'" in bare.stderr
+    assert "NEXUS_SWARM_REGISTRY" in bare.stderr
+
+
 def test_delete_removes_everything(swarm: Swarm) -> None:
     result = swarm("ai", "agent", "delete", swarm.name, "--yes")
     assert result.code == 0, result.out

@@ -50,6 +50,17 @@ class Aws:
         return self.endpoint_url or f"the AWS endpoints of {self.region}"
 
 
+def _plain(message: str) -> str:
+    """An error page's title instead of its HTML (a proxy or an emulator may answer so)."""
+    import re
+
+    if not message.lstrip().startswith("<"):
+        return message
+    title = re.search(r"<title>(.*?)</title>", message, re.S | re.I)
+    text = title.group(1) if title else re.sub(r"<[^>]+>", " ", message)
+    return " ".join(text.split())[:200]
+
+
 @contextmanager
 def calling(aws: Aws, what: str) -> Iterator[None]:
     """Map botocore's failures: no credentials, unreachable endpoint, an AWS error code."""
@@ -79,7 +90,7 @@ def calling(aws: Aws, what: str) -> Iterator[None]:
     except ClientError as exc:
         error = exc.response.get("Error", {})
         code = str(error.get("Code", "Unknown"))
-        message = str(error.get("Message", exc))
+        message = _plain(str(error.get("Message", exc)))
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         cls = NotFound if code in ("ResourceNotFoundException", "NotFoundException") else None
         text = f"{what}: AWS answered {code} (HTTP {status}): {message}"
