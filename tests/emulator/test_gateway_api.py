@@ -11,9 +11,9 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.emulator.test_credentials import workload_of
 
 from tests.emulator.conftest import Emu, running_emulator
+from tests.emulator.test_api_credentials import workload_of
 
 BASE = "/v1/platform/gateway/v1"
 
