@@ -63,6 +63,7 @@ class EnvironmentStatus(BaseModel):
     runtime: str | None = None  # docker | process
     isolation: str | None = None  # what the runtime isolates, said plainly
     updated_at: float | None = None
+    service_account: str | None = None  # whom the replicas' workload tokens stand for
 
 
 class AgentStatus(BaseModel):

@@ -19,6 +19,7 @@ from nexus_api.models import (
     Resources,
     Version,
 )
+from nexus_emulator.identity.tokens import service_account
 from nexus_emulator.outcomes import Rollout
 from nexus_emulator.pools import LiveReplica, Pools
 from nexus_emulator.store.db import DeploymentRow, Store, VersionRow
@@ -98,6 +99,7 @@ def environment(d: DeploymentRow, store: Store, pools: Pools, site: Site) -> Env
         runtime=site.runtime,
         isolation=site.isolation,
         updated_at=d.updated_at,
+        service_account=service_account(d.agent, d.env),
     )
 
 

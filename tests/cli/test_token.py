@@ -28,6 +28,8 @@ def test_token_create_runs_only_its_agent(platform: Platform, deployed: str) -> 
     assert "\n" not in token
     assert "Token for alice (agents:invoke, agent echo-agent), expires in 900 s" in made.stderr
     assert _run(platform, deployed, token).status_code == 200
+    status = platform("ai", "agent", "status", deployed)
+    assert f"identity   agent:{deployed}:development" in status.stdout
     other = _run(platform, "someone-else", token)
     assert other.status_code == 403
     assert "for agent 'echo-agent'" in other.text

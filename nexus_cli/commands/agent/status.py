@@ -42,6 +42,7 @@ def render(status: dict[str, Any], env_name: str | None = None) -> list[str]:
                 f"cpu {res.get('cpu') or 'default'}, memory {res.get('memory') or 'default'}",
             ],
             ["runtime", runtime_line(env.get("runtime"), env.get("isolation"))],
+            ["identity", env.get("service_account") or "-"],
             ["updated", ago(env.get("updated_at"))],
         ]
         parts.append(output.columns(rows, styles={0: lambda key: output.styled(key, "dim")}))
