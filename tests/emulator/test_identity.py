@@ -116,6 +116,9 @@ def test_discovery_jwks_and_key_files(idemu: tuple[Emu, Path]) -> None:
     emu, _ = idemu
     conf = httpx.get(emu.url + "/.well-known/openid-configuration").json()
     assert conf["issuer"] == emu.url
+    info = emu.client.get("/v1/info").json()
+    assert info["issuer"] == emu.url
+    assert info["platform_url"] == emu.url  # process replicas share the host's loopback
     assert conf["id_token_signing_alg_values_supported"] == ["ES256"]
     keys = httpx.get(conf["jwks_uri"]).json()["keys"]
     kid, private = signing_key(emu)

@@ -43,4 +43,6 @@ async def info(request: Request) -> dict[str, Any]:
         "pid": os.getpid(),
         "started_at": em.started_at,
         "schema": em.store.schema,
+        "issuer": em.identity.issuer_url,
+        "platform_url": em.identity.platform_url,  # where replicas reach the platform API
     }
