@@ -103,3 +103,22 @@ def test_profile_and_project_mapping_choose_it(env: dict[str, str], tmp_path: Pa
     status = cli(bare, "ai", "agent", "status", "bot", "--env", "production", cwd=tmp_path)
     assert status.code == 2, status.out
     assert "agent 'bot' is not deployed on echo" in status.stderr
+
+
+def test_listing_imports_no_heavy_client(tmp_path: Path) -> None:
+    """`provider list --verbose` loads every provider class, but none of their clients."""
+    code = (
+        "import sys\n"
+        "sys.argv = ['nexus', 'ai', 'provider', 'list', '--verbose']\n"
+        "from nexus_cli.main import app\n"
+        "try:\n    app(prog_name='nexus')\nexcept SystemExit:\n    pass\n"
+        "heavy = {'boto3', 'botocore', 'kubernetes', 'docker', 'moto'}\n"
+        "print('HEAVY', sorted({m.split('.')[0] for m in sys.modules} & heavy))\n"
+    )
+    env = base_env(tmp_path / "home", free_port())
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert "swarm" in done.stdout
+    assert "agentcore" in done.stdout
+    assert "HEAVY []" in done.stdout, done.stdout + done.stderr
