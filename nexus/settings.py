@@ -67,6 +67,14 @@ class Settings:
         default=60.0,
         metadata=_var("NEXUS_REPLICA_TIMEOUT", "Seconds a new replica has to answer `/ping`."),
     )
+    replica_wait: float = field(
+        default=30.0,
+        metadata=_var(
+            "NEXUS_REPLICA_WAIT",
+            "Seconds a run or stream waits for a healthy replica while an environment's "
+            "replicas start or are replaced (then HTTP 503 with `Retry-After`).",
+        ),
+    )
     health_interval: float = field(
         default=2.0,
         metadata=_var(

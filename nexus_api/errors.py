@@ -54,7 +54,8 @@ API_CODES: dict[ErrorCode, tuple[str, str]] = {
     ),
     ErrorCode.UNAVAILABLE: (
         "503",
-        "the emulator is starting, or no replica of the agent accepts connections",
+        "the emulator is starting, or no replica of the agent answered within the wait "
+        "(with `Retry-After`)",
     ),
     ErrorCode.AGENT_ERROR: (
         "in a stream",

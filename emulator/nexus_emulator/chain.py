@@ -20,6 +20,7 @@ runs a queued call and reports its progress. Failures before the span starts
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
@@ -35,6 +36,8 @@ from nexus_emulator.tracing import Span, Tracer
 from nexus_emulator.upstream import Answer, Refused, Reset, Upstream, UpstreamError
 
 STREAM_ACCEPT = "text/event-stream, application/json"
+WAIT_STEP = 0.05  # seconds between looks for a healthy replica while waiting for one
+RETRY_AFTER = 2  # seconds a caller is told to wait when no replica can take its call
 
 
 @dataclass
@@ -99,6 +102,7 @@ class Chain:
         self.tracer = tracer
         self.spent = spent  # the gateway's tokens of an invocation: (agent, request id)
         self.opened = opened  # tells the gateway an invocation started
+        self.replica_wait = 30.0  # seconds a call waits for a healthy replica (config)
 
     # ------------------------------------------------------------ resolve, pick
 
@@ -111,14 +115,23 @@ class Chain:
         replica = pool.pick() if pool else None
         return (pool, replica) if pool is not None and replica is not None else None
 
-    def pick_or_fail(self, name: str, env: str) -> tuple[Pool, LiveReplica]:
+    async def pick_or_wait(self, name: str, env: str) -> tuple[Pool, LiveReplica]:
+        """A healthy replica; while there is none (replicas starting after a restart, being
+        replaced), wait for one up to ``replica_wait`` seconds, then 503 with Retry-After."""
         picked = self.pick(name, env)
-        if picked is None:
-            raise errors.unavailable(
-                f"{name} has no healthy replica in {env} right now",
-                hint=f"nexus ai agent status {name}  # shows the replicas and their health",
-            )
-        return picked
+        if picked is not None:
+            return picked
+        deadline = time.monotonic() + self.replica_wait
+        while time.monotonic() < deadline:
+            await asyncio.sleep(WAIT_STEP)
+            picked = self.pick(name, env)
+            if picked is not None:
+                return picked
+        raise errors.unavailable(
+            f"{name} has no healthy replica in {env} (waited {self.replica_wait:g} s)",
+            hint=f"nexus ai agent status {name}  # shows the replicas and their health",
+            retry_after=RETRY_AFTER,
+        )
 
     # ------------------------------------------------------------ headers, span
 
@@ -181,6 +194,7 @@ class Chain:
                     raise errors.unavailable(
                         f"{call.name} has no replica in {call.env} that accepts connections",
                         hint=f"nexus ai agent status {call.name}  # replicas are being replaced",
+                        retry_after=RETRY_AFTER,
                     ) from None
                 call.replica = other
             finally:

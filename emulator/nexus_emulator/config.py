@@ -16,6 +16,7 @@ class EmulatorConfig:
     port: int = DEFAULT_EMULATOR_PORT
     runtime: str = "auto"  # auto | docker | process
     replica_timeout: float = 60.0  # seconds a new replica has to answer /ping
+    replica_wait: float = 30.0  # seconds a call waits for a healthy replica, then 503
     health_interval: float = 2.0  # seconds between health checks of running replicas
     autoscale_window: float = 10.0  # seconds of load the autoscaler looks at per step
     workload_ttl: float = 900.0  # seconds a replica's workload token lives (refreshed before)
@@ -30,6 +31,7 @@ class EmulatorConfig:
             "port": s.emulator_port,
             "runtime": s.runtime,
             "replica_timeout": s.replica_timeout,
+            "replica_wait": s.replica_wait,
             "health_interval": s.health_interval,
             "autoscale_window": s.autoscale_window,
             "workload_ttl": s.workload_ttl,

@@ -119,6 +119,7 @@ class Emulator:
             self.gateway.ledger.take,
             self.gateway.ledger.open,
         )
+        self._chain.replica_wait = self.config.replica_wait
         self.tasks = TaskQueue(self._store, self.pools, self._chain, self.relay, self.config.home)
         self.platform = await open_endpoint(runtime, self.config)
         self.identity.platform_url = self.platform.url if self.platform else None
@@ -131,12 +132,19 @@ class Emulator:
             self.vault,
             self.identity.platform_file,
         )
+        adopted = asyncio.Event()
+        self._background = asyncio.create_task(self._look_after(self._deployer, adopted))
+        # ready once the replicas that outlived the last run are checked and serve again;
+        # calls for environments whose replicas are still starting wait for them (chain.py)
+        await asyncio.wait(
+            [asyncio.ensure_future(adopted.wait()), self._background],
+            return_when=asyncio.FIRST_COMPLETED,
+        )
         self.ready = True
         self.gateway.warm()
         log.info("ready: runtime %s, state %s", runtime.name, self.config.paths.db)
-        self._background = asyncio.create_task(self._look_after(self._deployer))
 
-    async def _look_after(self, deployer: Deployer) -> None:
+    async def _look_after(self, deployer: Deployer, adopted: asyncio.Event) -> None:
         """Bring back the replicas of every deployment, then keep their health true."""
         from nexus_emulator.health import monitor
         from nexus_emulator.identity.refresh import keep_fresh
@@ -144,10 +152,11 @@ class Emulator:
         from nexus_emulator.scaling import Autoscaler
 
         try:
-            done = await reconcile(deployer)
+            done = await reconcile(deployer, adopted.set)
             log.info("replicas after the start: %s", done.summary())
         except Exception:  # the emulator still serves; the monitor retries the replicas
             log.exception("reconciling replicas after the start failed")
+        adopted.set()
         autoscaler = Autoscaler(deployer, self.config.autoscale_window)
         assert self.tasks is not None
         await asyncio.gather(

@@ -38,6 +38,7 @@ class ApiError(Exception):
         *,
         hint: str | None = None,
         details: list[str] | None = None,
+        retry_after: int | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -45,9 +46,13 @@ class ApiError(Exception):
         self.message = message
         self.hint = hint
         self.details = details or []
+        self.retry_after = retry_after  # seconds, sent as Retry-After
 
     def body(self) -> ErrorBody:
         return error_body(self.code, self.message, self.hint, self.details)
+
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        return [] if self.retry_after is None else [(b"retry-after", b"%d" % self.retry_after)]
 
 
 def usage(message: str, hint: str | None = None, details: list[str] | None = None) -> ApiError:
@@ -80,8 +85,9 @@ def failed(
     return ApiError(status, ErrorCode.FAILED, message, hint=hint, details=details)
 
 
-def unavailable(message: str, hint: str | None = None) -> ApiError:
-    return ApiError(503, ErrorCode.UNAVAILABLE, message, hint=hint)
+def unavailable(message: str, hint: str | None = None, retry_after: int = 1) -> ApiError:
+    """503 with ``Retry-After``: the caller may try again in that many seconds."""
+    return ApiError(503, ErrorCode.UNAVAILABLE, message, hint=hint, retry_after=retry_after)
 
 
 def unauthorized(message: str, hint: str | None = None) -> ApiError:

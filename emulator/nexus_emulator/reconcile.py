@@ -1,8 +1,16 @@
-"""After a start: adopt the replicas that still run, restart the missing, stop strays."""
+"""After a start: adopt the replicas that still run, restart the missing, stop strays.
+
+Adopted replicas are pinged before anything else, and ``adopted`` is called
+once every environment's pool holds the ones that answered: the emulator says
+it is ready then, and calls for environments whose missing replicas are still
+starting wait for them (``Chain.pick_or_wait``).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable
 
 from nexus_emulator.deployer import Deployer
 from nexus_emulator.outcomes import Reconciled
@@ -11,7 +19,7 @@ from nexus_emulator.pools import LiveReplica, Pool
 log = logging.getLogger("nexus_emulator.reconcile")
 
 
-async def reconcile(deployer: Deployer) -> Reconciled:
+async def reconcile(deployer: Deployer, adopted: Callable[[], None] = lambda: None) -> Reconciled:
     store, runtime = deployer.store, deployer.runtime
     done = Reconciled()
     existing = await runtime.replicas()
@@ -22,30 +30,41 @@ async def reconcile(deployer: Deployer) -> Reconciled:
             log.info("stopping stray replica %s", handle.id)
             await runtime.stop(handle.id)
             done.stopped += 1
+    missing: list[tuple[str, str, int, list[LiveReplica]]] = []
+    drop: list[str] = []
     for (agent, env), d in wanted.items():
         version = store.version(agent, d.revision)
         if version is None:
             continue
-        keep: list[LiveReplica] = []
-        for handle in existing:
-            if (handle.agent, handle.env, handle.revision) != (agent, env, d.revision):
-                continue
+        mine = [h for h in existing if (h.agent, h.env, h.revision) == (agent, env, d.revision)]
+        for handle in mine:
             deployer.replicas.admit(handle)
-            healthy = handle.running and await deployer.relay.ping(handle.endpoint, timeout=1.0)
+        answers = await asyncio.gather(
+            *(deployer.relay.ping(h.endpoint, timeout=1.0) for h in mine if h.running)
+        )
+        answered = iter(answers)
+        keep: list[LiveReplica] = []
+        for handle in mine:
+            healthy = handle.running and next(answered)
             if healthy and len(keep) < d.replicas:
                 keep.append(LiveReplica(handle, state="healthy"))
             else:  # dead, not answering, or more than the deployment asks for
-                await runtime.stop(handle.id)
-                done.stopped += 1
+                drop.append(handle.id)
         done.adopted += len(keep)
         deployer.pools.put(Pool(agent, env, d.revision, keep))
         if len(keep) < d.replicas:
-            log.info("starting %d replica(s) of %s/%s", d.replicas - len(keep), agent, env)
-            async with deployer.lock(agent):
-                try:
-                    await deployer.top_up(agent, env, keep)
-                    done.started += d.replicas - len(keep)
-                except Exception:
-                    log.exception("could not restore %s/%s", agent, env)
-                    done.failed.append(f"{agent}/{env}")
+            missing.append((agent, env, d.replicas - len(keep), keep))
+    adopted()
+    for replica_id in drop:
+        await runtime.stop(replica_id)
+        done.stopped += 1
+    for agent, env, count, keep in missing:
+        log.info("starting %d replica(s) of %s/%s", count, agent, env)
+        async with deployer.lock(agent):
+            try:
+                await deployer.top_up(agent, env, keep)
+                done.started += count
+            except Exception:
+                log.exception("could not restore %s/%s", agent, env)
+                done.failed.append(f"{agent}/{env}")
     return done

@@ -57,12 +57,13 @@ def parse_body(body: bytes) -> dict[str, Any]:
     return payload
 
 
-def prepare(em: Emulator, req: Incoming, operation: str) -> Call:
-    """Check the agent, the environment and the body; pick a healthy replica."""
+async def prepare(em: Emulator, req: Incoming, operation: str) -> Call:
+    """Check the agent, the environment and the body; pick a healthy replica (waiting for
+    one while they start)."""
     chain = ready(em).chain
     name, env = chain.resolve(req.name, req.env)
     payload = parse_body(req.body)
-    picked = chain.pick_or_fail(name, env)
+    picked = await chain.pick_or_wait(name, env)
     context = payload.get("context")
     return chain.start(
         operation,
@@ -79,7 +80,7 @@ def prepare(em: Emulator, req: Incoming, operation: str) -> Call:
 
 
 async def run(em: Emulator, req: Incoming, _receive: Receive, send: Send) -> None:
-    call = prepare(em, req, "run")
+    call = await prepare(em, req, "run")
     result = await em.chain.run(call)
     meta = {
         "tokens_used": 0,
@@ -95,7 +96,7 @@ async def run(em: Emulator, req: Incoming, _receive: Receive, send: Send) -> Non
 
 
 async def stream(em: Emulator, req: Incoming, receive: Receive, send: Send) -> None:
-    call = prepare(em, req, "stream")  # a bad call is a JSON error, as for run
+    call = await prepare(em, req, "stream")  # a bad call is a JSON error, as for run
     label = em.routing.label(call.name, call.pool.revision)
     headers = [
         (b"content-type", b"text/event-stream; charset=utf-8"),

@@ -111,7 +111,7 @@ class DataPlane:
         try:
             await serve(self.emulator, route, name, scope, receive, send)
         except errors.ApiError as exc:
-            await send_json(send, exc.status, orjson.dumps(exc.body()))
+            await send_json(send, exc.status, orjson.dumps(exc.body()), exc.headers())
         except Exception as exc:  # the same answer as app.py's handler of the unexpected
             await send_json(send, 500, orjson.dumps(errors.internal(exc).body()))
 
