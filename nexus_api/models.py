@@ -44,7 +44,7 @@ class Resources(BaseModel):
 
 class Replica(BaseModel):
     id: str
-    state: str  # starting | healthy | unhealthy | stopped
+    state: str  # starting | healthy | unhealthy | ejected (failed calls in a row) | stopped
     endpoint: str | None = None
     version: str | None = None
     started_at: float | None = None

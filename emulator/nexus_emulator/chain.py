@@ -324,6 +324,7 @@ class Chain:
         if call.recorded:
             return
         call.recorded = True
+        call.replica.observe(outcome != "ok" and (http_status is None or http_status >= 500))
         tokens = self.tokens(call, tokens)
         version = self.routing.label(call.name, call.pool.revision) or str(call.pool.revision)
         models = call.spent or ({"unreported": tokens} if tokens else {})

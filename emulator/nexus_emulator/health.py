@@ -2,7 +2,9 @@
 
 A replica that misses two checks in a row is marked unhealthy (no traffic is
 routed to it); one whose container or process is gone is replaced by a new
-replica of the same version. Pools being deployed are left to the deploy.
+replica of the same version, and so is one the invocation chain ejected after
+failed calls in a row (``LiveReplica.observe``). Pools being deployed are left
+to the deploy.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ MISSES_UNHEALTHY = 2
 
 async def check_pool(deployer: Deployer, pool: Pool) -> None:
     async def probe(r: LiveReplica) -> None:
-        if r.state == "stopped":
+        if r.state in ("stopped", "ejected"):
             return
         if await deployer.relay.ping(r.handle.endpoint, timeout=1.0):
             r.missed, r.state = 0, "healthy"
@@ -32,6 +34,7 @@ async def check_pool(deployer: Deployer, pool: Pool) -> None:
     await asyncio.gather(*(probe(r) for r in pool.replicas))
     unhealthy = [r for r in pool.replicas if r.state == "unhealthy"]
     dead = [r for r in unhealthy if not await deployer.runtime.running(r.handle.id)]
+    dead += [r for r in pool.replicas if r.state == "ejected"]
     if dead:
         await replace(deployer, pool, dead)
 
@@ -44,9 +47,8 @@ async def replace(deployer: Deployer, pool: Pool, dead: list[LiveReplica]) -> No
         if deployer.pools.get(pool.agent, pool.env) is not pool:
             return
         for r in dead:
-            log.warning(
-                "replacing replica %s of %s/%s: it is gone", r.handle.id, pool.agent, pool.env
-            )
+            why = "gone" if r.state != "ejected" else f"ejected after {r.failures} failed calls"
+            log.warning("replacing replica %s of %s/%s: %s", r.handle.id, pool.agent, pool.env, why)
             await deployer.replicas.stop(r)
         keep = [r for r in pool.replicas if r not in dead]
         pool.replicas = keep

@@ -7,15 +7,29 @@ from dataclasses import dataclass, field
 
 from nexus_emulator.runtime.base import ReplicaHandle
 
+EJECT_AFTER = 5  # failed or timed-out invocations in a row that eject a replica
+
 
 @dataclass
 class LiveReplica:
     handle: ReplicaHandle
-    state: str = "starting"  # starting | healthy | unhealthy | stopped
+    state: str = "starting"  # starting | healthy | unhealthy | ejected | stopped
     started_at: float = field(default_factory=time.time)
     healthy_after: float | None = None  # seconds from start to first healthy /ping
     in_flight: int = 0
     missed: int = 0  # health checks missed in a row
+    failures: int = 0  # invocations failed in a row (no answer, or a 5xx)
+
+    def observe(self, failed: bool) -> None:
+        """Outlier detection: after ``EJECT_AFTER`` failed invocations in a row the replica
+        is ejected, even when it still answers ``/ping``: no more traffic, and the health
+        monitor replaces it."""
+        if not failed:
+            self.failures = 0
+            return
+        self.failures += 1
+        if self.failures >= EJECT_AFTER and self.state == "healthy":
+            self.state = "ejected"
 
 
 @dataclass
