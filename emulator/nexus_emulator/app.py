@@ -52,7 +52,7 @@ def create_app(config: EmulatorConfig, *, own_lifespan: bool = True) -> App:
         secrets,
         tasks,
     )
-    from nexus_emulator.gateway import anthropic_api, openai_api
+    from nexus_emulator.gateway import admin_api, anthropic_api, openai_api
 
     em = Emulator(config)
 
@@ -95,6 +95,7 @@ def create_app(config: EmulatorConfig, *, own_lifespan: bool = True) -> App:
         secrets,
         openai_api,
         anthropic_api,
+        admin_api,
     ):
         app.include_router(module.router)
 

@@ -54,7 +54,7 @@ class Emulator:
         self.pools = Pools()
         self.http_counts: Counter[tuple[str, str, int]] = Counter()
         self.metrics = Metrics()
-        self.gateway = Gateway(config.home, self.metrics)
+        self.gateway = Gateway(config.home, self.metrics, self._version_of)
         self._tracer: Tracer | None = None
         self._routing: Routing | None = None
         self._chain: Chain | None = None
@@ -98,6 +98,12 @@ class Emulator:
         assert self._deployer is not None, "emulator not started"
         return self._deployer
 
+    def _version_of(self, agent: str, env: str) -> str | None:
+        pool = self.pools.get(agent, env)
+        if pool is None or self._routing is None:
+            return None
+        return self._routing.label(agent, pool.revision) or f"r{pool.revision}"
+
     async def start(self) -> None:
         from nexus_emulator.platform_endpoint import open_endpoint
         from nexus_emulator.runtime import select_runtime
@@ -107,6 +113,7 @@ class Emulator:
         await runtime.check()
         self._runtime = runtime
         self._tracer = Tracer(self._store)
+        self.gateway.attach(self._store.conn)
         self.vault = Vault(self._store, self.config.home, self.identity.digest)
         self.credentials = Credentials(self._store, self.vault)
         self._routing = Routing(self._store)

@@ -113,6 +113,8 @@ class LLM:
         ctx = current_context()
         if ctx is not None:
             headers["X-Nexus-Request-Id"] = ctx.request_id
+            if "traceparent" in ctx.headers:  # the audit row names the call's trace
+                headers["traceparent"] = ctx.headers["traceparent"]
         req = urllib.request.Request(
             url, data=json.dumps(payload).encode(), headers=headers, method="POST"
         )

@@ -196,3 +196,75 @@ def test_anthropic_messages(gw: tuple[Emu, httpx.Client]) -> None:
         assert used["stop_reason"] == "tool_use"
         assert used["content"][0]["name"] == "lookup"
         assert used["content"][0]["input"] == {"q": "lookup cats"}
+
+
+def test_rate_limit_audit_and_restart(
+    gw: tuple[Emu, httpx.Client], tmp_path: Path, free_port: int
+) -> None:
+    import concurrent.futures
+    import time
+
+    emu, client = gw
+    bad = emu.client.put("/v1/gateway/quotas/bot", json={"requests_per_minute": -1})
+    assert bad.status_code == 400
+    assert "requests_per_minute" in bad.json()["error"]["message"]
+    assert emu.client.put("/v1/gateway/quotas/bot", json={"per_week": 1}).status_code == 400
+    set_ = emu.client.put("/v1/gateway/quotas/bot", json={"requests_per_minute": 60})
+    assert set_.json()["quota"]["requests_per_minute"] == 60
+
+    started = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(lambda _: chat(client, "hello world"), range(200)))
+    elapsed = time.monotonic() - started
+    passed = [a for a in answers if a.status_code == 200]
+    limited = [a for a in answers if a.status_code == 429]
+    # the bucket refills one a second: exact when the burst takes under a second
+    assert 60 <= len(passed) <= 60 + int(elapsed)
+    assert len(passed) + len(limited) == 200
+    refused = limited[0]
+    assert refused.json()["error"]["code"] == "rate_limit_exceeded"
+    assert int(refused.headers["retry-after"]) >= 1
+    assert refused.headers["x-ratelimit-limit-requests"] == "60"
+    assert passed[0].headers["x-ratelimit-limit-requests"] == "60"
+
+    audit = emu.client.get("/v1/gateway/audit", params={"agent": "bot", "limit": 1000}).json()
+    assert len(audit) == 200
+    assert sorted({r["status"] for r in audit}) == [200, 429]
+    ok = next(r for r in audit if r["status"] == 200)
+    assert ok["principal"] == "agent:bot:development"
+    assert (ok["model"], ok["provider"], ok["request_id"]) == ("nexus-offline", "offline", "req-1")
+    assert ok["tokens_in"] == ok["tokens_out"] == 2
+    assert ok["prompt"] is None
+    usage = emu.client.get("/v1/gateway/usage/bot").json()["environments"]["development"]
+    assert usage["calls"] == 200
+    assert usage["refused"] == len(limited)
+    assert usage["tokens_today"] == 4 * len(passed)
+
+    emu.stop()  # counters and quota survive a restart
+    from tests.emulator.conftest import start_emulator
+
+    again = start_emulator(emu.home, free_port, "process")
+    try:
+        token = workload_of(again, "bot")
+        with httpx.Client(
+            base_url=again.url + BASE, headers={"Authorization": f"Bearer {token}"}, timeout=30
+        ) as after:
+            statuses = [chat(after, "again").status_code for _ in range(3)]
+        assert statuses.count(429) >= 1  # a few seconds refilled a few, not the whole bucket
+        shown = again.client.get("/v1/gateway/quotas/bot").json()
+        assert shown["quota"]["requests_per_minute"] == 60
+        assert len(again.client.get("/v1/gateway/audit", params={"limit": 1000}).json()) == 203
+    finally:
+        again.stop()
+
+
+def test_budget_exceeded_is_403(gw: tuple[Emu, httpx.Client]) -> None:
+    emu, client = gw
+    emu.client.put("/v1/gateway/quotas/bot", json={"tokens_per_day": 10}).raise_for_status()
+    assert chat(client, "one two three four five six").status_code == 200  # 12 tokens
+    r = chat(client, "again")
+    assert r.status_code == 403
+    assert r.json()["error"]["type"] == "insufficient_quota"
+    assert r.json()["error"]["code"] == "quota_exceeded"
+    models = emu.client.get("/v1/gateway/models").json()
+    assert {"id": "nexus-offline", "kind": "chat", "provider": "offline"} in models

@@ -16,8 +16,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from nexus_emulator.gateway import tokens, wire
+from nexus_emulator.gateway.errors import GatewayError
 from nexus_emulator.gateway.offline import Completion
-from nexus_emulator.gateway.service import GatewayError
 
 PREFIX = "/v1/platform/gateway/v1"
 router = APIRouter(prefix=PREFIX, tags=["gateway"])
@@ -54,15 +54,16 @@ async def messages(request: Request) -> Response:
         system = body.get("system")
         if system:
             chat = [{"role": "system", "content": system}, *chat]
-        done = call.gateway.complete(caller, model, chat, wire.tools_of(body), limit)
+        done, headers = call.gateway.complete(caller, model, chat, wire.tools_of(body), limit)
     except GatewayError as exc:
         return error(exc)
     ident = f"msg_{caller.request_id or 'offline'}"
     content = _content(done)
     if body.get("stream") is True:
         events = _events(ident, model.id, done, content)
-        return StreamingResponse(wire.sse(events), media_type="text/event-stream")
-    return JSONResponse(_message(ident, model.id, done, content, done.completion_tokens))
+        return StreamingResponse(wire.sse(events), media_type="text/event-stream", headers=headers)
+    answer = _message(ident, model.id, done, content, done.completion_tokens)
+    return JSONResponse(answer, headers=headers)
 
 
 def _content(done: Completion) -> list[dict[str, Any]]:

@@ -16,8 +16,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from nexus_emulator.gateway import tokens, wire
+from nexus_emulator.gateway.errors import GatewayError
 from nexus_emulator.gateway.offline import Completion
-from nexus_emulator.gateway.service import GatewayError
 
 PREFIX = "/v1/platform/gateway/v1"
 router = APIRouter(prefix=PREFIX, tags=["gateway"])
@@ -60,14 +60,14 @@ async def chat_completions(request: Request) -> Response:
         messages = wire.messages_of(body)
         tools = wire.tools_of(body)
         limit = wire.positive_int(body, "max_completion_tokens", "max_tokens")
-        done = call.gateway.complete(caller, model, messages, tools, limit)
+        done, headers = call.gateway.complete(caller, model, messages, tools, limit)
     except GatewayError as exc:
         return error(exc)
     ident = f"chatcmpl-{caller.request_id or int(time.time() * 1e6)}"
     if body.get("stream") is True:
         usage = (body.get("stream_options") or {}).get("include_usage") is True
         chunks = _chunks(ident, model.id, done, usage)
-        return StreamingResponse(wire.sse(chunks), media_type="text/event-stream")
+        return StreamingResponse(wire.sse(chunks), media_type="text/event-stream", headers=headers)
     message: dict[str, Any] = {"role": "assistant", "content": done.text or None}
     if done.tool_calls:
         message["tool_calls"] = _tool_calls(done)
@@ -79,7 +79,8 @@ async def chat_completions(request: Request) -> Response:
             "model": model.id,
             "choices": [{"index": 0, "message": message, "finish_reason": done.finish_reason}],
             "usage": _usage(done),
-        }
+        },
+        headers=headers,
     )
 
 
@@ -95,7 +96,7 @@ async def embeddings(request: Request) -> Response:
         dims = wire.positive_int(body, "dimensions") or 256
         if dims > 4096:
             raise GatewayError(400, "bad_request", "dimensions must be at most 4096", "dimensions")
-        vectors = call.gateway.embed(call.caller, model, texts, dims)
+        vectors, headers = call.gateway.embed(call.caller, model, texts, dims)
     except GatewayError as exc:
         return error(exc)
     used = sum(tokens.count(t) for t in texts)
@@ -106,7 +107,8 @@ async def embeddings(request: Request) -> Response:
             "data": data,
             "model": model.id,
             "usage": {"prompt_tokens": used, "total_tokens": used},
-        }
+        },
+        headers=headers,
     )
 
 

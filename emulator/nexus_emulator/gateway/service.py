@@ -8,25 +8,22 @@ own error shape.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nexus_emulator.gateway import offline
+from nexus_emulator.gateway.errors import GatewayError
 from nexus_emulator.gateway.ledger import Ledger
 from nexus_emulator.gateway.offline import Completion, OfflineModel
 from nexus_emulator.metrics import Metrics
 
-
-@dataclass
-class GatewayError(Exception):
-    """``kind``: bad_request | not_found | rate_limited | quota_exceeded | context | upstream."""
-
-    status: int
-    kind: str
-    message: str
-    param: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
+if TYPE_CHECKING:
+    from nexus_emulator.gateway.quotas import Call as QuotaCall
+    from nexus_emulator.gateway.quotas import Quotas
 
 
 @dataclass(frozen=True)
@@ -46,13 +43,31 @@ class Caller:
     agent: str
     env: str
     request_id: str | None
+    subject: str = ""
+    trace_id: str | None = None
+
+
+Headers = dict[str, str]
 
 
 class Gateway:
-    def __init__(self, home: Path, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        home: Path,
+        metrics: Metrics,
+        version_of: Callable[[str, str], str | None] | None = None,
+    ) -> None:
         self.metrics = metrics  # tokens no invocation took go straight to agent_tokens_total
         self.offline = OfflineModel(offline.fixtures_path(home))
         self.ledger = Ledger()
+        self.version_of = version_of  # the version an agent's environment runs
+        self.quotas: Quotas | None = None
+
+    def attach(self, conn: sqlite3.Connection) -> None:
+        """Keep quotas, counters and the audit in the emulator's state database."""
+        from nexus_emulator.gateway.quotas import Quotas
+
+        self.quotas = Quotas(conn)
 
     def warm(self) -> None:
         """Load the tokenizer (~1 s) in a thread, so the first model call does not wait."""
@@ -93,20 +108,56 @@ class Gateway:
         messages: list[dict[str, Any]],
         tools: list[dict[str, Any]] | None,
         max_tokens: int | None,
-    ) -> Completion:
+    ) -> tuple[Completion, Headers]:
+        """The answer and the rate-limit headers (a ``GatewayError`` when refused)."""
+        call = self._admit(caller, model)
         try:
             done = self.offline.complete(messages, tools=tools, max_tokens=max_tokens)
         except offline.ContextTooLong as exc:
+            self._finish(call, 400, 0, 0)
             raise GatewayError(400, "context", str(exc), "messages") from None
+        prompt = "\n".join(offline.text_of(m.get("content")) for m in messages)
+        answer = done.text or json.dumps([c.__dict__ for c in done.tool_calls])
+        self._finish(call, 200, done.prompt_tokens, done.completion_tokens, (prompt, answer))
         self.spent(caller, model, done.prompt_tokens, done.completion_tokens)
-        return done
+        return done, call.headers if call else {}
 
-    def embed(self, caller: Caller, model: Model, texts: list[str], dims: int) -> list[list[float]]:
+    def embed(
+        self, caller: Caller, model: Model, texts: list[str], dims: int
+    ) -> tuple[list[list[float]], Headers]:
         from nexus_emulator.gateway import tokens
 
+        call = self._admit(caller, model)
         vectors = [self.offline.embed(t, dims) for t in texts]
-        self.spent(caller, model, sum(tokens.count(t) for t in texts), 0)
-        return vectors
+        used = sum(tokens.count(t) for t in texts)
+        self._finish(call, 200, used, 0, ("\n".join(texts), ""))
+        self.spent(caller, model, used, 0)
+        return vectors, call.headers if call else {}
+
+    def _admit(self, caller: Caller, model: Model) -> QuotaCall | None:
+        if self.quotas is None:
+            return None
+        version = self.version_of(caller.agent, caller.env) if self.version_of else None
+        audit = {
+            "version": version,
+            "principal": caller.subject,
+            "model": model.id,
+            "provider": model.provider,
+            "request_id": caller.request_id,
+            "trace_id": caller.trace_id,
+        }
+        return self.quotas.admit(caller.agent, caller.env, audit)
+
+    def _finish(
+        self,
+        call: QuotaCall | None,
+        status: int,
+        tokens_in: int,
+        tokens_out: int,
+        text: tuple[str, str] | None = None,
+    ) -> None:
+        if call is not None and self.quotas is not None:
+            self.quotas.finish(call, status, tokens_in, tokens_out, text)
 
     def spent(self, caller: Caller, model: Model, tokens_in: int, tokens_out: int) -> None:
         total = tokens_in + tokens_out

@@ -9,7 +9,8 @@ from typing import Any
 
 from fastapi import Request
 
-from nexus_emulator.gateway.service import Caller, Gateway, GatewayError, Model
+from nexus_emulator.gateway.errors import GatewayError
+from nexus_emulator.gateway.service import Caller, Gateway, Model
 
 ROLES = {"system", "developer", "user", "assistant", "tool"}
 
@@ -25,7 +26,10 @@ def caller_of(request: Request) -> Caller:
     if principal.agent is None:
         raise GatewayError(403, "forbidden", "the token names no agent")
     request_id = request.headers.get("x-nexus-request-id")
-    return Caller(principal.agent, principal.env or "development", request_id)
+    parent = request.headers.get("traceparent", "").split("-")
+    trace_id = parent[1] if len(parent) == 4 and len(parent[1]) == 32 else None
+    env = principal.env or "development"
+    return Caller(principal.agent, env, request_id, principal.subject, trace_id)
 
 
 async def body_of(request: Request) -> dict[str, Any]:

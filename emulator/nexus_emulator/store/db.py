@@ -239,6 +239,9 @@ class Store:
                 "tasks",
                 "outbox",
                 "spans",
+                "gateway_quotas",
+                "gateway_counters",
+                "gateway_audit",
             ):
                 self.conn.execute(f"DELETE FROM {table}")
         self.generation += 1

@@ -168,6 +168,51 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE tasks ADD COLUMN caller TEXT;
         """,
     ),
+    (
+        9,
+        "the AI gateway: quotas and counters per agent and environment, one audit row per call",
+        """
+        CREATE TABLE gateway_quotas (
+            agent TEXT NOT NULL,
+            env TEXT NOT NULL,
+            quota TEXT NOT NULL,
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (agent, env)
+        );
+        CREATE TABLE gateway_counters (
+            agent TEXT NOT NULL,
+            env TEXT NOT NULL,
+            requests_level REAL NOT NULL,
+            tokens_level REAL NOT NULL,
+            at REAL NOT NULL,
+            day TEXT NOT NULL,
+            day_tokens INTEGER NOT NULL,
+            month TEXT NOT NULL,
+            month_tokens INTEGER NOT NULL,
+            PRIMARY KEY (agent, env)
+        );
+        CREATE TABLE gateway_audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at REAL NOT NULL,
+            agent TEXT NOT NULL,
+            version TEXT,
+            env TEXT NOT NULL,
+            principal TEXT NOT NULL,
+            model TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            tokens_in INTEGER NOT NULL,
+            tokens_out INTEGER NOT NULL,
+            latency_ms REAL NOT NULL,
+            status INTEGER NOT NULL,
+            request_id TEXT,
+            trace_id TEXT,
+            prompt TEXT,
+            completion TEXT
+        );
+        CREATE INDEX gateway_audit_agent ON gateway_audit (agent, at);
+        CREATE INDEX gateway_audit_at ON gateway_audit (at);
+        """,
+    ),
 ]
 
 
