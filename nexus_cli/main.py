@@ -12,6 +12,7 @@ from nexus_cli.commands._group import SETTINGS, RootGroup, group
 from nexus_cli.commands._plugins import PluginGroup
 from nexus_cli.commands.agent import app as agent_app
 from nexus_cli.commands.dashboard.dashboard import dashboard
+from nexus_cli.commands.gateway import app as gateway_app
 from nexus_cli.commands.identity import app as identity_app
 from nexus_cli.commands.profile import app as profile_app
 from nexus_cli.commands.provider import app as provider_app
@@ -33,6 +34,7 @@ ai_app.add_typer(provider_app, name="provider")
 ai_app.add_typer(profile_app, name="profile")
 ai_app.add_typer(identity_app, name="identity")
 ai_app.add_typer(token_app, name="token")
+ai_app.add_typer(gateway_app, name="gateway")
 ai_app.command("dashboard")(dashboard)
 app.add_typer(ai_app, name="ai")
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from nexus_cli.errors import Unsupported, UsageError
 
 if TYPE_CHECKING:
+    from nexus_api.gateway import AuditRow, ModelInfo, QuotaInfo, Usage
     from nexus_api.identity import (
         AuthorizerInfo,
         CredentialInfo,
@@ -244,6 +245,20 @@ class Provider(ABC):
 
     def identity_keys(self) -> list[KeyInfo]:
         raise self.unsupported("identity keys")
+
+    def gateway_models(self) -> list[ModelInfo]:
+        """The models the AI gateway serves agents."""
+        raise self.unsupported("the AI gateway")
+
+    def gateway_quota(self, name: str, env: str, change: dict[str, Any] | None) -> QuotaInfo:
+        """An agent's gateway quota in ``env``, after applying ``change`` when given."""
+        raise self.unsupported("the AI gateway")
+
+    def gateway_audit(self, name: str | None, since: float | None, limit: int) -> list[AuditRow]:
+        raise self.unsupported("the AI gateway")
+
+    def gateway_usage(self, name: str) -> Usage:
+        raise self.unsupported("the AI gateway")
 
     def rotate_keys(self) -> RotateResult:
         raise self.unsupported("rotating identity keys")

@@ -14,6 +14,7 @@ from nexus_local.client import EmulatorClient
 from nexus_local.lifecycle import Emulator, ensure_running, running_info
 
 if TYPE_CHECKING:
+    from nexus_api.gateway import AuditRow, ModelInfo, QuotaInfo, Usage
     from nexus_api.identity import (
         AuthorizerInfo,
         CredentialInfo,
@@ -273,6 +274,43 @@ class LocalProvider(Provider):
         with self._client() as client:
             answer = client.request("DELETE", f"{self._agent(name)}/authorizer")
         return AuthorizerInfo.model_validate(answer)
+
+    def gateway_models(self) -> list[ModelInfo]:
+        from nexus_api.gateway import ModelInfo
+
+        with self._client() as client:
+            answer = client.request("GET", "/v1/gateway/models")
+        return [ModelInfo.model_validate(item) for item in answer]
+
+    def gateway_quota(self, name: str, env: str, change: dict[str, Any] | None) -> QuotaInfo:
+        from nexus_api.gateway import QuotaInfo
+
+        path = f"/v1/gateway/quotas/{quote(name, safe='')}"
+        with self._client() as client:
+            if change is None:
+                answer = client.request("GET", path, params={"env": env})
+            else:
+                answer = client.request("PUT", path, params={"env": env}, json=change)
+        return QuotaInfo.model_validate(answer)
+
+    def gateway_audit(self, name: str | None, since: float | None, limit: int) -> list[AuditRow]:
+        from nexus_api.gateway import AuditRow
+
+        params: dict[str, Any] = {"limit": limit}
+        if name is not None:
+            params["agent"] = name
+        if since is not None:
+            params["since"] = since
+        with self._client() as client:
+            answer = client.request("GET", "/v1/gateway/audit", params=params)
+        return [AuditRow.model_validate(item) for item in answer]
+
+    def gateway_usage(self, name: str) -> Usage:
+        from nexus_api.gateway import Usage
+
+        with self._client() as client:
+            answer = client.request("GET", f"/v1/gateway/usage/{quote(name, safe='')}")
+        return Usage.model_validate(answer)
 
     def rotate_keys(self) -> RotateResult:
         from nexus_api.identity import RotateResult
