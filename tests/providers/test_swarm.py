@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import json
 import secrets
+import select
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.cli.cli_support import Result, base_env, free_port, nexus
+from tests.cli.cli_support import NEXUS, Result, base_env, free_port, nexus
 from tests.providers.swarm_support import shared_swarm
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
@@ -183,6 +185,41 @@ def test_logs(swarm: Swarm) -> None:
     assert all(r["replica"] and r["time"] for r in lines)
     errors = swarm("--json", "ai", "agent", "logs", swarm.name, "--level", "error")
     assert all(json.loads(line)["level"] == "error" for line in errors.stdout.splitlines())
+
+
+def test_logs_follow(swarm: Swarm) -> None:
+    """`logs -f` prints a record written after it started (a call's request record)."""
+    command = [NEXUS, "--provider", "swarm", "--json", "ai", "agent", "logs", swarm.name]
+    follow = subprocess.Popen(
+        [*command, "--env", "staging", "-f", "-n", "0"],
+        env=swarm.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        time.sleep(2)  # the service log stream is open
+        answer = swarm("--json", "ai", "agent", "run", swarm.name, "followed", "--env", "staging")
+        request_id = json.loads(answer.stdout)["metadata"].get("request_id")
+        deadline = time.monotonic() + 60
+        seen = []
+        assert follow.stdout is not None
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([follow.stdout], [], [], deadline - time.monotonic())
+            if not ready:
+                break
+            line = follow.stdout.readline()
+            if not line:
+                break
+            seen.append(json.loads(line))
+            if any(r.get("request_id") for r in seen):
+                break
+        assert any(r.get("request_id") for r in seen), seen
+        if request_id:
+            assert any(r.get("request_id") == request_id for r in seen)
+    finally:
+        follow.terminate()
+        follow.wait(10)
 
 
 def test_unsupported_operations_exit_2(swarm: Swarm) -> None:
