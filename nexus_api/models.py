@@ -51,6 +51,15 @@ class Replica(BaseModel):
     healthy_after_s: float | None = None  # from start to the first healthy /ping
 
 
+class CrashLoop(BaseModel):
+    """Replicas of an environment that keep dying: replaced with backoff."""
+
+    restarts: int  # replacements within the window
+    window_s: float
+    next_restart_in_s: float  # the backoff before the next replacement
+    last_log: list[str] = []  # the last lines of the replica that went last
+
+
 class EnvironmentStatus(BaseModel):
     env: str
     version: str | None  # label of the version serving
@@ -64,6 +73,7 @@ class EnvironmentStatus(BaseModel):
     isolation: str | None = None  # what the runtime isolates, said plainly
     updated_at: float | None = None
     service_account: str | None = None  # whom the replicas' workload tokens stand for
+    crash_loop: CrashLoop | None = None  # set while the replicas keep dying
 
 
 class AgentStatus(BaseModel):

@@ -243,6 +243,7 @@ class Deployer:
             for pool in self.pools.of_agent(agent):
                 self.pools.remove(pool.agent, pool.env)
                 await self.replicas.stop_pool(pool)
+            self.pools.crashes.forget(agent)
             for handle in await self.runtime.replicas():
                 if handle.agent == agent:
                     await self.runtime.stop(handle.id)

@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
+from nexus_emulator import errors
+from nexus_emulator.crashloop import KEEP_LINES
 from nexus_emulator.deployer import Deployer
+from nexus_emulator.logrecords import as_text
 from nexus_emulator.pools import LiveReplica, Pool
 
 log = logging.getLogger("nexus_emulator.health")
@@ -35,27 +39,55 @@ async def check_pool(deployer: Deployer, pool: Pool) -> None:
     unhealthy = [r for r in pool.replicas if r.state == "unhealthy"]
     dead = [r for r in unhealthy if not await deployer.runtime.running(r.handle.id)]
     dead += [r for r in pool.replicas if r.state == "ejected"]
-    if dead:
+    d = deployer.store.deployment(pool.agent, pool.env)
+    short = d is not None and d.revision == pool.revision and len(pool.replicas) < d.replicas
+    if dead or short:  # short: an earlier replacement failed to start
         await replace(deployer, pool, dead)
 
 
 async def replace(deployer: Deployer, pool: Pool, dead: list[LiveReplica]) -> None:
+    """Stop ``dead`` and start replicas up to the deployment's count; with backoff while the
+    environment is crash-looping (``crashloop.py``)."""
+    restarts = deployer.pools.crashes.of(pool.agent, pool.env, pool.revision)
+    now = time.time()
     lock = deployer.lock(pool.agent)
-    if lock.locked():
-        return  # a deploy or rollback is changing this agent: check again next round
+    if lock.locked() or not restarts.may_restart(now):
+        return  # a deploy or rollback is changing this agent, or a backoff: next round
     async with lock:
         if deployer.pools.get(pool.agent, pool.env) is not pool:
             return
+        lines: list[str] = []
         for r in dead:
             why = "gone" if r.state != "ejected" else f"ejected after {r.failures} failed calls"
             log.warning("replacing replica %s of %s/%s: %s", r.handle.id, pool.agent, pool.env, why)
+            lines = await _last_lines(deployer, r) or lines
             await deployer.replicas.stop(r)
         keep = [r for r in pool.replicas if r not in dead]
         pool.replicas = keep
         try:
             await deployer.top_up(pool.agent, pool.env, keep)
+        except errors.ApiError as exc:
+            lines = exc.details or lines
+            log.warning("could not replace replicas of %s/%s: %s", pool.agent, pool.env, exc)
         except Exception:
             log.exception("could not replace replicas of %s/%s", pool.agent, pool.env)
+        restarts.record(now, lines)
+        if (loop := restarts.view(now)) is not None:
+            log.warning(
+                "%s/%s is crash-looping: %d restarts in %g s, next in %g s",
+                pool.agent,
+                pool.env,
+                loop.restarts,
+                loop.window_s,
+                loop.next_restart_in_s,
+            )
+
+
+async def _last_lines(deployer: Deployer, r: LiveReplica) -> list[str]:
+    try:
+        return as_text(await deployer.runtime.logs(r.handle.id, tail=2 * KEEP_LINES))
+    except Exception:  # its logs may be gone with it
+        return []
 
 
 async def monitor(deployer: Deployer, interval: float) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from nexus_emulator.crashloop import CrashLoops
 from nexus_emulator.runtime.base import ReplicaHandle
 
 EJECT_AFTER = 5  # failed or timed-out invocations in a row that eject a replica
@@ -53,6 +54,7 @@ class Pool:
 class Pools:
     def __init__(self) -> None:
         self._pools: dict[tuple[str, str], Pool] = {}
+        self.crashes = CrashLoops()  # replacements per environment, for the backoff
 
     def get(self, agent: str, env: str) -> Pool | None:
         return self._pools.get((agent, env))

@@ -100,6 +100,7 @@ def environment(d: DeploymentRow, store: Store, pools: Pools, site: Site) -> Env
         isolation=site.isolation,
         updated_at=d.updated_at,
         service_account=service_account(d.agent, d.env),
+        crash_loop=pools.crashes.view(d.agent, d.env, d.revision),
     )
 
 

@@ -4,12 +4,9 @@ more traffic and is replaced (as a replica whose pids limit is reached would).""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from tests.emulator.conftest import Emu, running_emulator, write_agent
+from tests.emulator.conftest import Emu, write_agent
 
 SICK = """
 import os
@@ -20,13 +17,6 @@ class Sick(EchoAgent):
             raise BlockingIOError(11, "Resource temporarily unavailable")  # fork() at the limit
         return await super().process(input)
 """
-
-
-@pytest.fixture
-def quick(tmp_path: Path, free_port: int, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emu]:
-    monkeypatch.setenv("NEXUS_HEALTH_INTERVAL", "0.3")
-    with running_emulator(tmp_path, free_port, "process") as e:
-        yield e
 
 
 def test_failing_replica_is_ejected_and_replaced(quick: Emu, tmp_path: Path) -> None:

@@ -9,12 +9,9 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from tests.emulator.conftest import Emu, running_emulator, start_emulator, write_agent
+from tests.emulator.conftest import Emu, start_emulator, write_agent
 from tests.reliability.test_crash import restart_after_kill
 
 
@@ -55,15 +52,6 @@ def test_first_call_after_a_restart_answers(emu: Emu, tmp_path: Path) -> None:
     emu.proc, emu.client = again.proc, again.client
     first = emu.client.post("/agents/echo/run?env=staging", json={"input": "clean"})
     assert first.status_code == 200, first.text
-
-
-@pytest.fixture
-def quick(tmp_path: Path, free_port: int, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emu]:
-    """A process-runtime emulator that waits 1.5 s for a replica and checks health often."""
-    monkeypatch.setenv("NEXUS_REPLICA_WAIT", "1.5")
-    monkeypatch.setenv("NEXUS_HEALTH_INTERVAL", "0.2")
-    with running_emulator(tmp_path, free_port, "process") as e:
-        yield e
 
 
 def test_no_replica_that_answers_is_503_with_retry_after(quick: Emu, tmp_path: Path) -> None:

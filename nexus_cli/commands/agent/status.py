@@ -43,9 +43,13 @@ def render(status: dict[str, Any], env_name: str | None = None) -> list[str]:
             ],
             ["runtime", runtime_line(env.get("runtime"), env.get("isolation"))],
             ["identity", env.get("service_account") or "-"],
+            *_crash_loop_row(env.get("crash_loop")),
             ["updated", ago(env.get("updated_at"))],
         ]
         parts.append(output.columns(rows, styles={0: lambda key: output.styled(key, "dim")}))
+        if env.get("crash_loop") and env["crash_loop"].get("last_log"):
+            parts.append(output.styled("last log lines of the replica that went:", "dim"))
+            parts.extend("  " + line for line in env["crash_loop"]["last_log"])
         if replicas:
             table = [
                 [
@@ -66,6 +70,18 @@ def render(status: dict[str, Any], env_name: str | None = None) -> list[str]:
             )
         parts.append("")
     return parts[:-1]
+
+
+def _crash_loop_row(loop: dict[str, Any] | None) -> list[list[str]]:
+    from nexus_cli import output
+
+    if not loop:
+        return []
+    said = (
+        f"crash-looping: {loop['restarts']} restarts in {loop['window_s']:g} s, "
+        f"next in {loop['next_restart_in_s']:g} s"
+    )
+    return [["health", output.styled(said, "red")]]
 
 
 def _state_style(state: str) -> str:
