@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
@@ -13,6 +13,24 @@ class ModelInfo(BaseModel):
     id: str
     kind: str  # chat | embedding
     provider: str
+    upstream_model: str | None = None
+    url: str | None = None
+
+
+class ModelRoute(BaseModel):
+    """A model name agents call, served by an OpenAI-compatible upstream (OpenAI,
+    Ollama, vLLM, a LiteLLM proxy…). The key is the calling agent's credential of
+    that name in the vault (``nexus ai agent credential set AGENT NAME --api-key -``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[\w.:/@-]+$")]
+    provider: Literal["openai"] = "openai"
+    url: Annotated[str, Field(pattern=r"^https?://\S+$")]
+    upstream_model: Annotated[str, Field(min_length=1, max_length=200)]
+    credential: str | None = None
+    fallback: str | None = None
+    timeout: Annotated[float, Field(gt=0, le=600)] = 60.0
 
 
 class Quota(BaseModel):

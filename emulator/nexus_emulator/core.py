@@ -113,9 +113,9 @@ class Emulator:
         await runtime.check()
         self._runtime = runtime
         self._tracer = Tracer(self._store)
-        self.gateway.attach(self._store.conn)
         self.vault = Vault(self._store, self.config.home, self.identity.digest)
         self.credentials = Credentials(self._store, self.vault)
+        self.gateway.attach(self._store.conn, self.credentials.api_key)
         self._routing = Routing(self._store)
         self._chain = Chain(
             self._routing,
@@ -183,6 +183,7 @@ class Emulator:
             self._tracer.close()
         await self.relay.close()
         await self.upstream.close()
+        await self.gateway.close()
         if self._runtime is not None:
             await self._runtime.close()
         if self._store is not None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from nexus_cli.errors import Unsupported, UsageError
 
 if TYPE_CHECKING:
-    from nexus_api.gateway import AuditRow, ModelInfo, QuotaInfo, Usage
+    from nexus_api.gateway import AuditRow, ModelInfo, ModelRoute, QuotaInfo, Usage
     from nexus_api.identity import (
         AuthorizerInfo,
         CredentialInfo,
@@ -248,6 +248,13 @@ class Provider(ABC):
 
     def gateway_models(self) -> list[ModelInfo]:
         """The models the AI gateway serves agents."""
+        raise self.unsupported("the AI gateway")
+
+    def gateway_model_add(self, route: dict[str, Any]) -> ModelRoute:
+        """Route a model name to an upstream (``nexus_api.gateway.ModelRoute``'s fields)."""
+        raise self.unsupported("the AI gateway")
+
+    def gateway_model_remove(self, name: str) -> dict[str, Any]:
         raise self.unsupported("the AI gateway")
 
     def gateway_quota(self, name: str, env: str, change: dict[str, Any] | None) -> QuotaInfo:

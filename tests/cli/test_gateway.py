@@ -69,3 +69,32 @@ def test_gateway_command_errors(platform: Platform) -> None:
     assert "is not a duration" in since.stderr
     name = platform("ai", "gateway", "usage", "Bad Name")
     assert name.code == 2
+
+
+def test_gateway_model_commands(platform: Platform) -> None:
+    from tests.emulator.upstream_support import OpenAIUpstream
+
+    upstream = OpenAIUpstream()
+    try:
+        added = platform("ai", "gateway", "model", "add", "gpt-cli", "--url", upstream.url,
+                         "--upstream-model", "up-echo", "--credential", "openai",
+                         "--fallback", "nexus-offline")  # fmt: skip
+        assert added.code == 0, added.out
+        assert added.stdout.strip() == (
+            f"gpt-cli -> up-echo at {upstream.url}, key: each agent's credential 'openai', "
+            "falls back to nexus-offline."
+        )
+        listed = platform("ai", "gateway", "models")
+        assert "gpt-cli" in listed.stdout
+        assert "up-echo" in listed.stdout
+        bad = platform("ai", "gateway", "model", "add", "gpt-x", "--url", "nope",
+                       "--upstream-model", "m")  # fmt: skip
+        assert bad.code == 2
+        assert "url" in bad.stderr
+        removed = platform("ai", "gateway", "model", "remove", "gpt-cli")
+        assert removed.stdout.strip() == "Removed model gpt-cli."
+        again = platform("ai", "gateway", "model", "remove", "gpt-cli")
+        assert again.code == 2
+        assert "no routed model named 'gpt-cli'" in again.stderr
+    finally:
+        upstream.close()

@@ -177,8 +177,9 @@ async def reset(request: Request) -> dict[Literal["reset"], bool]:
         await em.runtime.stop(handle.id)
     await em.runtime.remove_artifacts()  # also those of builds a crash cut short
     em.store.reset()
-    if em.gateway.quotas is not None:
+    if em.gateway.quotas is not None and em.gateway.catalog is not None:
         em.gateway.quotas.forget()
+        em.gateway.catalog.forget()
     paths = em.config.paths
     for sub in (paths.sources, paths.builds, paths.artifacts):
         shutil.rmtree(sub, ignore_errors=True)

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 
-from nexus_api.gateway import AuditRow, ModelInfo, QuotaInfo, Usage
+from nexus_api.gateway import AuditRow, ModelInfo, ModelRoute, QuotaInfo, Usage
 from nexus_emulator import errors
 from nexus_emulator.api.deps import checked_name, emulator_of, ready
 from nexus_emulator.gateway.quotas import Quotas
@@ -24,9 +24,34 @@ def _quotas(request: Request) -> Quotas:
 @router.get("/models", summary="The models replicas may call")
 async def models(request: Request) -> list[ModelInfo]:
     return [
-        ModelInfo(id=m.id, kind=m.kind, provider=m.provider)
-        for m in emulator_of(request).gateway.models()
+        ModelInfo(
+            id=m.id,
+            kind=m.kind,
+            provider=m.provider,
+            upstream_model=m.route.upstream_model if m.route else None,
+            url=m.route.url if m.route else None,
+        )
+        for m in ready(emulator_of(request)).gateway.models()
     ]
+
+
+@router.post("/models", summary="Route a model name to an OpenAI-compatible upstream")
+async def model_add(route: ModelRoute, request: Request) -> ModelRoute:
+    catalog = ready(emulator_of(request)).gateway.catalog
+    assert catalog is not None
+    try:
+        return catalog.add(route)
+    except ValueError as exc:
+        raise errors.usage(str(exc), hint="nexus ai gateway models  # lists the models") from None
+
+
+@router.delete("/models/{name:path}", summary="Remove a routed model")
+async def model_remove(name: str, request: Request) -> dict[str, Any]:
+    catalog = ready(emulator_of(request)).gateway.catalog
+    assert catalog is not None
+    if not catalog.remove(name):
+        raise errors.not_found(f"no routed model named {name!r}", hint="nexus ai gateway models")
+    return {"name": name, "removed": True}
 
 
 @router.get("/quotas/{agent}", summary="An agent's quota in one environment")

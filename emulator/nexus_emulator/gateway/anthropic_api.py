@@ -47,6 +47,10 @@ async def messages(request: Request) -> Response:
     try:
         call = await wire.ask(request, "chat")
         body, caller, model = call.body, call.caller, call.model
+        if model.route is not None:
+            raise GatewayError(
+                400, "bad_request", f"{model.id} is served over OpenAI's API only", "model"
+            )
         limit = wire.positive_int(body, "max_tokens")
         if limit is None:
             raise GatewayError(400, "bad_request", "max_tokens: Field required", "max_tokens")

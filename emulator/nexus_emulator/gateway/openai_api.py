@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from nexus_emulator.gateway import tokens, wire
 from nexus_emulator.gateway.errors import GatewayError
 from nexus_emulator.gateway.offline import Completion
+from nexus_emulator.gateway.service import Model
 
 PREFIX = "/v1/platform/gateway/v1"
 router = APIRouter(prefix=PREFIX, tags=["gateway"])
@@ -56,13 +57,38 @@ async def models(request: Request) -> Response:
 async def chat_completions(request: Request) -> Response:
     try:
         call = await wire.ask(request, "chat")
-        body, caller, model = call.body, call.caller, call.model
-        messages = wire.messages_of(body)
-        tools = wire.tools_of(body)
-        limit = wire.positive_int(body, "max_completion_tokens", "max_tokens")
-        done, headers = call.gateway.complete(caller, model, messages, tools, limit)
+        wire.messages_of(call.body)
+        wire.tools_of(call.body)
+        limit = wire.positive_int(call.body, "max_completion_tokens", "max_tokens")
+        return await _answer(call, call.model, limit)
     except GatewayError as exc:
         return error(exc)
+
+
+async def _answer(
+    call: wire.Ask, model: Model, limit: int | None, fell_back: bool = False
+) -> Response:
+    """The offline model's answer or the upstream's; a failed upstream (unreachable,
+    5xx, timeout, rate limited) hands over to its fallback model once."""
+    if model.route is None:
+        return _offline(call, model, limit)
+    try:
+        if call.body.get("stream") is True:
+            chunks, headers = await call.gateway.relay_stream(call.caller, model, call.body)
+            return StreamingResponse(chunks, media_type="text/event-stream", headers=headers)
+        answer, headers = await call.gateway.relay(call.caller, model, call.body)
+        return JSONResponse(answer, headers=headers)
+    except GatewayError as exc:
+        fallback = model.route.fallback
+        if fell_back or fallback is None or exc.status not in (429, 502, 504):
+            raise
+        return await _answer(call, call.gateway.model(fallback, "chat"), limit, True)
+
+
+def _offline(call: wire.Ask, model: Model, limit: int | None) -> Response:
+    body, caller = call.body, call.caller
+    messages, tools = body["messages"], body.get("tools")
+    done, headers = call.gateway.complete(caller, model, messages, tools, limit)
     ident = f"chatcmpl-{caller.request_id or int(time.time() * 1e6)}"
     if body.get("stream") is True:
         usage = (body.get("stream_options") or {}).get("include_usage") is True

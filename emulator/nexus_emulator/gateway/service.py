@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nexus_api.gateway import ModelRoute
 from nexus_emulator.gateway import offline
 from nexus_emulator.gateway.errors import GatewayError
 from nexus_emulator.gateway.ledger import Ledger
@@ -22,8 +23,10 @@ from nexus_emulator.gateway.offline import Completion, OfflineModel
 from nexus_emulator.metrics import Metrics
 
 if TYPE_CHECKING:
+    from nexus_emulator.gateway.catalog import Catalog
     from nexus_emulator.gateway.quotas import Call as QuotaCall
     from nexus_emulator.gateway.quotas import Quotas
+    from nexus_emulator.gateway.upstream import OpenAIUpstream
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class Model:
     id: str
     kind: str  # chat | embedding
     provider: str = "offline"
+    route: ModelRoute | None = None  # an upstream's model, else the offline one
 
 
 MODELS = (Model(offline.CHAT_MODEL, "chat"), Model(offline.EMBED_MODEL, "embedding"))
@@ -62,12 +66,21 @@ class Gateway:
         self.ledger = Ledger()
         self.version_of = version_of  # the version an agent's environment runs
         self.quotas: Quotas | None = None
+        self.catalog: Catalog | None = None
+        self.key_of: Callable[[str, str], str] | None = None  # (agent, credential) -> key
+        self._upstream: OpenAIUpstream | None = None
 
-    def attach(self, conn: sqlite3.Connection) -> None:
-        """Keep quotas, counters and the audit in the emulator's state database."""
+    def attach(
+        self, conn: sqlite3.Connection, key_of: Callable[[str, str], str] | None = None
+    ) -> None:
+        """Keep quotas, counters, the audit and routed models in the state database;
+        ``key_of`` reads an agent's API key credential from the vault."""
+        from nexus_emulator.gateway.catalog import Catalog
         from nexus_emulator.gateway.quotas import Quotas
 
         self.quotas = Quotas(conn)
+        self.catalog = Catalog(conn)
+        self.key_of = key_of
 
     def warm(self) -> None:
         """Load the tokenizer (~1 s) in a thread, so the first model call does not wait."""
@@ -78,12 +91,13 @@ class Gateway:
         threading.Thread(target=tokens.encoder, name="gateway-warm", daemon=True).start()
 
     def models(self) -> list[Model]:
-        return list(MODELS)
+        routed = self.catalog.routes() if self.catalog else []
+        return [*MODELS, *(Model(r.name, "chat", r.provider, r) for r in routed)]
 
     def model(self, name: str | None, kind: str) -> Model:
         """The model a call names (the default of its kind when none), else 404."""
         wanted = name or (offline.CHAT_MODEL if kind == "chat" else offline.EMBED_MODEL)
-        for m in MODELS:
+        for m in self.models():
             if m.id == wanted:
                 if m.kind != kind:
                     raise GatewayError(
@@ -93,7 +107,7 @@ class Gateway:
                         "model",
                     )
                 return m
-        known = ", ".join(m.id for m in MODELS if m.kind == kind)
+        known = ", ".join(m.id for m in self.models() if m.kind == kind)
         raise GatewayError(
             404,
             "not_found",
@@ -133,6 +147,79 @@ class Gateway:
         self._finish(call, 200, used, 0, ("\n".join(texts), ""))
         self.spent(caller, model, used, 0)
         return vectors, call.headers if call else {}
+
+    def key(self, caller: Caller, route: ModelRoute) -> str | None:
+        """The upstream key: the calling agent's credential named by the route."""
+        if route.credential is None or self.key_of is None:
+            return None
+        from nexus_emulator.errors import ApiError
+
+        try:
+            return self.key_of(caller.agent, route.credential)
+        except ApiError:
+            raise GatewayError(
+                502,
+                "upstream",
+                f"{caller.agent} has no API key credential {route.credential!r} for {route.name}: "
+                f"nexus ai agent credential set {caller.agent} {route.credential} --api-key -",
+            ) from None
+
+    async def relay(
+        self, caller: Caller, model: Model, body: dict[str, Any]
+    ) -> tuple[dict[str, Any], Headers]:
+        """A whole chat completion from the model's upstream."""
+        assert model.route is not None
+        call = self._admit(caller, model)
+        try:
+            answer, used = await self.upstream.chat(
+                model.route, body, self.key(caller, model.route)
+            )
+        except GatewayError as exc:
+            self._finish(call, exc.status, 0, 0)
+            raise
+        self._finish(call, 200, used.tokens_in, used.tokens_out)
+        self.spent(caller, model, used.tokens_in, used.tokens_out)
+        return answer, call.headers if call else {}
+
+    async def relay_stream(
+        self, caller: Caller, model: Model, body: dict[str, Any]
+    ) -> tuple[AsyncIterator[bytes], Headers]:
+        """A streamed chat completion from the model's upstream: its chunks as they come;
+        the call is accounted for when the stream ends."""
+        from nexus_emulator.gateway.upstream import Used
+
+        assert model.route is not None
+        call = self._admit(caller, model)
+        used = Used()
+        try:
+            chunks = await self.upstream.stream(
+                model.route, body, self.key(caller, model.route), used
+            )
+        except GatewayError as exc:
+            self._finish(call, exc.status, 0, 0)
+            raise
+
+        async def relayed() -> AsyncIterator[bytes]:
+            try:
+                async for chunk in chunks:
+                    yield chunk
+            finally:
+                self._finish(call, 200, used.tokens_in, used.tokens_out)
+                self.spent(caller, model, used.tokens_in, used.tokens_out)
+
+        return relayed(), call.headers if call else {}
+
+    @property
+    def upstream(self) -> OpenAIUpstream:
+        from nexus_emulator.gateway.upstream import OpenAIUpstream
+
+        if self._upstream is None:
+            self._upstream = OpenAIUpstream()
+        return self._upstream
+
+    async def close(self) -> None:
+        if self._upstream is not None:
+            await self._upstream.close()
 
     def _admit(self, caller: Caller, model: Model) -> QuotaCall | None:
         if self.quotas is None:

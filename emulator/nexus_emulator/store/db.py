@@ -242,6 +242,7 @@ class Store:
                 "gateway_quotas",
                 "gateway_counters",
                 "gateway_audit",
+                "gateway_models",
             ):
                 self.conn.execute(f"DELETE FROM {table}")
         self.generation += 1

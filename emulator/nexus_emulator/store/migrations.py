@@ -213,6 +213,17 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX gateway_audit_at ON gateway_audit (at);
         """,
     ),
+    (
+        10,
+        "the AI gateway's routed models: a name mapped to an upstream provider and model",
+        """
+        CREATE TABLE gateway_models (
+            name TEXT PRIMARY KEY,
+            route TEXT NOT NULL,
+            updated_at REAL NOT NULL
+        );
+        """,
+    ),
 ]
 
 

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 def _render(items: list[ModelInfo]) -> str:
     from nexus_cli.output import columns
 
-    return columns([[m.id, m.kind, m.provider] for m in items], ["MODEL", "KIND", "PROVIDER"])
+    rows = [[m.id, m.kind, m.provider, m.upstream_model or "", m.url or ""] for m in items]
+    return columns(rows, ["MODEL", "KIND", "PROVIDER", "UPSTREAM MODEL", "URL"])
 
 
 def models(json_: JsonOpt = False) -> None:

@@ -14,7 +14,7 @@ from nexus_local.client import EmulatorClient
 from nexus_local.lifecycle import Emulator, ensure_running, running_info
 
 if TYPE_CHECKING:
-    from nexus_api.gateway import AuditRow, ModelInfo, QuotaInfo, Usage
+    from nexus_api.gateway import AuditRow, ModelInfo, ModelRoute, QuotaInfo, Usage
     from nexus_api.identity import (
         AuthorizerInfo,
         CredentialInfo,
@@ -281,6 +281,20 @@ class LocalProvider(Provider):
         with self._client() as client:
             answer = client.request("GET", "/v1/gateway/models")
         return [ModelInfo.model_validate(item) for item in answer]
+
+    def gateway_model_add(self, route: dict[str, Any]) -> ModelRoute:
+        from nexus_api.gateway import ModelRoute
+
+        with self._client() as client:
+            answer = client.request("POST", "/v1/gateway/models", json=route)
+        return ModelRoute.model_validate(answer)
+
+    def gateway_model_remove(self, name: str) -> dict[str, Any]:
+        with self._client() as client:
+            answer: dict[str, Any] = client.request(
+                "DELETE", f"/v1/gateway/models/{quote(name, safe='/')}"
+            )
+        return answer
 
     def gateway_quota(self, name: str, env: str, change: dict[str, Any] | None) -> QuotaInfo:
         from nexus_api.gateway import QuotaInfo

@@ -1,0 +1,128 @@
+"""Routed models: the gateway relays to a real OpenAI-compatible server on loopback,
+with the calling agent's key from the vault; failures become gateway errors and a
+fallback model answers instead; the audit names the provider."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.emulator.conftest import Emu, running_emulator
+from tests.emulator.test_api_credentials import workload_of
+from tests.emulator.upstream_support import OpenAIUpstream
+
+BASE = "/v1/platform/gateway/v1"
+
+
+@pytest.fixture
+def routed(tmp_path: Path, free_port: int) -> Iterator[tuple[Emu, httpx.Client, OpenAIUpstream]]:
+    upstream = OpenAIUpstream()
+    with running_emulator(tmp_path, free_port, "process") as emu:
+        emu.client.put(
+            "/v1/agents/bot/credentials/openai", json={"kind": "api_key", "api_key": "sk-up-123"}
+        ).raise_for_status()
+        for name, upstream_model, extra in (
+            ("gpt-local", "up-echo", {}),
+            ("gpt-nousage", "up-nousage", {}),
+            ("gpt-broken", "up-fail", {}),
+            ("gpt-rescued", "up-fail", {"fallback": "nexus-offline"}),
+            ("gpt-slow", "up-slow", {"timeout": 0.5}),
+            ("gpt-limited", "up-limited", {}),
+        ):
+            r = emu.client.post(
+                "/v1/gateway/models",
+                json={
+                    "name": name,
+                    "url": upstream.url,
+                    "upstream_model": upstream_model,
+                    "credential": "openai",
+                    **extra,
+                },
+            )
+            assert r.status_code == 200, r.text
+        token = workload_of(emu, "bot")
+        headers = {"Authorization": f"Bearer {token}", "X-Nexus-Request-Id": "req-up"}
+        with httpx.Client(base_url=emu.url + BASE, headers=headers, timeout=30) as client:
+            yield emu, client, upstream
+    upstream.close()
+
+
+def ask(client: httpx.Client, model: str, **extra: object) -> httpx.Response:
+    body = {"model": model, "messages": [{"role": "user", "content": "hello up there"}], **extra}
+    return client.post("/chat/completions", json=body)
+
+
+def test_relayed_with_the_agents_key(routed: tuple[Emu, httpx.Client, OpenAIUpstream]) -> None:
+    emu, client, upstream = routed
+    r = ask(client, "gpt-local")
+    assert r.status_code == 200, r.text
+    assert r.json()["choices"][0]["message"]["content"] == "HELLO UP THERE"
+    assert r.json()["model"] == "gpt-local"
+    assert upstream.keys[-1] == "Bearer sk-up-123"  # from the vault, not from the agent
+    counted = ask(client, "gpt-nousage").json()
+    assert counted["choices"][0]["message"]["content"] == "HELLO UP THERE"
+    with client.stream("POST", "/chat/completions", json={
+        "model": "gpt-local", "stream": True,
+        "messages": [{"role": "user", "content": "hello up there"}],
+    }) as s:  # fmt: skip
+        frames = [line[6:] for line in s.iter_lines() if line.startswith("data: ")]
+    chunks = [json.loads(f) for f in frames if f.startswith("{")]
+    words = [c["choices"][0]["delta"]["content"] for c in chunks if c["choices"]]
+    assert words == ["HELLO", "UP", "THERE"]
+    assert all(c["model"] == "gpt-local" for c in chunks)
+    audit = emu.client.get("/v1/gateway/audit", params={"agent": "bot"}).json()
+    assert [(a["model"], a["provider"], a["tokens_in"], a["tokens_out"]) for a in audit] == [
+        ("gpt-local", "openai", 7, 3),
+        ("gpt-nousage", "openai", 3, 4),  # cl100k: hello| up| there, HEL|LO| UP| THERE
+        ("gpt-local", "openai", 7, 3),  # the stream's usage chunk
+    ]
+    listed = emu.client.get("/v1/gateway/models").json()
+    assert {"id": "gpt-local", "kind": "chat", "provider": "openai", "upstream_model": "up-echo",
+            "url": upstream.url} in listed  # fmt: skip
+
+
+def test_upstream_failures(routed: tuple[Emu, httpx.Client, OpenAIUpstream]) -> None:
+    emu, client, _ = routed
+    broken = ask(client, "gpt-broken")
+    assert broken.status_code == 502
+    assert broken.json()["error"]["code"] == "upstream_error"
+    assert "the upstream broke" in broken.json()["error"]["message"]
+    rescued = ask(client, "gpt-rescued")
+    assert rescued.status_code == 200
+    assert rescued.json()["model"] == "nexus-offline"
+    slow = ask(client, "gpt-slow")
+    assert slow.status_code == 504
+    assert "did not answer within 0.5 s" in slow.json()["error"]["message"]
+    limited = ask(client, "gpt-limited")
+    assert limited.status_code == 429
+    assert limited.headers["retry-after"] == "7"
+    statuses = [a["status"] for a in emu.client.get("/v1/gateway/audit").json()]
+    assert statuses == [502, 502, 200, 504, 429]
+
+    emu.client.delete("/v1/agents/bot/credentials/openai").raise_for_status()
+    keyless = ask(client, "gpt-local")
+    assert keyless.status_code == 502
+    assert (
+        "nexus ai agent credential set bot openai --api-key -" in keyless.json()["error"]["message"]
+    )
+
+
+def test_bad_routes(routed: tuple[Emu, httpx.Client, OpenAIUpstream]) -> None:
+    emu, _, upstream = routed
+    for body in (
+        {"name": "nexus-offline", "url": upstream.url, "upstream_model": "x"},
+        {"name": "x", "url": "ftp://nope", "upstream_model": "x"},
+        {"name": "x", "url": upstream.url, "upstream_model": "x", "fallback": "unknown"},
+        {"name": "x", "url": upstream.url, "upstream_model": "x", "timeout": -1},
+        {"name": "x", "url": upstream.url, "upstream_model": "x", "provider": "carrier-pigeon"},
+    ):
+        assert emu.client.post("/v1/gateway/models", json=body).status_code == 400, body
+    assert emu.client.delete("/v1/gateway/models/gpt-local").json() == {
+        "name": "gpt-local",
+        "removed": True,
+    }
+    assert emu.client.delete("/v1/gateway/models/gpt-local").status_code == 404
