@@ -37,9 +37,10 @@ class ErrorCode(StrEnum):
 # the same (a test compares them).
 API_CODES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.USAGE: (
-        "400, 405, 413",
+        "400, 405, 413, 422",
         "the request is malformed or breaks a rule (name, environment, limits, body); "
-        "405 for a method the path does not take; 413 for a body over the limit",
+        "405 for a method the path does not take; 413 for a body over the limit; 422 for an "
+        "idempotency key reused with another body",
     ),
     ErrorCode.UNAUTHORIZED: (
         "401",

@@ -31,6 +31,7 @@ from typing import Any
 import aiohttp
 import orjson
 
+from nexus_emulator import errors
 from nexus_emulator.chain import Chain
 from nexus_emulator.pools import Pools
 from nexus_emulator.relay import Relay
@@ -61,6 +62,15 @@ def sign(key: bytes, body: bytes, at: int) -> str:
     return f"t={at},v1={mac}"
 
 
+def idempotency_conflict(key: str, task_id: str) -> errors.ApiError:
+    return errors.ApiError(
+        422,
+        errors.ErrorCode.USAGE,
+        f"Idempotency-Key {key!r} was used for {task_id} with another body",
+        hint="use a new key for a different request, or send the same body again",
+    )
+
+
 def view(row: Any) -> dict[str, Any]:
     task = dict(zip(COLUMNS.split(", "), row, strict=True))
     task["task_id"] = task.pop("id")
@@ -81,19 +91,39 @@ class TaskQueue:
     # ------------------------------------------------------------ API side
 
     def submit(
-        self, agent: str, env: str, body: bytes, webhook: str | None, caller: str | None = None
-    ) -> str:
-        """A new pending task; ``caller`` is the checked caller (``X-Nexus-Caller``)."""
+        self,
+        agent: str,
+        env: str,
+        body: bytes,
+        webhook: str | None,
+        caller: str | None = None,
+        key: str | None = None,
+    ) -> tuple[str, bool]:
+        """A new pending task and True; ``caller`` is the checked caller (``X-Nexus-Caller``).
+
+        With an idempotency ``key``, the agent's task submitted with that key before and
+        False when the body (and environment) is the same, a usage error (422) when not.
+        """
+        digest = hashlib.sha256(env.encode() + b"\n" + body).hexdigest() if key else None
         task_id = "task_" + secrets.token_hex(8)
         with self.store.conn:
             self.store.conn.execute("BEGIN IMMEDIATE")
+            if key is not None:
+                row = self.store.conn.execute(
+                    "SELECT id, body_digest FROM tasks WHERE agent=? AND idempotency_key=?",
+                    (agent, key),
+                ).fetchone()
+                if row is not None:
+                    if row[1] != digest:
+                        raise idempotency_conflict(key, row[0])
+                    return str(row[0]), False
             self.store.conn.execute(
-                "INSERT INTO tasks(id, agent, env, body, webhook, status, created_at, caller) "
-                "VALUES (?,?,?,?,?, 'pending', ?, ?)",
-                (task_id, agent, env, body, webhook, time.time(), caller),
+                "INSERT INTO tasks(id, agent, env, body, webhook, status, created_at, caller, "
+                "idempotency_key, body_digest) VALUES (?,?,?,?,?, 'pending', ?, ?, ?, ?)",
+                (task_id, agent, env, body, webhook, time.time(), caller, key, digest),
             )
         self.wake.set()
-        return task_id
+        return task_id, True
 
     def get(self, task_id: str) -> dict[str, Any] | None:
         row = self.store.conn.execute(
@@ -176,10 +206,10 @@ class TaskQueue:
             key = task.get_name().split("|", 2)[1:]
             busy[(key[0], key[1])] = busy.get((key[0], key[1]), 0) + 1
         rows = self.store.conn.execute(
-            "SELECT id, agent, env, body, caller FROM tasks WHERE status='pending' "
+            "SELECT id, agent, env, body, caller, attempt FROM tasks WHERE status='pending' "
             "ORDER BY created_at"
         ).fetchall()
-        for task_id, agent, env, body, caller in rows:
+        for task_id, agent, env, body, caller, attempt in rows:
             pool = self.pools.get(agent, env)
             capacity = sum(r.state == "healthy" for r in pool.replicas) if pool else 0
             if busy.get((agent, env), 0) >= capacity:
@@ -193,7 +223,8 @@ class TaskQueue:
                 )
             busy[(agent, env)] = busy.get((agent, env), 0) + 1
             job = asyncio.create_task(
-                self._execute(task_id, agent, env, body, caller), name=f"{task_id}|{agent}|{env}"
+                self._execute(task_id, agent, env, body, caller, attempt + 1),
+                name=f"{task_id}|{agent}|{env}",
             )
             self.running[task_id] = job
             job.add_done_callback(functools.partial(self._done, task_id))
@@ -203,7 +234,7 @@ class TaskQueue:
         self.wake.set()
 
     async def _execute(
-        self, task_id: str, agent: str, env: str, body: bytes, caller: str | None
+        self, task_id: str, agent: str, env: str, body: bytes, caller: str | None, attempt: int
     ) -> None:
         picked = self.chain.pick(agent, env)
         if picked is None:  # gone since it was started: back to the queue
@@ -222,7 +253,11 @@ class TaskQueue:
             body,
             context if isinstance(context, dict) else {},
             task_id,
-            extra={"X-Nexus-Task-Id": task_id, **({"X-Nexus-Caller": caller} if caller else {})},
+            extra={
+                "X-Nexus-Task-Id": task_id,
+                "X-Nexus-Task-Attempt": str(attempt),
+                **({"X-Nexus-Caller": caller} if caller else {}),
+            },
         )
         output, error = await self.chain.task(call, functools.partial(self._progress, task_id))
         if error is not None:

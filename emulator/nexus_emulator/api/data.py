@@ -41,6 +41,7 @@ class Incoming:
     traceparent: str | None
     session: str | None
     principal: Any  # who is calling, as the pipeline's Auth step found (None on open paths)
+    idempotency_key: str | None = None  # the Idempotency-Key header of a task submission
 
 
 Handler = Callable[[Emulator, Incoming, Receive, Send], Awaitable[None]]
@@ -144,5 +145,11 @@ async def submit(em: Emulator, req: Incoming, _receive: Receive, send: Send) -> 
         raise errors.usage("webhook must be an http:// or https:// URL")
     assert em.tasks is not None
     caller = None if req.principal is None else caller_header(req.principal)
-    task_id = em.tasks.submit(name, env, req.body, webhook, caller)
-    await send_json(send, 202, orjson.dumps(TaskSubmitted(task_id=task_id).model_dump()))
+    key = req.idempotency_key
+    if key is not None and not 1 <= len(key) <= 255:
+        raise errors.usage("Idempotency-Key must have 1 to 255 characters")
+    task_id, new = em.tasks.submit(name, env, req.body, webhook, caller, key)
+    task = None if new else em.tasks.get(task_id)
+    answer = TaskSubmitted(task_id=task_id, status=task["status"] if task else "pending")
+    replayed = [] if new else [(b"idempotent-replayed", b"true")]
+    await send_json(send, 202, orjson.dumps(answer.model_dump()), replayed)

@@ -75,15 +75,24 @@ def incoming(scope: Scope, name: str, body: bytes) -> data.Incoming:
     env = None
     if scope["query_string"]:
         env = parse_qs(scope["query_string"].decode("latin-1")).get("env", [None])[-1]
-    traceparent = session = None
+    traceparent = session = idempotency_key = None
     for key, value in scope["headers"]:
         if key == b"traceparent":
             traceparent = value.decode("latin-1")
         elif key == b"x-nexus-session-id":
             session = value.decode("latin-1")
+        elif key == b"idempotency-key":
+            idempotency_key = value.decode("latin-1")
     state = scope["state"]
     return data.Incoming(
-        name, env, body, state["request_id"], traceparent, session, state.get("principal")
+        name,
+        env,
+        body,
+        state["request_id"],
+        traceparent,
+        session,
+        state.get("principal"),
+        idempotency_key,
     )
 
 

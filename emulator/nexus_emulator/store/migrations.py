@@ -224,6 +224,16 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        11,
+        "idempotency keys of task submissions: the key and a digest of the body",
+        """
+        ALTER TABLE tasks ADD COLUMN idempotency_key TEXT;
+        ALTER TABLE tasks ADD COLUMN body_digest TEXT;
+        CREATE UNIQUE INDEX tasks_idempotency ON tasks (agent, idempotency_key)
+            WHERE idempotency_key IS NOT NULL;
+        """,
+    ),
 ]
 
 

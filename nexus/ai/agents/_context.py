@@ -32,6 +32,10 @@ class Context:
     headers with lower-case names. ``tokens_used`` counts the model tokens the
     request consumed through ``self.llm``. ``caller`` is the verified identity of
     whoever called through the platform (None when the platform passed none).
+    ``task_id`` and ``attempt`` are set when the request runs a queued task:
+    tasks are delivered at least once (a task running when the emulator stopped
+    runs again with the next attempt), so an agent with side effects can key
+    them on ``task_id``.
     """
 
     request_id: str
@@ -41,6 +45,8 @@ class Context:
     headers: dict[str, str] = field(default_factory=dict)
     tokens_used: int = 0
     caller: Caller | None = None
+    task_id: str | None = None  # set when the request runs a queued task
+    attempt: int | None = None  # which run of that task this is: 1, then 2, … after a retry
 
 
 _current: ContextVar[Context | None] = ContextVar("nexus_agent_context", default=None)
@@ -66,7 +72,13 @@ def build_context(request_id: str, headers: dict[str, str], context: dict[str, A
         context=context,
         headers=headers,
         caller=_caller(headers.get("x-nexus-caller")),
+        task_id=headers.get("x-nexus-task-id"),
+        attempt=_attempt(headers.get("x-nexus-task-attempt")),
     )
+
+
+def _attempt(raw: str | None) -> int | None:
+    return int(raw) if raw is not None and raw.isdigit() else None
 
 
 def _caller(raw: str | None) -> Caller | None:
