@@ -240,6 +240,7 @@ def test_rate_limit_audit_and_restart(
     assert usage["refused"] == len(limited)
     assert usage["tokens_today"] == 4 * len(passed)
 
+    burst_end = time.monotonic()
     emu.stop()  # counters and quota survive a restart
     from tests.emulator.conftest import start_emulator
 
@@ -249,11 +250,15 @@ def test_rate_limit_audit_and_restart(
         with httpx.Client(
             base_url=again.url + BASE, headers={"Authorization": f"Bearer {token}"}, timeout=30
         ) as after:
-            statuses = [chat(after, "again").status_code for _ in range(3)]
-        assert statuses.count(429) >= 1  # a few seconds refilled a few, not the whole bucket
+            first = chat(after, "again")
+            waited = time.monotonic() - burst_end
+        # the bucket refilled one a second since the burst, not to 60 as a new one would be
+        assert first.status_code == 200
+        remaining = int(first.headers["x-ratelimit-remaining-requests"])
+        assert remaining <= int(waited) + 1 < 59
         shown = again.client.get("/v1/gateway/quotas/bot").json()
         assert shown["quota"]["requests_per_minute"] == 60
-        assert len(again.client.get("/v1/gateway/audit", params={"limit": 1000}).json()) == 203
+        assert len(again.client.get("/v1/gateway/audit", params={"limit": 1000}).json()) == 201
     finally:
         again.stop()
 
@@ -267,4 +272,6 @@ def test_budget_exceeded_is_403(gw: tuple[Emu, httpx.Client]) -> None:
     assert r.json()["error"]["type"] == "insufficient_quota"
     assert r.json()["error"]["code"] == "quota_exceeded"
     models = emu.client.get("/v1/gateway/models").json()
-    assert {"id": "nexus-offline", "kind": "chat", "provider": "offline"} in models
+    assert ("nexus-offline", "chat", "offline") in [
+        (m["id"], m["kind"], m["provider"]) for m in models
+    ]
