@@ -72,6 +72,11 @@ class ProjectSpec(BaseModel):
     version: str | None = None
     python: str | None = None
     base_image: str | None = None
+    mount: str | None = Field(
+        default=None,
+        description="hot reload (nexus ai agent dev): the project directory on the emulator's "
+        "host, run in place and re-imported on change instead of a copy",
+    )
 
 
 class DeploySpec(Sizing):

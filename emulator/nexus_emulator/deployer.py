@@ -15,6 +15,7 @@ import shutil
 import tarfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from nexus.ai import spec
@@ -123,6 +124,7 @@ class Deployer:
                 dependencies=list(order.project.dependencies),
                 python=order.project.python,
                 base_image=order.project.base_image,
+                mount=Path(order.project.mount) if order.project.mount else None,
             )
             emit(f"building {order.agent} r{revision} ({self.runtime.name} runtime)")
         try:

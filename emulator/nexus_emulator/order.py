@@ -9,6 +9,7 @@ downstream (rollout, replicas, runtime) takes the :class:`DeployOrder`.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,6 +68,10 @@ def order(store: Store, agent: str, body: DeploySpec) -> DeployOrder:
     if bool(body.source_id) == bool(body.image):
         raise errors.usage("a deploy needs exactly one of source_id or image")
     project = body.project or ProjectSpec()
+    if project.mount is not None and not (
+        os.path.isabs(project.mount) and os.path.isdir(project.mount)
+    ):
+        raise errors.usage(f"project.mount {project.mount!r} is not a directory on this host")
     if body.source_id:
         if store.source_path(body.source_id) is None:
             raise errors.not_found(

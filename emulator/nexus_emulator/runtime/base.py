@@ -64,6 +64,7 @@ class BuildSpec:
     python: str | None = None  # wanted Python version, e.g. "3.11"
     base_image: str | None = None  # asked for by the deploy; else the runtime's choice
     image: str | None = None  # a prebuilt image (--image): resolve, do not build
+    mount: Path | None = None  # hot reload: run this host directory in place, re-import on change
 
 
 @dataclass(frozen=True)

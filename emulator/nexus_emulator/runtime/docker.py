@@ -28,6 +28,7 @@ from .base import (
     LABEL_REPLICA,
     LABEL_REVISION,
     Artifact,
+    BuildFailed,
     BuildSpec,
     LogFn,
     ReplicaFailed,
@@ -111,6 +112,12 @@ class DockerRuntime(Runtime):
     # ------------------------------------------------------------------ build
 
     async def build(self, spec: BuildSpec, log: LogFn) -> Artifact:
+        if spec.mount is not None:
+            raise BuildFailed(
+                "hot reload (nexus ai agent dev) runs on the process runtime only for now; "
+                "restart the emulator with `--runtime process`",
+                [],
+            )
         emit = threadsafe_log(log)
         artifact: Artifact = await self._call(
             lambda: build_image(

@@ -94,7 +94,11 @@ class ProcessRuntime(Runtime):
         sdk_package = (self.sdk_dir or sdk_root()) / "nexus"
         try:
             log(f"Copying the project into {final / 'app'}")
-            copy_tree(spec.source_dir, work / "app")
+            if spec.mount is not None:  # hot reload: the project itself, never a copy
+                work.mkdir(parents=True)
+                (work / "app").symlink_to(spec.mount, target_is_directory=True)
+            else:
+                copy_tree(spec.source_dir, work / "app")
             copy_tree(sdk_package, work / "sdk" / "nexus")
             venv = work / "venv"
             code, tail = run_logged([sys.executable, "-m", "venv", "--without-pip", str(venv)], log)
@@ -102,11 +106,14 @@ class ProcessRuntime(Runtime):
                 raise BuildFailed(f"creating the virtualenv failed (exit {code})", tail)
             if spec.dependencies:
                 self._install(spec.dependencies, venv, log)
+            mounted = [f"mount:{spec.mount}"] if spec.mount is not None else []
             digest = digest_inputs(
                 {"app": spec.source_dir, "sdk": sdk_package},
-                [*sorted(spec.dependencies), host_python_version(), spec.entrypoint],
+                [*sorted(spec.dependencies), host_python_version(), spec.entrypoint, *mounted],
             )
             meta = {"agent": spec.agent, "revision": spec.revision, "entrypoint": spec.entrypoint}
+            if spec.mount is not None:
+                meta["mount"] = str(spec.mount)
             (work / "artifact.json").write_text(json.dumps(meta | {"digest": digest}))
             if final.exists():
                 shutil.rmtree(final)
@@ -174,6 +181,8 @@ class ProcessRuntime(Runtime):
             NEXUS_HOST="127.0.0.1",
             PORT=str(port),
         )
+        if meta.get("mount"):  # nexus ai agent dev: re-import on change, leave the tree as is
+            env.update(NEXUS_RELOAD="1", PYTHONDONTWRITEBYTECODE="1")
         self.records.mkdir(parents=True, exist_ok=True)
         pending = self.records / f"starting-{uuid.uuid4().hex}.log"
         with pending.open("wb") as out:

@@ -22,8 +22,9 @@ import sys
 import threading
 import time
 import traceback
+from pathlib import Path
 
-from nexus.ai.agents import _log
+from nexus.ai.agents import _log, _reload
 from nexus.ai.agents._handler import EntrypointError, Handler, load
 from nexus.ai.agents._log import log
 from nexus.ai.agents._platform import platform_file
@@ -65,6 +66,10 @@ async def _run(handler: Handler, host: str, port: int, started: float) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    watcher = None
+    if _reload.enabled():  # nexus ai agent dev: the project directory itself is the cwd
+        reloader = _reload.Reloader(server, handler.name, Path(os.getcwd()))
+        watcher = asyncio.create_task(reloader.run())
     log(
         "info",
         "agent ready",
@@ -75,6 +80,8 @@ async def _run(handler: Handler, host: str, port: int, started: float) -> None:
         startup_ms=round((time.perf_counter() - started) * 1000, 1),
     )
     await stop.wait()
+    if watcher is not None:
+        watcher.cancel()
     grace = float(os.environ.get("NEXUS_SHUTDOWN_GRACE", "5") or 5)
     log("info", "stopping", inflight=server.inflight, grace_s=grace)
     listener.close()

@@ -7,6 +7,7 @@ from nexus_cli.commands.agent.authorizer import app as authorizer_app
 from nexus_cli.commands.agent.credential import app as credential_app
 from nexus_cli.commands.agent.delete import delete
 from nexus_cli.commands.agent.deploy import deploy
+from nexus_cli.commands.agent.dev import dev
 from nexus_cli.commands.agent.history import history
 from nexus_cli.commands.agent.init import init
 from nexus_cli.commands.agent.list import list_agents
@@ -23,6 +24,7 @@ from nexus_cli.commands.agent.traces import traces
 app = group("Create, deploy, run and roll back agents.")
 app.command("init")(init)
 app.command("deploy")(deploy)
+app.command("dev")(dev)
 app.command("run")(run)
 app.command("list")(list_agents)
 app.command("status")(status)

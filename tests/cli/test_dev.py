@@ -1,0 +1,81 @@
+"""`nexus ai agent dev`: the project runs in place and a save reloads it, until Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.cli.cli_support import NEXUS, Platform, make_project
+
+
+def _until(
+    check: Callable[[], bool], proc: subprocess.Popen[str], what: str, wait: float = 30
+) -> None:
+    deadline = time.monotonic() + wait
+    while not check():
+        assert proc.poll() is None, f"dev exited ({proc.returncode}) before {what}"
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+def _revision(platform: Platform, name: str) -> int:
+    result = platform("--json", "ai", "agent", "status", name)
+    assert result.code == 0, result.out
+    envs = {e["env"]: e for e in json.loads(result.stdout)["environments"]}
+    return int(envs["development"]["revision"])
+
+
+def test_dev_reloads_in_place_keeps_good_code_and_cleans_up(
+    platform: Platform, tmp_path: Path
+) -> None:
+    root = make_project(tmp_path / "devloop", "devloop", platform.env)
+    proc = subprocess.Popen(
+        [NEXUS, "ai", "agent", "dev", str(root)],
+        env=platform.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    out: list[str] = []
+    assert proc.stdout is not None
+    reader = threading.Thread(target=lambda: out.extend(iter(proc.stdout.readline, "")))  # type: ignore[union-attr]
+    reader.start()
+
+    def answer() -> str:
+        return platform("ai", "agent", "run", "devloop", "x").stdout
+
+    agent = root / "agent.py"
+    try:
+        _until(lambda: "Hello" in answer(), proc, "the first answer", wait=90)
+        _until(lambda: any("hot reload on" in line for line in out), proc, "the watcher")
+        agent.write_text(agent.read_text().replace('f"Hello ', 'f"Hi again '))
+        _until(lambda: "Hi again" in answer(), proc, "the saved change to answer")
+        assert _revision(platform, "devloop") == 1  # reloaded in place: no new build
+        good = agent.read_text()
+        agent.write_text(good + "\ndef broken(:\n")
+        _until(lambda: any("reload failed" in line for line in out), proc, "the error")
+        assert "Hi again" in answer()  # the last good code keeps serving
+        agent.write_text(good.replace('f"Hi again ', 'f"Fixed '))
+        _until(lambda: "Fixed" in answer(), proc, "the fix to answer")
+        toml = root / "nexus.toml"
+        toml.write_text(toml.read_text().replace('version = "0.1.0"', 'version = "0.2.0"'))
+        _until(lambda: _revision(platform, "devloop") == 2, proc, "the rebuild", wait=90)
+        assert "Fixed" in answer()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        reader.join(timeout=10)
+    assert proc.returncode == 130, err
+    assert "endpoint: http://127.0.0.1:" in err
+    assert "Authorization: Bearer" in err
+    assert "Deleted devloop" in err
+    assert any("SyntaxError" in line for line in out)  # the error is shown with its cause
+    listed = platform("--json", "ai", "agent", "list")
+    assert "devloop" not in [a["name"] for a in json.loads(listed.stdout)]
+    assert not list(root.rglob("__pycache__"))  # the project tree is left as it was
