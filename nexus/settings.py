@@ -96,6 +96,14 @@ class Settings:
             "`8388608` (8 MiB)",
         ),
     )
+    task_attempts: int = field(
+        default=3,
+        metadata=_var(
+            "NEXUS_TASK_ATTEMPTS",
+            "Runs of a task that get no answer (the replica died, the task's timeout passed, "
+            "the emulator stopped) before the task is dead (`task list --status dead`).",
+        ),
+    )
     log_level: str = field(
         default="INFO",
         metadata=_var(

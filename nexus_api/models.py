@@ -165,7 +165,7 @@ class AgentMetrics(BaseModel):
 
 class Task(BaseModel):
     task_id: str
-    status: str  # pending | running | succeeded | failed | cancelled
+    status: str  # pending | running | succeeded | failed | cancelled | dead
     agent: str | None = None
     env: str | None = None
     progress: int = 0

@@ -20,6 +20,7 @@ class EmulatorConfig:
     health_interval: float = 2.0  # seconds between health checks of running replicas
     autoscale_window: float = 10.0  # seconds of load the autoscaler looks at per step
     workload_ttl: float = 900.0  # seconds a replica's workload token lives (refreshed before)
+    task_attempts: int = 3  # runs of a task cut short before it is dead
     max_body: int = 8 * 2**20  # bytes of a run, stream or task request body
 
     @classmethod
@@ -36,6 +37,7 @@ class EmulatorConfig:
             "autoscale_window": s.autoscale_window,
             "workload_ttl": s.workload_ttl,
             "max_body": s.max_body,
+            "task_attempts": s.task_attempts,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         values["home"] = Path(str(values["home"])).expanduser().resolve()

@@ -128,6 +128,7 @@ class Emulator:
         )
         self._chain.replica_wait = self.config.replica_wait
         self.tasks = TaskQueue(self._store, self.pools, self._chain, self.relay, self.config.home)
+        self.tasks.max_attempts = self.config.task_attempts
         self.platform = await open_endpoint(runtime, self.config)
         self.identity.platform_url = self.platform.url if self.platform else None
         self._deployer = Deployer(

@@ -39,6 +39,9 @@ from nexus_emulator.store import Store
 
 log = logging.getLogger("nexus_emulator.tasks")
 MAX_DELIVERIES = 10
+DEFAULT_TIMEOUT = 3600.0  # seconds a task may run (its body's "timeout" changes it)
+MAX_TIMEOUT = 8 * 3600.0
+STOPPED = "the replica stopped answering"  # chain.task's failure when no answer came
 COLUMNS = (
     "id, agent, env, webhook, status, progress, attempt, result, error, created_at, "
     "started_at, finished_at"
@@ -87,6 +90,7 @@ class TaskQueue:
         self.home = home
         self.wake = asyncio.Event()
         self.running: dict[str, asyncio.Task[None]] = {}
+        self.max_attempts = 3  # runs of a task cut short (no answer, timeout) before it is dead
 
     # ------------------------------------------------------------ API side
 
@@ -140,12 +144,30 @@ class TaskQueue:
             return None
         return str(subject) if subject is not None else None
 
-    def list(self, agent: str, limit: int = 50) -> list[dict[str, Any]]:
+    def list(self, agent: str, limit: int = 50, status: str | None = None) -> list[dict[str, Any]]:
         rows = self.store.conn.execute(
-            f"SELECT {COLUMNS} FROM tasks WHERE agent=? ORDER BY created_at DESC LIMIT ?",
-            (agent, limit),
+            f"SELECT {COLUMNS} FROM tasks WHERE agent=? AND (? IS NULL OR status=?) "
+            "ORDER BY created_at DESC LIMIT ?",
+            (agent, status, status, limit),
         ).fetchall()
         return [view(r) for r in rows]
+
+    def retry(self, task_id: str) -> bool:
+        """A dead, failed or cancelled task back to the queue, its attempts counted afresh."""
+        changed = self._update(
+            "UPDATE tasks SET status='pending', attempt=0, progress=0, result=NULL, "
+            "error=NULL, started_at=NULL, finished_at=NULL "
+            "WHERE id=? AND status IN ('dead', 'failed', 'cancelled')",
+            (task_id,),
+        )
+        self.wake.set()
+        return changed > 0
+
+    def _update(self, sql: str, args: tuple[Any, ...]) -> int:
+        """Rows changed by one write in its own transaction."""
+        with self.store.conn:
+            self.store.conn.execute("BEGIN IMMEDIATE")
+            return self.store.conn.execute(sql, args).rowcount
 
     def pending(self) -> dict[tuple[str, str], int]:
         rows = self.store.conn.execute(
@@ -154,17 +176,15 @@ class TaskQueue:
         return {(a, e): n for a, e, n in rows}
 
     def cancel(self, task_id: str) -> bool:
-        with self.store.conn:
-            self.store.conn.execute("BEGIN IMMEDIATE")
-            cur = self.store.conn.execute(
-                "UPDATE tasks SET status='cancelled', finished_at=? "
-                "WHERE id=? AND status IN ('pending', 'running')",
-                (time.time(), task_id),
-            )
+        changed = self._update(
+            "UPDATE tasks SET status='cancelled', finished_at=? "
+            "WHERE id=? AND status IN ('pending', 'running')",
+            (time.time(), task_id),
+        )
         running = self.running.pop(task_id, None)
         if running is not None:
             running.cancel()
-        return cur.rowcount > 0
+        return changed > 0
 
     def cancel_agent(self, agent: str) -> None:
         """Cancel every pending or running task of an agent (it is being deleted)."""
@@ -183,9 +203,16 @@ class TaskQueue:
     async def run(self) -> None:
         with self.store.conn:
             self.store.conn.execute("BEGIN IMMEDIATE")
+            dead = self.store.conn.execute(
+                "UPDATE tasks SET status='dead', finished_at=?, error=? "
+                "WHERE status='running' AND attempt>=?",
+                (time.time(), f"cut short {self.max_attempts} times", self.max_attempts),
+            ).rowcount
             again = self.store.conn.execute(
                 "UPDATE tasks SET status='pending' WHERE status='running'"
             ).rowcount
+        if dead:
+            log.warning("%d task(s) were running at the last stop, out of attempts: dead", dead)
         if again:
             log.warning("%d task(s) were running at the last stop: running them again", again)
         await asyncio.gather(self._work(), self._deliver())
@@ -259,11 +286,23 @@ class TaskQueue:
                 **({"X-Nexus-Caller": caller} if caller else {}),
             },
         )
-        output, error = await self.chain.task(call, functools.partial(self._progress, task_id))
-        if error is not None:
-            self._finish(task_id, "failed", None, error)
-        else:
+        timeout = payload.get("timeout") if isinstance(payload, dict) else None
+        timeout = float(timeout) if isinstance(timeout, int | float) else DEFAULT_TIMEOUT
+        try:
+            output, error = await asyncio.wait_for(
+                self.chain.task(call, functools.partial(self._progress, task_id)), timeout
+            )
+        except TimeoutError:
+            output, error = None, f"{STOPPED} in time: timed out after {timeout:g} s"
+        if error is None:
             self._finish(task_id, "succeeded", output, None)
+        elif STOPPED not in error:  # the agent answered with an error
+            self._finish(task_id, "failed", None, error)
+        elif attempt >= self.max_attempts:
+            self._finish(task_id, "dead", None, f"{error} (dead after {attempt} attempts)")
+        else:  # cut short: runs again
+            log.warning("task %s attempt %d: %s; running it again", task_id, attempt, error)
+            self._finish(task_id, "pending", None, error, final=False)
 
     def _progress(self, task_id: str, percent: int) -> None:
         with self.store.conn:

@@ -221,7 +221,10 @@ class Provider(ABC):
     def task_cancel(self, task_id: str) -> Task:
         raise self.unsupported("async runs")
 
-    def tasks(self, name: str) -> list[Task]:
+    def task_retry(self, task_id: str) -> Task:
+        raise self.unsupported("async runs")
+
+    def tasks(self, name: str, status: str | None = None) -> list[Task]:
         raise self.unsupported("async runs")
 
     def metrics(self, name: str) -> AgentMetrics:

@@ -22,6 +22,13 @@ def test_async_run_and_task_commands(platform: Platform, deployed: str) -> None:
     late = platform("ai", "agent", "task", "cancel", task["task_id"])
     assert late.code == 2, late.out
     assert "already succeeded" in late.stderr
+    dead = json.loads(
+        platform("--json", "ai", "agent", "task", "list", deployed, "--status", "dead").stdout
+    )
+    assert dead == []
+    redo = platform("ai", "agent", "task", "retry", task["task_id"])
+    assert redo.code == 2, redo.out
+    assert "only dead, failed or cancelled tasks are retried" in redo.stderr
     missing = platform("ai", "agent", "task", "status", "task_nope")
     assert missing.code == 2, missing.out
     assert "no task 'task_nope'" in missing.stderr

@@ -94,3 +94,27 @@ def test_a_task_cut_short_runs_again_with_the_next_attempt(emu: Emu) -> None:
     assert done["status"] == "succeeded", done
     assert done["result"] == {"task_id": task_id, "attempt": 2}
     assert done["attempt"] == 2
+
+
+def test_a_task_out_of_attempts_is_dead_then_retried(emu: Emu) -> None:
+    bad = submit(emu, {"input": "1", "timeout": 0}, None)
+    assert bad.status_code == 400, bad.text
+    assert "timeout must be a number of seconds from 1 to 28800" in bad.text
+
+    task_id = submit(emu, {"input": "5", "timeout": 1}, None).json()["task_id"]
+    dead = wait_done(emu, task_id)
+    assert dead["status"] == "dead", dead
+    assert dead["attempt"] == 3
+    assert "timed out after 1 s" in dead["error"]
+    assert "dead after 3 attempts" in dead["error"]
+    listed = emu.client.get("/v1/agents/keyed/tasks", params={"status": "dead"}).json()
+    assert [t["task_id"] for t in listed] == [task_id]
+    assert emu.client.get("/v1/agents/keyed/tasks", params={"status": "zombie"}).status_code == 400
+
+    again = emu.client.post(f"/v1/tasks/{task_id}/retry")
+    assert again.status_code == 200, again.text
+    assert again.json()["status"] in ("pending", "running")
+    refused = emu.client.post(f"/v1/tasks/{task_id}/retry")
+    assert refused.status_code == 400, refused.text
+    assert "only dead, failed or cancelled tasks are retried" in refused.json()["error"]["hint"]
+    assert wait_done(emu, task_id)["status"] == "dead"

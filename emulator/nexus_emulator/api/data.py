@@ -143,6 +143,11 @@ async def submit(em: Emulator, req: Incoming, _receive: Receive, send: Send) -> 
         isinstance(webhook, str) and webhook.startswith(("http://", "https://"))
     ):
         raise errors.usage("webhook must be an http:// or https:// URL")
+    timeout = payload.get("timeout")
+    if timeout is not None and not (
+        isinstance(timeout, int | float) and not isinstance(timeout, bool) and 1 <= timeout <= 28800
+    ):
+        raise errors.usage("timeout must be a number of seconds from 1 to 28800 (8 h)")
     assert em.tasks is not None
     caller = None if req.principal is None else caller_header(req.principal)
     key = req.idempotency_key

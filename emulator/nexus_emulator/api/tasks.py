@@ -44,19 +44,36 @@ async def status(task_id: str, request: Request) -> dict[str, Any]:
     return _task(ready(emulator_of(request)), task_id, request)
 
 
-@router.post("/v1/tasks/{task_id}/cancel", summary="Cancel a pending or running task")
-async def cancel(task_id: str, request: Request) -> dict[str, Any]:
+def _change(request: Request, task_id: str, verb: str, hint: str) -> dict[str, Any]:
+    """The task after ``verb`` (``cancel`` or ``retry``); 400 with ``hint`` when its state
+    does not allow it."""
     em = ready(emulator_of(request))
     task = _task(em, task_id, request)
-    if not queue_of(em).cancel(task_id):
-        raise errors.usage(
-            f"{task_id} is already {task['status']}", hint="only pending or running tasks cancel"
-        )
+    queue = queue_of(em)
+    if not (queue.cancel if verb == "cancel" else queue.retry)(task_id):
+        raise errors.usage(f"{task_id} is already {task['status']}", hint=hint)
     return _task(em, task_id, request)
 
 
+@router.post("/v1/tasks/{task_id}/cancel", summary="Cancel a pending or running task")
+async def cancel(task_id: str, request: Request) -> dict[str, Any]:
+    return _change(request, task_id, "cancel", "only pending or running tasks cancel")
+
+
+@router.post("/v1/tasks/{task_id}/retry", summary="Queue a dead, failed or cancelled task again")
+async def retry(task_id: str, request: Request) -> dict[str, Any]:
+    return _change(request, task_id, "retry", "only dead, failed or cancelled tasks are retried")
+
+
+STATUSES = ("pending", "running", "succeeded", "failed", "cancelled", "dead")
+
+
 @router.get("/v1/agents/{name}/tasks", summary="The agent's latest tasks, newest first")
-async def list_tasks(name: str, request: Request, limit: int = 50) -> list[dict[str, Any]]:
+async def list_tasks(
+    name: str, request: Request, limit: int = 50, status: str | None = None
+) -> list[dict[str, Any]]:
     em = ready(emulator_of(request))
     known_agent(em, name)
-    return queue_of(em).list(name, max(1, min(limit, 500)))
+    if status is not None and status not in STATUSES:
+        raise errors.usage(f"unknown task status {status!r}", hint="one of " + ", ".join(STATUSES))
+    return queue_of(em).list(name, max(1, min(limit, 500)), status)

@@ -358,11 +358,18 @@ class LocalProvider(Provider):
         with self._client() as client:
             return Task.model_validate(client.request("POST", f"/v1/tasks/{quote(task_id)}/cancel"))
 
-    def tasks(self, name: str) -> list[Task]:
+    def task_retry(self, task_id: str) -> Task:
         from nexus_api.models import Task
 
         with self._client() as client:
-            answer = client.request("GET", f"{self._agent(name)}/tasks")
+            return Task.model_validate(client.request("POST", f"/v1/tasks/{quote(task_id)}/retry"))
+
+    def tasks(self, name: str, status: str | None = None) -> list[Task]:
+        from nexus_api.models import Task
+
+        params = {"status": status} if status else {}
+        with self._client() as client:
+            answer = client.request("GET", f"{self._agent(name)}/tasks", params=params)
         return [Task.model_validate(item) for item in answer]
 
     def traces(self, name: str, limit: int) -> list[TraceSummary]:

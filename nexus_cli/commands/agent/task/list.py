@@ -31,6 +31,14 @@ def _render(tasks: list[Task]) -> Any:
 
 def list_tasks(
     name: Annotated[str, typer.Argument(help="Agent name.")],
+    status: Annotated[
+        str | None,
+        typer.Option(
+            "--status",
+            help="Only tasks in this state: pending, running, succeeded, failed, cancelled "
+            "or dead (out of attempts; queue one again with `task retry ID`).",
+        ),
+    ] = None,
     json_: JsonOpt = False,
 ) -> None:
     """List the agent's latest tasks, newest first."""
@@ -39,4 +47,4 @@ def list_tasks(
     from nexus_cli.context import provider
 
     begin(json_, name)
-    output.emit(provider().tasks(name), _render)
+    output.emit(provider().tasks(name, status), _render)
