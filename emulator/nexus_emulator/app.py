@@ -53,6 +53,7 @@ def create_app(config: EmulatorConfig, *, own_lifespan: bool = True) -> App:
         tasks,
     )
     from nexus_emulator.gateway import admin_api, anthropic_api, openai_api
+    from nexus_emulator.memory import api as memory_api
 
     em = Emulator(config)
 
@@ -98,6 +99,8 @@ def create_app(config: EmulatorConfig, *, own_lifespan: bool = True) -> App:
         admin_api,
     ):
         app.include_router(module.router)
+    app.include_router(memory_api.platform_router)
+    app.include_router(memory_api.control_router)
 
     @app.exception_handler(errors.ApiError)
     async def api_error(_request: Request, exc: errors.ApiError) -> JSONResponse:

@@ -16,6 +16,7 @@ from nexus_emulator.credentials import Credentials
 from nexus_emulator.deployer import Deployer
 from nexus_emulator.gateway.service import Gateway
 from nexus_emulator.identity.service import Identity
+from nexus_emulator.memory.store import Memory
 from nexus_emulator.metrics import Metrics
 from nexus_emulator.platform_endpoint import PlatformEndpoint
 from nexus_emulator.pools import Pools
@@ -61,6 +62,7 @@ class Emulator:
         self.ready = False
         self.vault: Vault | None = None
         self.credentials: Credentials | None = None
+        self.memory: Memory | None = None
         self.tasks: TaskQueue | None = None
         self._store: Store | None = None
         self._runtime: Runtime | None = None
@@ -116,6 +118,7 @@ class Emulator:
         self.vault = Vault(self._store, self.config.home, self.identity.digest)
         self.credentials = Credentials(self._store, self.vault)
         self.gateway.attach(self._store.conn, self.credentials.api_key)
+        self.memory = Memory(self._store.conn)
         self._routing = Routing(self._store)
         self._chain = Chain(
             self._routing,

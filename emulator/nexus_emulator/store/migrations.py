@@ -234,6 +234,53 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             WHERE idempotency_key IS NOT NULL;
         """,
     ),
+    (
+        12,
+        "memory: events per agent, actor and session; records in namespaces searched by FTS5",
+        """
+        CREATE TABLE memory_events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            agent TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            session TEXT NOT NULL,
+            at REAL NOT NULL,
+            role TEXT,
+            text TEXT,
+            payload TEXT
+        );
+        CREATE INDEX memory_events_session ON memory_events (agent, actor, session, id);
+        CREATE INDEX memory_events_at ON memory_events (agent, at);
+        CREATE TABLE memory_records (
+            rid INTEGER PRIMARY KEY AUTOINCREMENT,
+            agent TEXT NOT NULL,
+            namespace TEXT NOT NULL,
+            key TEXT NOT NULL,
+            text TEXT NOT NULL,
+            data TEXT,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            expires_at REAL,
+            UNIQUE (agent, namespace, key)
+        );
+        CREATE VIRTUAL TABLE memory_fts USING fts5(
+            text, content='memory_records', content_rowid='rid'
+        );
+        CREATE TRIGGER memory_records_ai AFTER INSERT ON memory_records BEGIN
+            INSERT INTO memory_fts(rowid, text) VALUES (new.rid, new.text);
+        END;
+        CREATE TRIGGER memory_records_ad AFTER DELETE ON memory_records BEGIN
+            INSERT INTO memory_fts(memory_fts, rowid, text) VALUES ('delete', old.rid, old.text);
+        END;
+        CREATE TRIGGER memory_records_au AFTER UPDATE ON memory_records BEGIN
+            INSERT INTO memory_fts(memory_fts, rowid, text) VALUES ('delete', old.rid, old.text);
+            INSERT INTO memory_fts(rowid, text) VALUES (new.rid, new.text);
+        END;
+        CREATE TABLE memory_settings (
+            agent TEXT PRIMARY KEY,
+            retention_days REAL NOT NULL
+        );
+        """,
+    ),
 ]
 
 

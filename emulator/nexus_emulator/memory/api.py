@@ -1,0 +1,136 @@
+"""Memory over HTTP, the same routes twice:
+
+- ``/v1/platform/memory/…`` for replicas: the workload token's agent, no other;
+- ``/v1/memory/agents/{agent}/…`` on the control plane (admin) for the CLI.
+
+Sessions: ``POST sessions/{session}/events`` (``{"actor", "events": [{"role",
+"text"} | {"payload"}]}``), ``GET sessions[?actor=]``, ``GET
+sessions/{session}/events?actor=[&last=K][&turns=true]``, ``DELETE
+sessions/{session}?actor=``. Records: ``PUT records``, ``GET records[?namespace=]``,
+``GET|DELETE records/{id}``, ``POST search``. Retention: ``GET|PUT retention``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+
+from nexus_api.memory import (
+    Event,
+    EventsIn,
+    Record,
+    RecordIn,
+    Retention,
+    SearchHit,
+    SearchIn,
+    SessionInfo,
+)
+from nexus_emulator.api.deps import checked_name, emulator_of, ready
+from nexus_emulator.errors import ApiError, ErrorCode
+from nexus_emulator.memory import rules
+from nexus_emulator.memory.store import Memory
+
+
+def _memory(request: Request) -> Memory:
+    memory = ready(emulator_of(request)).memory
+    assert memory is not None
+    return memory
+
+
+def workload_agent(request: Request) -> str:
+    principal = request.scope["state"]["principal"]
+    if principal.agent is None:
+        raise ApiError(403, ErrorCode.FORBIDDEN, "the workload token names no agent")
+    return str(principal.agent)
+
+
+def admin_agent(agent: str) -> str:
+    return checked_name(agent)
+
+
+def build(prefix: str, agent_of: Callable[..., str]) -> APIRouter:
+    router = APIRouter(prefix=prefix, tags=["memory"])
+    Agent = Depends(agent_of)
+
+    @router.post("/sessions/{session}/events", summary="Add turns or payloads to a session")
+    async def add_events(
+        session: str, body: EventsIn, request: Request, agent: str = Agent
+    ) -> list[Event]:
+        return _memory(request).append(agent, body.actor, session, body.events)
+
+    @router.get("/sessions", summary="Sessions, most recent first")
+    async def sessions(
+        request: Request, actor: str | None = None, agent: str = Agent
+    ) -> list[SessionInfo]:
+        return _memory(request).sessions(agent, actor)
+
+    @router.get("/sessions/{session}/events", summary="A session's events, oldest first")
+    async def events(
+        session: str,
+        actor: str,
+        request: Request,
+        last: int | None = None,
+        turns: bool = False,
+        agent: str = Agent,
+    ) -> list[Event]:
+        return _memory(request).events(agent, actor, session, last, turns)
+
+    @router.delete("/sessions/{session}", summary="Delete a session's events")
+    async def delete_session(
+        session: str, actor: str, request: Request, agent: str = Agent
+    ) -> dict[str, Any]:
+        n = _memory(request).delete_session(agent, actor, session)
+        return {"session": session, "actor": actor, "deleted_events": n}
+
+    @router.delete("/actors/{actor}", summary="Delete an actor's events and /users/ACTOR records")
+    async def delete_actor(actor: str, request: Request, agent: str = Agent) -> dict[str, Any]:
+        events, records = _memory(request).delete_actor(agent, actor)
+        return {"actor": actor, "deleted_events": events, "deleted_records": records}
+
+    @router.put("/records", summary="Write a long-term record (by namespace and key)")
+    async def put(body: RecordIn, request: Request, agent: str = Agent) -> Record:
+        namespace = rules.namespace(agent, body.namespace, body.actor)
+        return _memory(request).put(
+            agent, namespace, body.text, body.key, body.data, body.ttl_seconds
+        )
+
+    @router.get("/records", summary="Records, newest first")
+    async def records(
+        request: Request, namespace: str | None = None, limit: int = 100, agent: str = Agent
+    ) -> list[Record]:
+        if namespace is not None:
+            rules.namespace(agent, namespace, None)
+        return _memory(request).records(agent, namespace, max(1, min(limit, 1000)))
+
+    @router.get("/records/{record_id}", summary="One record")
+    async def get(record_id: str, request: Request, agent: str = Agent) -> Record:
+        return _memory(request).get(agent, record_id)
+
+    @router.delete("/records/{record_id}", summary="Delete a record")
+    async def delete(record_id: str, request: Request, agent: str = Agent) -> dict[str, Any]:
+        _memory(request).delete(agent, record_id)
+        return {"id": record_id, "deleted": True}
+
+    @router.post("/search", summary="Records ranked by FTS5 (BM25)")
+    async def search(body: SearchIn, request: Request, agent: str = Agent) -> list[SearchHit]:
+        namespace = body.namespace
+        if namespace is not None:
+            rules.namespace(agent, namespace, body.actor)
+        return _memory(request).search(agent, body.query, namespace, body.top_k, body.min_score)
+
+    @router.get("/retention", summary="How long events are kept")
+    async def retention(request: Request, agent: str = Agent) -> Retention:
+        return Retention(retention_days=_memory(request).retention_days(agent))
+
+    @router.put("/retention", summary="Change how long events are kept")
+    async def set_retention(body: Retention, request: Request, agent: str = Agent) -> Retention:
+        days = _memory(request).set_retention(agent, body.retention_days)
+        return Retention(retention_days=days)
+
+    return router
+
+
+platform_router = build("/v1/platform/memory", workload_agent)
+control_router = build("/v1/memory/agents/{agent}", admin_agent)
