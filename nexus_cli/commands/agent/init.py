@@ -12,9 +12,9 @@ from nexus_cli.commands._options import JsonOpt
 NEXUS_TOML = """\
 [agent]
 name = "{name}"
-entrypoint = "agent:{cls}"
+entrypoint = "{entrypoint}"
 version = "0.1.0"
-dependencies = []
+dependencies = [{dependencies}]
 
 [environments.development]
 replicas = 1
@@ -32,29 +32,25 @@ cpu = "1000m"
 memory = "1Gi"
 """
 
-AGENT_PY = '''\
-"""The {name} agent."""
-
-from nexus.ai.agents import Agent
-
-
-class {cls}(Agent):
-    async def process(self, input: str):
-        # self.context carries the request's context, e.g. {{"user_id": "123"}}.
-        user = self.context.user_id or "there"
-        return f"Hello {{user}}, you said: {{input}}"
-'''
-
 README_MD = """\
 # {name}
 
-A Nexus agent. `agent.py` holds `{cls}`; `nexus.toml` names it and sets the
-resources of each environment.
-
+A Nexus agent from the `{template}` template: {about}. `agent.py` holds the
+agent; `nexus.toml` names its entrypoint (`{entrypoint}`), lists its
+dependencies and sets the resources of each environment.
+{model}
 ```bash
+nexus ai agent dev                     # runs it, reloads on every save
 nexus ai agent deploy {name} --env development
 nexus ai agent run {name} "Hello"
 ```
+"""
+
+MODEL_NOTE = """
+Model calls go through the platform's gateway (the replica's OPENAI_* and
+ANTHROPIC_* variables point at it). The model is the gateway's offline model
+`nexus-offline` unless `AGENT_MODEL` names another one the gateway routes
+(`nexus ai gateway model add …`).
 """
 
 GITIGNORE = """\
@@ -76,6 +72,14 @@ def init(
         Path | None,
         typer.Option("--path", help="Directory to create (default: ./NAME)."),
     ] = None,
+    template: Annotated[
+        str,
+        typer.Option(
+            "--template",
+            "-t",
+            help="plain, langgraph, openai-agents, crewai, adk, claude or agentcore.",
+        ),
+    ] = "plain",
     json_: JsonOpt = False,
 ) -> None:
     """Create a new agent project: nexus.toml, agent.py, README.md, .gitignore."""
@@ -83,8 +87,15 @@ def init(
     from nexus_cli import output
     from nexus_cli.context import use_json
     from nexus_cli.errors import UsageError
+    from nexus_cli.templates import TEMPLATES
 
     use_json(json_)
+    chosen = TEMPLATES.get(template)
+    if chosen is None:
+        raise UsageError(
+            f"no template {template!r}",
+            hint="templates: " + ", ".join(TEMPLATES),
+        )
     try:
         check_name(name)
     except SpecError as exc:
@@ -96,17 +107,30 @@ def init(
             hint="pick another name or --path, or remove that directory first",
         )
     cls = class_name(name)
+    entrypoint = chosen.entrypoint.format(cls=cls)
+    deps = ", ".join(f'"{d}"' for d in chosen.dependencies)
     files = {
-        "nexus.toml": NEXUS_TOML.format(name=name, cls=cls),
-        "agent.py": AGENT_PY.format(name=name, cls=cls),
-        "README.md": README_MD.format(name=name, cls=cls),
+        "nexus.toml": NEXUS_TOML.format(name=name, entrypoint=entrypoint, dependencies=deps),
+        "agent.py": chosen.agent_py.format(name=name, cls=cls, pkg=name.replace("-", "_")),
+        "README.md": README_MD.format(
+            name=name,
+            template=template,
+            about=chosen.about,
+            entrypoint=entrypoint,
+            model=MODEL_NOTE if chosen.model else "",
+        ),
         ".gitignore": GITIGNORE,
     }
     target.mkdir(parents=True, exist_ok=True)
     for filename, content in files.items():
         (target / filename).write_text(content, encoding="utf-8")
 
-    result = {"name": name, "path": str(target.resolve()), "files": sorted(files)}
+    result = {
+        "name": name,
+        "path": str(target.resolve()),
+        "files": sorted(files),
+        "template": template,
+    }
     if output.json_mode():
         output.print_json(result)
         return
