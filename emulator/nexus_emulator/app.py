@@ -49,6 +49,7 @@ def create_app(config: EmulatorConfig, *, own_lifespan: bool = True) -> App:
         identity,
         logs,
         metrics,
+        otlp,
         secrets,
         tasks,
     )
@@ -97,6 +98,7 @@ def create_app(config: EmulatorConfig, *, own_lifespan: bool = True) -> App:
         openai_api,
         anthropic_api,
         admin_api,
+        otlp,
     ):
         app.include_router(module.router)
     app.include_router(memory_api.platform_router)

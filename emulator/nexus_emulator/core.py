@@ -117,7 +117,7 @@ class Emulator:
         self._tracer = Tracer(self._store)
         self.vault = Vault(self._store, self.config.home, self.identity.digest)
         self.credentials = Credentials(self._store, self.vault)
-        self.gateway.attach(self._store.conn, self.credentials.api_key)
+        self.gateway.attach(self._store.conn, self.credentials.api_key, self._tracer)
         self.memory = Memory(self._store.conn)
         self._routing = Routing(self._store)
         self._chain = Chain(

@@ -115,6 +115,9 @@ class LLM:
             headers["X-Nexus-Request-Id"] = ctx.request_id
             if "traceparent" in ctx.headers:  # the audit row names the call's trace
                 headers["traceparent"] = ctx.headers["traceparent"]
+        from nexus.ai.agents import _otel
+
+        _otel.inject(headers)  # the current OpenTelemetry span, when the agent uses it
         req = urllib.request.Request(
             url, data=json.dumps(payload).encode(), headers=headers, method="POST"
         )

@@ -91,3 +91,37 @@ def test_framework_client_uses_injected_variables(emu: Emu, tmp_path: Path) -> N
     assert r.json()["output"] == "count these four words"
     # no request id header: the gateway gives it to the agent's only open call
     assert r.json()["metadata"]["tokens_used"] == 8
+
+
+def test_seed_snippet_span_joins_the_request_trace(emu: Emu, tmp_path: Path) -> None:
+    import secrets
+    import time
+
+    if emu.runtime == "docker":
+        return  # the image path is covered by the tests above; this one installs the SDK
+    root = project(tmp_path / "traced", "traced", SEED, "MyAgent")
+    deployed(emu, "traced", root, "MyAgent", "opentelemetry-sdk",
+             "opentelemetry-exporter-otlp-proto-http")  # fmt: skip
+    trace_id = secrets.token_hex(16)
+    r = emu.client.post(
+        "/agents/traced/run",
+        json={"input": "Explain quantum physics"},
+        headers={"traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01"},
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["output"] == "Explain quantum physics"
+    spans: dict[str, dict[str, object]] = {}
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not {"process_input", "chat nexus-offline"} <= set(spans):
+        time.sleep(0.3)
+        found = emu.client.get(f"/v1/traces/{trace_id}")
+        if found.status_code == 200:
+            spans = {s["name"]: s for s in found.json()["spans"]}
+    assert {"run traced", "POST /invocations", "process_input", "chat nexus-offline"} <= set(spans)
+    assert spans["process_input"]["parent_id"] == spans["POST /invocations"]["span_id"]
+    chat = spans["chat nexus-offline"]
+    assert chat["parent_id"] == spans["process_input"]["span_id"]
+    attributes = chat["attributes"]
+    assert isinstance(attributes, dict)
+    assert attributes["gen_ai.request.model"] == "nexus-offline"
+    assert attributes["gen_ai.usage.input_tokens"] == attributes["gen_ai.usage.output_tokens"] == 4

@@ -9,9 +9,11 @@ own error shape.
 from __future__ import annotations
 
 import json
+import secrets
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,12 +23,14 @@ from nexus_emulator.gateway.errors import GatewayError
 from nexus_emulator.gateway.ledger import Ledger
 from nexus_emulator.gateway.offline import Completion, OfflineModel
 from nexus_emulator.metrics import Metrics
+from nexus_emulator.tracing import Span
 
 if TYPE_CHECKING:
     from nexus_emulator.gateway.catalog import Catalog
     from nexus_emulator.gateway.quotas import Call as QuotaCall
     from nexus_emulator.gateway.quotas import Quotas
     from nexus_emulator.gateway.upstream import OpenAIUpstream
+    from nexus_emulator.tracing import Tracer
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,8 @@ class Caller:
     request_id: str | None
     subject: str = ""
     trace_id: str | None = None
+    parent_id: str | None = None  # the span the call was made in (its traceparent)
+    started: float = field(default_factory=time.time)
 
 
 Headers = dict[str, str]
@@ -69,9 +75,13 @@ class Gateway:
         self.catalog: Catalog | None = None
         self.key_of: Callable[[str, str], str] | None = None  # (agent, credential) -> key
         self._upstream: OpenAIUpstream | None = None
+        self.tracer: Tracer | None = None  # a span per model call made within a trace
 
     def attach(
-        self, conn: sqlite3.Connection, key_of: Callable[[str, str], str] | None = None
+        self,
+        conn: sqlite3.Connection,
+        key_of: Callable[[str, str], str] | None = None,
+        tracer: Tracer | None = None,
     ) -> None:
         """Keep quotas, counters, the audit and routed models in the state database;
         ``key_of`` reads an agent's API key credential from the vault."""
@@ -81,6 +91,7 @@ class Gateway:
         self.quotas = Quotas(conn)
         self.catalog = Catalog(conn)
         self.key_of = key_of
+        self.tracer = tracer
 
     def warm(self) -> None:
         """Load the tokenizer (~1 s) in a thread, so the first model call does not wait."""
@@ -247,6 +258,19 @@ class Gateway:
             self.quotas.finish(call, status, tokens_in, tokens_out, text)
 
     def spent(self, caller: Caller, model: Model, tokens_in: int, tokens_out: int) -> None:
+        """Account for an answered call: its invocation's tokens, and a span with the
+        OpenTelemetry GenAI attributes when the call came within a trace."""
+        if self.tracer is not None and caller.trace_id and caller.parent_id:
+            span = Span(caller.trace_id, secrets.token_hex(8), caller.parent_id, caller.agent,
+                        caller.env, f"chat {model.id}", "client", caller.started)  # fmt: skip
+            attributes = {
+                "gen_ai.operation.name": "chat" if model.kind == "chat" else "embeddings",
+                "gen_ai.system": model.provider,
+                "gen_ai.request.model": model.id,
+                "gen_ai.usage.input_tokens": tokens_in,
+                "gen_ai.usage.output_tokens": tokens_out,
+            }
+            self.tracer.finish(span, "ok", **attributes)
         total = tokens_in + tokens_out
         if not self.ledger.add(caller.agent, caller.request_id, model.id, total):
             self.metrics.add_tokens(caller.agent, caller.env, "", model.id, total)

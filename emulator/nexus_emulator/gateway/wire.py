@@ -27,9 +27,10 @@ def caller_of(request: Request) -> Caller:
         raise GatewayError(403, "forbidden", "the token names no agent")
     request_id = request.headers.get("x-nexus-request-id")
     parent = request.headers.get("traceparent", "").split("-")
-    trace_id = parent[1] if len(parent) == 4 and len(parent[1]) == 32 else None
+    valid = len(parent) == 4 and len(parent[1]) == 32 and len(parent[2]) == 16
+    trace_id, parent_id = (parent[1], parent[2]) if valid else (None, None)
     env = principal.env or "development"
-    return Caller(principal.agent, env, request_id, principal.subject, trace_id)
+    return Caller(principal.agent, env, request_id, principal.subject, trace_id, parent_id)
 
 
 async def body_of(request: Request) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from nexus.ai.agents import _http
+from nexus.ai.agents import _http, _otel
 from nexus.ai.agents._context import _current, build_context
 from nexus.ai.agents._handler import Handler, is_stream
 from nexus.ai.agents._log import log
@@ -175,6 +175,7 @@ class AgentServer:
         ctx = build_context(request_id, headers, ctx_dict)
         extra = (("X-Nexus-Request-Id", request_id),)
         token = _current.set(ctx)
+        leave = _otel.enter(headers.get("traceparent"))
         self._set_busy(1)
         try:
             try:
@@ -202,6 +203,7 @@ class AgentServer:
             return keep
         finally:
             self._set_busy(-1)
+            leave()
             _current.reset(token)
 
     def _agent_failed(

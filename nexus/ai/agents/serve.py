@@ -166,6 +166,9 @@ def _serve(entrypoint: str, host: str, port: int, started: float) -> int:
     from nexus.ai.agents._gateway_env import keep_exported
 
     keep_exported()  # OPENAI_*/ANTHROPIC_* point at the platform's gateway
+    from nexus.ai.agents import _otel
+
+    _otel.configure()  # the agent's OpenTelemetry spans go to the platform
     try:
         handler = load(entrypoint)
     except EntrypointError as exc:
@@ -182,6 +185,7 @@ def _serve(entrypoint: str, host: str, port: int, started: float) -> int:
     finally:
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()  # does not wait for worker threads, unlike asyncio.run
+        _otel.shutdown()
     if any(t.is_alive() and not t.daemon for t in threading.enumerate()[1:]):
         # A sync process() still runs past the grace period: do not wait for it.
         log("warning", "exiting with a request still running in a worker thread")
