@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         RotateResult,
         TokenResult,
     )
+    from nexus_api.memory import Event, Record, SearchHit, SessionInfo
     from nexus_api.models import (
         AgentMetrics,
         AgentStatus,
@@ -272,6 +273,25 @@ class Provider(ABC):
 
     def rotate_keys(self) -> RotateResult:
         raise self.unsupported("rotating identity keys")
+
+    def memory_sessions(self, name: str, actor: str | None) -> list[SessionInfo]:
+        """An agent's memory sessions, most recent first."""
+        raise self.unsupported("agent memory")
+
+    def memory_events(self, name: str, session: str, actor: str) -> list[Event]:
+        raise self.unsupported("agent memory")
+
+    def memory_search(
+        self, name: str, query: str, namespace: str | None, top_k: int, min_score: float | None
+    ) -> list[SearchHit]:
+        raise self.unsupported("agent memory")
+
+    def memory_records(self, name: str, namespace: str | None, limit: int) -> list[Record]:
+        raise self.unsupported("agent memory")
+
+    def memory_delete(self, name: str, what: str, id: str, actor: str | None) -> dict[str, Any]:
+        """Delete a ``session`` (of ``actor``), a ``record`` or an ``actor``'s memory."""
+        raise self.unsupported("agent memory")
 
     def authorizer_set(
         self, name: str, discovery_url: str, audiences: list[str], clients: list[str]

@@ -9,9 +9,11 @@ from nexus.ai.agents._context import Context, current_context
 if TYPE_CHECKING:
     from nexus.ai.agents._credentials import Credentials
     from nexus.ai.llm import LLM
+    from nexus.ai.memory import Memory
 
 _LLM_ATTR = "_nexus_llm"
 _CREDENTIALS_ATTR = "_nexus_credentials"
+_MEMORY_ATTR = "_nexus_memory"
 
 
 class Agent:
@@ -55,6 +57,18 @@ class Agent:
 
             client = Credentials()
             self.__dict__[_CREDENTIALS_ATTR] = client
+        return client
+
+    @property
+    def memory(self) -> Memory:
+        """The agent's memory: ``await self.memory.add_turns(...)``, ``last_turns(k)``,
+        ``search(query)``, ``put/get/delete`` records (see ``nexus.ai.memory``)."""
+        client: Memory | None = self.__dict__.get(_MEMORY_ATTR)
+        if client is None:
+            from nexus.ai.memory import Memory
+
+            client = Memory()
+            self.__dict__[_MEMORY_ATTR] = client
         return client
 
     @property

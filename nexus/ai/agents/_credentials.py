@@ -11,13 +11,12 @@ with the replica's workload token, which only reaches this agent's credentials.
 from __future__ import annotations
 
 import asyncio
-import json
 import urllib.error
 import urllib.parse
 import urllib.request
 from typing import Any
 
-from nexus.ai.agents._platform import platform_url, workload_token
+from nexus.ai.agents._platform import call_platform
 
 
 class CredentialError(RuntimeError):
@@ -44,35 +43,10 @@ class Credentials:
         return str(answer["access_token"])
 
     async def _call(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
-        base, token = platform_url(), workload_token()
-        if not base or not token:
-            raise CredentialError(
-                "no platform to ask: credentials are served to agents deployed on Nexus"
-            )
-        return await asyncio.to_thread(self._send, method, base.rstrip("/") + path, token, body)
-
-    def _send(self, method: str, url: str, token: str, body: Any) -> dict[str, Any]:
-        data = None if body is None else json.dumps(body).encode()
-        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-        if data is not None:
-            headers["Content-Type"] = "application/json"
-        request = urllib.request.Request(url, data=data, headers=headers, method=method)
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as answer:
-                result: dict[str, Any] = json.load(answer)
-                return result
-        except urllib.error.HTTPError as exc:
-            try:
-                error = json.load(exc).get("error", {})
-            except (ValueError, AttributeError):
-                error = {}
-            raise CredentialError(
-                str(error.get("message") or f"HTTP {exc.code}"),
-                status=exc.code,
-                code=error.get("code"),
-            ) from None
-        except (urllib.error.URLError, OSError) as exc:
-            raise CredentialError(f"the platform did not answer at {url}: {exc}") from None
+        answer: dict[str, Any] = await asyncio.to_thread(
+            call_platform, method, path, body, self.timeout, CredentialError, "credentials"
+        )
+        return answer
 
 
 def _q(name: str) -> str:

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
+import urllib.error
+import urllib.request
+from typing import Any, Protocol
 
 
 class PlatformFile:
@@ -66,3 +68,52 @@ def platform_url() -> str | None:
     """Where this replica reaches the platform's API, when it can."""
     current = platform_file()
     return current.get("platform_url") if current else None
+
+
+class PlatformCallError(RuntimeError):
+    """A call to the platform API refused (``status`` and ``code`` from its answer) or
+    unanswered (both None)."""
+
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+
+
+class PlatformError(Protocol):
+    def __call__(
+        self, message: str, *, status: int | None = None, code: str | None = None
+    ) -> Exception: ...
+
+
+def call_platform(
+    method: str, path: str, body: Any, timeout: float, error: PlatformError, what: str
+) -> Any:
+    """One blocking JSON call to the platform API with the workload token (run it in a
+    thread); a refusal or no answer raises ``error`` with the platform's message and code.
+    ``what`` names the feature in the error raised outside a deployed replica."""
+    base, token = platform_url(), workload_token()
+    if not base or not token:
+        raise error(f"no platform to ask: {what} are served to agents deployed on Nexus")
+    url = base.rstrip("/") + path
+    data = None if body is None else json.dumps(body).encode()
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    if data is not None:
+        headers["Content-Type"] = "application/json"
+    request = urllib.request.Request(url, data=data, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
+            return json.load(answer)
+    except urllib.error.HTTPError as exc:
+        try:
+            problem = json.load(exc).get("error", {})
+        except (ValueError, AttributeError):
+            problem = {}
+        raise error(
+            str(problem.get("message") or f"HTTP {exc.code}"),
+            status=exc.code,
+            code=problem.get("code"),
+        ) from None
+    except (urllib.error.URLError, OSError) as exc:
+        raise error(f"the platform did not answer at {url}: {exc}") from None

@@ -95,10 +95,18 @@ class Agents:
         input: Any,
         context: dict[str, Any] | None = None,
         env: str | None = None,
+        *,
+        session_id: str | None = None,
+        actor_id: str | None = None,
     ) -> dict[str, Any]:
-        """Run an agent and wait: ``{"output": ..., "metadata": {...}}``."""
+        """Run an agent and wait: ``{"output": ..., "metadata": {...}}``.
+
+        ``session_id`` continues a conversation (the agent's ``Context.session_id``
+        and its memory's session); ``actor_id`` is who speaks (``Context.user_id``)."""
         answer = self._t.request_json(
-            "POST", _path(f"/agents/{_quote(name)}/run", env), _body(input, context)
+            "POST",
+            _path(f"/agents/{_quote(name)}/run", env),
+            _body(input, context, session_id, actor_id),
         )
         if not isinstance(answer, dict):
             raise APIError(502, "failed", f"the API answered a run with {type(answer).__name__}")
@@ -110,10 +118,15 @@ class Agents:
         input: Any,
         context: dict[str, Any] | None = None,
         env: str | None = None,
+        *,
+        session_id: str | None = None,
+        actor_id: str | None = None,
     ) -> Stream:
         """Run an agent and receive its answer chunk by chunk (``chunk.text``)."""
         conn, resp = self._t.open_stream(
-            "POST", _path(f"/v1/agents/{_quote(name)}/stream", env), _body(input, context)
+            "POST",
+            _path(f"/v1/agents/{_quote(name)}/stream", env),
+            _body(input, context, session_id, actor_id),
         )
         return Stream(conn, resp)
 
@@ -124,12 +137,15 @@ class Agents:
         context: dict[str, Any] | None = None,
         env: str | None = None,
         webhook: str | None = None,
+        *,
+        session_id: str | None = None,
+        actor_id: str | None = None,
     ) -> dict[str, Any]:
         """Queue a run: ``{"task_id": "task_...", "status": "pending"}``.
 
         ``webhook``: a URL that receives the finished task as a signed POST.
         """
-        body = _body(input, context)
+        body = _body(input, context, session_id, actor_id)
         if webhook is not None:
             body["webhook"] = webhook
         return self._dict(
@@ -199,5 +215,17 @@ def _path(path: str, env: str | None) -> str:
     return f"{path}?{urllib.parse.urlencode({'env': env})}" if env else path
 
 
-def _body(input: Any, context: dict[str, Any] | None) -> dict[str, Any]:
-    return {"input": input, "context": context or {}}
+def _body(
+    input: Any,
+    context: dict[str, Any] | None,
+    session_id: str | None = None,
+    actor_id: str | None = None,
+) -> dict[str, Any]:
+    """The run body; a session and an actor travel as the context's ``session_id`` and
+    ``user_id`` (the platform passes the session on as the runtime contract's header)."""
+    ctx = dict(context or {})
+    if session_id is not None:
+        ctx["session_id"] = session_id
+    if actor_id is not None:
+        ctx["user_id"] = actor_id
+    return {"input": input, "context": ctx}

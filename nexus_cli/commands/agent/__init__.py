@@ -12,6 +12,7 @@ from nexus_cli.commands.agent.history import history
 from nexus_cli.commands.agent.init import init
 from nexus_cli.commands.agent.list import list_agents
 from nexus_cli.commands.agent.logs import logs
+from nexus_cli.commands.agent.memory import app as memory_app
 from nexus_cli.commands.agent.metrics import metrics
 from nexus_cli.commands.agent.rollback import rollback
 from nexus_cli.commands.agent.run import run
@@ -38,6 +39,7 @@ app.add_typer(secret_app, name="secret")
 app.add_typer(task_app, name="task")
 app.add_typer(authorizer_app, name="authorizer")
 app.add_typer(credential_app, name="credential")
+app.add_typer(memory_app, name="memory")
 app.command("delete")(delete)
 
 __all__ = ["app"]

@@ -31,6 +31,14 @@ def run(
         list[str] | None,
         typer.Option("--context", "-c", help="Context entry key=value (repeatable)."),
     ] = None,
+    session: Annotated[
+        str | None,
+        typer.Option("--session", help="Continue this conversation (the agent's session id)."),
+    ] = None,
+    actor: Annotated[
+        str | None,
+        typer.Option("--actor", help="Who speaks (the agent's Context.user_id; memory's actor)."),
+    ] = None,
     env: EnvOpt = None,
     stream: Annotated[
         bool, typer.Option("--stream", help="Print the answer as it comes (server-sent events).")
@@ -55,6 +63,10 @@ def run(
 
     begin(json_, name, env)
     ctx = parse_context(context or [])
+    if session is not None:
+        ctx["session_id"] = session
+    if actor is not None:
+        ctx["user_id"] = actor
     if input == "-":
         input = sys.stdin.read()
     if webhook and not async_:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         RotateResult,
         TokenResult,
     )
+    from nexus_api.memory import Event, Record, SearchHit, SessionInfo
     from nexus_api.models import (
         AgentMetrics,
         AgentStatus,
@@ -325,6 +326,53 @@ class LocalProvider(Provider):
         with self._client() as client:
             answer = client.request("GET", f"/v1/gateway/usage/{quote(name, safe='')}")
         return Usage.model_validate(answer)
+
+    def _memory(self, name: str) -> str:
+        return f"/v1/memory/agents/{quote(name, safe='')}"
+
+    def memory_sessions(self, name: str, actor: str | None) -> list[SessionInfo]:
+        from nexus_api.memory import SessionInfo
+
+        params = {"actor": actor} if actor else None
+        with self._client() as client:
+            answer = client.request("GET", f"{self._memory(name)}/sessions", params=params)
+        return [SessionInfo.model_validate(item) for item in answer]
+
+    def memory_events(self, name: str, session: str, actor: str) -> list[Event]:
+        from nexus_api.memory import Event
+
+        path = f"{self._memory(name)}/sessions/{quote(session, safe='')}/events"
+        with self._client() as client:
+            answer = client.request("GET", path, params={"actor": actor})
+        return [Event.model_validate(item) for item in answer]
+
+    def memory_search(
+        self, name: str, query: str, namespace: str | None, top_k: int, min_score: float | None
+    ) -> list[SearchHit]:
+        from nexus_api.memory import SearchHit
+
+        body = {"query": query, "namespace": namespace, "top_k": top_k, "min_score": min_score}
+        with self._client() as client:
+            answer = client.request("POST", f"{self._memory(name)}/search", json=body)
+        return [SearchHit.model_validate(item) for item in answer]
+
+    def memory_records(self, name: str, namespace: str | None, limit: int) -> list[Record]:
+        from nexus_api.memory import Record
+
+        params: dict[str, Any] = {"limit": limit}
+        if namespace:
+            params["namespace"] = namespace
+        with self._client() as client:
+            answer = client.request("GET", f"{self._memory(name)}/records", params=params)
+        return [Record.model_validate(item) for item in answer]
+
+    def memory_delete(self, name: str, what: str, id: str, actor: str | None) -> dict[str, Any]:
+        paths = {"session": "sessions", "record": "records", "actor": "actors"}
+        path = f"{self._memory(name)}/{paths[what]}/{quote(id, safe='')}"
+        params = {"actor": actor} if what == "session" and actor else None
+        with self._client() as client:
+            answer: dict[str, Any] = client.request("DELETE", path, params=params)
+        return answer
 
     def rotate_keys(self) -> RotateResult:
         from nexus_api.identity import RotateResult

@@ -1,0 +1,166 @@
+"""Agent memory as ``self.memory`` (async), served by the platform API.
+
+Short-term: ``await self.memory.add_turns([("user", "hi"), ("assistant", "hello")])``
+and ``await self.memory.last_turns(5)`` work on the current request's session
+and actor (``Context.session_id``; the actor is ``Context.user_id``, else the
+verified caller's subject, else ``"anonymous"``); ``session=``/``actor=`` name
+others. Long-term: ``put``/``get``/``delete`` records in namespaces
+(``/users/{actor}/preferences``) and ``search`` them by text (FTS5, BM25).
+Every call goes to ``/v1/platform/memory/…`` with the replica's workload token,
+which reaches this agent's memory only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import urllib.parse
+from collections.abc import Iterable
+from typing import Any
+
+from nexus.ai.agents._context import current_context
+from nexus.ai.agents._platform import PlatformCallError, call_platform
+
+Turn = tuple[str, str] | dict[str, Any]
+
+
+class AgentMemoryError(PlatformCallError):
+    """The platform refused or could not serve a memory call."""
+
+
+class Memory:
+    def __init__(self, timeout: float = 30.0) -> None:
+        self.timeout = timeout
+
+    # ------------------------------------------------------------ short-term
+
+    async def add_turns(
+        self, turns: Iterable[Turn], *, session: str | None = None, actor: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Append turns (``(role, text)`` or ``{"role", "text"}``) to a session."""
+        events = [t if isinstance(t, dict) else {"role": t[0], "text": t[1]} for t in turns]
+        return await self.add_events(events, session=session, actor=actor)
+
+    async def add_events(
+        self,
+        events: list[dict[str, Any]],
+        *,
+        session: str | None = None,
+        actor: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Append events: turns, or ``{"payload": <any JSON>}``."""
+        path = f"/sessions/{_q(self._session(session))}/events"
+        answer: list[dict[str, Any]] = await self._call(
+            "POST", path, {"actor": self._actor(actor), "events": events}
+        )
+        return answer
+
+    async def last_turns(
+        self, k: int = 10, *, session: str | None = None, actor: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The newest ``k`` turns of a session, oldest first (``[]`` for a new session)."""
+        path = f"/sessions/{_q(self._session(session))}/events"
+        query = {"actor": self._actor(actor), "last": k, "turns": "true"}
+        try:
+            answer: list[dict[str, Any]] = await self._call("GET", path, query=query)
+        except AgentMemoryError as exc:
+            if exc.status == 404:
+                return []
+            raise
+        return answer
+
+    async def events(
+        self, *, session: str | None = None, actor: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Every event of a session, oldest first."""
+        path = f"/sessions/{_q(self._session(session))}/events"
+        answer: list[dict[str, Any]] = await self._call(
+            "GET", path, query={"actor": self._actor(actor)}
+        )
+        return answer
+
+    async def sessions(self, *, actor: str | None = None) -> list[dict[str, Any]]:
+        answer: list[dict[str, Any]] = await self._call(
+            "GET", "/sessions", query={"actor": self._actor(actor)}
+        )
+        return answer
+
+    async def delete_session(self, *, session: str | None = None, actor: str | None = None) -> int:
+        path = f"/sessions/{_q(self._session(session))}"
+        answer = await self._call("DELETE", path, query={"actor": self._actor(actor)})
+        return int(answer["deleted_events"])
+
+    # ------------------------------------------------------------ long-term
+
+    async def put(
+        self,
+        namespace: str,
+        text: str,
+        *,
+        key: str | None = None,
+        data: Any = None,
+        ttl_seconds: float | None = None,
+    ) -> dict[str, Any]:
+        """Write a record (the same namespace and key replace it); its ``id`` reads it back."""
+        body = {"namespace": namespace, "text": text, "key": key, "data": data}
+        body["ttl_seconds"] = ttl_seconds
+        body["actor"] = self._actor(None)
+        answer: dict[str, Any] = await self._call("PUT", "/records", body)
+        return answer
+
+    async def get(self, record_id: str) -> dict[str, Any]:
+        answer: dict[str, Any] = await self._call("GET", f"/records/{_q(record_id)}")
+        return answer
+
+    async def delete(self, record_id: str) -> None:
+        await self._call("DELETE", f"/records/{_q(record_id)}")
+
+    async def search(
+        self,
+        query: str,
+        *,
+        namespace: str | None = None,
+        top_k: int = 5,
+        min_score: float | None = None,
+    ) -> list[dict[str, Any]]:
+        """Records ranked by text match, best first: ``[{"record", "score"}]``."""
+        body = {"query": query, "namespace": namespace, "top_k": top_k, "min_score": min_score}
+        body["actor"] = self._actor(None)
+        answer: list[dict[str, Any]] = await self._call("POST", "/search", body)
+        return answer
+
+    # ------------------------------------------------------------ plumbing
+
+    def _session(self, session: str | None) -> str:
+        if session:
+            return session
+        ctx = current_context()
+        if ctx is None or not ctx.session_id:
+            raise AgentMemoryError(
+                "no session: this request has none; pass session=",
+                code="usage",
+            )
+        return ctx.session_id
+
+    def _actor(self, actor: str | None) -> str:
+        if actor:
+            return actor
+        ctx = current_context()
+        if ctx is not None and ctx.user_id:
+            return ctx.user_id
+        if ctx is not None and ctx.caller is not None and ctx.caller.subject:
+            return ctx.caller.subject
+        return "anonymous"
+
+    async def _call(
+        self, method: str, path: str, body: Any = None, query: dict[str, Any] | None = None
+    ) -> Any:
+        full = "/v1/platform/memory" + path
+        if query:
+            full += "?" + urllib.parse.urlencode(query)
+        return await asyncio.to_thread(
+            call_platform, method, full, body, self.timeout, AgentMemoryError, "memory calls"
+        )
+
+
+def _q(name: str) -> str:
+    return urllib.parse.quote(name, safe="")

@@ -1,0 +1,40 @@
+"""``nexus ai agent memory search NAME QUERY``: records ranked by text match."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from nexus_cli.commands._options import JsonOpt
+from nexus_cli.commands.agent.memory._common import NamespaceOpt
+
+if TYPE_CHECKING:
+    from nexus_api.memory import SearchHit
+
+
+def _render(hits: list[SearchHit]) -> str:
+    from nexus_cli.output import columns
+
+    if not hits:
+        return "No records match."
+    rows = [[f"{h.score:.3f}", h.record.id, h.record.namespace, h.record.text] for h in hits]
+    return columns(rows, ["SCORE", "ID", "NAMESPACE", "TEXT"])
+
+
+def search(
+    name: Annotated[str, typer.Argument(help="Agent name.")],
+    query: Annotated[str, typer.Argument(help="Words to look for.")],
+    namespace: NamespaceOpt = None,
+    top_k: Annotated[int, typer.Option("--top-k", "-k", help="At most this many.")] = 5,
+    min_score: Annotated[
+        float | None, typer.Option("--min-score", help="Only scores at least this.")
+    ] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Search an agent's long-term records (FTS5, BM25: higher scores match better)."""
+    from nexus_cli import output
+    from nexus_cli.context import provider, use_json
+
+    use_json(json_)
+    output.emit(provider().memory_search(name, query, namespace, top_k, min_score), _render)
