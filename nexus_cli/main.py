@@ -11,6 +11,7 @@ import typer
 from nexus_cli.commands._group import SETTINGS, RootGroup, group
 from nexus_cli.commands._plugins import PluginGroup
 from nexus_cli.commands.agent import app as agent_app
+from nexus_cli.commands.completion import app as completion_app
 from nexus_cli.commands.dashboard.dashboard import dashboard
 from nexus_cli.commands.gateway import app as gateway_app
 from nexus_cli.commands.identity import app as identity_app
@@ -37,6 +38,7 @@ ai_app.add_typer(token_app, name="token")
 ai_app.add_typer(gateway_app, name="gateway")
 ai_app.command("dashboard")(dashboard)
 app.add_typer(ai_app, name="ai")
+app.add_typer(completion_app, name="completion")
 
 
 def _version(value: bool) -> None:

@@ -3,7 +3,7 @@ docs/configuration.md, every NEXUS_* variable, from ``nexus.settings``.
 
 It walks the Click command tree behind the Typer app in ``nexus_cli.main`` and
 writes every command with its usage line, its help and its arguments and options.
-Also writes the shell completion scripts in completions/ (bash, zsh, fish).
+Also writes the shell completion scripts in completions/ (bash, zsh, fish, powershell).
 ``--check`` writes nothing and fails when a committed file is stale.
 """
 
@@ -128,11 +128,16 @@ def completions() -> dict[Path, str]:
     from typer._completion_shared import get_completion_script
 
     return {
-        ROOT / "completions" / f"nexus.{shell}": get_completion_script(
+        ROOT / "completions" / f"nexus.{ext}": get_completion_script(
             prog_name=PROG, complete_var="_NEXUS_COMPLETE", shell=shell
         ).rstrip()
         + "\n"
-        for shell in ("bash", "zsh", "fish")
+        for shell, ext in (
+            ("bash", "bash"),
+            ("zsh", "zsh"),
+            ("fish", "fish"),
+            ("powershell", "ps1"),
+        )
     }
 
 

@@ -10,14 +10,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def complete(words: str, cword: int) -> list[str]:
+def complete(words: str, cword: int, env: dict[str, str] | None = None) -> list[str]:
     script = (
         f"source {ROOT / 'completions' / 'nexus.bash'}\n"
         f"COMP_WORDS=({words}); COMP_CWORD={cword}\n"
         "_nexus_completion nexus\n"
         'printf "%s\\n" "${COMPREPLY[@]}"\n'
     )
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    base = os.environ if env is None else env
+    env = {**base, "PATH": f"{Path(sys.executable).parent}:{base['PATH']}"}
     done = subprocess.run(
         ["bash", "-c", script], env=env, capture_output=True, text=True, timeout=30
     )

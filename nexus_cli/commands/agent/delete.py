@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
-import typer
-
-from nexus_cli.commands._options import JsonOpt, YesOpt
+from nexus_cli.commands._options import AgentArg, JsonOpt, YesOpt
 
 if TYPE_CHECKING:
     from nexus_api.models import DeleteResult
@@ -17,7 +15,7 @@ def _render(result: DeleteResult) -> str:
 
 
 def delete(
-    name: Annotated[str, typer.Argument(help="Agent name.")],
+    name: AgentArg,
     yes: YesOpt = False,
     json_: JsonOpt = False,
 ) -> None:
@@ -38,4 +36,8 @@ def delete(
             )
         if not output.confirm(f"Delete {name} with all its versions and replicas?"):
             raise Cancelled(f"cancelled: {name} was not deleted")
-    output.emit(provider().delete(name), _render)
+    from nexus_cli import completion
+
+    result = provider().delete(name)
+    completion.forget_agent(name)
+    output.emit(result, _render)

@@ -174,6 +174,9 @@ def deploy(
         return
     with output.progress(f"Deploying {first.name} to {env}") as update:
         result = chosen.deploy(first, update)
+    from nexus_cli import completion
+
+    completion.add_agent(first.name)
     if watch and output.json_mode():  # a stream of results: one JSON line each
         output.records(iter([result.model_dump(mode="json")]), str)
     else:

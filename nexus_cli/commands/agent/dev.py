@@ -47,7 +47,10 @@ def _before(chosen: Provider, name: str) -> int | bool | None:
 def _restore(chosen: Provider, name: str, before: int | bool | None) -> str:
     """Put development back as ``dev`` found it; say what was done."""
     if before is False:
+        from nexus_cli import completion
+
         chosen.delete(name)
+        completion.forget_agent(name)
         return f"Deleted {name} (it did not exist before `dev`)."
     if isinstance(before, int) and not isinstance(before, bool):
         chosen.rollback(name, ENV, f"r{before}")
@@ -98,6 +101,9 @@ def dev(
     before = _before(chosen, first.name)
     with output.progress(f"Starting {first.name} from {path}") as update:
         result = chosen.deploy(_mounted(first), update)
+    from nexus_cli import completion
+
+    completion.add_agent(first.name)
     token = getattr(getattr(chosen, "emulator", None), "paths", None)
     output.notice(f"{first.name} runs {path} in {ENV}; saving a .py file reloads it")
     output.notice(f"  endpoint: {result.endpoint}")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-import typer
-
-from nexus_cli.commands._options import JsonOpt
+from nexus_cli.commands._options import AgentArg, JsonOpt
 
 if TYPE_CHECKING:
     from nexus_api.models import History
@@ -44,7 +42,7 @@ def _render(history: History) -> list[Any]:
 
 
 def history(
-    name: Annotated[str, typer.Argument(help="Agent name.")],
+    name: AgentArg,
     json_: JsonOpt = False,
 ) -> None:
     """List every version of an agent, where each is live, and the rollout events."""

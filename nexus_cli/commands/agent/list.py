@@ -34,4 +34,8 @@ def list_agents(json_: JsonOpt = False) -> None:
     from nexus_cli.context import provider, use_json
 
     use_json(json_)
-    output.emit(provider().list_agents_data(), render)
+    from nexus_cli import completion
+
+    agents = provider().list_agents_data()
+    completion.remember_agents([a["name"] for a in agents])
+    output.emit(agents, render)

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from nexus_cli.commands._options import EnvOpt, JsonOpt
+from nexus_cli.commands._options import AgentArg, EnvOpt, JsonOpt
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # ANSI styles per level when stdout is a terminal (and NO_COLOR is not set)
@@ -58,7 +58,7 @@ def _colour() -> bool:
 
 
 def logs(
-    name: Annotated[str, typer.Argument(help="Agent name.")],
+    name: AgentArg,
     follow: Annotated[
         bool,
         typer.Option(

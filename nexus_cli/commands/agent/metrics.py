@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-import typer
-
-from nexus_cli.commands._options import EnvOpt, JsonOpt
+from nexus_cli.commands._options import AgentArg, EnvOpt, JsonOpt
 
 if TYPE_CHECKING:
     from nexus_api.models import AgentMetrics
@@ -38,7 +36,7 @@ def _render(metrics: AgentMetrics) -> Any:
 
 
 def metrics(
-    name: Annotated[str, typer.Argument(help="Agent name.")],
+    name: AgentArg,
     env: EnvOpt = None,
     json_: JsonOpt = False,
 ) -> None:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from nexus_cli.commands._options import EnvOpt, JsonOpt
+from nexus_cli.commands._options import AgentArg, EnvOpt, JsonOpt
 
 if TYPE_CHECKING:
     from nexus_api.models import DeployResult
@@ -21,7 +21,7 @@ def _render(result: DeployResult) -> str:
 
 
 def rollback(
-    name: Annotated[str, typer.Argument(help="Agent name.")],
+    name: AgentArg,
     version: Annotated[
         str | None,
         typer.Option(

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from nexus_cli.commands._options import EnvOpt, JsonOpt
+from nexus_cli.commands._options import AgentArg, EnvOpt, JsonOpt
 
 
 def parse_context(pairs: list[str]) -> dict[str, Any]:
@@ -25,7 +25,7 @@ def parse_context(pairs: list[str]) -> dict[str, Any]:
 
 
 def run(
-    name: Annotated[str, typer.Argument(help="Agent name.")],
+    name: AgentArg,
     input: Annotated[str, typer.Argument(help="Input text; - reads it from stdin.")],
     context: Annotated[
         list[str] | None,

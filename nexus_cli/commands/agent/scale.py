@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from nexus_cli.commands._options import EnvOpt, JsonOpt
+from nexus_cli.commands._options import AgentArg, EnvOpt, JsonOpt
 
 if TYPE_CHECKING:
     from nexus_api.models import AgentStatus
@@ -29,7 +29,7 @@ def _render(status: AgentStatus) -> str:
 
 
 def scale(
-    name: Annotated[str, typer.Argument(help="Agent name.")],
+    name: AgentArg,
     replicas: Annotated[
         int | None, typer.Option("--replicas", "-r", help="Number of replicas.", min=0)
     ] = None,

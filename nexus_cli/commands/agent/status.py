@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-import typer
-
-from nexus_cli.commands._options import EnvOpt, JsonOpt
+from nexus_cli.commands._options import AgentArg, EnvOpt, JsonOpt
 
 
 def render(status: dict[str, Any], env_name: str | None = None) -> list[str]:
@@ -91,7 +89,7 @@ def _state_style(state: str) -> str:
 
 
 def status(
-    name: Annotated[str, typer.Argument(help="Agent name.")],
+    name: AgentArg,
     env: EnvOpt = None,
     json_: JsonOpt = False,
 ) -> None:
@@ -101,4 +99,8 @@ def status(
     from nexus_cli.context import provider
 
     begin(json_, name, env)
-    output.emit(provider(env).status_data(name, env), lambda st: render(st, env))
+    from nexus_cli import completion
+
+    found = provider(env).status_data(name, env)
+    completion.add_agent(name)
+    output.emit(found, lambda st: render(st, env))

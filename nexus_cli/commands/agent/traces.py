@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from nexus_cli.commands._options import JsonOpt
+from nexus_cli.commands._options import AgentArg, JsonOpt
 
 if TYPE_CHECKING:
     from nexus_api.models import Trace, TraceSummary
@@ -49,7 +49,7 @@ def _tree(trace: Trace) -> str:
 
 
 def traces(
-    name: Annotated[str, typer.Argument(help="Agent name.")],
+    name: AgentArg,
     trace: Annotated[
         str | None, typer.Option("--trace", "-t", help="Show this trace's spans as a tree.")
     ] = None,

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import typer
-
-from nexus_cli.commands._options import JsonOpt
+from nexus_cli.commands._options import AgentArg, JsonOpt
 
 
 def delete(
-    name: Annotated[str, typer.Argument(help="Agent name.")],
+    name: AgentArg,
     json_: JsonOpt = False,
 ) -> None:
     """Stop accepting the external issuer's tokens for the agent."""

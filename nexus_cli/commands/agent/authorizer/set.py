@@ -6,11 +6,11 @@ from typing import Annotated
 
 import typer
 
-from nexus_cli.commands._options import JsonOpt
+from nexus_cli.commands._options import AgentArg, JsonOpt
 
 
 def set_authorizer(
-    name: Annotated[str, typer.Argument(help="Agent name.")],
+    name: AgentArg,
     discovery_url: Annotated[
         str,
         typer.Option("--discovery-url", help="The issuer's .../.well-known/openid-configuration."),

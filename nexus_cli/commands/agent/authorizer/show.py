@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
-import typer
-
-from nexus_cli.commands._options import JsonOpt
+from nexus_cli.commands._options import AgentArg, JsonOpt
 
 if TYPE_CHECKING:
     from nexus_api.identity import AuthorizerInfo
@@ -26,7 +24,7 @@ def render(info: AuthorizerInfo) -> str:
 
 
 def show(
-    name: Annotated[str, typer.Argument(help="Agent name.")],
+    name: AgentArg,
     json_: JsonOpt = False,
 ) -> None:
     """Show the external OIDC issuer whose tokens may call the agent."""

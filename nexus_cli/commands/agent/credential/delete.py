@@ -6,11 +6,11 @@ from typing import Annotated
 
 import typer
 
-from nexus_cli.commands._options import JsonOpt
+from nexus_cli.commands._options import AgentArg, JsonOpt
 
 
 def delete(
-    name: Annotated[str, typer.Argument(help="Agent name.")],
+    name: AgentArg,
     credential: Annotated[str, typer.Argument(help="Credential name.")],
     json_: JsonOpt = False,
 ) -> None:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-import typer
-
-from nexus_cli.commands._options import JsonOpt
+from nexus_cli.commands._options import AgentArg, JsonOpt
 
 if TYPE_CHECKING:
     from nexus_api.identity import CredentialInfo
@@ -28,7 +26,7 @@ def _render(items: list[CredentialInfo]) -> Any:
 
 
 def list_credentials(
-    name: Annotated[str, typer.Argument(help="Agent name.")],
+    name: AgentArg,
     json_: JsonOpt = False,
 ) -> None:
     """List an agent's outbound credentials: names and kinds (values are never shown)."""

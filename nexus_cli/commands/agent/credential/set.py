@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from nexus_cli.commands._options import JsonOpt
+from nexus_cli.commands._options import AgentArg, JsonOpt
 
 if TYPE_CHECKING:
     from nexus_api.identity import CredentialInfo
@@ -18,7 +18,7 @@ def render(info: CredentialInfo) -> str:
 
 
 def set_credential(
-    name: Annotated[str, typer.Argument(help="Agent name.")],
+    name: AgentArg,
     credential: Annotated[str, typer.Argument(help="Credential name, e.g. github.")],
     api_key: Annotated[
         str | None,

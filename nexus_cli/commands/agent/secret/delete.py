@@ -6,12 +6,15 @@ from typing import Annotated
 
 import typer
 
-from nexus_cli.commands._options import EnvOpt, JsonOpt
+from nexus_cli import completion
+from nexus_cli.commands._options import AgentArg, EnvOpt, JsonOpt
 
 
 def delete(
-    name: Annotated[str, typer.Argument(help="Agent name.")],
-    key: Annotated[str, typer.Argument(help="Variable name.")],
+    name: AgentArg,
+    key: Annotated[
+        str, typer.Argument(help="Variable name.", autocompletion=completion.secret_keys)
+    ],
     env: EnvOpt = None,
     json_: JsonOpt = False,
 ) -> None:
@@ -27,4 +30,5 @@ def delete(
     checked(check_secret_name, key)
     with output.progress(f"Deleting {key} of {name}"):
         change = provider(env).secret_delete(name, key, env)
+    completion.change_secret(name, key, present=False)
     output.emit(change, render)

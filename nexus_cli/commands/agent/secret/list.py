@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-import typer
-
-from nexus_cli.commands._options import JsonOpt
+from nexus_cli.commands._options import AgentArg, JsonOpt
 
 if TYPE_CHECKING:
     from nexus_api.models import Secret
@@ -28,7 +26,7 @@ def _render(secrets: list[Secret]) -> Any:
 
 
 def list_secrets(
-    name: Annotated[str, typer.Argument(help="Agent name.")],
+    name: AgentArg,
     json_: JsonOpt = False,
 ) -> None:
     """List an agent's secrets: names, environments and digests (values are never shown)."""
@@ -37,4 +35,8 @@ def list_secrets(
     from nexus_cli.context import provider
 
     begin(json_, name)
-    output.emit(provider().secret_list(name), _render)
+    from nexus_cli import completion
+
+    found = provider().secret_list(name)
+    completion.remember_secrets(name, [s.name for s in found])
+    output.emit(found, _render)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from nexus_cli.commands._options import EnvOpt, JsonOpt
+from nexus_cli.commands._options import AgentArg, EnvOpt, JsonOpt
 
 if TYPE_CHECKING:
     from nexus_api.models import SecretChange
@@ -41,7 +41,7 @@ def read_value(key: str, value: str | None) -> str:
 
 
 def set_secret(
-    name: Annotated[str, typer.Argument(help="Agent name.")],
+    name: AgentArg,
     key: Annotated[str, typer.Argument(help="Variable name, e.g. EXTERNAL_API_KEY.")],
     value: Annotated[
         str | None,
@@ -62,6 +62,9 @@ def set_secret(
     secret = read_value(key, value)
     with output.progress(f"Setting {key} for {name}"):
         change = provider(env).secret_set(name, key, secret, env)
+    from nexus_cli import completion
+
+    completion.change_secret(name, key, present=True)
     if change.key_created and change.key_store and change.key_store != "keyring":
         output.notice(
             f"No OS keyring here: secrets are encrypted with a key kept in {change.key_store} "

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from nexus_cli.commands._options import JsonOpt
+from nexus_cli.commands._options import AgentArg, JsonOpt
 
 if TYPE_CHECKING:
     from nexus_api.models import Task
@@ -30,7 +30,7 @@ def _render(tasks: list[Task]) -> Any:
 
 
 def list_tasks(
-    name: Annotated[str, typer.Argument(help="Agent name.")],
+    name: AgentArg,
     status: Annotated[
         str | None,
         typer.Option(
