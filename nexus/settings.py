@@ -339,9 +339,9 @@ class HomePaths:
         return self.root / "secret.key"
 
     @property
-    def webhook_secret(self) -> Path:
-        """The key that signs task webhooks."""
-        return self.root / "webhook.secret"
+    def webhooks(self) -> Path:
+        """Per agent, the secrets (`whsec_…`, 0600) that sign its task webhooks."""
+        return self.root / "webhooks"
 
 
 # Set by the platform inside each replica, read by the runtime server and the SDK.

@@ -15,6 +15,7 @@ __all__ = [
     "AgentStatus",
     "AgentSummary",
     "DeleteResult",
+    "Delivery",
     "DeployResult",
     "EnvironmentMetrics",
     "EnvironmentStatus",
@@ -163,6 +164,18 @@ class AgentMetrics(BaseModel):
     environments: dict[str, EnvironmentMetrics]
 
 
+class Delivery(BaseModel):
+    """A webhook delivery of a task and how its attempts went."""
+
+    webhook_id: str  # the webhook-id header, the same on every attempt
+    url: str
+    attempts: int = 0
+    delivered_at: float | None = None
+    failed_at: float | None = None  # given up (attempts used up, or 410 Gone)
+    last_error: str | None = None
+    next_at: float | None = None  # when the next attempt goes
+
+
 class Task(BaseModel):
     task_id: str
     status: str  # pending | running | succeeded | failed | cancelled | dead
@@ -176,6 +189,7 @@ class Task(BaseModel):
     created_at: float | None = None
     started_at: float | None = None
     finished_at: float | None = None
+    deliveries: list[Delivery] = []  # of its webhook, when it has one
 
 
 class TraceSummary(BaseModel):

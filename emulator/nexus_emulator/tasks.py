@@ -9,9 +9,7 @@ is called through the same chain as a run (chain.py): the same runtime-contract
 headers (its request id is the task id), trace, metrics and failover.
 
 Webhooks go through an outbox written in the same transaction as the task's
-end, so none is lost; each delivery is signed (``X-Nexus-Signature: t=<unix
-time>,v1=<hex HMAC-SHA256 of "<t>.<body>">`` with the key in
-``$NEXUS_HOME/webhook.secret``) and retried with backoff until a 2xx answer.
+end, so none is lost; webhooks.py delivers them as Standard Webhooks.
 """
 
 from __future__ import annotations
@@ -20,25 +18,23 @@ import asyncio
 import contextlib
 import functools
 import hashlib
-import hmac
 import logging
-import os
 import secrets
 import time
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import orjson
 
+from nexus.settings import HomePaths
 from nexus_emulator import errors
 from nexus_emulator.chain import Chain
 from nexus_emulator.pools import Pools
 from nexus_emulator.relay import Relay
 from nexus_emulator.store import Store
+from nexus_emulator.webhooks import Deliveries, Secrets
 
 log = logging.getLogger("nexus_emulator.tasks")
-MAX_DELIVERIES = 10
 DEFAULT_TIMEOUT = 3600.0  # seconds a task may run (its body's "timeout" changes it)
 MAX_TIMEOUT = 8 * 3600.0
 STOPPED = "the replica stopped answering"  # chain.task's failure when no answer came
@@ -46,23 +42,6 @@ COLUMNS = (
     "id, agent, env, webhook, status, progress, attempt, result, error, created_at, "
     "started_at, finished_at"
 )
-
-
-def webhook_key(home: Path) -> bytes:
-    path = home / "webhook.secret"
-    try:
-        return path.read_bytes().strip()
-    except FileNotFoundError:
-        key = secrets.token_hex(32).encode()
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(key + b"\n")
-        return key
-
-
-def sign(key: bytes, body: bytes, at: int) -> str:
-    mac = hmac.new(key, str(at).encode() + b"." + body, hashlib.sha256).hexdigest()
-    return f"t={at},v1={mac}"
 
 
 def idempotency_conflict(key: str, task_id: str) -> errors.ApiError:
@@ -86,8 +65,7 @@ class TaskQueue:
         self.store = store
         self.pools = pools
         self.chain = chain
-        self.relay = relay  # its HTTP session delivers the webhooks
-        self.home = home
+        self.webhooks = Deliveries(store, relay, Secrets(HomePaths(home).webhooks))
         self.wake = asyncio.Event()
         self.running: dict[str, asyncio.Task[None]] = {}
         self.max_attempts = 3  # runs of a task cut short (no answer, timeout) before it is dead
@@ -187,7 +165,8 @@ class TaskQueue:
         return changed > 0
 
     def cancel_agent(self, agent: str) -> None:
-        """Cancel every pending or running task of an agent (it is being deleted)."""
+        """Cancel every pending or running task of an agent (it is being deleted); its
+        webhook secret goes too."""
         ids = [
             r[0]
             for r in self.store.conn.execute(
@@ -197,6 +176,7 @@ class TaskQueue:
         ]
         for task_id in ids:
             self.cancel(task_id)
+        self.webhooks.secrets.forget(agent)
 
     # ------------------------------------------------------------ worker
 
@@ -215,7 +195,7 @@ class TaskQueue:
             log.warning("%d task(s) were running at the last stop, out of attempts: dead", dead)
         if again:
             log.warning("%d task(s) were running at the last stop: running them again", again)
-        await asyncio.gather(self._work(), self._deliver())
+        await asyncio.gather(self._work(), self.webhooks.run())
 
     async def _work(self) -> None:
         while True:
@@ -341,57 +321,3 @@ class TaskQueue:
                     "INSERT INTO outbox(task_id, url, payload, next_at) VALUES (?,?,?,?)",
                     (task_id, task["webhook"], payload, now),
                 )
-
-    # ------------------------------------------------------------ webhooks
-
-    async def _deliver(self) -> None:
-        key = webhook_key(self.home)
-        while True:
-            await asyncio.sleep(0.25)
-            due = self.store.conn.execute(
-                "SELECT id, url, payload, attempts FROM outbox WHERE delivered_at IS NULL "
-                "AND failed_at IS NULL AND next_at <= ? ORDER BY id LIMIT 20",
-                (time.time(),),
-            ).fetchall()
-            for delivery_id, url, payload, attempts in due:
-                try:
-                    await self._post(key, delivery_id, url, payload, attempts)
-                except Exception:  # one bad delivery must not stop the others
-                    log.exception("webhook delivery %d failed", delivery_id)
-
-    async def _post(self, key: bytes, delivery_id: int, url: str, payload: bytes, n: int) -> None:
-        at = int(time.time())
-        headers = {
-            "Content-Type": "application/json",
-            "X-Nexus-Signature": sign(key, payload, at),
-            "X-Nexus-Delivery": str(delivery_id),
-        }
-        error = None
-        try:
-            async with self.relay.session.post(
-                url, data=payload, headers=headers, timeout=aiohttp.ClientTimeout(total=10)
-            ) as resp:
-                if 200 <= resp.status < 300:
-                    with self.store.conn:
-                        self.store.conn.execute(
-                            "UPDATE outbox SET delivered_at=?, attempts=? WHERE id=?",
-                            (time.time(), n + 1, delivery_id),
-                        )
-                    return
-                error = f"HTTP {resp.status}"
-        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            error = str(exc) or type(exc).__name__
-        attempts = n + 1
-        give_up = attempts >= MAX_DELIVERIES
-        with self.store.conn:
-            self.store.conn.execute(
-                "UPDATE outbox SET attempts=?, last_error=?, next_at=?, failed_at=? WHERE id=?",
-                (
-                    attempts,
-                    error,
-                    time.time() + min(60.0, 0.5 * 2**attempts),
-                    time.time() if give_up else None,
-                    delivery_id,
-                ),
-            )
-        log.warning("webhook delivery %d to %s failed (%s)", delivery_id, url, error)

@@ -225,6 +225,12 @@ class Provider(ABC):
     def task_retry(self, task_id: str) -> Task:
         raise self.unsupported("async runs")
 
+    def webhook_secret(self, name: str) -> dict[str, Any]:
+        raise self.unsupported("webhooks")
+
+    def webhook_secret_rotate(self, name: str) -> dict[str, Any]:
+        raise self.unsupported("webhooks")
+
     def tasks(self, name: str, status: str | None = None) -> list[Task]:
         raise self.unsupported("async runs")
 

@@ -35,3 +35,15 @@ def test_async_run_and_task_commands(platform: Platform, deployed: str) -> None:
     hookless = platform("ai", "agent", "run", deployed, "x", "--webhook", "http://127.0.0.1:9/")
     assert hookless.code == 2, hookless.out
     assert "--webhook goes with --async" in hookless.stderr
+
+
+def test_webhook_secret_show_and_rotate(platform: Platform, deployed: str) -> None:
+    shown = json.loads(
+        platform("--json", "ai", "agent", "webhook", "secret", "show", deployed).stdout
+    )
+    assert shown["secret"].startswith("whsec_")
+    rotated = platform("ai", "agent", "webhook", "secret", "rotate", deployed)
+    assert rotated.code == 0, rotated.out
+    assert rotated.stdout.startswith(f"{deployed}: whsec_")
+    assert shown["secret"] not in rotated.stdout
+    assert "the previous secret also signs until" in rotated.stdout

@@ -3,8 +3,6 @@ and a task that was running when the emulator died runs again."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import signal
 import threading
@@ -18,6 +16,7 @@ import pytest
 
 from nexus.ai import Client
 from tests.emulator.conftest import Emu, start_emulator, write_agent
+from tests.emulator.webhook_verify import verify
 
 WORKER = """
 
@@ -102,9 +101,14 @@ def test_submit_progress_result_and_signed_webhook(emu: Emu, tmp_path: Path, hoo
     headers, body = hook.calls[-1]
     assert json.loads(body)["task_id"] == task_id
     assert json.loads(body)["status"] == "succeeded"
-    stamp, mac = (part.split("=", 1)[1] for part in headers["x-nexus-signature"].split(","))
-    key = (emu.home / "webhook.secret").read_bytes().strip()
-    assert mac == hmac.new(key, stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    secret = emu.client.get("/v1/agents/worker/webhook-secret").json()["secret"]
+    assert secret.startswith("whsec_")
+    verify(secret, headers, body)  # Standard Webhooks, checked by an independent verifier
+    assert hook.calls[0][0]["webhook-id"] == headers["webhook-id"]  # the same on a retry
+    deliveries = emu.client.get(f"/v1/tasks/{task_id}").json()["deliveries"]
+    assert deliveries[0]["attempts"] == 2
+    assert deliveries[0]["last_error"] == "HTTP 500"
+    assert deliveries[0]["delivered_at"]
 
     failed = emu.client.post("/agents/worker/tasks", json={"input": "fail"}).json()
     bad = wait_task(emu, failed["task_id"], "failed")

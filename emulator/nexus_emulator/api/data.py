@@ -134,15 +134,31 @@ async def _pump(frames: AsyncIterator[bytes], receive: Receive, send: Send) -> N
         raise failure
 
 
+def check_webhook(url: object) -> None:
+    """A webhook URL: http or https, a host, no credentials, at most 2048 characters."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url) if isinstance(url, str) and len(url) <= 2048 else None
+        port = parts.port if parts else None  # ValueError when it is not a number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise errors.usage(
+            "webhook must be an http:// or https:// URL with a host",
+            hint="e.g. https://example.com/hooks/nexus",
+        )
+    if parts.username or parts.password or (port is not None and not 0 < port < 65536):
+        raise errors.usage("webhook must not carry credentials and needs a valid port")
+
+
 async def submit(em: Emulator, req: Incoming, _receive: Receive, send: Send) -> None:
     chain = ready(em).chain
     name, env = chain.resolve(req.name, req.env)
     payload = parse_body(req.body)
     webhook = payload.get("webhook")
-    if webhook is not None and not (
-        isinstance(webhook, str) and webhook.startswith(("http://", "https://"))
-    ):
-        raise errors.usage("webhook must be an http:// or https:// URL")
+    if webhook is not None:
+        check_webhook(webhook)
     timeout = payload.get("timeout")
     if timeout is not None and not (
         isinstance(timeout, int | float) and not isinstance(timeout, bool) and 1 <= timeout <= 28800

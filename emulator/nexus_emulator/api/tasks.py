@@ -1,4 +1,5 @@
-"""Async runs: poll a task's status, cancel it, list them (submission is in api/data.py)."""
+"""Async runs: poll a task's status, cancel or retry it, list them, the webhook secret
+(submission is in api/data.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from nexus_emulator import errors
 from nexus_emulator.api.deps import allow_agent, emulator_of, known_agent, ready
 from nexus_emulator.core import Emulator
 from nexus_emulator.tasks import TaskQueue
+from nexus_emulator.webhooks import Secrets
 
 router = APIRouter(tags=["tasks"])
 
@@ -36,7 +38,28 @@ def _task(em: Emulator, task_id: str, request: Request) -> dict[str, Any]:
                 f"{task_id} was submitted by someone else",
                 hint="a task is read and cancelled by whoever submitted it (or an admin)",
             )
+    if task["webhook"]:
+        task["deliveries"] = queue_of(em).webhooks.of_task(task_id)
     return task
+
+
+def _secrets(request: Request, name: str) -> Secrets:
+    em = ready(emulator_of(request))
+    known_agent(em, name)
+    return queue_of(em).webhooks.secrets
+
+
+@router.get("/v1/agents/{name}/webhook-secret", summary="The secret that signs the webhooks")
+async def webhook_secret(name: str, request: Request) -> dict[str, Any]:
+    return _secrets(request, name).show(name)
+
+
+@router.post(
+    "/v1/agents/{name}/webhook-secret/rotate",
+    summary="A new webhook secret; the previous one keeps signing for 24 h",
+)
+async def rotate_webhook_secret(name: str, request: Request) -> dict[str, Any]:
+    return _secrets(request, name).rotate(name)
 
 
 @router.get("/v1/tasks/{task_id}", summary="A task's status, progress and result")

@@ -21,6 +21,7 @@ from nexus_cli.commands.agent.secret import app as secret_app
 from nexus_cli.commands.agent.status import status
 from nexus_cli.commands.agent.task import app as task_app
 from nexus_cli.commands.agent.traces import traces
+from nexus_cli.commands.agent.webhook import app as webhook_app
 
 app = group("Create, deploy, run and roll back agents.")
 app.command("init")(init)
@@ -40,6 +41,7 @@ app.add_typer(task_app, name="task")
 app.add_typer(authorizer_app, name="authorizer")
 app.add_typer(credential_app, name="credential")
 app.add_typer(memory_app, name="memory")
+app.add_typer(webhook_app, name="webhook")
 app.command("delete")(delete)
 
 __all__ = ["app"]

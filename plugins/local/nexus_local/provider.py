@@ -406,6 +406,14 @@ class LocalProvider(Provider):
         with self._client() as client:
             return Task.model_validate(client.request("POST", f"/v1/tasks/{quote(task_id)}/cancel"))
 
+    def webhook_secret(self, name: str) -> dict[str, Any]:
+        with self._client() as client:
+            return dict(client.request("GET", f"{self._agent(name)}/webhook-secret"))
+
+    def webhook_secret_rotate(self, name: str) -> dict[str, Any]:
+        with self._client() as client:
+            return dict(client.request("POST", f"{self._agent(name)}/webhook-secret/rotate"))
+
     def task_retry(self, task_id: str) -> Task:
         from nexus_api.models import Task
 

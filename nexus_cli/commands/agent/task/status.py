@@ -11,7 +11,7 @@ from nexus_cli.commands._options import JsonOpt
 if TYPE_CHECKING:
     from nexus_api.models import Task
 
-FINAL = ("succeeded", "failed", "cancelled")
+FINAL = ("succeeded", "failed", "cancelled", "dead")
 
 
 def render(task: Task) -> Any:
@@ -23,6 +23,15 @@ def render(task: Task) -> Any:
     if task.result is not None:
         shown = task.result if isinstance(task.result, str) else json.dumps(task.result, indent=2)
         lines.append(shown)
+    for d in task.deliveries:
+        if d.delivered_at:
+            state = "delivered"
+        elif d.failed_at:
+            state = "given up"
+        else:
+            state = "retrying"
+        said = f"webhook {d.webhook_id} to {d.url}: {state} after {d.attempts} attempt(s)"
+        lines.append(said + (f", last error: {d.last_error}" if d.last_error else ""))
     return "\n".join(lines)
 
 
