@@ -75,3 +75,11 @@ class Retention(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     retention_days: float
+
+
+class Strategies(BaseModel):
+    """The extraction strategies an agent runs: ``summary``, ``preferences``, ``facts``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    strategies: list[str]

@@ -16,6 +16,7 @@ from nexus_emulator.credentials import Credentials
 from nexus_emulator.deployer import Deployer
 from nexus_emulator.gateway.service import Gateway
 from nexus_emulator.identity.service import Identity
+from nexus_emulator.memory.extract import Extractor
 from nexus_emulator.memory.store import Memory
 from nexus_emulator.metrics import Metrics
 from nexus_emulator.platform_endpoint import PlatformEndpoint
@@ -119,6 +120,7 @@ class Emulator:
         self.credentials = Credentials(self._store, self.vault)
         self.gateway.attach(self._store.conn, self.credentials.api_key, self._tracer)
         self.memory = Memory(self._store.conn)
+        self.memory.extractor = Extractor(self.memory, self.gateway)
         self._routing = Routing(self._store)
         self._chain = Chain(
             self._routing,
@@ -185,6 +187,8 @@ class Emulator:
             self._background.cancel()
         if self._tracer is not None:
             self._tracer.close()
+        if self.memory is not None and self.memory.extractor is not None:
+            await self.memory.extractor.close()
         await self.relay.close()
         await self.upstream.close()
         await self.gateway.close()

@@ -215,3 +215,48 @@ def test_retention_drops_old_events(emu: Emu) -> None:
         add(bot, "ann", "s2", turns(("user", "fresh")))  # the append deletes expired rows
         assert [s["session"] for s in bot.get("/sessions").json()] == ["s2"]
     assert emu.client.put(path, json={"retention_days": 0}).status_code == 400
+
+
+def records_of(client: httpx.Client, namespace: str, count: int) -> list[dict[str, Any]]:
+    """The records of a namespace once extraction wrote ``count`` of them (it runs after
+    the append has answered)."""
+    deadline = time.monotonic() + 10
+    while True:
+        found: list[dict[str, Any]] = client.get("/records", params={"namespace": namespace}).json()
+        if len(found) >= count or time.monotonic() > deadline:
+            return sorted(found, key=lambda r: r["text"])
+        time.sleep(0.05)
+
+
+def test_extraction_strategies_write_records_through_the_offline_model(emu: Emu) -> None:
+    path = "/v1/memory/agents/bot/strategies"
+    assert emu.client.get(path).json() == {"strategies": []}
+    r = emu.client.put(path, json={"strategies": ["facts", "summary", "preferences"]})
+    assert r.json() == {"strategies": ["summary", "preferences", "facts"]}
+    bad = emu.client.put(path, json={"strategies": ["gossip"]})
+    assert bad.status_code == 400
+    assert "unknown extraction strategy 'gossip'" in bad.json()["error"]["message"]
+    with replica(emu, "bot") as bot:
+        first = add(bot, "ann", "s1", turns(
+            ("user", "Hi there. I really like green tea! I work at Acme in Berlin."),
+            ("assistant", "Nice to meet you."),
+        ))  # fmt: skip
+        add(bot, "ann", "s1", turns(("user", "My favourite city is Oslo. i really like GREEN tea")))
+        prefs = records_of(bot, "/users/ann/preferences", 2)
+        assert [p["text"] for p in prefs] == [
+            "I really like green tea",
+            "My favourite city is Oslo",
+        ]
+        assert prefs[0]["data"]["strategy"] == "preferences"
+        assert prefs[0]["data"]["session"] == "s1"
+        tea = prefs[0]["data"]["source_events"]  # said twice: one record, both sources
+        assert len(tea) == 2
+        assert tea[0] == first[0]["id"]
+        facts = records_of(bot, "/users/ann/facts", 1)
+        assert [f["text"] for f in facts] == ["I work at Acme in Berlin"]
+        summary = records_of(bot, "/users/ann/summaries", 1)
+        assert [(s["key"], s["text"]) for s in summary] == [("s1", "Hi there.")]
+        hits = bot.post("/search", json={"query": "tea", "namespace": "/users/ann"}).json()
+        assert [h["record"]["text"] for h in hits] == ["I really like green tea"]
+    audit = emu.client.get("/v1/gateway/audit", params={"agent": "bot"}).json()
+    assert {row["principal"] for row in audit} >= {"memory:summary", "memory:preferences"}

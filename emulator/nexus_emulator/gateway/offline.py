@@ -14,6 +14,10 @@ applies:
    conversation holds that tool's result, it answers ``<tool> returned: <result>``;
 3. ``summarize: TEXT`` (or ``summarise:``): TEXT's first sentence, at most 30 words;
 4. ``extract emails|urls|numbers: TEXT``: the items found, as a JSON list;
+   ``extract preferences: TEXT``: TEXT's sentences that say what someone likes
+   (``I like|love|prefer|enjoy|hate|dislike``, ``my favourite|favorite``), and
+   ``extract facts: TEXT``: its other statements of three words or more that end
+   with a full stop, each as a JSON list (memory's extraction strategies use them);
 5. anything else is echoed back as is.
 
 The answer is cut at ``max_tokens`` (``finish_reason: "length"``). Tokens are
@@ -156,6 +160,8 @@ class OfflineModel:
             first = found.group(1) if found else rest.strip()
             words = first.split()
             return " ".join(words[:30]) + (" …" if len(words) > 30 else "")
+        if verb in ("extract preferences", "extract facts"):
+            return json.dumps(_statements(rest, preferences=verb.endswith("preferences")))
         if verb.startswith("extract ") and verb[8:].strip() in _EXTRACT:
             return json.dumps(_EXTRACT[verb[8:].strip()].findall(rest))
         return prompt
@@ -190,6 +196,27 @@ class OfflineModel:
             vec[h % dimensions] += 1.0 if (h >> 32) & 1 else -1.0
         norm = math.sqrt(sum(v * v for v in vec)) or 1.0
         return [v / norm for v in vec]
+
+
+_PREFERENCE = re.compile(
+    r"\b(i (?:really |do )?(?:like|love|prefer|enjoy|hate|dislike)|my favou?rite)\b", re.I
+)
+_STATEMENT = re.compile(r"[^.!?\n]+[.!?]?")
+
+
+def _statements(text: str, *, preferences: bool) -> list[str]:
+    """The sentences of ``text`` that state a preference, or (else) a plain fact."""
+    found: list[str] = []
+    for piece in _STATEMENT.findall(text):
+        sentence = " ".join(piece.split())
+        if not sentence:
+            continue
+        liked = _PREFERENCE.search(sentence) is not None
+        if preferences and liked:
+            found.append(sentence.rstrip("!."))
+        elif not (preferences or liked) and sentence.endswith(".") and len(sentence.split()) > 2:
+            found.append(sentence[:-1])
+    return found
 
 
 def _tool_result(messages: list[dict[str, Any]]) -> tuple[str, str] | None:

@@ -7,7 +7,8 @@ Sessions: ``POST sessions/{session}/events`` (``{"actor", "events": [{"role",
 "text"} | {"payload"}]}``), ``GET sessions[?actor=]``, ``GET
 sessions/{session}/events?actor=[&last=K][&turns=true]``, ``DELETE
 sessions/{session}?actor=``. Records: ``PUT records``, ``GET records[?namespace=]``,
-``GET|DELETE records/{id}``, ``POST search``. Retention: ``GET|PUT retention``.
+``GET|DELETE records/{id}``, ``POST search``. Settings: ``GET|PUT retention``,
+``GET|PUT strategies`` (``extract.py``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from nexus_api.memory import (
     SearchHit,
     SearchIn,
     SessionInfo,
+    Strategies,
 )
 from nexus_emulator.api.deps import checked_name, emulator_of, ready
 from nexus_emulator.errors import ApiError, ErrorCode
@@ -58,7 +60,11 @@ def build(prefix: str, agent_of: Callable[..., str]) -> APIRouter:
     async def add_events(
         session: str, body: EventsIn, request: Request, agent: str = Agent
     ) -> list[Event]:
-        return _memory(request).append(agent, body.actor, session, body.events)
+        memory = _memory(request)
+        added = memory.append(agent, body.actor, session, body.events)
+        if memory.extractor is not None:
+            memory.extractor.after_append(agent, body.actor, session)
+        return added
 
     @router.get("/sessions", summary="Sessions, most recent first")
     async def sessions(
@@ -128,6 +134,14 @@ def build(prefix: str, agent_of: Callable[..., str]) -> APIRouter:
     async def set_retention(body: Retention, request: Request, agent: str = Agent) -> Retention:
         days = _memory(request).set_retention(agent, body.retention_days)
         return Retention(retention_days=days)
+
+    @router.get("/strategies", summary="The extraction strategies the agent runs")
+    async def strategies(request: Request, agent: str = Agent) -> Strategies:
+        return Strategies(strategies=_memory(request).strategies(agent))
+
+    @router.put("/strategies", summary="Choose the extraction strategies")
+    async def set_strategies(body: Strategies, request: Request, agent: str = Agent) -> Strategies:
+        return Strategies(strategies=_memory(request).set_strategies(agent, body.strategies))
 
     return router
 

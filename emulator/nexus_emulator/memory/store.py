@@ -18,11 +18,14 @@ import re
 import sqlite3
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nexus_api.memory import Event, Record, SearchHit, SessionInfo
 from nexus_emulator import errors
 from nexus_emulator.memory import rules
+
+if TYPE_CHECKING:
+    from nexus_emulator.memory.extract import Extractor
 
 DEFAULT_RETENTION_DAYS = 30.0
 SWEEP_EVERY = 60.0  # seconds between two deletions of an agent's expired events
@@ -33,6 +36,7 @@ class Memory:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._swept: dict[str, float] = {}
+        self.extractor: Extractor | None = None  # runs the agents' strategies after appends
 
     # ------------------------------------------------------------ retention
 
@@ -53,6 +57,30 @@ class Memory:
             )
         self._swept.pop(agent, None)
         return days
+
+    def strategies(self, agent: str) -> list[str]:
+        row = self.conn.execute(
+            "SELECT strategies FROM memory_settings WHERE agent=?", (agent,)
+        ).fetchone()
+        return list(json.loads(row[0])) if row and row[0] else []
+
+    def set_strategies(self, agent: str, strategies: list[str]) -> list[str]:
+        from nexus_emulator.memory.extract import STRATEGIES
+
+        unknown = [s for s in strategies if s not in STRATEGIES]
+        if unknown:
+            raise errors.usage(
+                f"unknown extraction strategy {unknown[0]!r}",
+                hint=f"strategies: {', '.join(STRATEGIES)}",
+            )
+        chosen = [s for s in STRATEGIES if s in strategies]
+        with self.conn:
+            self.conn.execute(
+                "INSERT INTO memory_settings(agent, retention_days, strategies) VALUES (?, ?, ?) "
+                "ON CONFLICT(agent) DO UPDATE SET strategies=excluded.strategies",
+                (agent, DEFAULT_RETENTION_DAYS, json.dumps(chosen)),
+            )
+        return chosen
 
     def _cutoff(self, agent: str) -> float:
         return time.time() - self.retention_days(agent) * DAY
@@ -207,6 +235,10 @@ class Memory:
         if record is None:
             raise _no_record(record_id)
         return record
+
+    def find(self, agent: str, namespace: str, key: str) -> Record | None:
+        """The live record of that namespace and key, if any."""
+        return self._record_where("namespace=? AND key=?", (agent, namespace, key))
 
     def delete(self, agent: str, record_id: str) -> None:
         with self.conn:

@@ -281,6 +281,13 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        13,
+        "memory: the extraction strategies each agent runs on its sessions",
+        """
+        ALTER TABLE memory_settings ADD COLUMN strategies TEXT;
+        """,
+    ),
 ]
 
 
