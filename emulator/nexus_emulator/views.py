@@ -75,7 +75,7 @@ def deploy_result(rollout: Rollout, store: Store, site: Site) -> DeployResult:
         env=rollout.env,
         version=version(v, _live_map(store, rollout.agent).get(v.revision, [])),
         replicas=[replica(r, v.label) for r in rollout.replicas],
-        endpoint=site.endpoint(rollout.agent),
+        endpoint=site.endpoint(rollout.agent) + f"?env={rollout.env}",  # calls reach this env
         duration_s=round(rollout.duration, 3),
         unchanged=rollout.unchanged,
     )

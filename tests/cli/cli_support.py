@@ -75,3 +75,28 @@ def make_project(root: Path, name: str, env: dict[str, str], greeting: str = "He
     agent = root / "agent.py"
     agent.write_text(agent.read_text().replace('f"Hello ', f'f"{greeting} '))
     return root
+
+
+def spawn(*args: str, env: dict[str, str], cwd: Path | None = None) -> subprocess.Popen[str]:
+    """A long-running `nexus` command (watch, follow, dev), its output piped."""
+    return subprocess.Popen(
+        [NEXUS, *args],
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def interrupt(proc: subprocess.Popen[str], timeout: float = 120) -> tuple[str, str]:
+    """Ctrl-C, then its (stdout, stderr); killed after ``timeout`` (a loaded machine is slow)."""
+    import signal
+
+    proc.send_signal(signal.SIGINT)
+    try:
+        return proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.communicate()

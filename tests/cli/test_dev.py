@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.cli.cli_support import NEXUS, Platform, make_project
+from tests.cli.cli_support import Platform, interrupt, make_project, spawn
 
 
 def _until(
@@ -34,14 +33,7 @@ def test_dev_reloads_in_place_keeps_good_code_and_cleans_up(
     platform: Platform, tmp_path: Path
 ) -> None:
     root = make_project(tmp_path / "devloop", "devloop", platform.env)
-    proc = subprocess.Popen(
-        [NEXUS, "ai", "agent", "dev", str(root)],
-        env=platform.env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = spawn("ai", "agent", "dev", str(root), env=platform.env)
     out: list[str] = []
     assert proc.stdout is not None
     reader = threading.Thread(target=lambda: out.extend(iter(proc.stdout.readline, "")))  # type: ignore[union-attr]
@@ -68,8 +60,7 @@ def test_dev_reloads_in_place_keeps_good_code_and_cleans_up(
         _until(lambda: _revision(platform, "devloop") == 2, proc, "the rebuild", wait=90)
         assert "Fixed" in answer()
     finally:
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
+        _, err = interrupt(proc)
         reader.join(timeout=10)
     assert proc.returncode == 130, err
     assert "endpoint: http://127.0.0.1:" in err

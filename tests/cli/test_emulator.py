@@ -10,7 +10,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.cli.cli_support import NEXUS, Platform, nexus
+from tests.cli.cli_support import NEXUS, Platform, interrupt, nexus, spawn
 
 
 def test_emulator_lifecycle(offline: Platform) -> None:
@@ -151,3 +151,13 @@ def test_foreground_start_stops_on_ctrl_c(offline: Platform) -> None:
         time.sleep(0.05)
     else:
         raise AssertionError("the emulator still runs after Ctrl-C")
+
+
+def test_emulator_logs_follow_exits_130_on_ctrl_c(platform: Platform) -> None:
+    proc = spawn("ai", "emulator", "logs", "-f", env=platform.env)
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline()  # following: the backlog is printed
+    finally:
+        _, err = interrupt(proc)
+    assert proc.returncode == 130, err

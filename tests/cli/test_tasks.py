@@ -35,6 +35,9 @@ def test_async_run_and_task_commands(platform: Platform, deployed: str) -> None:
     hookless = platform("ai", "agent", "run", deployed, "x", "--webhook", "http://127.0.0.1:9/")
     assert hookless.code == 2, hookless.out
     assert "--webhook goes with --async" in hookless.stderr
+    both = platform("ai", "agent", "run", deployed, "x", "--stream", "--async")
+    assert both.code == 2, both.out
+    assert "--stream and --async do not go together" in both.stderr
 
 
 def test_webhook_secret_show_and_rotate(platform: Platform, deployed: str) -> None:

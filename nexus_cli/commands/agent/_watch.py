@@ -4,7 +4,7 @@ Under ``--json`` each deploy's result is one JSON line.
 
 A code-only change rebuilds only the code layer, so the new version answers
 about a second after the save. A failing deploy is shown and the watch goes
-on: the version that was serving keeps serving.
+on: the version that was serving keeps serving. Ctrl-C stops it and exits 130.
 """
 
 from __future__ import annotations
@@ -56,4 +56,9 @@ def redeploy_on_change(
             else:
                 output.emit(result, render)
     except KeyboardInterrupt:
+        import typer
+
+        from nexus_cli.errors import EXIT_INTERRUPTED
+
         output.notice("Stopped watching.")
+        raise typer.Exit(EXIT_INTERRUPTED) from None

@@ -73,6 +73,13 @@ def run(
         from nexus_cli.errors import UsageError
 
         raise UsageError("--webhook goes with --async", hint="add --async")
+    if stream and async_:
+        from nexus_cli.errors import UsageError
+
+        raise UsageError(
+            "--stream and --async do not go together: a task's answer is read later",
+            hint="drop --stream (then: nexus ai agent task status TASK_ID --wait), or drop --async",
+        )
     if async_:
         task = provider(env).submit(name, input, ctx, env, webhook)
         output.emit(

@@ -40,4 +40,4 @@ def logs(
             for line in admin.follow(em.log_path):
                 show(line)
         except KeyboardInterrupt:
-            raise typer.Exit(0) from None
+            raise typer.Exit(130) from None  # the documented code of an interruption
