@@ -50,6 +50,16 @@ class EventsIn(BaseModel):
     events: list[dict[str, Any]]
 
 
+class BranchIn(BaseModel):
+    """A new session from an existing one's events up to ``from_event`` (included)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    actor: str
+    from_event: int
+    to_session: str
+
+
 class RecordIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -260,3 +260,33 @@ def test_extraction_strategies_write_records_through_the_offline_model(emu: Emu)
         assert [h["record"]["text"] for h in hits] == ["I really like green tea"]
     audit = emu.client.get("/v1/gateway/audit", params={"agent": "bot"}).json()
     assert {row["principal"] for row in audit} >= {"memory:summary", "memory:preferences"}
+
+
+def test_branch_a_session_from_an_earlier_event(emu: Emu) -> None:
+    with replica(emu, "bot") as bot:
+        events = add(bot, "ann", "s1", turns(("user", "a"), ("assistant", "b"), ("user", "c")))
+        body = {"actor": "ann", "from_event": events[1]["id"], "to_session": "s1-alt"}
+        r = bot.post("/sessions/s1/branch", json=body)
+        assert r.status_code == 200, r.text
+        assert [e["text"] for e in r.json()] == ["a", "b"]
+        add(bot, "ann", "s1-alt", turns(("user", "c, differently")))
+        got = bot.get("/sessions/s1-alt/events", params={"actor": "ann"}).json()
+        assert [e["text"] for e in got] == ["a", "b", "c, differently"]
+        assert len(bot.get("/sessions/s1/events", params={"actor": "ann"}).json()) == 3
+        again = bot.post("/sessions/s1/branch", json=body)
+        assert again.status_code == 400
+        assert "exists already" in again.json()["error"]["message"]
+        body["to_session"], body["from_event"] = "s1-b", 10**6
+        assert bot.post("/sessions/s1/branch", json=body).status_code == 404
+
+
+def test_a_callers_token_reaches_no_memory(emu: Emu) -> None:
+    from tests.emulator.test_identity import mint
+
+    token = mint(emu, sub="alice", agent="bot", ttl=300)
+    headers = {"Authorization": f"Bearer {token}"}
+    with replica(emu, "bot") as bot:
+        add(bot, "alice", "s1", turns(("user", "private")))
+    for path in ("/v1/memory/agents/bot/sessions", BASE + "/sessions"):
+        r = httpx.get(emu.url + path, headers=headers)
+        assert r.status_code == 403, (path, r.text)

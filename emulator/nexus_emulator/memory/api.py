@@ -5,7 +5,8 @@
 
 Sessions: ``POST sessions/{session}/events`` (``{"actor", "events": [{"role",
 "text"} | {"payload"}]}``), ``GET sessions[?actor=]``, ``GET
-sessions/{session}/events?actor=[&last=K][&turns=true]``, ``DELETE
+sessions/{session}/events?actor=[&last=K][&turns=true]``, ``POST
+sessions/{session}/branch`` (``{"actor", "from_event", "to_session"}``), ``DELETE
 sessions/{session}?actor=``. Records: ``PUT records``, ``GET records[?namespace=]``,
 ``GET|DELETE records/{id}``, ``POST search``. Settings: ``GET|PUT retention``,
 ``GET|PUT strategies`` (``extract.py``).
@@ -19,6 +20,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from nexus_api.memory import (
+    BranchIn,
     Event,
     EventsIn,
     Record,
@@ -82,6 +84,13 @@ def build(prefix: str, agent_of: Callable[..., str]) -> APIRouter:
         agent: str = Agent,
     ) -> list[Event]:
         return _memory(request).events(agent, actor, session, last, turns)
+
+    @router.post("/sessions/{session}/branch", summary="A new session from an earlier event")
+    async def branch(
+        session: str, body: BranchIn, request: Request, agent: str = Agent
+    ) -> list[Event]:
+        memory = _memory(request)
+        return memory.branch(agent, body.actor, session, body.from_event, body.to_session)
 
     @router.delete("/sessions/{session}", summary="Delete a session's events")
     async def delete_session(

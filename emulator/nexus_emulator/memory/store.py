@@ -157,6 +157,33 @@ class Memory:
             for r in rows
         ]
 
+    def branch(self, agent: str, actor: str, session: str, upto: int, into: str) -> list[Event]:
+        """A new session ``into`` that starts with ``session``'s events up to event
+        ``upto`` (included): a conversation continued differently from that point."""
+        rules.name("session", into)
+        if self._has_session(agent, actor, into):
+            raise errors.usage(
+                f"session {into!r} exists already", hint="branch into a new session id"
+            )
+        events = [e for e in self.events(agent, actor, session) if e.id <= upto]
+        if not events or events[-1].id != upto:
+            raise errors.not_found(
+                f"no event {upto} in session {session!r}",
+                hint=f"nexus ai agent memory show AGENT {session}  # lists its events",
+            )
+        out: list[Event] = []
+        with self.conn:
+            self.conn.execute("BEGIN IMMEDIATE")
+            for e in events:
+                blob = None if e.payload is None else json.dumps(e.payload)
+                cur = self.conn.execute(
+                    "INSERT INTO memory_events(agent, actor, session, at, role, text, payload) "
+                    "VALUES (?,?,?,?,?,?,?)",
+                    (agent, actor, into, e.at, e.role, e.text, blob),
+                )
+                out.append(_event(cur.lastrowid or 0, actor, into, e.at, e.role, e.text, blob))
+        return out
+
     def delete_session(self, agent: str, actor: str, session: str) -> int:
         with self.conn:
             n = self.conn.execute(
