@@ -170,6 +170,12 @@ class Emulator:
         except Exception:  # the emulator still serves; the monitor retries the replicas
             log.exception("reconciling replicas after the start failed")
         adopted.set()
+        try:
+            from nexus_emulator.gc import collect
+
+            log.info("garbage collected after the start: %s", (await collect(deployer)).summary())
+        except Exception:  # a leftover is no reason not to serve
+            log.exception("garbage collection after the start failed")
         autoscaler = Autoscaler(deployer, self.config.autoscale_window)
         assert self.tasks is not None
         await asyncio.gather(

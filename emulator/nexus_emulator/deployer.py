@@ -76,6 +76,10 @@ class Deployer:
     def lock(self, agent: str) -> asyncio.Lock:
         return self._locks.setdefault(agent, asyncio.Lock())
 
+    def busy(self) -> set[str]:
+        """The agents a deploy, rollback, scale or delete is changing right now."""
+        return {agent for agent, lock in self._locks.items() if lock.locked()}
+
     # ------------------------------------------------------------ deploy
 
     async def deploy(self, order: DeployOrder, emit: Emit) -> Rollout:

@@ -168,6 +168,16 @@ async def delete(name: str, request: Request) -> DeleteResult:
     return DeleteResult(name=name)
 
 
+@router.post("/admin/gc", summary="Remove orphan images, build folders and secrets folders")
+async def gc(request: Request) -> dict[str, list[str]]:
+    from dataclasses import asdict
+
+    from nexus_emulator.gc import collect
+
+    em = ready(emulator_of(request))
+    return asdict(await collect(em.deployer))
+
+
 @router.post("/admin/reset", summary="Remove every replica and all state")
 async def reset(request: Request) -> dict[Literal["reset"], bool]:
     em = ready(emulator_of(request))

@@ -165,5 +165,10 @@ class Runtime(ABC):
     async def remove_artifacts(self) -> None:  # noqa: B027
         """Free every artifact of this home, recorded or not (reset). Optional."""
 
+    async def collect(self, keep: set[str]) -> list[str]:
+        """Free the artifacts of this home whose ref is not in ``keep`` (no version records
+        them); return what went. Optional."""
+        return []
+
     async def close(self) -> None:  # noqa: B027
         """Release clients; replicas keep running."""

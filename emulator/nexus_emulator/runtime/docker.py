@@ -304,6 +304,42 @@ class DockerRuntime(Runtime):
             for ref in image.tags or [image.id]:  # the image goes with its last tag
                 self._remove_image_sync(Artifact(ref=ref, digest=image.id, base=""))
 
+    async def collect(self, keep: set[str]) -> list[str]:
+        gone: list[str] = await self._call(self._collect_sync, keep)
+        return gone
+
+    def _collect_sync(self, keep: set[str]) -> list[str]:
+        """Agent images no version records, then ``nexus-deps:*`` images of this home that
+        no kept agent image is built on (its parent chain)."""
+        from docker.errors import APIError, ImageNotFound
+
+        images, home, gone = self.client().images, f"{LABEL_HOME}={self.home}", []
+        used: set[str] = set()
+        for image in images.list(filters={"label": [home, LABEL_AGENT]}):
+            refs = set(image.tags) | {image.id}
+            if refs & keep:
+                parent = image.attrs.get("Parent")
+                while parent and parent not in used:
+                    used.add(parent)
+                    try:
+                        parent = images.get(parent).attrs.get("Parent")
+                    except ImageNotFound:
+                        break
+                continue
+            for ref in image.tags or [image.id]:
+                self._remove_image_sync(Artifact(ref=ref, digest=image.id, base=""))
+                gone.append(ref)
+        for image in images.list(name="nexus-deps", filters={"label": [home]}):
+            if image.id in used:
+                continue
+            for ref in image.tags or [image.id]:
+                try:
+                    images.remove(ref, noprune=False)
+                    gone.append(ref)
+                except (APIError, ImageNotFound):
+                    pass  # a build is using it right now, or it went meanwhile
+        return gone
+
     async def logs(self, handle_id: str, tail: int = 50, since: float | None = None) -> list[str]:
         lines: list[str] = await self._call(self._logs_sync, handle_id, tail, since)
         return lines

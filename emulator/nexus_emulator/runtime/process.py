@@ -153,6 +153,17 @@ class ProcessRuntime(Runtime):
         if path.parent.parent.parent == HomePaths(self.home).artifacts:
             await asyncio.to_thread(shutil.rmtree, path, True)
 
+    async def collect(self, keep: set[str]) -> list[str]:
+        def sweep() -> list[str]:
+            root, gone = HomePaths(self.home).artifacts, []
+            for path in root.glob("*/r*") if root.is_dir() else []:
+                if path.is_dir() and str(path) not in keep:
+                    shutil.rmtree(path, ignore_errors=True)
+                    gone.append(str(path))
+            return gone
+
+        return await asyncio.to_thread(sweep)
+
     # ------------------------------------------------------------------ replicas
 
     async def start(self, spec: ReplicaSpec) -> ReplicaHandle:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nexus_cli.plugin import group
 from nexus_local.commands.base_image import base_image
+from nexus_local.commands.gc import gc
 from nexus_local.commands.logs import logs
 from nexus_local.commands.reset import reset
 from nexus_local.commands.start import start
@@ -16,6 +17,7 @@ app.command("stop")(stop)
 app.command("status")(status)
 app.command("logs")(logs)
 app.command("reset")(reset)
+app.command("gc")(gc)
 app.command("base-image")(base_image)
 
 __all__ = ["app"]

@@ -1,0 +1,100 @@
+"""Garbage collection: what a killed deploy or a delete leaves behind.
+
+Run on every start (after the replicas are adopted) and by ``POST /v1/admin/gc``
+(``nexus ai emulator gc``). It removes, for this home only:
+
+- ``builds/<agent>/r<N>`` and ``builds/src/<agent>-r<N>`` of revisions the store
+  does not hold (a deploy killed mid-way; a deleted agent), and their empty parents;
+- artifacts no version records (``Runtime.collect``): agent images or process
+  artifacts left by a build that was cut short, and ``nexus-deps:*`` images that
+  no kept agent image is built on;
+- empty folders under the secrets root (``/dev/shm/nexus-secrets-*``), and the
+  root itself when nothing is left in it.
+
+A deploy in progress holds its agent's lock; GC skips agents whose lock is held.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nexus_emulator.deployer import Deployer
+from nexus_emulator.runtime import secrets_root
+
+log = logging.getLogger("nexus_emulator.gc")
+_BUILD = re.compile(r"^r(\d+)$")
+_SOURCE = re.compile(r"^(.+)-r(\d+)$")
+
+
+@dataclass
+class Collected:
+    builds: list[str] = field(default_factory=list)
+    artifacts: list[str] = field(default_factory=list)
+    secrets_folders: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.builds)} build folder(s), {len(self.artifacts)} artifact(s), "
+            f"{len(self.secrets_folders)} secrets folder(s)"
+        )
+
+
+async def collect(deployer: Deployer) -> Collected:
+    store, home = deployer.store, deployer.config.home
+    busy = deployer.busy()
+    kept = {(v.agent, v.revision) for a in store.agent_names() for v in store.versions(a)}
+    done = Collected()
+    builds = deployer.config.paths.builds
+    done.builds = await asyncio.to_thread(_builds, builds, kept, busy)
+    if not busy:  # an image being built is not recorded yet: leave artifacts alone then
+        versions = [v for a in store.agent_names() for v in store.versions(a)]
+        refs = {v.artifact for v in versions} | {v.digest for v in versions if v.digest}
+        done.artifacts = await deployer.runtime.collect(refs)
+    done.secrets_folders = await asyncio.to_thread(_empty_folders, secrets_root(home))
+    return done
+
+
+def _builds(builds: Path, kept: set[tuple[str, int]], busy: set[str]) -> list[str]:
+    removed: list[str] = []
+
+    def drop(path: Path) -> None:
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(str(path))
+
+    if not builds.is_dir():
+        return removed
+    for agent_dir in builds.iterdir():
+        if agent_dir.name == "src" or not agent_dir.is_dir() or agent_dir.name in busy:
+            continue
+        for rev in agent_dir.iterdir():
+            m = _BUILD.match(rev.name)
+            if m and (agent_dir.name, int(m.group(1))) not in kept:
+                drop(rev)
+        if not any(agent_dir.iterdir()):
+            drop(agent_dir)
+    sources = builds / "src"
+    if sources.is_dir():
+        for src in sources.iterdir():
+            m = _SOURCE.match(src.name)
+            if m and m.group(1) not in busy and (m.group(1), int(m.group(2))) not in kept:
+                drop(src)
+    return removed
+
+
+def _empty_folders(root: Path) -> list[str]:
+    removed: list[str] = []
+    if not root.is_dir():
+        return removed
+    for folder in root.iterdir():
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+            removed.append(str(folder))
+    if not any(root.iterdir()):
+        root.rmdir()
+        removed.append(str(root))
+    return removed
