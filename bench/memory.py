@@ -7,10 +7,14 @@ file, WAL, every migration), as the platform routes call it:
   search:    Memory.search of two words, top 5, over --records records spread over
              20 namespaces of one agent (plus as many of another agent, which the
              search must skip), -n queries; also with a namespace filter
+  extraction: Extractor.extract of a 10-turn session with every strategy on
+             (summary, preferences, facts: three calls of the offline model through
+             the gateway, quota admission and audit rows included, then the records
+             written), --sessions sessions: sessions per second
 The HTTP layer (auth, JSON) is left out: bench/gateway.py measures the same
 platform listener's overhead.
 
-    .venv/bin/python bench/memory.py [-n 2000] [--records 100000]
+    .venv/bin/python bench/memory.py [-n 2000] [--records 100000] [--sessions 200]
 """
 
 from __future__ import annotations
@@ -24,7 +28,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import p50, percentile, table
+from nexus_emulator.gateway.service import Gateway
+from nexus_emulator.memory.extract import Extractor
 from nexus_emulator.memory.store import Memory
+from nexus_emulator.metrics import Metrics
 from nexus_emulator.store import Store
 
 WORDS = [f"w{i:04d}" for i in range(5000)]  # a 5,000-word vocabulary
@@ -60,10 +67,35 @@ def timed(fn: object, runs: int) -> list[float]:
     return out
 
 
+PREFERENCES = ["I really like {}.", "My favourite drink is {}.", "I prefer {} in the morning."]
+FACTS = ["I work at {} in Berlin.", "The meeting with {} is on Monday.", "Our team uses {} daily."]
+
+
+def extraction(
+    store: Store, memory: Memory, home: Path, sessions: int, rng: random.Random
+) -> tuple[float, int]:
+    gateway = Gateway(home, Metrics())
+    gateway.attach(store.conn)
+    extractor = Extractor(memory, gateway)
+    memory.set_strategies("extract", ["summary", "preferences", "facts"])
+    for i in range(sessions):
+        turns = []
+        for _ in range(5):
+            said = rng.choice(PREFERENCES + FACTS).format(rng.choice(WORDS))
+            turns += [{"role": "user", "text": said}, {"role": "assistant", "text": "Noted."}]
+        memory.append("extract", f"a{i % 20}", f"x{i}", turns)
+    started = time.perf_counter()
+    for i in range(sessions):
+        extractor.extract("extract", f"a{i % 20}", f"x{i}")
+    took = time.perf_counter() - started
+    return sessions / took, len(memory.records("extract", None, 10**6))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("-n", type=int, default=2000)
     parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--sessions", type=int, default=200)
     args = parser.parse_args()
     rng = random.Random(7)
     with tempfile.TemporaryDirectory() as tmp:
@@ -85,6 +117,7 @@ def main() -> None:
 
         plain = timed(search, args.n)
         filtered = timed(lambda i: search(i, "/users/u3"), args.n)
+        rate, records = extraction(store, memory, Path(tmp), args.sessions, rng)
         store.close()
     rows = [
         ["add turn", f"{p50(add):.3f}", f"{percentile(add, 95):.3f}", f"{percentile(add, 99):.3f}"],
@@ -97,6 +130,8 @@ def main() -> None:
           f"loaded in {loaded:.1f} s; {args.n} calls each; hits per search "
           f"{sum(hits) / len(hits):.1f} on average")  # fmt: skip
     print(table(["ms", "p50", "p95", "p99"], rows))
+    print(f"extraction: {rate:.0f} sessions/s of 10 turns with 3 strategies "
+          f"({args.sessions} sessions, {records} records written)")  # fmt: skip
 
 
 if __name__ == "__main__":
