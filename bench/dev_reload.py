@@ -1,11 +1,11 @@
 """Hot reload: seconds from a save to the new code answering, `dev` next to `deploy --watch`.
 
-Runs a private emulator on the process runtime (tmp NEXUS_HOME, free port),
+Runs a private emulator (process runtime, or --runtime docker; tmp NEXUS_HOME, free port),
 copies examples/hello, and for each path starts the command as a user would,
 then saves N code-only edits and polls the agent (POST /agents/hello/run) until
 its answer carries the edit. Replicas are removed at the end.
 
-    .venv/bin/python bench/dev_reload.py [--saves 10] [--watch-saves 3]
+    .venv/bin/python bench/dev_reload.py [--saves 10] [--watch-saves 3] [--runtime docker]
 """
 
 from __future__ import annotations
@@ -69,12 +69,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--saves", type=int, default=10, help="saves timed under `dev`")
     parser.add_argument("--watch-saves", type=int, default=3, help="saves under deploy --watch")
+    parser.add_argument("--runtime", default="process", choices=["process", "docker"])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="nexus-bench-") as tmp_name:
         tmp = Path(tmp_name)
         home, port = tmp / "home", free_port()
         home.mkdir()
-        env = bench_env(home, port) | {"NEXUS_RUNTIME": "process"}
+        tmp.chmod(0o755)  # on Docker the replica (uid 10001) reads the mounted project
+        env = bench_env(home, port) | {"NEXUS_RUNTIME": args.runtime}
         project = tmp / "hello"
         shutil.copytree(ROOT / "examples" / "hello", project)
         em = Emulator(home, port, env, tmp / "emulator.log")

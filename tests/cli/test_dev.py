@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from tests.cli.cli_support import Platform, interrupt, make_project, spawn
 
@@ -70,3 +74,43 @@ def test_dev_reloads_in_place_keeps_good_code_and_cleans_up(
     listed = platform("--json", "ai", "agent", "list")
     assert "devloop" not in [a["name"] for a in json.loads(listed.stdout)]
     assert not list(root.rglob("__pycache__"))  # the project tree is left as it was
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_dev_on_docker_bind_mounts_the_project_read_only(offline: Platform) -> None:
+    env = {**offline.env, "NEXUS_RUNTIME": "docker"}
+    docker = Platform(offline.emulator, env)
+    base = Path(tempfile.mkdtemp(prefix="nexus-dev-"))
+    base.chmod(0o755)  # the replica runs as uid 10001: it must be able to read the project
+    root = make_project(base / "dockdev", "dockdev", env)
+    proc = spawn("ai", "agent", "dev", str(root), env=env)
+    try:
+        deadline = time.monotonic() + 600
+        while "Hello" not in docker("ai", "agent", "run", "dockdev", "x").stdout:
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            assert time.monotonic() < deadline, "the first answer never came"
+            time.sleep(0.5)
+        time.sleep(1.0)  # the replica's watcher has taken its first look
+        agent = root / "agent.py"
+        agent.write_text(agent.read_text().replace('f"Hello ', 'f"Mounted '))
+        _until(
+            lambda: "Mounted" in docker("ai", "agent", "run", "dockdev", "x").stdout, proc, "reload"
+        )
+        assert _revision(docker, "dockdev") == 1
+        status = json.loads(docker("--json", "ai", "agent", "status", "dockdev").stdout)
+        assert status["environments"][0]["runtime"] == "docker"
+        assert not list(root.rglob("__pycache__"))  # mounted read-only: nothing written
+    finally:
+        _, err = interrupt(proc)
+        reset = docker("ai", "emulator", "reset", "--yes")
+        shutil.rmtree(base, ignore_errors=True)
+    assert proc.returncode == 130, err
+    assert reset.code == 0, reset.out
+    left = subprocess.run(
+        ["docker", "ps", "-aq", "--filter", f"label=dev.nexus.home={offline.emulator.home}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert left.split() == []

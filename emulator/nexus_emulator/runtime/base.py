@@ -25,6 +25,7 @@ LABEL_ENV = "dev.nexus.env"
 LABEL_REVISION = "dev.nexus.revision"
 LABEL_REPLICA = "dev.nexus.replica"
 LABEL_HOME = "dev.nexus.home"  # NEXUS_HOME of the emulator that owns it
+LABEL_MOUNT = "dev.nexus.mount"  # on an image: hot reload, bind this host directory at /app
 
 
 class RuntimeUnavailable(Exception):

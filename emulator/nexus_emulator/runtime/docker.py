@@ -25,10 +25,10 @@ from .base import (
     LABEL_AGENT,
     LABEL_ENV,
     LABEL_HOME,
+    LABEL_MOUNT,
     LABEL_REPLICA,
     LABEL_REVISION,
     Artifact,
-    BuildFailed,
     BuildSpec,
     LogFn,
     ReplicaFailed,
@@ -38,7 +38,7 @@ from .base import (
     RuntimeUnavailable,
 )
 from .docker_build import build_image
-from .dockerfile import PORT, UID
+from .dockerfile import APP_DIR, PORT, UID
 from .engine import UNAVAILABLE_HINT, ping_engine
 from .wheels import TAIL_LINES, threadsafe_log
 
@@ -112,12 +112,6 @@ class DockerRuntime(Runtime):
     # ------------------------------------------------------------------ build
 
     async def build(self, spec: BuildSpec, log: LogFn) -> Artifact:
-        if spec.mount is not None:
-            raise BuildFailed(
-                "hot reload (nexus ai agent dev) runs on the process runtime only for now; "
-                "restart the emulator with `--runtime process`",
-                [],
-            )
         emit = threadsafe_log(log)
         artifact: Artifact = await self._call(
             lambda: build_image(
@@ -136,6 +130,18 @@ class DockerRuntime(Runtime):
     async def start(self, spec: ReplicaSpec) -> ReplicaHandle:
         handle: ReplicaHandle = await self._call(self._start_sync, spec)
         return handle
+
+    @staticmethod
+    def _mount(client: Any, image: str) -> str | None:
+        """The host directory a dev image asks to run (its LABEL_MOUNT), if any."""
+        from docker.errors import DockerException
+
+        try:
+            labels = client.images.get(image).labels or {}
+        except DockerException:
+            return None  # a missing image is reported by the start itself
+        mount = labels.get(LABEL_MOUNT)
+        return str(mount) if mount else None
 
     def _start_sync(self, spec: ReplicaSpec) -> ReplicaHandle:
         from docker.errors import APIError, ImageNotFound
@@ -175,6 +181,10 @@ class DockerRuntime(Runtime):
             folder = write_secrets(self.home, name, spec.secrets, UID, spec.platform)
             labels[LABEL_SECRETS] = str(folder)
             options["volumes"] = {str(folder): {"bind": SECRETS_MOUNT, "mode": "ro"}}
+        mount = self._mount(client, image)
+        if mount:  # nexus ai agent dev: the project itself, read-only, re-imported on change
+            options.setdefault("volumes", {})[mount] = {"bind": APP_DIR, "mode": "ro"}
+            options["environment"].update(NEXUS_RELOAD="1", PYTHONDONTWRITEBYTECODE="1")
         if spec.platform:
             options["environment"]["NEXUS_PLATFORM_FILE"] = f"{SECRETS_MOUNT}/{PLATFORM_FILE}"
         if spec.secrets:

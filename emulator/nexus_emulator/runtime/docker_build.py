@@ -12,7 +12,7 @@ from typing import Any
 from nexus.settings import HomePaths
 
 from ._files import sdk_root
-from .base import LABEL_AGENT, LABEL_HOME, Artifact, BuildFailed, BuildSpec, LogFn
+from .base import LABEL_AGENT, LABEL_HOME, LABEL_MOUNT, Artifact, BuildFailed, BuildSpec, LogFn
 from .dockerfile import STAGE_LABEL, prepare_agent_context, prepare_deps_context
 from .images import image_present, resolve_base_image
 from .targets import image_target
@@ -52,6 +52,8 @@ def build_image(
             LABEL_AGENT: spec.agent,
             LABEL_HOME: str(home),
         }
+        if spec.mount is not None:  # nexus ai agent dev: replicas run this directory
+            labels[LABEL_MOUNT] = str(spec.mount)
         ctx = prepare_agent_context(
             build_dir, parent, spec.entrypoint, spec.source_dir, sdk_package, labels
         )

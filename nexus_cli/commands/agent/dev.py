@@ -1,6 +1,7 @@
 """``nexus ai agent dev [PATH]``: run the project on the emulator and reload it on every save.
 
-The replica runs the project directory itself (process runtime) and re-imports
+The replica runs the project directory itself (process runtime; a read-only bind
+mount at /app on Docker) and re-imports
 the agent in place after a change (see ``nexus.ai.agents._reload``): no build,
 no new version. An edit to nexus.toml (dependencies, entrypoint) deploys again.
 The agent's logs stream here. Ctrl-C puts development back as it was (the
