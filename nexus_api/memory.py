@@ -93,3 +93,11 @@ class Strategies(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     strategies: list[str]
+
+
+class MemorySettings(BaseModel):
+    """An agent's memory settings: how long events are kept, which strategies run."""
+
+    agent: str
+    retention_days: float
+    strategies: list[str]

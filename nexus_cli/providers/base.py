@@ -27,7 +27,7 @@ if TYPE_CHECKING:
         RotateResult,
         TokenResult,
     )
-    from nexus_api.memory import Event, Record, SearchHit, SessionInfo
+    from nexus_api.memory import Event, MemorySettings, Record, SearchHit, SessionInfo
     from nexus_api.models import (
         AgentMetrics,
         AgentStatus,
@@ -293,6 +293,12 @@ class Provider(ABC):
         raise self.unsupported("agent memory")
 
     def memory_records(self, name: str, namespace: str | None, limit: int) -> list[Record]:
+        raise self.unsupported("agent memory")
+
+    def memory_settings(
+        self, name: str, retention_days: float | None, strategies: list[str] | None
+    ) -> MemorySettings:
+        """An agent's memory settings, after changing those given."""
         raise self.unsupported("agent memory")
 
     def memory_delete(self, name: str, what: str, id: str, actor: str | None) -> dict[str, Any]:

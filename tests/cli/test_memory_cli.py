@@ -115,3 +115,31 @@ def test_memory_outside_a_deployment_says_why() -> None:
 
     with pytest.raises(AgentMemoryError, match="no platform to ask: memory calls"):
         asyncio.run(Memory().put("/facts", "x"))
+
+
+def test_memory_settings(platform: Platform, memtest: str) -> None:
+    shown = platform("ai", "agent", "memory", "settings", memtest)
+    assert shown.code == 0, shown.out
+    assert "retention   30 days" in shown.stdout
+    assert "strategies  none" in shown.stdout
+    changed = platform("ai", "agent", "memory", "settings", memtest, "--retention-days", "7",
+                       "--strategies", "facts,summary", "--json")  # fmt: skip
+    assert json.loads(changed.stdout) == {
+        "agent": memtest,
+        "retention_days": 7.0,
+        "strategies": ["summary", "facts"],
+    }
+    run(platform, "I work at Acme in Berlin.", "--session", "f1", "--actor", "dan")
+    facts: list[str] = []
+    for _ in range(100):
+        listed = platform("ai", "agent", "memory", "records", memtest, "-n", "/users/dan/facts",
+                          "--json")  # fmt: skip
+        facts = [r["text"] for r in json.loads(listed.stdout)]
+        if facts:
+            break
+    assert facts == ["I work at Acme in Berlin"]
+    bad = platform("ai", "agent", "memory", "settings", memtest, "--strategies", "gossip")
+    assert bad.code == 2
+    assert "unknown extraction strategy" in bad.stderr
+    off = platform("ai", "agent", "memory", "settings", memtest, "--strategies", "none")
+    assert "strategies  none" in off.stdout

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
         RotateResult,
         TokenResult,
     )
-    from nexus_api.memory import Event, Record, SearchHit, SessionInfo
+    from nexus_api.memory import Event, MemorySettings, Record, SearchHit, SessionInfo
     from nexus_api.models import (
         AgentMetrics,
         AgentStatus,
@@ -365,6 +365,21 @@ class LocalProvider(Provider):
         with self._client() as client:
             answer = client.request("GET", f"{self._memory(name)}/records", params=params)
         return [Record.model_validate(item) for item in answer]
+
+    def memory_settings(
+        self, name: str, retention_days: float | None, strategies: list[str] | None
+    ) -> MemorySettings:
+        from nexus_api.memory import MemorySettings
+
+        base = self._memory(name)
+        with self._client() as client:
+            if retention_days is not None:
+                client.request("PUT", f"{base}/retention", json={"retention_days": retention_days})
+            if strategies is not None:
+                client.request("PUT", f"{base}/strategies", json={"strategies": strategies})
+            retention = client.request("GET", f"{base}/retention")
+            chosen = client.request("GET", f"{base}/strategies")
+        return MemorySettings(agent=name, **retention, **chosen)
 
     def memory_delete(self, name: str, what: str, id: str, actor: str | None) -> dict[str, Any]:
         paths = {"session": "sessions", "record": "records", "actor": "actors"}

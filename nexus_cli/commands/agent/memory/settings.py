@@ -1,0 +1,47 @@
+"""``nexus ai agent memory settings NAME [--retention-days D] [--strategies S,…]``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from nexus_cli.commands._options import JsonOpt
+
+if TYPE_CHECKING:
+    from nexus_api.memory import MemorySettings
+
+
+def _render(s: MemorySettings) -> str:
+    return (
+        f"agent       {s.agent}\n"
+        f"retention   {s.retention_days:g} days\n"
+        f"strategies  {', '.join(s.strategies) or 'none'}"
+    )
+
+
+def settings(
+    name: Annotated[str, typer.Argument(help="Agent name.")],
+    retention_days: Annotated[
+        float | None,
+        typer.Option("--retention-days", help="Keep session events this many days."),
+    ] = None,
+    strategies: Annotated[
+        str | None,
+        typer.Option(
+            "--strategies",
+            help="Extraction strategies, comma-separated: summary, preferences, facts "
+            "(none: no extraction).",
+        ),
+    ] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Show or change how long an agent's memory keeps events and what it extracts."""
+    from nexus_cli import output
+    from nexus_cli.context import provider, use_json
+
+    use_json(json_)
+    chosen = None
+    if strategies is not None:
+        chosen = [s.strip() for s in strategies.split(",") if s.strip() and s.strip() != "none"]
+    output.emit(provider().memory_settings(name, retention_days, chosen), _render)
