@@ -217,6 +217,17 @@ def test_retention_drops_old_events(emu: Emu) -> None:
     assert emu.client.put(path, json={"retention_days": 0}).status_code == 400
 
 
+def test_reset_forgets_all_memory(emu: Emu) -> None:
+    with replica(emu, "bot") as bot:
+        add(bot, "ann", "s1", turns(("user", "hello")))
+        bot.put("/records", json={"namespace": "/facts", "text": "kept until a reset"})
+        emu.client.put("/v1/memory/agents/bot/retention", json={"retention_days": 3})
+        assert emu.client.post("/v1/admin/reset", timeout=120).status_code == 200
+        assert bot.get("/sessions").json() == []
+        assert bot.post("/search", json={"query": "reset"}).json() == []
+        assert emu.client.get("/v1/memory/agents/bot/retention").json()["retention_days"] == 30
+
+
 def records_of(client: httpx.Client, namespace: str, count: int) -> list[dict[str, Any]]:
     """The records of a namespace once extraction wrote ``count`` of them (it runs after
     the append has answered)."""

@@ -243,6 +243,9 @@ class Store:
                 "gateway_counters",
                 "gateway_audit",
                 "gateway_models",
+                "memory_events",
+                "memory_records",
+                "memory_settings",
             ):
                 self.conn.execute(f"DELETE FROM {table}")
         self.generation += 1
