@@ -161,3 +161,31 @@ def test_emulator_logs_follow_exits_130_on_ctrl_c(platform: Platform) -> None:
     finally:
         _, err = interrupt(proc)
     assert proc.returncode == 130, err
+
+
+def test_first_run_after_a_restart_on_demand_answers(offline: Platform, tmp_path: Path) -> None:
+    """The start-on-demand path: `agent run` starts the stopped emulator, which adopts the
+    replicas (or starts them again) before the call; the call does not fail meanwhile."""
+    from tests.cli.cli_support import make_project
+
+    root = make_project(tmp_path / "greeter", "greeter", offline.env)
+    deployed = offline("ai", "agent", "deploy", "--env", "staging", cwd=root)
+    try:
+        assert deployed.code == 0, deployed.out
+        for trial in range(3):
+            assert offline("ai", "emulator", "stop").code == 0
+            answer = offline("ai", "agent", "run", "greeter", f"try {trial}", "--env", "staging")
+            assert answer.code == 0, (trial, answer.out)
+            assert "Started the local emulator" in answer.stderr
+            assert f"try {trial}" in answer.stdout
+        # replicas that outlive the emulator but answer nothing: replaced before the call
+        status = json.loads(offline("--json", "ai", "agent", "status", "greeter").stdout)
+        pids = [int(r["id"].removeprefix("pid:")) for r in status["environments"][0]["replicas"]]
+        assert offline("ai", "emulator", "stop").code == 0
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
+        answer = offline("ai", "agent", "run", "greeter", "frozen", "--env", "staging")
+        assert answer.code == 0, answer.out
+        assert "frozen" in answer.stdout
+    finally:
+        offline("ai", "emulator", "reset", "--yes")
