@@ -100,3 +100,14 @@ def interrupt(proc: subprocess.Popen[str], timeout: float = 120) -> tuple[str, s
     except subprocess.TimeoutExpired:
         proc.kill()
         return proc.communicate()
+
+
+def containers(home: Path) -> list[str]:
+    """Ids of the Docker containers the emulator of ``home`` owns (running or not)."""
+    out = subprocess.run(
+        ["docker", "ps", "-aq", "--filter", f"label=dev.nexus.home={home}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return out.split()

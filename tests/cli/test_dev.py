@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.cli_support import Platform, interrupt, make_project, spawn
+from tests.cli.cli_support import Platform, containers, interrupt, make_project, spawn
 
 
 def _until(
@@ -107,10 +107,4 @@ def test_dev_on_docker_bind_mounts_the_project_read_only(offline: Platform) -> N
         shutil.rmtree(base, ignore_errors=True)
     assert proc.returncode == 130, err
     assert reset.code == 0, reset.out
-    left = subprocess.run(
-        ["docker", "ps", "-aq", "--filter", f"label=dev.nexus.home={offline.emulator.home}"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    assert left.split() == []
+    assert containers(offline.emulator.home) == []

@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.cli.cli_support import Platform, make_project
+from tests.cli.cli_support import containers as _containers
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
-
-
-def _containers(home: Path) -> list[str]:
-    out = subprocess.run(
-        ["docker", "ps", "-aq", "--filter", f"label=dev.nexus.home={home}"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return out.split()
 
 
 def test_deploy_staging_with_options_in_docker(offline: Platform, tmp_path: Path) -> None:
