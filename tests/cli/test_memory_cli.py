@@ -143,3 +143,18 @@ def test_memory_settings(platform: Platform, memtest: str) -> None:
     assert "unknown extraction strategy" in bad.stderr
     off = platform("ai", "agent", "memory", "settings", memtest, "--strategies", "none")
     assert "strategies  none" in off.stdout
+
+
+def test_stream_and_async_runs_continue_a_session(platform: Platform, memtest: str) -> None:
+    streamed = platform("ai", "agent", "run", memtest, "streamed words", "--stream",
+                        "--session", "st", "--actor", "eve")  # fmt: skip
+    assert streamed.code == 0, streamed.out
+    queued = platform("--json", "ai", "agent", "run", memtest, "queued words", "--async",
+                      "--session", "st", "--actor", "eve")  # fmt: skip
+    assert queued.code == 0, queued.out
+    task = json.loads(queued.stdout)["task_id"]
+    waited = platform("--json", "ai", "agent", "task", "status", task, "--wait")
+    assert waited.code == 0, waited.out
+    done = json.loads(waited.stdout)
+    assert done["status"] == "succeeded", done
+    assert done["result"]["earlier"] == ["streamed words"], done
