@@ -88,11 +88,13 @@ class Retention(BaseModel):
 
 
 class Strategies(BaseModel):
-    """The extraction strategies an agent runs: ``summary``, ``preferences``, ``facts``."""
+    """The extraction strategies an agent runs: ``summary``, ``preferences``, ``facts``,
+    ``custom`` (``custom_prompt`` then says what to draw from the user's turns)."""
 
     model_config = ConfigDict(extra="forbid")
 
     strategies: list[str]
+    custom_prompt: str | None = None
 
 
 class MemorySettings(BaseModel):
@@ -101,3 +103,4 @@ class MemorySettings(BaseModel):
     agent: str
     retention_days: float
     strategies: list[str]
+    custom_prompt: str | None = None

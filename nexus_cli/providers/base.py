@@ -296,7 +296,11 @@ class Provider(ABC):
         raise self.unsupported("agent memory")
 
     def memory_settings(
-        self, name: str, retention_days: float | None, strategies: list[str] | None
+        self,
+        name: str,
+        retention_days: float | None,
+        strategies: list[str] | None,
+        custom_prompt: str | None = None,
     ) -> MemorySettings:
         """An agent's memory settings, after changing those given."""
         raise self.unsupported("agent memory")

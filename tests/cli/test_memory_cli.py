@@ -128,6 +128,7 @@ def test_memory_settings(platform: Platform, memtest: str) -> None:
         "agent": memtest,
         "retention_days": 7.0,
         "strategies": ["summary", "facts"],
+        "custom_prompt": None,
     }
     run(platform, "I work at Acme in Berlin.", "--session", "f1", "--actor", "dan")
     facts: list[str] = []
@@ -141,6 +142,11 @@ def test_memory_settings(platform: Platform, memtest: str) -> None:
     bad = platform("ai", "agent", "memory", "settings", memtest, "--strategies", "gossip")
     assert bad.code == 2
     assert "unknown extraction strategy" in bad.stderr
+    custom = platform("ai", "agent", "memory", "settings", memtest, "--strategies", "custom",
+                      "--custom-prompt", "List the goals:")  # fmt: skip
+    assert "custom      List the goals:" in custom.stdout, custom.out
+    lone = platform("ai", "agent", "memory", "settings", memtest, "--custom-prompt", "x")
+    assert lone.code == 2
     off = platform("ai", "agent", "memory", "settings", memtest, "--strategies", "none")
     assert "strategies  none" in off.stdout
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -241,9 +242,9 @@ def records_of(client: httpx.Client, namespace: str, count: int) -> list[dict[st
 
 def test_extraction_strategies_write_records_through_the_offline_model(emu: Emu) -> None:
     path = "/v1/memory/agents/bot/strategies"
-    assert emu.client.get(path).json() == {"strategies": []}
+    assert emu.client.get(path).json() == {"strategies": [], "custom_prompt": None}
     r = emu.client.put(path, json={"strategies": ["facts", "summary", "preferences"]})
-    assert r.json() == {"strategies": ["summary", "preferences", "facts"]}
+    assert r.json() == {"strategies": ["summary", "preferences", "facts"], "custom_prompt": None}
     bad = emu.client.put(path, json={"strategies": ["gossip"]})
     assert bad.status_code == 400
     assert "unknown extraction strategy 'gossip'" in bad.json()["error"]["message"]
@@ -301,3 +302,21 @@ def test_a_callers_token_reaches_no_memory(emu: Emu) -> None:
     for path in ("/v1/memory/agents/bot/sessions", BASE + "/sessions"):
         r = httpx.get(emu.url + path, headers=headers)
         assert r.status_code == 403, (path, r.text)
+
+
+def test_a_custom_strategy_asks_its_own_prompt(emu: Emu) -> None:
+    fixtures = emu.home / "gateway" / "fixtures.json"
+    fixtures.parent.mkdir(exist_ok=True)
+    rule = {"match": "List the user's goals", "answer": '["run a marathon", "learn Welsh"]'}
+    fixtures.write_text(json.dumps([rule]))
+    path = "/v1/memory/agents/bot/strategies"
+    lone = emu.client.put(path, json={"strategies": ["custom"]})
+    assert lone.status_code == 400
+    assert "go together" in lone.json()["error"]["message"]
+    body = {"strategies": ["custom"], "custom_prompt": "List the user's goals as JSON:"}
+    assert emu.client.put(path, json=body).json() == body
+    with replica(emu, "bot") as bot:
+        add(bot, "ann", "g1", turns(("user", "This year I will run a marathon and learn Welsh.")))
+        goals = records_of(bot, "/users/ann/custom", 2)
+        assert [g["text"] for g in goals] == ["learn Welsh", "run a marathon"]
+        assert goals[0]["data"]["strategy"] == "custom"

@@ -146,11 +146,11 @@ def build(prefix: str, agent_of: Callable[..., str]) -> APIRouter:
 
     @router.get("/strategies", summary="The extraction strategies the agent runs")
     async def strategies(request: Request, agent: str = Agent) -> Strategies:
-        return Strategies(strategies=_memory(request).strategies(agent))
+        return _memory(request).extraction(agent)
 
     @router.put("/strategies", summary="Choose the extraction strategies")
     async def set_strategies(body: Strategies, request: Request, agent: str = Agent) -> Strategies:
-        return Strategies(strategies=_memory(request).set_strategies(agent, body.strategies))
+        return _memory(request).set_strategies(agent, body)
 
     return router
 

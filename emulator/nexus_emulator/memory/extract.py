@@ -10,7 +10,11 @@ audit apply, the subject is ``memory:<strategy>``):
   ``/users/{actor}/summaries`` keyed by the session (replaced as it grows);
 - ``preferences``: ``extract preferences: <the user's turns>`` → a JSON list, one
   record each in ``/users/{actor}/preferences``;
-- ``facts``: ``extract facts: <the user's turns>`` → ``/users/{actor}/facts``.
+- ``facts``: ``extract facts: <the user's turns>`` → ``/users/{actor}/facts``;
+- ``custom``: ``<the agent's custom_prompt>`` and the user's turns on the next
+  line → a JSON list of strings (any other answer: the answer itself, one record)
+  in ``/users/{actor}/custom``. The offline model answers it from its fixtures
+  file (``docs/gateway.md``), else echoes it.
 
 A preference or fact is keyed by a digest of its lower-cased words, so the same
 statement made twice stays one record (consolidated: the first wording is kept, the
@@ -33,7 +37,7 @@ if TYPE_CHECKING:
     from nexus_emulator.memory.store import Memory
 
 log = logging.getLogger("nexus_emulator.memory")
-STRATEGIES = ("summary", "preferences", "facts")
+STRATEGIES = ("summary", "preferences", "facts", "custom")
 WINDOW = 50
 
 
@@ -80,14 +84,18 @@ class Extractor:
     def extract(self, agent: str, actor: str, session: str) -> None:
         turns = self.memory.events(agent, actor, session, last=WINDOW, turns=True)
         said = [t for t in turns if t.role == "user"]
-        for strategy in self.memory.strategies(agent):
+        chosen = self.memory.extraction(agent)
+        for strategy in chosen.strategies:
             if strategy == "summary":
                 text = self._ask(agent, strategy, "summarize: " + _joined(turns))
                 if text.strip():
                     self._put(agent, actor, session, strategy, text, turns, key=session)
             elif said:
-                verb = "extract preferences" if strategy == "preferences" else "extract facts"
-                for item in _items(self._ask(agent, strategy, f"{verb}: {_joined(said)}")):
+                if strategy == "custom":
+                    prompt = f"{chosen.custom_prompt}\n{_joined(said)}"
+                else:
+                    prompt = f"extract {strategy}: {_joined(said)}"
+                for item in _items(self._ask(agent, strategy, prompt)):
                     digest = hashlib.sha256(" ".join(item.lower().split()).encode()).hexdigest()
                     sources = [t for t in said if item in " ".join((t.text or "").split())]
                     self._put(agent, actor, session, strategy, item, sources, key=digest[:16])
@@ -130,8 +138,11 @@ def _joined(turns: list[Event]) -> str:
 
 
 def _items(answer: str) -> list[str]:
+    """A JSON list's strings; any other non-empty answer as the one item."""
     try:
         items = json.loads(answer)
     except ValueError:
-        return []
-    return [i for i in items if isinstance(i, str) and i.strip()] if isinstance(items, list) else []
+        items = None
+    if isinstance(items, list):
+        return [i for i in items if isinstance(i, str) and i.strip()]
+    return [answer.strip()] if answer.strip() else []

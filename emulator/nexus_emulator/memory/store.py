@@ -20,7 +20,7 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from nexus_api.memory import Event, Record, SearchHit, SessionInfo
+from nexus_api.memory import Event, Record, SearchHit, SessionInfo, Strategies
 from nexus_emulator import errors
 from nexus_emulator.memory import rules
 
@@ -59,28 +59,44 @@ class Memory:
         return days
 
     def strategies(self, agent: str) -> list[str]:
+        return self.extraction(agent).strategies
+
+    def extraction(self, agent: str) -> Strategies:
         row = self.conn.execute(
             "SELECT strategies FROM memory_settings WHERE agent=?", (agent,)
         ).fetchone()
-        return list(json.loads(row[0])) if row and row[0] else []
+        saved = json.loads(row[0]) if row and row[0] else {}
+        if isinstance(saved, list):  # as first written: the names only
+            saved = {"strategies": saved}
+        return Strategies.model_validate(saved or {"strategies": []})
 
-    def set_strategies(self, agent: str, strategies: list[str]) -> list[str]:
+    def set_strategies(self, agent: str, chosen: Strategies) -> Strategies:
         from nexus_emulator.memory.extract import STRATEGIES
 
-        unknown = [s for s in strategies if s not in STRATEGIES]
+        unknown = [s for s in chosen.strategies if s not in STRATEGIES]
         if unknown:
             raise errors.usage(
                 f"unknown extraction strategy {unknown[0]!r}",
                 hint=f"strategies: {', '.join(STRATEGIES)}",
             )
-        chosen = [s for s in STRATEGIES if s in strategies]
+        prompt = (chosen.custom_prompt or "").strip() or None
+        if ("custom" in chosen.strategies) != (prompt is not None):
+            raise errors.usage(
+                "the custom strategy and a custom_prompt go together",
+                hint='e.g. {"strategies": ["custom"], "custom_prompt": "List the goals:"}',
+            )
+        if prompt is not None:
+            rules.size("the custom prompt", prompt)
+        saved = Strategies(
+            strategies=[s for s in STRATEGIES if s in chosen.strategies], custom_prompt=prompt
+        )
         with self.conn:
             self.conn.execute(
                 "INSERT INTO memory_settings(agent, retention_days, strategies) VALUES (?, ?, ?) "
                 "ON CONFLICT(agent) DO UPDATE SET strategies=excluded.strategies",
-                (agent, DEFAULT_RETENTION_DAYS, json.dumps(chosen)),
+                (agent, DEFAULT_RETENTION_DAYS, saved.model_dump_json()),
             )
-        return chosen
+        return saved
 
     def _cutoff(self, agent: str) -> float:
         return time.time() - self.retention_days(agent) * DAY

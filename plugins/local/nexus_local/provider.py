@@ -367,7 +367,11 @@ class LocalProvider(Provider):
         return [Record.model_validate(item) for item in answer]
 
     def memory_settings(
-        self, name: str, retention_days: float | None, strategies: list[str] | None
+        self,
+        name: str,
+        retention_days: float | None,
+        strategies: list[str] | None,
+        custom_prompt: str | None = None,
     ) -> MemorySettings:
         from nexus_api.memory import MemorySettings
 
@@ -376,7 +380,8 @@ class LocalProvider(Provider):
             if retention_days is not None:
                 client.request("PUT", f"{base}/retention", json={"retention_days": retention_days})
             if strategies is not None:
-                client.request("PUT", f"{base}/strategies", json={"strategies": strategies})
+                chosen = {"strategies": strategies, "custom_prompt": custom_prompt}
+                client.request("PUT", f"{base}/strategies", json=chosen)
             retention = client.request("GET", f"{base}/retention")
             chosen = client.request("GET", f"{base}/strategies")
         return MemorySettings(agent=name, **retention, **chosen)

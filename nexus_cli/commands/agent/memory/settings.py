@@ -17,6 +17,7 @@ def _render(s: MemorySettings) -> str:
         f"agent       {s.agent}\n"
         f"retention   {s.retention_days:g} days\n"
         f"strategies  {', '.join(s.strategies) or 'none'}"
+        + (f"\ncustom      {s.custom_prompt}" if s.custom_prompt else "")
     )
 
 
@@ -30,9 +31,13 @@ def settings(
         str | None,
         typer.Option(
             "--strategies",
-            help="Extraction strategies, comma-separated: summary, preferences, facts "
-            "(none: no extraction).",
+            help="Extraction strategies, comma-separated: summary, preferences, facts, "
+            "custom (none: no extraction).",
         ),
+    ] = None,
+    custom_prompt: Annotated[
+        str | None,
+        typer.Option("--custom-prompt", help="With --strategies …custom: what to extract."),
     ] = None,
     json_: JsonOpt = False,
 ) -> None:
@@ -44,4 +49,8 @@ def settings(
     chosen = None
     if strategies is not None:
         chosen = [s.strip() for s in strategies.split(",") if s.strip() and s.strip() != "none"]
-    output.emit(provider().memory_settings(name, retention_days, chosen), _render)
+    if custom_prompt is not None and chosen is None:
+        from nexus_cli.errors import UsageError
+
+        raise UsageError("--custom-prompt goes with --strategies", hint="add --strategies custom")
+    output.emit(provider().memory_settings(name, retention_days, chosen, custom_prompt), _render)
