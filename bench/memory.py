@@ -34,6 +34,8 @@ from nexus_emulator.memory.store import Memory
 from nexus_emulator.metrics import Metrics
 from nexus_emulator.store import Store
 
+from nexus_api.memory import Strategies
+
 WORDS = [f"w{i:04d}" for i in range(5000)]  # a 5,000-word vocabulary
 
 
@@ -77,7 +79,7 @@ def extraction(
     gateway = Gateway(home, Metrics())
     gateway.attach(store.conn)
     extractor = Extractor(memory, gateway)
-    memory.set_strategies("extract", ["summary", "preferences", "facts"])
+    memory.set_strategies("extract", Strategies(strategies=["summary", "preferences", "facts"]))
     for i in range(sessions):
         turns = []
         for _ in range(5):
