@@ -9,8 +9,9 @@ from tests.cli.cli_support import nexus as nexus_cmd
 from tests.cli.test_completion import complete
 
 
-def test_bash_completes_names_the_cli_has_seen(platform: Platform, tmp_path: Path) -> None:
-    env = platform.env | {"NEXUS_CONFIG_DIR": str(tmp_path / "config")}
+def test_bash_completes_names_the_cli_has_seen(offline: Platform, tmp_path: Path) -> None:
+    # its own emulator (started by the first deploy): the session's keeps no secret of ours
+    env = offline.env | {"NEXUS_CONFIG_DIR": str(tmp_path / "config")}
     cache = tmp_path / "config" / "cache" / "completion.json"
 
     def nexus(*args: str) -> None:
@@ -40,9 +41,10 @@ def test_bash_completes_names_the_cli_has_seen(platform: Platform, tmp_path: Pat
         assert complete("nexus ai agent logs ", 4, env) == []
         nexus("ai", "agent", "list")  # rewrites it with what the platform has
         assert "compl-one" in complete("nexus ai agent logs ", 4, env)
-    finally:
         nexus("ai", "agent", "delete", "compl-one", "--yes")
-    assert "compl-one" not in complete("nexus ai agent logs ", 4, env)
+        assert "compl-one" not in complete("nexus ai agent logs ", 4, env)
+    finally:
+        nexus_cmd("ai", "emulator", "reset", "--yes", env=env)
 
 
 def test_completion_show_and_install(offline: Platform, tmp_path: Path) -> None:
