@@ -39,7 +39,7 @@ def _shell(shell: str | None) -> str:
 @app.command("show")
 def show(shell: ShellArg = None) -> None:
     """Print the completion script for SHELL."""
-    from typer._completion_shared import get_completion_script
+    from typer.completion import get_completion_script  # type: ignore[attr-defined]
 
     script = get_completion_script(
         prog_name="nexus", complete_var=COMPLETE_VAR, shell=_shell(shell)
@@ -50,7 +50,7 @@ def show(shell: ShellArg = None) -> None:
 @app.command("install")
 def install(shell: ShellArg = None) -> None:
     """Install the completion script for SHELL (in its usual startup file)."""
-    from typer._completion_shared import install as typer_install
+    from typer.completion import install as typer_install  # type: ignore[attr-defined]
 
     from nexus_cli import output
 
