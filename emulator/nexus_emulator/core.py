@@ -16,14 +16,17 @@ from nexus_emulator.credentials import Credentials
 from nexus_emulator.deployer import Deployer
 from nexus_emulator.gateway.service import Gateway
 from nexus_emulator.identity.service import Identity
+from nexus_emulator.locks import AgentLocks
 from nexus_emulator.memory.extract import Extractor
 from nexus_emulator.memory.store import Memory
 from nexus_emulator.metrics import Metrics
 from nexus_emulator.platform_endpoint import PlatformEndpoint
 from nexus_emulator.pools import Pools
 from nexus_emulator.relay import Relay
+from nexus_emulator.replicas import Replicas
 from nexus_emulator.routing import Routing
 from nexus_emulator.runtime.base import Runtime
+from nexus_emulator.scaling import Scaling
 from nexus_emulator.store import Store
 from nexus_emulator.tasks import TaskQueue
 from nexus_emulator.tracing import Tracer
@@ -67,7 +70,10 @@ class Emulator:
         self.tasks: TaskQueue | None = None
         self._store: Store | None = None
         self._runtime: Runtime | None = None
+        self.lock = AgentLocks()  # shared by the deployer, scaling, health, reconcile and gc
+        self._replicas: Replicas | None = None
         self._deployer: Deployer | None = None
+        self._scaling: Scaling | None = None
         self._background: asyncio.Task[None] | None = None
         self.platform: PlatformEndpoint | None = None  # where replicas reach the platform API
 
@@ -100,6 +106,16 @@ class Emulator:
     def deployer(self) -> Deployer:
         assert self._deployer is not None, "emulator not started"
         return self._deployer
+
+    @property
+    def replicas(self) -> Replicas:
+        assert self._replicas is not None, "emulator not started"
+        return self._replicas
+
+    @property
+    def scaling(self) -> Scaling:
+        assert self._scaling is not None, "emulator not started"
+        return self._scaling
 
     def _version_of(self, agent: str, env: str) -> str | None:
         pool = self.pools.get(agent, env)
@@ -136,17 +152,16 @@ class Emulator:
         self.tasks.max_attempts = self.config.task_attempts
         self.platform = await open_endpoint(runtime, self.config)
         self.identity.platform_url = self.platform.url if self.platform else None
-        self._deployer = Deployer(
-            self.config,
-            self._store,
-            runtime,
-            self.relay,
-            self.pools,
-            self.vault,
-            self.identity.platform_file,
+        replicas = Replicas(
+            self.config, runtime, self.relay, self.vault.resolve, self.identity.platform_file
         )
+        self._replicas = replicas
+        self._deployer = Deployer(
+            self.config, self._store, runtime, self.pools, replicas, self.lock, self.vault
+        )
+        self._scaling = Scaling(self._store, self.pools, replicas, self.lock, self._deployer.top_up)
         adopted = asyncio.Event()
-        self._background = asyncio.create_task(self._look_after(self._deployer, adopted))
+        self._background = asyncio.create_task(self._look_after(adopted))
         # ready once the replicas that outlived the last run are checked and serve again;
         # calls for environments whose replicas are still starting wait for them (chain.py)
         await asyncio.wait(
@@ -157,15 +172,27 @@ class Emulator:
         self.gateway.warm()
         log.info("ready: runtime %s, state %s", runtime.name, self.config.paths.db)
 
-    async def _look_after(self, deployer: Deployer, adopted: asyncio.Event) -> None:
+    async def _look_after(self, adopted: asyncio.Event) -> None:
         """Bring back the replicas of every deployment, then keep their health true."""
         from nexus_emulator.health import monitor
         from nexus_emulator.identity.refresh import keep_fresh
         from nexus_emulator.reconcile import reconcile
         from nexus_emulator.scaling import Autoscaler
+        from nexus_emulator.upkeep import Upkeep
 
+        # what keeps replicas serving; one lock per agent (self.lock, shared with the deployer
+        # and scaling) keeps a deploy, a scale and a replacement of one agent apart
+        parts = Upkeep(
+            self.store,
+            self.runtime,
+            self.relay,
+            self.pools,
+            self.replicas,
+            self.lock,
+            self.deployer.top_up,
+        )
         try:
-            done = await reconcile(deployer, adopted.set)
+            done = await reconcile(parts, adopted.set)
             log.info("replicas after the start: %s", done.summary())
         except Exception:  # the emulator still serves; the monitor retries the replicas
             log.exception("reconciling replicas after the start failed")
@@ -173,13 +200,16 @@ class Emulator:
         try:
             from nexus_emulator.gc import collect
 
-            log.info("garbage collected after the start: %s", (await collect(deployer)).summary())
+            log.info(
+                "garbage collected after the start: %s",
+                (await collect(self.store, self.runtime, self.config, self.lock)).summary(),
+            )
         except Exception:  # a leftover is no reason not to serve
             log.exception("garbage collection after the start failed")
-        autoscaler = Autoscaler(deployer, self.config.autoscale_window)
+        autoscaler = Autoscaler(self.store, self.pools, self.scaling, self.config.autoscale_window)
         assert self.tasks is not None
         await asyncio.gather(
-            monitor(deployer, self.config.health_interval),
+            monitor(parts, self.config.health_interval),
             autoscaler.run(),
             self.tasks.run(),
             self.tracer.run(),

@@ -8,7 +8,6 @@ that fails before the switch leaves the previous version serving.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 import shutil
@@ -22,11 +21,12 @@ from nexus.ai import spec
 from nexus_api.deploy import Size
 from nexus_emulator import errors
 from nexus_emulator.config import EmulatorConfig
+from nexus_emulator.envs import deployment_in
+from nexus_emulator.locks import AgentLocks
 from nexus_emulator.order import DeployOrder, serving
 from nexus_emulator.outcomes import Rollout
 from nexus_emulator.pools import LiveReplica, Pool, Pools
-from nexus_emulator.relay import Relay
-from nexus_emulator.replicas import PlatformFn, Replicas
+from nexus_emulator.replicas import Replicas
 from nexus_emulator.runtime.base import (
     Artifact,
     BuildFailed,
@@ -59,26 +59,18 @@ class Deployer:
         config: EmulatorConfig,
         store: Store,
         runtime: Runtime,
-        relay: Relay,
         pools: Pools,
+        replicas: Replicas,
+        lock: AgentLocks,
         vault: Vault | None = None,
-        platform: PlatformFn | None = None,
     ) -> None:
         self.config = config
         self.store = store
         self.runtime = runtime
-        self.relay = relay
         self.pools = pools
+        self.replicas = replicas
+        self.lock = lock  # shared with scaling, health and reconcile (locks.py)
         self.vault = vault
-        self.replicas = Replicas(config, runtime, relay, vault.resolve if vault else None, platform)
-        self._locks: dict[str, asyncio.Lock] = {}
-
-    def lock(self, agent: str) -> asyncio.Lock:
-        return self._locks.setdefault(agent, asyncio.Lock())
-
-    def busy(self) -> set[str]:
-        """The agents a deploy, rollback, scale or delete is changing right now."""
-        return {agent for agent, lock in self._locks.items() if lock.locked()}
 
     # ------------------------------------------------------------ deploy
 
@@ -192,22 +184,12 @@ class Deployer:
             + f"nexus ai agent history {agent}  # lists its versions",
         )
 
-    def deployment(self, agent: str, env: str) -> DeploymentRow:
-        """The agent's deployment in ``env``, or 404 saying where to look."""
-        current = self.store.deployment(agent, env)
-        if current is None:
-            raise errors.not_found(
-                f"{agent} is not deployed to {env}",
-                hint=f"nexus ai agent status {agent}  # shows where it is deployed",
-            )
-        return current
-
     async def rollback(
         self, agent: str, env: str, ref: str | None, actor: str | None, emit: Emit
     ) -> Rollout:
         started = time.monotonic()
         async with self.lock(agent):
-            current = self.deployment(agent, env)
+            current = deployment_in(self.store, agent, env)
             if ref is not None:
                 target = self.find_version(agent, ref)
             else:

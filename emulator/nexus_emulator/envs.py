@@ -7,7 +7,8 @@ in last (scaling does not count: the autoscaler scales too); else development.
 from __future__ import annotations
 
 from nexus.ai import spec
-from nexus_emulator.store.db import Store
+from nexus_emulator import errors
+from nexus_emulator.store.db import DeploymentRow, Store
 
 
 def default_env(store: Store, agent: str) -> str:
@@ -18,3 +19,14 @@ def default_env(store: Store, agent: str) -> str:
         e for e in store.events(agent) if e.env in deployed and e.action in ("deploy", "rollback")
     ]
     return moves[-1].env if moves else spec.DEFAULT_ENV  # events come in order
+
+
+def deployment_in(store: Store, agent: str, env: str) -> DeploymentRow:
+    """The agent's deployment in ``env``, or 404 saying where to look."""
+    current = store.deployment(agent, env)
+    if current is None:
+        raise errors.not_found(
+            f"{agent} is not deployed to {env}",
+            hint=f"nexus ai agent status {agent}  # shows where it is deployed",
+        )
+    return current

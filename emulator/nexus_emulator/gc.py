@@ -23,8 +23,11 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nexus_emulator.deployer import Deployer
+from nexus_emulator.config import EmulatorConfig
+from nexus_emulator.locks import AgentLocks
 from nexus_emulator.runtime import secrets_root
+from nexus_emulator.runtime.base import Runtime
+from nexus_emulator.store.db import Store
 
 log = logging.getLogger("nexus_emulator.gc")
 _BUILD = re.compile(r"^r(\d+)$")
@@ -44,17 +47,19 @@ class Collected:
         )
 
 
-async def collect(deployer: Deployer) -> Collected:
-    store, home = deployer.store, deployer.config.home
-    busy = deployer.busy()
+async def collect(
+    store: Store, runtime: Runtime, config: EmulatorConfig, lock: AgentLocks
+) -> Collected:
+    home = config.home
+    busy = lock.busy()
     kept = {(v.agent, v.revision) for a in store.agent_names() for v in store.versions(a)}
     done = Collected()
-    builds = deployer.config.paths.builds
+    builds = config.paths.builds
     done.builds = await asyncio.to_thread(_builds, builds, kept, busy)
     if not busy:  # an image being built is not recorded yet: leave artifacts alone then
         versions = [v for a in store.agent_names() for v in store.versions(a)]
         refs = {v.artifact for v in versions} | {v.digest for v in versions if v.digest}
-        done.artifacts = await deployer.runtime.collect(refs)
+        done.artifacts = await runtime.collect(refs)
     done.secrets_folders = await asyncio.to_thread(_empty_folders, secrets_root(home))
     return done
 

@@ -15,19 +15,19 @@ import time
 
 from nexus_emulator import errors
 from nexus_emulator.crashloop import KEEP_LINES
-from nexus_emulator.deployer import Deployer
 from nexus_emulator.logrecords import as_text
 from nexus_emulator.pools import LiveReplica, Pool
+from nexus_emulator.upkeep import Upkeep
 
 log = logging.getLogger("nexus_emulator.health")
 MISSES_UNHEALTHY = 2
 
 
-async def check_pool(deployer: Deployer, pool: Pool) -> None:
+async def check_pool(parts: Upkeep, pool: Pool) -> None:
     async def probe(r: LiveReplica) -> None:
         if r.state in ("stopped", "ejected"):
             return
-        if await deployer.relay.ping(r.handle.endpoint, timeout=1.0):
+        if await parts.relay.ping(r.handle.endpoint, timeout=1.0):
             r.missed, r.state = 0, "healthy"
             return
         r.missed += 1
@@ -37,35 +37,35 @@ async def check_pool(deployer: Deployer, pool: Pool) -> None:
 
     await asyncio.gather(*(probe(r) for r in pool.replicas))
     unhealthy = [r for r in pool.replicas if r.state == "unhealthy"]
-    dead = [r for r in unhealthy if not await deployer.runtime.running(r.handle.id)]
+    dead = [r for r in unhealthy if not await parts.runtime.running(r.handle.id)]
     dead += [r for r in pool.replicas if r.state == "ejected"]
-    d = deployer.store.deployment(pool.agent, pool.env)
+    d = parts.store.deployment(pool.agent, pool.env)
     short = d is not None and d.revision == pool.revision and len(pool.replicas) < d.replicas
     if dead or short:  # short: an earlier replacement failed to start
-        await replace(deployer, pool, dead)
+        await replace(parts, pool, dead)
 
 
-async def replace(deployer: Deployer, pool: Pool, dead: list[LiveReplica]) -> None:
+async def replace(parts: Upkeep, pool: Pool, dead: list[LiveReplica]) -> None:
     """Stop ``dead`` and start replicas up to the deployment's count; with backoff while the
     environment is crash-looping (``crashloop.py``)."""
-    restarts = deployer.pools.crashes.of(pool.agent, pool.env, pool.revision)
+    restarts = parts.pools.crashes.of(pool.agent, pool.env, pool.revision)
     now = time.time()
-    lock = deployer.lock(pool.agent)
+    lock = parts.lock(pool.agent)
     if lock.locked() or not restarts.may_restart(now):
         return  # a deploy or rollback is changing this agent, or a backoff: next round
     async with lock:
-        if deployer.pools.get(pool.agent, pool.env) is not pool:
+        if parts.pools.get(pool.agent, pool.env) is not pool:
             return
         lines: list[str] = []
         for r in dead:
             why = "gone" if r.state != "ejected" else f"ejected after {r.failures} failed calls"
             log.warning("replacing replica %s of %s/%s: %s", r.handle.id, pool.agent, pool.env, why)
-            lines = await _last_lines(deployer, r) or lines
-            await deployer.replicas.stop(r)
+            lines = await _last_lines(parts, r) or lines
+            await parts.replicas.stop(r)
         keep = [r for r in pool.replicas if r not in dead]
         pool.replicas = keep
         try:
-            await deployer.top_up(pool.agent, pool.env, keep)
+            await parts.top_up(pool.agent, pool.env, keep)
         except errors.ApiError as exc:
             lines = exc.details or lines
             log.warning("could not replace replicas of %s/%s: %s", pool.agent, pool.env, exc)
@@ -83,18 +83,18 @@ async def replace(deployer: Deployer, pool: Pool, dead: list[LiveReplica]) -> No
             )
 
 
-async def _last_lines(deployer: Deployer, r: LiveReplica) -> list[str]:
+async def _last_lines(parts: Upkeep, r: LiveReplica) -> list[str]:
     try:
-        return as_text(await deployer.runtime.logs(r.handle.id, tail=2 * KEEP_LINES))
+        return as_text(await parts.runtime.logs(r.handle.id, tail=2 * KEEP_LINES))
     except Exception:  # its logs may be gone with it
         return []
 
 
-async def monitor(deployer: Deployer, interval: float) -> None:
+async def monitor(parts: Upkeep, interval: float) -> None:
     while True:
         await asyncio.sleep(interval)
-        for pool in deployer.pools.all():
+        for pool in parts.pools.all():
             try:
-                await check_pool(deployer, pool)
+                await check_pool(parts, pool)
             except Exception:  # one pool's trouble must not stop the others' checks
                 log.exception("health check of %s/%s failed", pool.agent, pool.env)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from nexus_emulator.crashloop import CrashLoops
 from nexus_emulator.runtime.base import ReplicaHandle
@@ -73,3 +74,12 @@ class Pools:
 
     def all(self) -> list[Pool]:
         return list(self._pools.values())
+
+
+class TopUp(Protocol):
+    """Start the replicas missing beside ``keep`` (up to ``count``, else the deployment's
+    own count), then serve them all (``Deployer.top_up``); the caller holds the agent's lock."""
+
+    async def __call__(
+        self, agent: str, env: str, keep: list[LiveReplica], count: int | None = None
+    ) -> None: ...

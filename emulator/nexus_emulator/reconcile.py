@@ -12,15 +12,15 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from nexus_emulator.deployer import Deployer
 from nexus_emulator.outcomes import Reconciled
 from nexus_emulator.pools import LiveReplica, Pool
+from nexus_emulator.upkeep import Upkeep
 
 log = logging.getLogger("nexus_emulator.reconcile")
 
 
-async def reconcile(deployer: Deployer, adopted: Callable[[], None] = lambda: None) -> Reconciled:
-    store, runtime = deployer.store, deployer.runtime
+async def reconcile(parts: Upkeep, adopted: Callable[[], None] = lambda: None) -> Reconciled:
+    store, runtime = parts.store, parts.runtime
     done = Reconciled()
     existing = await runtime.replicas()
     wanted = {(d.agent, d.env): d for d in store.deployments()}
@@ -38,9 +38,9 @@ async def reconcile(deployer: Deployer, adopted: Callable[[], None] = lambda: No
             continue
         mine = [h for h in existing if (h.agent, h.env, h.revision) == (agent, env, d.revision)]
         for handle in mine:
-            deployer.replicas.admit(handle)
+            parts.replicas.admit(handle)
         answers = await asyncio.gather(
-            *(deployer.relay.ping(h.endpoint, timeout=1.0) for h in mine if h.running)
+            *(parts.relay.ping(h.endpoint, timeout=1.0) for h in mine if h.running)
         )
         answered = iter(answers)
         keep: list[LiveReplica] = []
@@ -51,7 +51,7 @@ async def reconcile(deployer: Deployer, adopted: Callable[[], None] = lambda: No
             else:  # dead, not answering, or more than the deployment asks for
                 drop.append(handle.id)
         done.adopted += len(keep)
-        deployer.pools.put(Pool(agent, env, d.revision, keep))
+        parts.pools.put(Pool(agent, env, d.revision, keep))
         if len(keep) < d.replicas:
             missing.append((agent, env, d.replicas - len(keep), keep))
     adopted()
@@ -60,9 +60,9 @@ async def reconcile(deployer: Deployer, adopted: Callable[[], None] = lambda: No
         done.stopped += 1
     for agent, env, count, keep in missing:
         log.info("starting %d replica(s) of %s/%s", count, agent, env)
-        async with deployer.lock(agent):
+        async with parts.lock(agent):
             try:
-                await deployer.top_up(agent, env, keep)
+                await parts.top_up(agent, env, keep)
                 done.started += count
             except Exception:
                 log.exception("could not restore %s/%s", agent, env)

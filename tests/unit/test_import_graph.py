@@ -248,3 +248,44 @@ def test_the_emulator_defines_no_wire_shapes_of_its_own() -> None:
             ):
                 models.append(f"{module}.{node.name}")
     assert sorted(models) == []
+
+
+DEPLOYER_PARTS = {"pools", "store", "replicas", "config", "runtime"}
+
+
+def reach_through_deployer(source: str) -> list[str]:
+    """``deployer.pools``, ``em.deployer.store``, …: a part read through a deployer."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Attribute) or node.attr not in DEPLOYER_PARTS:
+            continue
+        owner = node.value
+        if (isinstance(owner, ast.Name) and owner.id == "deployer") or (
+            isinstance(owner, ast.Attribute) and owner.attr == "deployer"
+        ):
+            found.append(f"{node.lineno}: {ast.unparse(node)}")
+    return sorted(found)
+
+
+def test_the_reach_through_finder_finds_one() -> None:
+    code = "deployer.pools.all()\nem.deployer.store.x\nself.deployer.lock('a')\nstore.runtime\n"
+    assert reach_through_deployer(code) == ["1: deployer.pools", "2: em.deployer.store"]
+
+
+def test_no_module_reaches_through_the_deployer_for_its_parts() -> None:
+    """Scaling, health, reconcile and the routes are given the store, the pools, the replicas
+    and the runtime they use (wired in core.py); the deployer is not their way to them."""
+    found = [
+        f"{module}:{hit}"
+        for module, path in MODULES.items()
+        if module != "nexus_emulator.deployer"
+        for hit in reach_through_deployer(path.read_text())
+    ]
+    assert found == []
+
+
+def test_scaling_health_and_reconcile_do_not_import_the_deployer() -> None:
+    pairs = {(imp.source, imp.target) for imp in IMPORTS}
+    for module in ("scaling", "health", "reconcile"):
+        assert (f"nexus_emulator.{module}", "nexus_emulator.deployer") not in pairs
+        assert f"nexus_emulator.{module}" in MODULES  # the module is still there to check

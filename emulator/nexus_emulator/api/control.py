@@ -147,14 +147,12 @@ async def rollback(name: str, body: RollbackBody, request: Request) -> DeployRes
 
 @router.post("/agents/{name}/scale", summary="Set the replica count or the autoscale flag")
 async def scale(name: str, body: ScaleBody, request: Request) -> AgentStatus:
-    from nexus_emulator.scaling import scale as do_scale
-
     em = ready(emulator_of(request))
     known_agent(em, name)
     if body.replicas is None and body.autoscale is None:
         raise errors.usage("say how to scale: replicas, autoscale or both")
     env = body.env or default_env(em.store, name)
-    await do_scale(em.deployer, name, env, body.replicas, body.autoscale, body.actor)
+    await em.scaling.scale(name, env, body.replicas, body.autoscale, body.actor)
     return views.status(name, env, em.store, em.pools, site(em))
 
 
@@ -175,7 +173,7 @@ async def gc(request: Request) -> dict[str, list[str]]:
     from nexus_emulator.gc import collect
 
     em = ready(emulator_of(request))
-    return asdict(await collect(em.deployer))
+    return asdict(await collect(em.store, em.runtime, em.config, em.lock))
 
 
 @router.post("/admin/reset", summary="Remove every replica and all state")
