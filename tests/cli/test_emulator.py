@@ -139,7 +139,13 @@ def test_foreground_start_stops_on_ctrl_c(offline: Platform) -> None:
         time.sleep(0.05)
     assert proc.stderr is not None
     assert info.exists(), proc.stderr.read() if proc.poll() is not None else "not started"
-    pid = json.loads(info.read_text())["pid"]
+    pid = None
+    while pid is None:  # the file can be seen before its content is written
+        try:
+            pid = json.loads(info.read_text())["pid"]
+        except (ValueError, KeyError):
+            assert time.monotonic() < deadline, "emulator.json never held a pid"
+            time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends to the terminal's process group
     proc.wait(20)
     deadline = time.monotonic() + 10
