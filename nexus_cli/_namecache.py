@@ -17,7 +17,6 @@ imported (``nexus_cli.entry``): tens of milliseconds instead of hundreds.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
@@ -37,6 +36,8 @@ def cache_path() -> Path:
 
 def load() -> dict[str, Any]:
     """The cache, or an empty one when it is missing or damaged."""
+    import json
+
     try:
         data = json.loads(cache_path().read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -49,6 +50,8 @@ def _names(value: Any) -> list[str]:
 
 
 def _save(data: dict[str, Any]) -> None:
+    import json
+
     path = cache_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

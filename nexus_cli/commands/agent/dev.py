@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from nexus_cli.providers.base import DeployRequest, Provider
+if TYPE_CHECKING:
+    from nexus_cli.providers.base import DeployRequest, Provider
 
 ENV = "development"
 
