@@ -11,18 +11,12 @@ from urllib.parse import quote
 from nexus_cli.errors import ProjectError, Unavailable
 from nexus_cli.providers.base import Capability, DeployRequest, LogQuery, ProgressFn, Provider
 from nexus_local.client import EmulatorClient
+from nexus_local.gateway_calls import GatewayCalls
+from nexus_local.identity_calls import IdentityCalls
 from nexus_local.lifecycle import Emulator, ensure_running, running_info
+from nexus_local.memory_calls import MemoryCalls
 
 if TYPE_CHECKING:
-    from nexus_api.gateway import AuditRow, ModelInfo, ModelRoute, QuotaInfo, Usage
-    from nexus_api.identity import (
-        AuthorizerInfo,
-        CredentialInfo,
-        KeyInfo,
-        RotateResult,
-        TokenResult,
-    )
-    from nexus_api.memory import Event, MemorySettings, Record, SearchHit, SessionInfo
     from nexus_api.models import (
         AgentMetrics,
         AgentStatus,
@@ -53,7 +47,7 @@ def actor() -> str:
     return f"{user}@{socket.gethostname()} via nexus-cli"
 
 
-class LocalProvider(Provider):
+class LocalProvider(IdentityCalls, GatewayCalls, MemoryCalls, Provider):
     """Agents on this machine, hosted by the local emulator (started on demand)."""
 
     name = "local"
@@ -86,14 +80,6 @@ class LocalProvider(Provider):
         self.emulator = Emulator.resolve(
             int(port) if port is not None else None, Path(home) if home else None
         )
-
-    def _client(self) -> EmulatorClient:
-        port = ensure_running(self.emulator, self.notice)
-        return EmulatorClient(self.emulator.url(port), self.emulator.token())
-
-    @staticmethod
-    def _agent(name: str) -> str:
-        return f"/v1/agents/{quote(name, safe='')}"
 
     # ------------------------------------------------------------ operations
 
@@ -211,195 +197,6 @@ class LocalProvider(Provider):
                 timeout=RUN_TIMEOUT,
             )
         return SecretChange.model_validate(answer)
-
-    def token_create(
-        self, subject: str, scopes: list[str], agent: str | None, ttl: float
-    ) -> TokenResult:
-        from nexus_api.identity import TokenResult
-
-        body = {"sub": subject, "scopes": scopes, "agent": agent, "ttl": ttl}
-        with self._client() as client:
-            answer = client.request("POST", "/v1/identity/tokens", json=body)
-        return TokenResult.model_validate(answer)
-
-    def identity_keys(self) -> list[KeyInfo]:
-        from nexus_api.identity import KeyInfo
-
-        with self._client() as client:
-            answer = client.request("GET", "/v1/identity/keys")
-        return [KeyInfo.model_validate(item) for item in answer]
-
-    def authorizer_set(
-        self, name: str, discovery_url: str, audiences: list[str], clients: list[str]
-    ) -> AuthorizerInfo:
-        from nexus_api.identity import AuthorizerInfo
-
-        body = {"discovery_url": discovery_url, "audiences": audiences, "clients": clients}
-        with self._client() as client:
-            answer = client.request("PUT", f"{self._agent(name)}/authorizer", json=body)
-        return AuthorizerInfo.model_validate(answer)
-
-    def credential_set(self, name: str, credential: str, values: dict[str, str]) -> CredentialInfo:
-        from nexus_api.identity import CredentialInfo
-
-        path = f"{self._agent(name)}/credentials/{quote(credential, safe='')}"
-        with self._client() as client:
-            answer = client.request("PUT", path, json=values)
-        return CredentialInfo.model_validate(answer)
-
-    def credential_list(self, name: str) -> list[CredentialInfo]:
-        from nexus_api.identity import CredentialInfo
-
-        with self._client() as client:
-            answer = client.request("GET", f"{self._agent(name)}/credentials")
-        return [CredentialInfo.model_validate(item) for item in answer]
-
-    def credential_delete(self, name: str, credential: str) -> CredentialInfo:
-        from nexus_api.identity import CredentialInfo
-
-        path = f"{self._agent(name)}/credentials/{quote(credential, safe='')}"
-        with self._client() as client:
-            answer = client.request("DELETE", path)
-        return CredentialInfo.model_validate(answer)
-
-    def authorizer_get(self, name: str) -> AuthorizerInfo:
-        from nexus_api.identity import AuthorizerInfo
-
-        with self._client() as client:
-            answer = client.request("GET", f"{self._agent(name)}/authorizer")
-        return AuthorizerInfo.model_validate(answer)
-
-    def authorizer_delete(self, name: str) -> AuthorizerInfo:
-        from nexus_api.identity import AuthorizerInfo
-
-        with self._client() as client:
-            answer = client.request("DELETE", f"{self._agent(name)}/authorizer")
-        return AuthorizerInfo.model_validate(answer)
-
-    def gateway_models(self) -> list[ModelInfo]:
-        from nexus_api.gateway import ModelInfo
-
-        with self._client() as client:
-            answer = client.request("GET", "/v1/gateway/models")
-        return [ModelInfo.model_validate(item) for item in answer]
-
-    def gateway_model_add(self, route: dict[str, Any]) -> ModelRoute:
-        from nexus_api.gateway import ModelRoute
-
-        with self._client() as client:
-            answer = client.request("POST", "/v1/gateway/models", json=route)
-        return ModelRoute.model_validate(answer)
-
-    def gateway_model_remove(self, name: str) -> dict[str, Any]:
-        with self._client() as client:
-            answer: dict[str, Any] = client.request(
-                "DELETE", f"/v1/gateway/models/{quote(name, safe='/')}"
-            )
-        return answer
-
-    def gateway_quota(self, name: str, env: str, change: dict[str, Any] | None) -> QuotaInfo:
-        from nexus_api.gateway import QuotaInfo
-
-        path = f"/v1/gateway/quotas/{quote(name, safe='')}"
-        with self._client() as client:
-            if change is None:
-                answer = client.request("GET", path, params={"env": env})
-            else:
-                answer = client.request("PUT", path, params={"env": env}, json=change)
-        return QuotaInfo.model_validate(answer)
-
-    def gateway_audit(self, name: str | None, since: float | None, limit: int) -> list[AuditRow]:
-        from nexus_api.gateway import AuditRow
-
-        params: dict[str, Any] = {"limit": limit}
-        if name is not None:
-            params["agent"] = name
-        if since is not None:
-            params["since"] = since
-        with self._client() as client:
-            answer = client.request("GET", "/v1/gateway/audit", params=params)
-        return [AuditRow.model_validate(item) for item in answer]
-
-    def gateway_usage(self, name: str) -> Usage:
-        from nexus_api.gateway import Usage
-
-        with self._client() as client:
-            answer = client.request("GET", f"/v1/gateway/usage/{quote(name, safe='')}")
-        return Usage.model_validate(answer)
-
-    def _memory(self, name: str) -> str:
-        return f"/v1/memory/agents/{quote(name, safe='')}"
-
-    def memory_sessions(self, name: str, actor: str | None) -> list[SessionInfo]:
-        from nexus_api.memory import SessionInfo
-
-        params = {"actor": actor} if actor else None
-        with self._client() as client:
-            answer = client.request("GET", f"{self._memory(name)}/sessions", params=params)
-        return [SessionInfo.model_validate(item) for item in answer]
-
-    def memory_events(self, name: str, session: str, actor: str) -> list[Event]:
-        from nexus_api.memory import Event
-
-        path = f"{self._memory(name)}/sessions/{quote(session, safe='')}/events"
-        with self._client() as client:
-            answer = client.request("GET", path, params={"actor": actor})
-        return [Event.model_validate(item) for item in answer]
-
-    def memory_search(
-        self, name: str, query: str, namespace: str | None, top_k: int, min_score: float | None
-    ) -> list[SearchHit]:
-        from nexus_api.memory import SearchHit
-
-        body = {"query": query, "namespace": namespace, "top_k": top_k, "min_score": min_score}
-        with self._client() as client:
-            answer = client.request("POST", f"{self._memory(name)}/search", json=body)
-        return [SearchHit.model_validate(item) for item in answer]
-
-    def memory_records(self, name: str, namespace: str | None, limit: int) -> list[Record]:
-        from nexus_api.memory import Record
-
-        params: dict[str, Any] = {"limit": limit}
-        if namespace:
-            params["namespace"] = namespace
-        with self._client() as client:
-            answer = client.request("GET", f"{self._memory(name)}/records", params=params)
-        return [Record.model_validate(item) for item in answer]
-
-    def memory_settings(
-        self,
-        name: str,
-        retention_days: float | None,
-        strategies: list[str] | None,
-        custom_prompt: str | None = None,
-    ) -> MemorySettings:
-        from nexus_api.memory import MemorySettings
-
-        base = self._memory(name)
-        with self._client() as client:
-            if retention_days is not None:
-                client.request("PUT", f"{base}/retention", json={"retention_days": retention_days})
-            if strategies is not None:
-                chosen = {"strategies": strategies, "custom_prompt": custom_prompt}
-                client.request("PUT", f"{base}/strategies", json=chosen)
-            retention = client.request("GET", f"{base}/retention")
-            chosen = client.request("GET", f"{base}/strategies")
-        return MemorySettings(agent=name, **retention, **chosen)
-
-    def memory_delete(self, name: str, what: str, id: str, actor: str | None) -> dict[str, Any]:
-        paths = {"session": "sessions", "record": "records", "actor": "actors"}
-        path = f"{self._memory(name)}/{paths[what]}/{quote(id, safe='')}"
-        params = {"actor": actor} if what == "session" and actor else None
-        with self._client() as client:
-            answer: dict[str, Any] = client.request("DELETE", path, params=params)
-        return answer
-
-    def rotate_keys(self) -> RotateResult:
-        from nexus_api.identity import RotateResult
-
-        with self._client() as client:
-            answer = client.request("POST", "/v1/identity/rotate-keys")
-        return RotateResult.model_validate(answer)
 
     def submit(
         self, name: str, input: Any, context: dict[str, Any], env: str | None, webhook: str | None
