@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from nexus_emulator.identity.keys import LEEWAY
-from nexus_emulator.identity.tokens import REFUSED_HEADERS, InvalidToken, Principal
+from nexus_emulator.identity.tokens import InvalidToken, Principal, checked_header
 
 log = logging.getLogger("nexus_emulator.identity")
 EXTERNAL_ALGORITHMS = ("RS256", "PS256", "ES256")
@@ -166,17 +166,8 @@ class Authorizers:
             header = jwt.get_unverified_header(token)
         except jwt.DecodeError as exc:
             raise InvalidToken(f"the token is not a JWT: {exc}") from None
-        alg = header.get("alg")
-        if alg not in auth.algorithms:
-            raise InvalidToken(
-                f"algorithm {alg!r} is not accepted (only {', '.join(auth.algorithms)})"
-            )
-        for name in REFUSED_HEADERS:
-            if name in header:
-                raise InvalidToken(
-                    f"the {name!r} header is refused: keys come from the discovery URL"
-                )
-        kid = header.get("kid")
+        kid = checked_header(header, tuple(auth.algorithms), "the discovery URL")
+        alg = header["alg"]
         public = auth.keys.get(kid) if isinstance(kid, str) else None
         if public is None:
             raise InvalidToken(f"unknown key id {header.get('kid')!r} for issuer {auth.issuer}")

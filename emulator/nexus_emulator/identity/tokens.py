@@ -54,6 +54,18 @@ class InvalidToken(Exception):
     """The token does not verify; the message says why (safe to show the caller)."""
 
 
+def checked_header(header: dict[str, Any], algorithms: tuple[str, ...], keys_from: str) -> Any:
+    """The header's ``kid``, once its algorithm is one of ``algorithms`` and it names no key
+    source of its own (RFC 8725: keys come only from ``keys_from``)."""
+    alg = header.get("alg")
+    if alg not in algorithms:
+        raise InvalidToken(f"algorithm {alg!r} is not accepted (only {', '.join(algorithms)})")
+    for name in REFUSED_HEADERS:
+        if name in header:
+            raise InvalidToken(f"the {name!r} header is refused: keys come from {keys_from}")
+    return header.get("kid")
+
+
 def service_account(agent: str, env: str) -> str:
     return f"agent:{agent}:{env}"
 
@@ -159,13 +171,7 @@ class Verifier:
         import jwt
 
         header = self._header(token)
-        alg = header.get("alg")
-        if alg not in ALGORITHMS:
-            raise InvalidToken(f"algorithm {alg!r} is not accepted (only {', '.join(ALGORITHMS)})")
-        for name in REFUSED_HEADERS:
-            if name in header:
-                raise InvalidToken(f"the {name!r} header is refused: keys come from this issuer")
-        kid = header.get("kid")
+        kid = checked_header(header, ALGORITHMS, "this issuer")
         key = self.keys.public_key(kid) if isinstance(kid, str) else None
         if key is None:
             raise InvalidToken(f"unknown key id {kid!r} (see /.well-known/jwks.json)")
