@@ -35,8 +35,8 @@ def test_dashboard_in_tmux(provider: LocalProvider, tmp_path: Path) -> None:
             screen = subprocess.run(
                 ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True
             ).stdout
-            if "1/1 healthy" in screen:
-                break
+            if all(text in screen for text in ("1/1 healthy", "hello", "q Quit")):
+                break  # the footer can be painted a moment after the table
             time.sleep(0.2)
         assert "1/1 healthy" in screen, screen
         assert "hello" in screen, screen
