@@ -91,12 +91,19 @@ def test_dev_on_docker_bind_mounts_the_project_read_only(offline: Platform) -> N
             assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
             assert time.monotonic() < deadline, "the first answer never came"
             time.sleep(0.5)
-        time.sleep(1.0)  # the replica's watcher has taken its first look
         agent = root / "agent.py"
-        agent.write_text(agent.read_text().replace('f"Hello ', 'f"Mounted '))
-        _until(
-            lambda: "Mounted" in docker("ai", "agent", "run", "dockdev", "x").stdout, proc, "reload"
-        )
+        changed = agent.read_text().replace('f"Hello ', 'f"Mounted ')
+        saved = [0.0]
+
+        def reloaded() -> bool:
+            # Saved again every 5 s: a save made before the replica's watcher took its first
+            # look at the tree (a loaded machine) is the baseline, not a change.
+            if time.monotonic() - saved[0] > 5:
+                agent.write_text(changed)
+                saved[0] = time.monotonic()
+            return "Mounted" in docker("ai", "agent", "run", "dockdev", "x").stdout
+
+        _until(reloaded, proc, "reload", wait=60)
         assert _revision(docker, "dockdev") == 1
         status = json.loads(docker("--json", "ai", "agent", "status", "dockdev").stdout)
         assert status["environments"][0]["runtime"] == "docker"

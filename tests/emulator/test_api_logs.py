@@ -67,7 +67,7 @@ def test_follow_streams_new_records(emu: Emu, tmp_path: Path) -> None:
 
     def read() -> None:
         with emu.client.stream(
-            "GET", "/v1/agents/chatty/logs", params={"follow": "true", "tail": 0}, timeout=30
+            "GET", "/v1/agents/chatty/logs", params={"follow": "true", "tail": 0}, timeout=60
         ) as r:
             for line in r.iter_lines():
                 if line:
@@ -77,9 +77,12 @@ def test_follow_streams_new_records(emu: Emu, tmp_path: Path) -> None:
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
-    time.sleep(1.0)  # the follow has started
-    emu.client.post("/agents/chatty/run", json={"input": "coffee"})
-    reader.join(timeout=20)
+    # A call made before the follow has opened is not in a tail-0 stream: call until one shows.
+    deadline = time.monotonic() + 60
+    while reader.is_alive():
+        assert time.monotonic() < deadline, seen
+        emu.client.post("/agents/chatty/run", json={"input": "coffee"})
+        reader.join(timeout=1)
     assert any(x["msg"] == "thinking about coffee" for x in seen), seen
 
 
@@ -183,10 +186,13 @@ def test_follow_picks_up_a_replica_started_later(emu: Emu, tmp_path: Path) -> No
     [first] = {r["replica"] for r in records(emu, tail=1)}
     seen: list[dict[str, Any]] = []
 
+    opened = threading.Event()
+
     def read() -> None:
         with emu.client.stream(
             "GET", "/v1/agents/chatty/logs", params={"follow": "true", "tail": 0}, timeout=60
         ) as r:
+            opened.set()
             for line in r.iter_lines():
                 if line:
                     seen.append(json.loads(line))
@@ -195,7 +201,8 @@ def test_follow_picks_up_a_replica_started_later(emu: Emu, tmp_path: Path) -> No
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
-    time.sleep(1.0)  # the follow has started
+    assert opened.wait(timeout=30), "the follow did not open"
+    time.sleep(1.0)  # the follow has taken its first look at the replicas' logs
     up = emu.client.post("/v1/agents/chatty/scale", json={"env": "staging", "replicas": 2})
     assert up.status_code == 200, up.text
     reader.join(timeout=30)
