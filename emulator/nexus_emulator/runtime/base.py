@@ -93,6 +93,8 @@ class ReplicaSpec:
     # the replica's credentials (workload token, the secret the emulator presents to it),
     # handed over as the file NEXUS_PLATFORM_FILE names, the same way as secrets
     platform: dict[str, Any] = field(default_factory=dict, repr=False)
+    # egress: "public" (the platform and the internet) or "platform" (its endpoint only)
+    network: str = "public"
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,8 @@ class ReplicaHandle:
 class Runtime(ABC):
     name: str
     isolation: str  # one plain sentence for `status`
+    # whether ``network = "platform"`` is enforced, said plainly for `status`
+    egress: str = "not enforced: a replica reaches whatever the emulator's host reaches"
 
     @abstractmethod
     async def check(self) -> None:

@@ -13,6 +13,16 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+from ._egress import (
+    LABEL_HOLDER,
+    LABEL_NETNS,
+    EgressUnavailable,
+    platform_target,
+    remove_holder,
+    seal,
+    sealing_problem,
+    start_holder,
+)
 from ._network import ensure_network, platform_address
 from ._secrets import (
     LABEL_SECRETS,
@@ -40,9 +50,11 @@ from .base import (
 from .docker_build import build_image
 from .dockerfile import APP_DIR, PORT, UID
 from .engine import UNAVAILABLE_HINT, ping_engine
+from .images import LOCAL_BASE
 from .wheels import TAIL_LINES, threadsafe_log
 
 CONTAINER_PORT = f"{PORT}/tcp"
+ORPHAN_AFTER = 60  # seconds: a holder older than this without its replica is removed
 STOP_TIMEOUT = 7  # seconds between SIGTERM and SIGKILL (the SDK drains for up to 5 s)
 
 
@@ -53,6 +65,7 @@ class DockerRuntime(Runtime):
         "root filesystem, all capabilities dropped, no-new-privileges, pids/CPU/memory limits "
         "and its port bound to 127.0.0.1, on a network where replicas cannot reach each other"
     )
+    egress = "enforced: a platform-only replica's firewall lets out the platform endpoint only"
 
     def __init__(
         self, home: Path, *, base_image: str | None = None, sdk_dir: Path | None = None
@@ -61,6 +74,7 @@ class DockerRuntime(Runtime):
         self.base_image = base_image
         self.sdk_dir = sdk_dir  # holds the `nexus` package; default: the installed SDK
         self._client: Any = None
+        self._engine_os: str | None = None
 
     # ------------------------------------------------------------------ plumbing
 
@@ -194,26 +208,48 @@ class DockerRuntime(Runtime):
         if spec.memory_bytes:
             options["mem_limit"] = spec.memory_bytes
             options["memswap_limit"] = spec.memory_bytes  # no swap on top
+        holder = self._sealed_holder(spec, name, options) if spec.network == "platform" else None
         try:
             container = client.containers.run(image, **options)
-        except ImageNotFound as exc:
+        except (ImageNotFound, APIError) as exc:
             remove_secrets(labels.get(LABEL_SECRETS))
-            raise ReplicaFailed(f"image {image} of {spec.artifact.ref} is gone: {exc}") from exc
-        except APIError as exc:
-            remove_secrets(labels.get(LABEL_SECRETS))
+            remove_holder(client, holder and holder.name)
+            if isinstance(exc, ImageNotFound):
+                raise ReplicaFailed(f"image {image} of {spec.artifact.ref} is gone: {exc}") from exc
             raise ReplicaFailed(f"could not start {name}: {exc.explanation or exc}") from exc
+        published = holder or container  # the network's owner publishes the port
         deadline = time.monotonic() + 5
         while True:
-            port = _host_port(container.attrs.get("NetworkSettings", {}).get("Ports"))
+            port = _host_port(published.attrs.get("NetworkSettings", {}).get("Ports"))
             if port:
                 return self._handle(container, f"http://127.0.0.1:{port}", running=True)
             if container.status in ("exited", "dead") or time.monotonic() > deadline:
                 tail = _text_lines(container.logs(tail=TAIL_LINES))
                 container.remove(force=True)
                 remove_secrets(labels.get(LABEL_SECRETS))
+                remove_holder(client, holder and holder.name)
                 raise ReplicaFailed(f"{name} exited before it published its port", tail)
             time.sleep(0.02)
             container.reload()
+            published.reload()
+
+    def _sealed_holder(self, spec: ReplicaSpec, name: str, options: dict[str, Any]) -> Any:
+        """A platform-only replica's network namespace, its firewall set (see _egress)."""
+        address, port = platform_target(spec.platform.get("platform_url"))
+        client = self.client()
+        if self._engine_os is None:
+            self._engine_os = str(client.info().get("OperatingSystem", ""))
+        problem = sealing_problem(self._engine_os)
+        if problem:
+            raise EgressUnavailable(f'network = "platform" cannot be enforced here: {problem}')
+        image = spec.artifact.base or self.base_image or LOCAL_BASE
+        holder = start_holder(client, name, options, image)
+        try:
+            seal(int(holder.attrs["State"]["Pid"]), address, port)
+        except BaseException:
+            holder.remove(force=True)
+            raise
+        return holder
 
     @staticmethod
     def _handle(container: Any, endpoint: str, running: bool) -> ReplicaHandle:
@@ -236,14 +272,16 @@ class DockerRuntime(Runtime):
     def _stop_sync(self, handle_id: str) -> None:
         from docker.errors import NotFound
 
+        client = self.client()
         try:
-            container = self.client().containers.get(handle_id)
+            container = client.containers.get(handle_id)
             if container.status == "running":
                 container.stop(timeout=STOP_TIMEOUT)
             container.remove(force=True)
         except NotFound:
             return
         remove_secrets((container.labels or {}).get(LABEL_SECRETS))
+        remove_holder(client, (container.labels or {}).get(LABEL_NETNS))
 
     async def replicas(self) -> list[ReplicaHandle]:
         handles: list[ReplicaHandle] = await self._call(self._replicas_sync)
@@ -253,9 +291,25 @@ class DockerRuntime(Runtime):
         found = self.client().containers.list(
             all=True, sparse=True, filters={"label": f"{LABEL_HOME}={self.home}"}
         )
+        holders = {  # platform-only replicas' ports are their holders'
+            (c.attrs.get("Labels") or {}).get(LABEL_HOLDER): c.attrs.get("Ports") or []
+            for c in found
+            if LABEL_HOLDER in (c.attrs.get("Labels") or {})
+        }
         handles = []
+        named = {n.lstrip("/") for c in found for n in c.attrs.get("Names") or []}
         for container in found:
-            ports = container.attrs.get("Ports") or []
+            labels = container.attrs.get("Labels") or {}
+            if LABEL_HOLDER in labels:
+                # a holder whose replica never started or went without it (a crash between)
+                if labels[LABEL_HOLDER] not in named and container.attrs.get("Created", 0) < (
+                    time.time() - ORPHAN_AFTER
+                ):
+                    remove_holder(self.client(), container.id)
+                continue
+            names = [n.lstrip("/") for n in container.attrs.get("Names") or []]
+            held = next((holders[n] for n in names if n in holders), None)
+            ports = (container.attrs.get("Ports") or []) if held is None else held
             port = next(
                 (
                     p.get("PublicPort")
