@@ -29,6 +29,7 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
+from ._network import is_desktop
 from .base import ReplicaFailed
 
 LABEL_HOLDER = "dev.nexus.netns-holder"  # on a holder: the replica it holds the network for
@@ -82,7 +83,7 @@ RULES_V6 = (
 
 def sealing_problem(engine_os: str) -> str | None:
     """Why this host cannot set a replica's firewall, or None when it can."""
-    if "docker desktop" in engine_os.lower():
+    if is_desktop(engine_os):
         return "Docker Desktop runs containers in a VM the emulator cannot enter"
     if not hasattr(os, "geteuid") or os.geteuid() != 0:
         return "setting a replica's firewall needs the emulator to run as root"

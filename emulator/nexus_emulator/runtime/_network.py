@@ -55,9 +55,30 @@ def gateway(network: Any) -> str | None:
     return None
 
 
+DESKTOP_HOST = "host.docker.internal"
+
+
+def is_desktop(engine_os: str) -> bool:
+    """Whether the engine is Docker Desktop's (its ``docker info`` OperatingSystem)."""
+    return "docker desktop" in engine_os.lower()
+
+
+def choose_platform_address(engine_os: str, agents_gateway: str | None) -> tuple[str, str] | None:
+    """Where replicas reach the platform, from the engine's facts alone.
+
+    (address the emulator listens on, host name replicas use); "" as the address
+    means the main listener serves. Docker Desktop forwards ``host.docker.internal``
+    to the host's loopback, where the main listener already is; a Linux engine's
+    containers reach the host on their network's gateway, which gets a listener of
+    its own; with neither, replicas cannot reach the platform (None).
+    """
+    if is_desktop(engine_os):
+        return "", DESKTOP_HOST
+    return (agents_gateway, agents_gateway) if agents_gateway else None
+
+
 def platform_address(client: Any) -> tuple[str, str] | None:
-    """(address to listen on, host name replicas use); "" = the main listener serves."""
-    if "docker desktop" in str(client.info().get("OperatingSystem", "")).lower():
-        return "", "host.docker.internal"  # Desktop forwards it to the host's loopback
-    address = gateway(ensure_network(client))
-    return (address, address) if address else None
+    engine_os = str(client.info().get("OperatingSystem", ""))
+    return choose_platform_address(
+        engine_os, None if is_desktop(engine_os) else gateway(ensure_network(client))
+    )
