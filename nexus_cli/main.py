@@ -10,35 +10,37 @@ import typer
 
 from nexus_cli.commands._group import SETTINGS, RootGroup, group
 from nexus_cli.commands._plugins import PluginGroup
-from nexus_cli.commands.agent import app as agent_app
-from nexus_cli.commands.completion import app as completion_app
-from nexus_cli.commands.dashboard.dashboard import dashboard
-from nexus_cli.commands.gateway import app as gateway_app
-from nexus_cli.commands.identity import app as identity_app
-from nexus_cli.commands.profile import app as profile_app
-from nexus_cli.commands.provider import app as provider_app
-from nexus_cli.commands.token import app as token_app
 from nexus_cli.context import Invocation
+
+
+class _Root(RootGroup):
+    lazy = {"completion": "nexus_cli.commands.completion:app"}
+
+
+class _Ai(PluginGroup):
+    # Built in, imported when used; plugins add groups through the nexus.commands
+    # entry points (nexus_cli/plugin.py).
+    lazy = {
+        "dashboard": "nexus_cli.commands.dashboard.dashboard:dashboard",
+        "agent": "nexus_cli.commands.agent:app",
+        "provider": "nexus_cli.commands.provider:app",
+        "profile": "nexus_cli.commands.profile:app",
+        "identity": "nexus_cli.commands.identity:app",
+        "token": "nexus_cli.commands.token:app",
+        "gateway": "nexus_cli.commands.gateway:app",
+    }
+
 
 app = typer.Typer(
     name="nexus",
     help="Host AI agents: deploy, run, observe and roll back agents locally or remotely.",
     no_args_is_help=True,
     add_completion=True,
-    cls=RootGroup,
+    cls=_Root,
     **SETTINGS,
 )
-# Plugins add groups to `nexus ai` through the nexus.commands entry points (nexus_cli/plugin.py).
-ai_app = group("AI agents and the platform that hosts them.", cls=PluginGroup)
-ai_app.add_typer(agent_app, name="agent")
-ai_app.add_typer(provider_app, name="provider")
-ai_app.add_typer(profile_app, name="profile")
-ai_app.add_typer(identity_app, name="identity")
-ai_app.add_typer(token_app, name="token")
-ai_app.add_typer(gateway_app, name="gateway")
-ai_app.command("dashboard")(dashboard)
+ai_app = group("AI agents and the platform that hosts them.", cls=_Ai)
 app.add_typer(ai_app, name="ai")
-app.add_typer(completion_app, name="completion")
 
 
 def _version(value: bool) -> None:

@@ -16,7 +16,8 @@ gives a value Typer would not.
 
 from __future__ import annotations
 
-from typing import Any, get_args
+from importlib import import_module
+from typing import Any, ClassVar, get_args
 
 import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption, _TyperParameter
@@ -82,6 +83,41 @@ class FastGroup(TyperGroup):
         return _plain(super().get_params(ctx))
 
 
+class LazyGroup(FastGroup):
+    """A group whose commands are named as ``"module:attribute"`` in ``lazy`` and imported
+    (and turned into Click commands by Typer) only when one is run, completed or listed
+    in a help page. Building every command of the CLI costs Typer a signature and the type
+    hints of each verb: ``nexus --help`` would pay for all of them."""
+
+    lazy: ClassVar[dict[str, str]] = {}
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        names: list[str] = super().list_commands(ctx)
+        return names + [name for name in self.lazy if name not in names]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        target = self.lazy.get(cmd_name)
+        if command is None and target is not None:
+            module, _, attribute = target.partition(":")
+            command = click_command(cmd_name, getattr(import_module(module), attribute))
+            self.add_command(command, cmd_name)
+        return command
+
+
+def click_command(name: str, target: Any) -> Any:
+    """The Click command for a Typer app (always a group) or a command function."""
+    command: Any
+    if isinstance(target, typer.Typer):
+        command = typer.main.get_group(target)
+    else:
+        single = FastTyper(**GROUP_SETTINGS)
+        single.command(name)(target)
+        command = typer.main.get_command(single)
+    command.name = name
+    return command
+
+
 class FastTyper(typer.Typer):
     """A Typer app whose commands are :class:`FastCommand` unless told otherwise."""
 
@@ -94,7 +130,7 @@ def group(help: str, cls: type[TyperGroup] | None = None) -> typer.Typer:
     return FastTyper(help=help, no_args_is_help=True, cls=cls or FastGroup, **GROUP_SETTINGS)
 
 
-class RootGroup(FastGroup):
+class RootGroup(LazyGroup):
     """The ``nexus`` group: a NexusError from any command becomes output here, inside the
     invocation (its --json and --debug), so in-process runs print what the process prints."""
 

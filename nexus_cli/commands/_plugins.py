@@ -2,7 +2,7 @@
 
 Which groups exist is read from entry-point metadata, without importing a plugin;
 a group's module is imported only when it is run or its summary is shown. The
-built-in groups resolve first, so ``nexus ai agent ...`` never reads the metadata.
+built-in groups (``lazy``) resolve first, so ``nexus ai agent ...`` never reads the metadata.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from nexus_cli.commands._group import GROUP_SETTINGS, FastGroup
+from nexus_cli.commands._group import GROUP_SETTINGS, LazyGroup, click_command
 
 if TYPE_CHECKING:
     from nexus_cli.entry_points import EntryPoint
@@ -50,12 +50,10 @@ def load(name: str, ep: EntryPoint) -> Any:
                 hint=f"reinstall the package that provides it ({dist})",
             )
 
-    command = typer.main.get_group(app)  # a group even when it has one verb
-    command.name = name
-    return command
+    return click_command(name, app)  # a group even when it has one verb
 
 
-class PluginGroup(FastGroup):
+class PluginGroup(LazyGroup):
     """A group that also offers the command groups plugins declare."""
 
     def list_commands(self, ctx: Any) -> list[str]:

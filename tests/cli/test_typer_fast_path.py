@@ -168,3 +168,47 @@ def test_run_list_and_status_import_no_pydantic_rich_or_httpx(
         assert proc.returncode == 0, proc.stderr
         assert proc.stdout.strip(), argv
         assert proc.stderr.strip().splitlines()[-1] == "HEAVY []", (argv, proc.stderr)
+
+
+def command_modules_after(argv: list[str]) -> list[str]:
+    """The ``nexus_cli.commands`` modules a real ``nexus ARGV`` process has imported at exit."""
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('MODULES', sorted(m for m in sys.modules\n"
+        "    if m.startswith('nexus_cli.commands.')), file=sys.stderr))\n"
+        "from nexus_cli.entry import run\n"
+        "sys.argv = ['nexus', *sys.argv[1:]]\n"
+        "run()\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *argv], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Usage: nexus" in proc.stdout
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("MODULES "), proc.stderr
+    modules: list[str] = eval(last.removeprefix("MODULES "))  # a printed list of str
+    return modules
+
+
+def test_help_imports_no_command_module() -> None:
+    """`nexus --help` and `nexus ai --help` build no verb: Typer would read the signature and
+    type hints of every command of the CLI for them (about a third of `--help`'s time)."""
+    assert command_modules_after(["--help"]) == [
+        "nexus_cli.commands._group",
+        "nexus_cli.commands._plugins",
+        "nexus_cli.commands.completion",  # its one-line summary
+    ]
+    # the emulator plugin's group imports the shared helpers (nexus_cli.plugin), no verb
+    agent = [m for m in command_modules_after(["ai", "--help"]) if ".agent." in m]
+    assert agent in ([], ["nexus_cli.commands.agent._common"])
+
+
+def test_a_verb_imports_only_its_own_module() -> None:
+    assert command_modules_after(["ai", "agent", "run", "--help"]) == [
+        "nexus_cli.commands._group",
+        "nexus_cli.commands._options",
+        "nexus_cli.commands._plugins",
+        "nexus_cli.commands.agent",
+        "nexus_cli.commands.agent.run",
+    ]
