@@ -4,6 +4,9 @@ moto emulates bedrock-agentcore-control, ECR, CloudWatch Logs and Secrets
 Manager; a local registry stands in for ECR's storage. The image is built
 for this machine (linux/amd64 here, platform option), pushed, and the
 runtime, its versions and endpoints are real API objects of the emulator.
+moto has no InvokeAgentRuntime: run and stream go to a stand-in for the data
+plane (agentcore_dataplane.py) that relays to a container of the image the
+provider built and pushed.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any
 import pytest
 
 from tests.cli.cli_support import Result, base_env, free_port, nexus
+from tests.providers.agentcore_dataplane import SESSION, DataPlane
 from tests.providers.swarm_support import shared_swarm
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
@@ -33,7 +37,11 @@ from nexus.ai.agents import Agent
 
 
 class Echo(Agent):
-    async def process(self, input):
+    def process(self, input):
+        if input == "count":  # streamed: three chunks
+            return (f"GREETING {i};" for i in range(3))
+        if input == "fail":
+            raise ValueError("no such thing")
         return "GREETING " + str(input)
 """
 TOML = '[agent]\nname = "{name}"\nentrypoint = "agent:Echo"\nversion = "{version}"\n'
@@ -41,8 +49,10 @@ ARCH = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.
 
 
 class AgentCore:
-    def __init__(self, root: Path, env: dict[str, str], name: str, url: str) -> None:
-        self.root, self.env, self.name, self.url = root, env, name, url
+    def __init__(
+        self, root: Path, env: dict[str, str], name: str, url: str, plane: DataPlane
+    ) -> None:
+        self.root, self.env, self.name, self.url, self.plane = root, env, name, url, plane
 
     def __call__(self, *args: str, env: dict[str, str] | None = None, stdin: str = "") -> Result:
         return nexus(
@@ -65,15 +75,7 @@ class AgentCore:
         )  # fmt: skip
 
     def aws(self, service: str) -> Any:
-        import boto3
-
-        return boto3.client(
-            service,
-            region_name=REGION,
-            endpoint_url=self.url,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        return boto3_client(service, self.url)
 
     def runtime(self) -> dict[str, Any]:
         control = self.aws("bedrock-agentcore-control")
@@ -84,6 +86,18 @@ class AgentCore:
         ]
         answer: dict[str, Any] = control.get_agent_runtime(agentRuntimeId=found["agentRuntimeId"])
         return answer
+
+
+def boto3_client(service: str, url: str) -> Any:
+    import boto3
+
+    return boto3.client(
+        service,
+        region_name=REGION,
+        endpoint_url=url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
 
 
 def moto_answers(url: str) -> bool:
@@ -129,7 +143,10 @@ def agentcore(tmp_path_factory: pytest.TempPathFactory, moto_url: str) -> Iterat
     with shared_swarm(swarm=False) as registry:
         env = base_env(root / "home", free_port())
         env.pop("NEXUS_RUNTIME")
+        control = boto3_client("bedrock-agentcore-control", moto_url)
+        plane = DataPlane(control, registry)
         env.update(
+            NEXUS_AGENTCORE_DATA_ENDPOINT_URL=plane.url,
             AWS_ACCESS_KEY_ID="testing",
             AWS_SECRET_ACCESS_KEY="testing",
             AWS_REGION=REGION,
@@ -139,10 +156,11 @@ def agentcore(tmp_path_factory: pytest.TempPathFactory, moto_url: str) -> Iterat
             NEXUS_AGENTCORE_REGISTRY=registry,
             NEXUS_AGENTCORE_PLATFORM=f"linux/{ARCH}",
         )
-        agent = AgentCore(root, env, f"ac-{secrets.token_hex(3)}", moto_url)
+        agent = AgentCore(root, env, f"ac-{secrets.token_hex(3)}", moto_url, plane)
         try:
             yield agent
         finally:  # the images built for it go too (a no-op after test_delete)
+            plane.close()
             agent("ai", "agent", "delete", agent.name, "--yes")
 
 
@@ -172,6 +190,21 @@ def test_deploy_polls_until_ready(agentcore: AgentCore) -> None:
     assert "Unchanged" in again.stdout
 
 
+def test_run_and_stream_reach_the_container(agentcore: AgentCore) -> None:
+    answer = agentcore.json("ai", "agent", "run", agentcore.name, "x", "--env", "staging")
+    assert answer["output"] == "hello x"
+    again = agentcore.json("ai", "agent", "run", agentcore.name, "y", "--session", "s-1")
+    assert again["output"] == "hello y"  # no --env: the one environment it has
+    sessions = [call.get(SESSION) or "" for call in agentcore.plane.calls]
+    assert all(len(s) >= 33 for s in sessions), sessions  # AgentCore's minimum
+    assert sessions[0] != sessions[1]
+    streamed = agentcore("ai", "agent", "run", agentcore.name, "count", "--stream")
+    assert streamed.code == 0, streamed.out
+    assert "hello 0;hello 1;hello 2;" in streamed.stdout.replace("\n", "")
+    whole = agentcore.json("ai", "agent", "run", agentcore.name, "count")
+    assert whole["output"] == [{"text": f"hello {i};"} for i in range(3)]
+
+
 def test_redeploy_history_rollback_status(agentcore: AgentCore) -> None:
     second = agentcore.deploy("howdy", "2.0.0")
     assert second.code == 0, second.out
@@ -181,8 +214,10 @@ def test_redeploy_history_rollback_status(agentcore: AgentCore) -> None:
         ("1.0.0", []),
         ("2.0.0", ["staging"]),
     ]
+    assert agentcore.json("ai", "agent", "run", agentcore.name, "x")["output"] == "howdy x"
     back = agentcore.json("ai", "agent", "rollback", agentcore.name, "--env", "staging")
     assert back["version"]["label"] == "1.0.0"
+    assert agentcore.json("ai", "agent", "run", agentcore.name, "x")["output"] == "hello x"
     status = agentcore.json("ai", "agent", "status", agentcore.name)
     (staging,) = status["environments"]
     assert (staging["env"], staging["version"], staging["revision"]) == ("staging", "1.0.0", 1)
@@ -242,15 +277,30 @@ def test_logs_from_cloudwatch(agentcore: AgentCore) -> None:
     assert [json.loads(line)["msg"] for line in errors.stdout.splitlines()] == ["call failed"]
 
 
-def test_scale_and_unreachable_invoke_are_reported(agentcore: AgentCore) -> None:
+def test_scale_is_refused(agentcore: AgentCore) -> None:
     scale = agentcore("ai", "agent", "scale", agentcore.name, "-e", "staging", "-r", "2")
     assert scale.code == 2, scale.out
     assert "is not supported by provider 'agentcore'" in scale.stderr
     assert "AgentCore scales sessions by itself" in scale.stderr
-    run = agentcore("ai", "agent", "run", agentcore.name, "x", "--env", "staging")
-    assert run.code == 1, run.out  # moto has no InvokeAgentRuntime: the remote error is shown
+
+
+def test_invoke_errors_show_the_remote_code(agentcore: AgentCore) -> None:
+    failed = agentcore("ai", "agent", "run", agentcore.name, "fail", "--env", "staging")
+    assert failed.code == 1, failed.out  # the container's 500, as AgentCore reports it
+    assert f"invoking {agentcore.name}: AWS answered RuntimeClientError (HTTP 424)" in failed.stderr
+    assert "no such thing" in failed.stderr
+    missing = agentcore("ai", "agent", "run", agentcore.name, "x", "--env", "production")
+    assert missing.code == 2, missing.out
+    assert f"{agentcore.name} has no production endpoint on AgentCore" in missing.stderr
+    moto = {**agentcore.env, "NEXUS_AGENTCORE_DATA_ENDPOINT_URL": agentcore.url}
+    run = agentcore("ai", "agent", "run", agentcore.name, "x", "--env", "staging", env=moto)
+    assert run.code == 1, run.out  # moto itself has no InvokeAgentRuntime: its answer is shown
     assert f"invoking {agentcore.name}: AWS answered" in run.stderr
     assert "(HTTP 500): 500 Internal Server Error" in run.stderr
+    down = {**agentcore.env, "NEXUS_AGENTCORE_DATA_ENDPOINT_URL": "http://127.0.0.1:9"}
+    unreachable = agentcore("ai", "agent", "run", agentcore.name, "x", env=down)
+    assert unreachable.code == 1, unreachable.out
+    assert "cannot reach http://127.0.0.1:9" in unreachable.stderr
 
 
 def test_bad_configuration(agentcore: AgentCore) -> None:
@@ -275,6 +325,7 @@ def test_bad_configuration(agentcore: AgentCore) -> None:
 
 
 def test_delete(agentcore: AgentCore) -> None:
+    agentcore.plane.stop_containers()  # the sessions end with the runtime; its images can go
     result = agentcore("ai", "agent", "delete", agentcore.name, "--yes")
     assert result.code == 0, result.out
     control = agentcore.aws("bedrock-agentcore-control")

@@ -20,7 +20,13 @@ DATA = "bedrock-agentcore"
 class Aws:
     """One boto3 session; clients are made on first use."""
 
-    def __init__(self, region: str | None, endpoint_url: str | None, profile: str | None) -> None:
+    def __init__(
+        self,
+        region: str | None,
+        endpoint_url: str | None,
+        profile: str | None,
+        data_endpoint_url: str | None = None,
+    ) -> None:
         import os
 
         import boto3
@@ -28,6 +34,7 @@ class Aws:
         region = region or os.environ.get("AWS_REGION") or None  # boto3 reads AWS_DEFAULT_REGION
         self.session = boto3.session.Session(profile_name=profile, region_name=region)
         self.endpoint_url = endpoint_url
+        self.data_endpoint_url = data_endpoint_url or endpoint_url  # InvokeAgentRuntime's
         if not self.session.region_name:
             raise UsageError(
                 "no AWS region: the agentcore provider needs one",
@@ -41,13 +48,13 @@ class Aws:
             from botocore.config import Config
 
             config = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5)
-            self._clients[service] = self.session.client(
-                service, endpoint_url=self.endpoint_url, config=config
-            )
+            url = self.data_endpoint_url if service == DATA else self.endpoint_url
+            self._clients[service] = self.session.client(service, endpoint_url=url, config=config)
         return self._clients[service]
 
-    def where(self) -> str:
-        return self.endpoint_url or f"the AWS endpoints of {self.region}"
+    def where(self, service: str = CONTROL) -> str:
+        url = self.data_endpoint_url if service == DATA else self.endpoint_url
+        return url or f"the AWS endpoints of {self.region}"
 
 
 def _plain(message: str) -> str:
@@ -62,7 +69,7 @@ def _plain(message: str) -> str:
 
 
 @contextmanager
-def calling(aws: Aws, what: str) -> Iterator[None]:
+def calling(aws: Aws, what: str, service: str = CONTROL) -> Iterator[None]:
     """Map botocore's failures: no credentials, unreachable endpoint, an AWS error code."""
     from botocore.exceptions import (
         BotoCoreError,
@@ -84,7 +91,7 @@ def calling(aws: Aws, what: str) -> Iterator[None]:
         raise UsageError("no AWS region", hint="set NEXUS_AGENTCORE_REGION or AWS_REGION") from None
     except EndpointConnectionError as exc:
         raise Unavailable(
-            f"{what}: cannot reach {aws.where()}: {exc}",
+            f"{what}: cannot reach {aws.where(service)}: {exc}",
             hint="check the network, the region, and the endpoint_url option if set",
         ) from None
     except ClientError as exc:
@@ -98,4 +105,4 @@ def calling(aws: Aws, what: str) -> Iterator[None]:
             raise cls(text) from None
         raise RemoteError(text) from None
     except BotoCoreError as exc:
-        raise Unavailable(f"{what}: {exc}", hint=f"tried {aws.where()}") from None
+        raise Unavailable(f"{what}: {exc}", hint=f"tried {aws.where(service)}") from None

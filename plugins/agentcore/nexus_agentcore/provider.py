@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from nexus_imagekit.images import local_engine
 
-from nexus_agentcore import stores, views
-from nexus_agentcore.aws import DATA, Aws, calling
+from nexus_agentcore import invoke, stores, views
+from nexus_agentcore.aws import Aws
 from nexus_agentcore.images import container_uri
 from nexus_agentcore.runtime import Runtimes, describe, parse
 from nexus_agentcore.views import ENVIRONMENTS, version_of
@@ -39,7 +38,8 @@ class AgentCoreProvider(Provider):
     name = "agentcore"
     description = "Amazon Bedrock AgentCore Runtime: images in ECR, one endpoint per environment"
     capabilities = frozenset(
-        {Capability.DEPLOY, Capability.RUN, Capability.ROLLBACK, Capability.SECRETS}
+        {Capability.DEPLOY, Capability.RUN, Capability.STREAM, Capability.ROLLBACK}
+        | {Capability.SECRETS}
         | {Capability.LOGS, Capability.LOGS_FOLLOW}
     )
     options: ClassVar[dict[str, str]] = {
@@ -50,6 +50,7 @@ class AgentCoreProvider(Provider):
         "platform": "image platform: linux/arm64 (AgentCore's; default) or linux/amd64 (tests)",
         "profile": "AWS profile (default: AWS_PROFILE, else the default chain)",
         "endpoint_url": "AWS endpoint override, e.g. a moto server on loopback",
+        "data_endpoint_url": "endpoint of InvokeAgentRuntime (run, stream) if not endpoint_url's",
         "registry": "push images here instead of to ECR (a local registry standing in for it)",
         "timeout": "seconds to wait for READY (default 900)",
     }
@@ -62,7 +63,10 @@ class AgentCoreProvider(Provider):
     def aws(self) -> Aws:
         if self._aws is None:
             self._aws = Aws(
-                self.option("region"), self.option("endpoint_url"), self.option("profile")
+                self.option("region"),
+                self.option("endpoint_url"),
+                self.option("profile"),
+                self.option("data_endpoint_url"),
             )
         return self._aws
 
@@ -212,18 +216,16 @@ class AgentCoreProvider(Provider):
 
     def run(self, name: str, input: Any, context: dict[str, Any], env: str | None) -> RunResult:
         runtime = self._runtime(name)
-        payload = json.dumps({"input": input, "context": context}).encode()
-        with calling(self.aws, f"invoking {name}"):
-            answer = self.aws.client(DATA).invoke_agent_runtime(
-                agentRuntimeArn=runtime["agentRuntimeArn"],
-                qualifier=env or "DEFAULT",
-                runtimeSessionId=uuid.uuid4().hex + uuid.uuid4().hex[:8],
-                contentType="application/json",
-                accept="application/json",
-                payload=payload,
-            )
-            body = answer["response"].read()
-        return RunResult.model_validate(json.loads(body))
+        qualifier = invoke.qualifier(self.runtimes, name, str(runtime["agentRuntimeId"]), env)
+        return invoke.run(self.aws, name, runtime["agentRuntimeArn"], qualifier, input, context)
+
+    def stream(
+        self, name: str, input: Any, context: dict[str, Any], env: str | None
+    ) -> Iterator[dict[str, Any]]:
+        runtime = self._runtime(name)
+        qualifier = invoke.qualifier(self.runtimes, name, str(runtime["agentRuntimeId"]), env)
+        arn = runtime["agentRuntimeArn"]
+        yield from invoke.stream(self.aws, name, arn, qualifier, input, context)
 
     def logs(self, name: str, query: LogQuery) -> Iterator[dict[str, Any]]:
         runtime_id = str(self._runtime(name)["agentRuntimeId"])

@@ -12,6 +12,7 @@ from typing import Any
 
 from nexus_cli.errors import NexusError, OperationFailed, Unavailable, from_dict
 from nexus_cli.providers.base import LogQuery, RunResult
+from nexus_cli.providers.frames import events
 
 RUN_TIMEOUT = 900.0
 LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40, "critical": 50}
@@ -46,7 +47,7 @@ def invoke(endpoint: str, input: Any, context: dict[str, Any]) -> RunResult:
     if answer.status_code != 200:
         raise _error(answer.status_code, answer.content, url)
     if answer.headers.get("content-type", "").startswith("text/event-stream"):
-        chunks = [e for e in _events(answer.iter_lines())]
+        chunks = [e for e in events(answer.iter_lines())]
         return RunResult(output=chunks)
     return RunResult.model_validate(answer.json())
 
@@ -63,26 +64,9 @@ def stream(endpoint: str, input: Any, context: dict[str, Any]) -> Iterator[dict[
             if not answer.headers.get("content-type", "").startswith("text/event-stream"):
                 yield {"text": json.loads(answer.read()).get("output")}  # a one-shot answer
                 return
-            yield from _events(answer.iter_lines())
+            yield from events(answer.iter_lines())
     except httpx.HTTPError as exc:
         raise _unreachable(url, exc) from None
-
-
-def _events(lines: Iterator[str]) -> Iterator[dict[str, Any]]:
-    for line in lines:
-        if not line.startswith("data:"):
-            continue
-        try:
-            data = json.loads(line[5:].strip())
-        except ValueError:
-            data = {"text": line[5:].strip()}
-        if not isinstance(data, dict):
-            data = {"data": data}
-        if isinstance(data.get("error"), dict):
-            raise from_dict({"code": "failed", **data["error"]})
-        if data.get("done") is True:
-            return
-        yield data
 
 
 # ---------------------------------------------------------------- logs
