@@ -184,6 +184,7 @@ class Task(BaseModel):
     progress: int = 0
     attempt: int = 0
     result: Any = None
+    metadata: dict[str, Any] | None = None  # of a succeeded task: as a run's answer's
     error: str | None = None
     webhook: str | None = None
     created_at: float | None = None

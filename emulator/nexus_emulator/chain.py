@@ -261,8 +261,10 @@ class Chain:
             seconds = time.perf_counter() - call.started if outcome == "ok" else None
             self._record(call, outcome, status, seconds=seconds, error=error)
 
-    async def task(self, call: Call, on_progress: Callable[[int], None]) -> tuple[Any, str | None]:
-        """A queued call: ``(output, None)`` or ``(None, error message)``."""
+    async def task(
+        self, call: Call, on_progress: Callable[[int], None]
+    ) -> tuple[Result | None, str | None]:
+        """A queued call: ``(result, None)`` or ``(None, error message)``."""
         try:
             async with self._relay(call, STREAM_ACCEPT) as up:
                 status = up.status
@@ -292,8 +294,23 @@ class Chain:
             return None, message
         output, metadata = answers.output_and_metadata(answer)
         seconds = time.perf_counter() - call.started
-        self._record(call, "ok", status, seconds=seconds, tokens=answers.tokens_used(metadata))
-        return output, None
+        tokens = self.tokens(call, answers.tokens_used(metadata))
+        self._record(call, "ok", status, seconds=seconds, tokens=tokens)
+        return Result(output, {**metadata, "tokens_used": tokens}, call.replica, seconds), None
+
+    def metadata(self, call: Call, result: Result) -> dict[str, Any]:
+        """An answer's metadata, as run and task results carry it: the agent's own, its
+        tokens (the gateway's count), which version, environment and replica answered."""
+        return {
+            "tokens_used": 0,
+            **result.metadata,
+            "version": self.routing.label(call.name, call.pool.revision),
+            "revision": call.pool.revision,
+            "env": call.env,
+            "replica": result.replica.handle.id[:12],
+            "request_id": call.request_id,
+            "latency_ms": round(result.seconds * 1000, 3),
+        }
 
     # ------------------------------------------------------------ record
 

@@ -40,7 +40,7 @@ MAX_TIMEOUT = 8 * 3600.0
 STOPPED = "the replica stopped answering"  # chain.task's failure when no answer came
 COLUMNS = (
     "id, agent, env, webhook, status, progress, attempt, result, error, created_at, "
-    "started_at, finished_at"
+    "started_at, finished_at, metadata"
 )
 
 
@@ -57,6 +57,7 @@ def view(row: Any) -> dict[str, Any]:
     task = dict(zip(COLUMNS.split(", "), row, strict=True))
     task["task_id"] = task.pop("id")
     task["result"] = orjson.loads(task["result"]) if task["result"] is not None else None
+    task["metadata"] = orjson.loads(task["metadata"]) if task["metadata"] is not None else None
     return task
 
 
@@ -134,7 +135,7 @@ class TaskQueue:
         """A dead, failed or cancelled task back to the queue, its attempts counted afresh."""
         changed = self._update(
             "UPDATE tasks SET status='pending', attempt=0, progress=0, result=NULL, "
-            "error=NULL, started_at=NULL, finished_at=NULL "
+            "metadata=NULL, error=NULL, started_at=NULL, finished_at=NULL "
             "WHERE id=? AND status IN ('dead', 'failed', 'cancelled')",
             (task_id,),
         )
@@ -269,14 +270,15 @@ class TaskQueue:
         timeout = payload.get("timeout") if isinstance(payload, dict) else None
         timeout = float(timeout) if isinstance(timeout, int | float) else DEFAULT_TIMEOUT
         try:
-            output, error = await asyncio.wait_for(
+            result, error = await asyncio.wait_for(
                 self.chain.task(call, functools.partial(self._progress, task_id)), timeout
             )
         except TimeoutError:
-            output, error = None, f"{STOPPED} in time: timed out after {timeout:g} s"
-        if error is None:
-            self._finish(task_id, "succeeded", output, None)
-        elif STOPPED not in error:  # the agent answered with an error
+            result, error = None, f"{STOPPED} in time: timed out after {timeout:g} s"
+        if result is not None:
+            meta = self.chain.metadata(call, result)
+            self._finish(task_id, "succeeded", result.output, None, metadata=meta)
+        elif error is None or STOPPED not in error:  # the agent answered with an error
             self._finish(task_id, "failed", None, error)
         elif attempt >= self.max_attempts:
             self._finish(task_id, "dead", None, f"{error} (dead after {attempt} attempts)")
@@ -291,13 +293,19 @@ class TaskQueue:
             )
 
     def _finish(
-        self, task_id: str, status: str, result: Any, error: str | None, final: bool = True
+        self,
+        task_id: str,
+        status: str,
+        result: Any,
+        error: str | None,
+        final: bool = True,
+        metadata: dict[str, Any] | None = None,
     ) -> None:
         now = time.time()
         with self.store.conn:
             self.store.conn.execute("BEGIN IMMEDIATE")
             cur = self.store.conn.execute(
-                "UPDATE tasks SET status=?, result=?, error=?, finished_at=?, "
+                "UPDATE tasks SET status=?, result=?, error=?, finished_at=?, metadata=?, "
                 "progress=CASE WHEN ?='succeeded' THEN 100 ELSE progress END "
                 "WHERE id=? AND status='running'",
                 (
@@ -305,6 +313,7 @@ class TaskQueue:
                     None if result is None else orjson.dumps(result),
                     error,
                     now if final else None,
+                    None if metadata is None else orjson.dumps(metadata),
                     status,
                     task_id,
                 ),

@@ -80,6 +80,31 @@ def test_seed_traces_snippet_answers_offline(emu: Emu, tmp_path: Path) -> None:
     assert summary["environments"]["development"]["tokens"] == 8
 
 
+def test_task_result_carries_the_gateways_tokens(emu: Emu, tmp_path: Path) -> None:
+    import time
+
+    root = project(tmp_path / "queued", "queued", SEED, "MyAgent")
+    deployed(emu, "queued", root, "MyAgent", "opentelemetry-api")
+    r = emu.client.post("/agents/queued/tasks", json={"input": "Explain quantum physics"})
+    assert r.status_code == 202, r.text
+    task_id = r.json()["task_id"]
+    task: dict[str, object] = {}
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and task.get("status") not in ("succeeded", "failed", "dead"):
+        time.sleep(0.2)
+        task = emu.client.get(f"/v1/tasks/{task_id}").json()
+    assert task["status"] == "succeeded", task
+    assert task["result"] == "Explain quantum physics"
+    metadata = task["metadata"]
+    assert isinstance(metadata, dict)
+    assert metadata["tokens_used"] == 8  # as a run's answer: the gateway's count
+    assert metadata["request_id"] == task_id
+    assert metadata["env"] == "development"
+    assert metadata["revision"] == 1
+    summary = emu.client.get("/v1/agents/queued/metrics").json()
+    assert summary["environments"]["development"]["tokens"] == 8
+
+
 def test_framework_client_uses_injected_variables(emu: Emu, tmp_path: Path) -> None:
     deployed(emu, "own", project(tmp_path / "own", "own", FRAMEWORK, "Own"), "Own")
     where = emu.client.post("/agents/own/run", json={"input": "where"}).json()["output"]

@@ -83,16 +83,7 @@ async def prepare(em: Emulator, req: Incoming, operation: str) -> Call:
 async def run(em: Emulator, req: Incoming, _receive: Receive, send: Send) -> None:
     call = await prepare(em, req, "run")
     result = await em.chain.run(call)
-    meta = {
-        "tokens_used": 0,
-        **result.metadata,
-        "version": em.routing.label(call.name, call.pool.revision),
-        "revision": call.pool.revision,
-        "env": call.env,
-        "replica": result.replica.handle.id[:12],
-        "request_id": call.request_id,
-        "latency_ms": round(result.seconds * 1000, 3),
-    }
+    meta = em.chain.metadata(call, result)
     await send_json(send, 200, orjson.dumps({"output": result.output, "metadata": meta}))
 
 

@@ -288,6 +288,13 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE memory_settings ADD COLUMN strategies TEXT;
         """,
     ),
+    (
+        14,
+        "the metadata of a task's result: tokens used, version, replica, latency",
+        """
+        ALTER TABLE tasks ADD COLUMN metadata TEXT;
+        """,
+    ),
 ]
 
 

@@ -18,6 +18,8 @@ def render(task: Task) -> Any:
     import json
 
     lines = [f"{task.task_id}  {task.status}  progress {task.progress}%  attempt {task.attempt}"]
+    if task.metadata:
+        lines[0] += f"  tokens {task.metadata.get('tokens_used', 0)}"
     if task.error:
         lines.append(f"error: {task.error}")
     if task.result is not None:
