@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
 Limit = Annotated[StrictInt, Field(gt=0, le=10**12)] | None
 
@@ -18,19 +18,31 @@ class ModelInfo(BaseModel):
 
 
 class ModelRoute(BaseModel):
-    """A model name agents call, served by an OpenAI-compatible upstream (OpenAI,
-    Ollama, vLLM, a LiteLLM proxy…). The key is the calling agent's credential of
-    that name in the vault (``nexus ai agent credential set AGENT NAME --api-key -``)."""
+    """A model name agents call, served by an upstream: ``openai`` (any OpenAI-compatible
+    URL: OpenAI, Ollama, vLLM, a LiteLLM proxy…), ``anthropic`` (the Messages API) or
+    ``bedrock`` (Amazon Bedrock's Converse API). The key is the calling agent's credential
+    of that name in the vault (``nexus ai agent credential set AGENT NAME --api-key -``);
+    for Bedrock it is ``ACCESS_KEY_ID:SECRET_ACCESS_KEY`` (``:SESSION_TOKEN`` optional)."""
 
     model_config = ConfigDict(extra="forbid")
 
     name: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[\w.:/@-]+$")]
-    provider: Literal["openai"] = "openai"
-    url: Annotated[str, Field(pattern=r"^https?://\S+$")]
+    provider: Literal["openai", "anthropic", "bedrock"] = "openai"
+    # openai: required; anthropic: https://api.anthropic.com; bedrock: AWS's for the region
+    url: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
     upstream_model: Annotated[str, Field(min_length=1, max_length=200)]
+    region: Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")] | None = None  # bedrock
     credential: str | None = None
     fallback: str | None = None
     timeout: Annotated[float, Field(gt=0, le=600)] = 60.0
+
+    @model_validator(mode="after")
+    def _where(self) -> ModelRoute:
+        if self.provider == "openai" and self.url is None:
+            raise ValueError("an openai route needs the upstream's url")
+        if self.region is not None and self.provider != "bedrock":
+            raise ValueError("region is for bedrock routes only")
+        return self
 
 
 class Quota(BaseModel):

@@ -81,9 +81,24 @@ def test_gateway_model_commands(platform: Platform) -> None:
                          "--fallback", "nexus-offline")  # fmt: skip
         assert added.code == 0, added.out
         assert added.stdout.strip() == (
-            f"gpt-cli -> up-echo at {upstream.url}, key: each agent's credential 'openai', "
-            "falls back to nexus-offline."
+            f"gpt-cli -> openai up-echo at {upstream.url}, key: each agent's credential "
+            "'openai', falls back to nexus-offline."
         )
+        nova = platform("ai", "gateway", "model", "add", "nova-cli", "--api", "bedrock",
+                        "--region", "eu-west-1", "--upstream-model", "amazon.nova-lite-v1:0",
+                        "--credential", "aws")  # fmt: skip
+        assert nova.code == 0, nova.out
+        assert nova.stdout.strip() == (
+            "nova-cli -> bedrock amazon.nova-lite-v1:0 at bedrock's endpoint in eu-west-1, "
+            "key: each agent's credential 'aws'."
+        )
+        pigeon = platform("ai", "gateway", "model", "add", "x", "--api", "pigeon",
+                          "--upstream-model", "m")  # fmt: skip
+        assert pigeon.code == 2
+        assert "provider" in pigeon.stderr
+        urlless = platform("ai", "gateway", "model", "add", "x", "--upstream-model", "m")
+        assert urlless.code == 2
+        assert "an openai route needs the upstream's url" in urlless.stderr
         listed = platform("ai", "gateway", "models")
         assert "gpt-cli" in listed.stdout
         assert "up-echo" in listed.stdout

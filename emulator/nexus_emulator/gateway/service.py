@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from nexus_emulator.gateway.catalog import Catalog
     from nexus_emulator.gateway.quotas import Call as QuotaCall
     from nexus_emulator.gateway.quotas import Quotas
-    from nexus_emulator.gateway.upstream import OpenAIUpstream
+    from nexus_emulator.gateway.upstream import Upstream
     from nexus_emulator.tracing import Tracer
 
 
@@ -74,7 +74,7 @@ class Gateway:
         self.quotas: Quotas | None = None
         self.catalog: Catalog | None = None
         self.key_of: Callable[[str, str], str] | None = None  # (agent, credential) -> key
-        self._upstream: OpenAIUpstream | None = None
+        self._upstreams: dict[str, Upstream] = {}  # per provider, made at first use
         self.tracer: Tracer | None = None  # a span per model call made within a trace
 
     def attach(
@@ -182,9 +182,8 @@ class Gateway:
         assert model.route is not None
         call = self._admit(caller, model)
         try:
-            answer, used = await self.upstream.chat(
-                model.route, body, self.key(caller, model.route)
-            )
+            upstream = self.upstream(model.route)
+            answer, used = await upstream.chat(model.route, body, self.key(caller, model.route))
         except GatewayError as exc:
             self._finish(call, exc.status, 0, 0)
             raise
@@ -203,9 +202,8 @@ class Gateway:
         call = self._admit(caller, model)
         used = Used()
         try:
-            chunks = await self.upstream.stream(
-                model.route, body, self.key(caller, model.route), used
-            )
+            upstream = self.upstream(model.route)
+            chunks = await upstream.stream(model.route, body, self.key(caller, model.route), used)
         except GatewayError as exc:
             self._finish(call, exc.status, 0, 0)
             raise
@@ -220,17 +218,28 @@ class Gateway:
 
         return relayed(), call.headers if call else {}
 
-    @property
-    def upstream(self) -> OpenAIUpstream:
-        from nexus_emulator.gateway.upstream import OpenAIUpstream
+    def upstream(self, route: ModelRoute) -> Upstream:
+        """The client of the route's provider: OpenAI-compatible, Anthropic or Bedrock."""
+        upstream = self._upstreams.get(route.provider)
+        if upstream is None:
+            if route.provider == "anthropic":
+                from nexus_emulator.gateway.anthropic_upstream import AnthropicUpstream
 
-        if self._upstream is None:
-            self._upstream = OpenAIUpstream()
-        return self._upstream
+                upstream = AnthropicUpstream()
+            elif route.provider == "bedrock":
+                from nexus_emulator.gateway.bedrock_upstream import BedrockUpstream
+
+                upstream = BedrockUpstream()
+            else:
+                from nexus_emulator.gateway.upstream import OpenAIUpstream
+
+                upstream = OpenAIUpstream()
+            self._upstreams[route.provider] = upstream
+        return upstream
 
     async def close(self) -> None:
-        if self._upstream is not None:
-            await self._upstream.close()
+        for upstream in self._upstreams.values():
+            await upstream.close()
 
     def _admit(self, caller: Caller, model: Model) -> QuotaCall | None:
         if self.quotas is None:

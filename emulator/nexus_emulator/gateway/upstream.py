@@ -1,4 +1,5 @@
-"""Calls to an OpenAI-compatible upstream (OpenAI, Ollama, vLLM, a LiteLLM proxy).
+"""Calls to an OpenAI-compatible upstream (OpenAI, Ollama, vLLM, a LiteLLM proxy), and
+what every upstream shares (``Used``, the failures as gateway errors, the counting).
 
 The request goes on as the agent sent it, with the upstream's model name and the
 key from the calling agent's credential in the vault; the answer comes back with
@@ -14,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 
@@ -29,7 +30,24 @@ class Used:
     tokens_out: int = 0
 
 
-class OpenAIUpstream:
+class Upstream(Protocol):
+    """One provider's calls: a whole chat completion, or its chunks as they come (OpenAI's
+    shape both ways; ``used`` filled when the stream ends)."""
+
+    async def chat(
+        self, route: ModelRoute, body: dict[str, Any], key: str | None
+    ) -> tuple[dict[str, Any], Used]: ...
+
+    async def stream(
+        self, route: ModelRoute, body: dict[str, Any], key: str | None, used: Used
+    ) -> AsyncIterator[bytes]: ...
+
+    async def close(self) -> None: ...
+
+
+class HttpUpstream:
+    """An upstream reached over HTTP with one aiohttp session, opened at first use."""
+
     def __init__(self) -> None:
         self._session: aiohttp.ClientSession | None = None
 
@@ -42,12 +60,51 @@ class OpenAIUpstream:
         if self._session is not None:
             await self._session.close()
 
+    async def post(self, route: ModelRoute, request: dict[str, Any]) -> aiohttp.ClientResponse:
+        """The upstream's response (its status checked: a ``GatewayError`` when it failed)."""
+        try:
+            resp = await self.session().post(**request)
+        except TimeoutError:  # before OSError, of which it is a kind
+            raise timed_out(route) from None
+        except (aiohttp.ClientError, OSError) as exc:
+            raise unreachable(route, exc) from None
+        if resp.status >= 400:
+            try:
+                raw = await resp.read()
+            except (TimeoutError, aiohttp.ClientError):
+                raw = b""
+            resp.release()
+            retry = resp.headers.get("retry-after")
+            raise refused(route, resp.status, message_of(raw, resp.status), retry)
+        return resp
+
+    async def whole(self, route: ModelRoute, request: dict[str, Any]) -> dict[str, Any]:
+        """The upstream's JSON answer to a request."""
+        resp = await self.post(route, request)
+        try:
+            raw = await resp.read()
+        except TimeoutError:
+            raise timed_out(route) from None
+        except aiohttp.ClientError as exc:
+            raise unreachable(route, exc) from None
+        finally:
+            resp.release()
+        try:
+            answer = json.loads(raw)
+        except ValueError:
+            answer = None
+        if not isinstance(answer, dict):
+            raise GatewayError(502, "upstream", f"{where(route)} answered no JSON object")
+        return answer
+
+
+class OpenAIUpstream(HttpUpstream):
     def _request(self, route: ModelRoute, body: dict[str, Any], key: str | None) -> dict[str, Any]:
         headers = {"Content-Type": "application/json"}
         if key:
             headers["Authorization"] = f"Bearer {key}"
         return {
-            "url": route.url.rstrip("/") + "/chat/completions",
+            "url": str(route.url).rstrip("/") + "/chat/completions",
             "data": json.dumps({**body, "model": route.upstream_model}),
             "headers": headers,
             "timeout": aiohttp.ClientTimeout(total=route.timeout),
@@ -56,24 +113,12 @@ class OpenAIUpstream:
     async def chat(
         self, route: ModelRoute, body: dict[str, Any], key: str | None
     ) -> tuple[dict[str, Any], Used]:
-        request = self._request(route, {**body, "stream": False}, key)
-        try:
-            async with self.session().post(**request) as resp:
-                raw = await resp.read()
-                await _check(route, resp.status, raw, resp.headers.get("retry-after"))
-        except TimeoutError:  # before OSError, of which it is a kind
-            raise _timeout(route) from None
-        except (aiohttp.ClientError, OSError) as exc:
-            raise GatewayError(502, "upstream", f"{route.url} is unreachable: {exc}") from None
-        try:
-            answer: dict[str, Any] = json.loads(raw)
-        except ValueError:
-            raise GatewayError(502, "upstream", f"{route.url} answered no JSON") from None
+        answer = await self.whole(route, self._request(route, {**body, "stream": False}, key))
         answer["model"] = route.name
         usage = answer.get("usage") or {}
         used = Used(usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0))
         if not usage:
-            used = _counted(body, _text_of_answer(answer))
+            used = counted(body, _text_of_answer(answer))
         return answer, used
 
     async def stream(
@@ -82,17 +127,7 @@ class OpenAIUpstream:
         """The upstream's event-stream chunks, as they come; ``used`` filled at the end.
         Errors before the first chunk raise ``GatewayError``."""
         wanted = {**body, "stream": True, "stream_options": {"include_usage": True}}
-        request = self._request(route, wanted, key)
-        try:
-            resp = await self.session().post(**request)
-        except TimeoutError:  # before OSError, of which it is a kind
-            raise _timeout(route) from None
-        except (aiohttp.ClientError, OSError) as exc:
-            raise GatewayError(502, "upstream", f"{route.url} is unreachable: {exc}") from None
-        if resp.status >= 400:
-            raw = await resp.read()
-            resp.release()
-            await _check(route, resp.status, raw, resp.headers.get("retry-after"))
+        resp = await self.post(route, self._request(route, wanted, key))
         return self._relay(route, resp, body, used)
 
     async def _relay(
@@ -118,32 +153,43 @@ class OpenAIUpstream:
         finally:
             resp.release()
             if not found:
-                counted = _counted(body, "".join(text))
-                used.tokens_in, used.tokens_out = counted.tokens_in, counted.tokens_out
+                fill = counted(body, "".join(text))
+                used.tokens_in, used.tokens_out = fill.tokens_in, fill.tokens_out
 
 
-async def _check(route: ModelRoute, status: int, raw: bytes, retry: str | None) -> None:
-    if status < 400:
-        return
+def where(route: ModelRoute) -> str:
+    return f"{route.name} ({route.url or route.provider})"
+
+
+def message_of(raw: bytes, status: int) -> str:
+    """The error message of an upstream's error body (OpenAI's and Anthropic's shapes)."""
     try:
-        message = json.loads(raw)["error"]["message"]
+        return str(json.loads(raw)["error"]["message"])
     except (ValueError, KeyError, TypeError):
-        message = raw.decode("utf-8", "replace")[:200] or f"HTTP {status}"
-    where = f"{route.name} ({route.url})"
+        return raw.decode("utf-8", "replace")[:200] or f"HTTP {status}"
+
+
+def refused(route: ModelRoute, status: int, message: str, retry: str | None = None) -> GatewayError:
+    """An upstream's failure status as a gateway error: its 429 a 429 (with its
+    ``Retry-After``), a 5xx 502, a 408 504, another 4xx its status and message."""
     if status == 429:
         headers = {"retry-after": retry} if retry else {}
-        raise GatewayError(
-            429, "rate_limited", f"{where} is rate limited: {message}", headers=headers
+        return GatewayError(
+            429, "rate_limited", f"{where(route)} is rate limited: {message}", headers=headers
         )
-    if status >= 500:
-        raise GatewayError(502, "upstream", f"{where} failed with HTTP {status}: {message}")
-    raise GatewayError(status, "bad_request", f"{where} refused the request: {message}")
+    if status == 408:
+        return timed_out(route)
+    if status >= 500 or status == 424:
+        return GatewayError(502, "upstream", f"{where(route)} failed with HTTP {status}: {message}")
+    return GatewayError(status, "bad_request", f"{where(route)} refused the request: {message}")
 
 
-def _timeout(route: ModelRoute) -> GatewayError:
-    return GatewayError(
-        504, "timeout", f"{route.name} ({route.url}) did not answer within {route.timeout:g} s"
-    )
+def unreachable(route: ModelRoute, exc: BaseException) -> GatewayError:
+    return GatewayError(502, "upstream", f"{where(route)} is unreachable: {exc}")
+
+
+def timed_out(route: ModelRoute) -> GatewayError:
+    return GatewayError(504, "timeout", f"{where(route)} did not answer within {route.timeout:g} s")
 
 
 def _text_of_answer(answer: dict[str, Any]) -> str:
@@ -153,7 +199,7 @@ def _text_of_answer(answer: dict[str, Any]) -> str:
         return ""
 
 
-def _counted(body: dict[str, Any], completion: str) -> Used:
+def counted(body: dict[str, Any], completion: str) -> Used:
     from nexus_emulator.gateway.offline import text_of
 
     prompt = sum(tokens.count(text_of(m.get("content"))) for m in body.get("messages") or [])

@@ -1,4 +1,5 @@
-"""``nexus ai gateway model add NAME --url URL --upstream-model M``: route a model name."""
+"""``nexus ai gateway model add NAME [--api A] [--url URL] --upstream-model M``: route a
+model name to an upstream."""
 
 from __future__ import annotations
 
@@ -15,21 +16,32 @@ if TYPE_CHECKING:
 def _render(route: ModelRoute) -> str:
     key = f", key: each agent's credential {route.credential!r}" if route.credential else ""
     fallback = f", falls back to {route.fallback}" if route.fallback else ""
-    return f"{route.name} -> {route.upstream_model} at {route.url}{key}{fallback}."
+    at = route.url or f"{route.provider}'s endpoint" + (f" in {route.region}" if route.region else "")
+    return f"{route.name} -> {route.provider} {route.upstream_model} at {at}{key}{fallback}."
 
 
 def add(
     name: Annotated[str, typer.Argument(help="The model name agents call.")],
-    url: Annotated[
-        str,
-        typer.Option(
-            "--url",
-            help="The upstream's OpenAI-compatible base URL, e.g. http://127.0.0.1:11434/v1.",
-        ),
-    ],
     upstream_model: Annotated[
         str, typer.Option("--upstream-model", help="The upstream's name for the model.")
     ],
+    api: Annotated[
+        str,
+        typer.Option(
+            "--api", help="What the upstream speaks: openai (any compatible URL), anthropic, bedrock."
+        ),
+    ] = "openai",
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url",
+            help="The upstream's base URL, e.g. http://127.0.0.1:11434/v1 (required for openai; "
+            "anthropic: api.anthropic.com; bedrock: AWS's endpoint for the region).",
+        ),
+    ] = None,
+    region: Annotated[
+        str | None, typer.Option("--region", help="bedrock: the AWS region (us-east-1).")
+    ] = None,
     credential: Annotated[
         str | None,
         typer.Option(
@@ -44,11 +56,13 @@ def add(
     ] = 60.0,
     json_: JsonOpt = False,
 ) -> None:
-    """Route a model name to an OpenAI-compatible upstream (OpenAI, Ollama, vLLM, LiteLLM)."""
+    """Route a model name to an upstream: OpenAI-compatible (OpenAI, Ollama, vLLM, LiteLLM),
+    Anthropic or Amazon Bedrock; its key is each calling agent's credential."""
     from nexus_cli import output
     from nexus_cli.context import provider, use_json
 
     use_json(json_)
-    route = {"name": name, "url": url, "upstream_model": upstream_model, "credential": credential,
+    route = {"name": name, "provider": api, "url": url, "region": region,
+             "upstream_model": upstream_model, "credential": credential,
              "fallback": fallback, "timeout": timeout}  # fmt: skip
     output.emit(provider().gateway_model_add(route), _render)
