@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 def _render(route: ModelRoute) -> str:
     key = f", key: each agent's credential {route.credential!r}" if route.credential else ""
     fallback = f", falls back to {route.fallback}" if route.fallback else ""
-    at = route.url or f"{route.provider}'s endpoint" + (f" in {route.region}" if route.region else "")
+    region = f" in {route.region}" if route.region else ""
+    at = route.url or f"{route.provider}'s endpoint{region}"
     return f"{route.name} -> {route.provider} {route.upstream_model} at {at}{key}{fallback}."
 
 
@@ -28,7 +29,8 @@ def add(
     api: Annotated[
         str,
         typer.Option(
-            "--api", help="What the upstream speaks: openai (any compatible URL), anthropic, bedrock."
+            "--api",
+            help="What the upstream speaks: openai (any compatible URL), anthropic, bedrock.",
         ),
     ] = "openai",
     url: Annotated[
