@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 __all__ = [
+    "RestartBody",
     "RollbackBody",
     "RunBody",
     "ScaleBody",
@@ -32,6 +33,11 @@ ENV_DEFAULT = (
 class RollbackBody(BaseModel):
     env: str | None = Field(None, description=ENV_DEFAULT)
     version: str | None = Field(None, description="label, r<revision> or revision number")
+    actor: str | None = None
+
+
+class RestartBody(BaseModel):
+    env: str | None = Field(None, description=ENV_DEFAULT)
     actor: str | None = None
 
 

@@ -202,6 +202,10 @@ class Provider(ABC):
         """Set the replica count and/or the autoscale flag of one environment."""
         raise self.unsupported("scaling")
 
+    def restart(self, name: str, env: str) -> AgentStatus:
+        """New replicas of the version serving in ``env``, switched to once healthy."""
+        raise self.unsupported("restarting")
+
     def secret_set(self, name: str, key: str, value: str, env: str | None) -> SecretChange:
         raise self.unsupported("secrets")
 

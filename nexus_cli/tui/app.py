@@ -1,132 +1,286 @@
-"""``nexus ai dashboard``: agents, their environments and replicas, and recent logs.
+"""``nexus ai dashboard``: agents per environment, live, and one agent's logs, tasks,
+traces and memory; scale, roll back, restart and delete with confirmation.
 
-Reads everything through the provider, like every other command, and refreshes
-on a timer; nothing here talks to Docker or the emulator directly.
+Reads and acts through the provider, like every other command, in worker
+threads (provider calls are blocking HTTP); nothing here talks to Docker or the
+emulator directly. Reading: ``data.py``; text: ``render.py``; tables: ``panes.py``;
+dialogs: ``modals.py``; actions: ``actions.py``.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import time
+from collections.abc import Callable, Iterable
+from typing import ClassVar
 
 from textual import work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Header, Log, Static
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import (
+    DataTable,
+    Footer,
+    Header,
+    Input,
+    RichLog,
+    Static,
+    TabbedContent,
+    TabPane,
+    Tree,
+)
 
-from nexus_api.models import AgentStatus, AgentSummary
 from nexus_cli.errors import NexusError
-from nexus_cli.providers.base import LogQuery, Provider
+from nexus_cli.providers.base import Provider
+from nexus_cli.tui import panes
+from nexus_cli.tui.actions import Actions
+from nexus_cli.tui.data import LEVELS, Detail, LogFilter, Row, fetch_agents, fetch_detail
+from nexus_cli.tui.modals import MODAL_CSS, Help
+from nexus_cli.tui.render import agent_view, log_line, row_cells
+
+TABS = ("agent", "logs", "tasks", "traces", "memory")
 
 
-def status_lines(status: AgentStatus) -> str:
-    lines = []
-    for env in status.environments:
-        healthy = sum(r.state == "healthy" for r in env.replicas)
-        auto = ", autoscale on" if env.autoscale else ""
-        lines.append(
-            f"[b]{env.env}[/b]  {env.version} (r{env.revision})  "
-            f"{healthy}/{env.replicas_desired} healthy{auto}  "
-            f"cpu {env.resources.cpu}  memory {env.resources.memory}"
-        )
-        for r in env.replicas:
-            lines.append(f"    {r.id[:12]:<12}  {r.state:<9}  {r.endpoint or ''}")
-    return "\n".join(lines) or "not deployed"
-
-
-class Dashboard(App[None]):
+class Dashboard(Actions):
     TITLE = "Nexus"
-    CSS = """
+    CSS = (
+        MODAL_CSS
+        + """
+    #filter { height: 1; border: none; padding: 0 1; }
     #agents { height: 40%; }
-    #status { height: auto; max-height: 30%; padding: 0 1; border: round $accent; }
-    #logs { border: round $secondary; }
+    TabbedContent { height: 1fr; }
+    #status { padding: 0 1; }
+    #log-bar { height: 1; }
+    #log-state { width: auto; padding: 0 1; }
+    #log-search { height: 1; border: none; width: 1fr; }
+    #traces, #sessions { width: 1fr; }
+    #spans, #records { width: 1fr; border-left: solid $secondary; }
     """
+    )
     BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
-        Binding("r", "refresh", "Refresh", id="refresh"),
-        Binding("l", "toggle_logs", "Logs", id="logs"),
-        Binding("q", "quit", "Quit", id="quit"),
+        Binding("slash", "filter", "Filter"),
+        Binding("question_mark", "help", "Help"),
+        Binding("s", "scale", "Scale"),
+        Binding("b", "rollback", "Rollback"),
+        Binding("R", "restart", "Restart"),
+        Binding("D", "delete", "Delete"),
+        Binding("c", "cancel_task", "Cancel task", show=False),
+        Binding("v", "level", "Level", show=False),
+        Binding("f", "follow", "Follow", show=False),
+        Binding("r", "refresh", "Refresh", show=False),
+        Binding("l", "tab('logs')", "Logs", show=False),
+        *(
+            Binding(str(i + 1), f"tab('{tab}')", tab.title(), show=False)
+            for i, tab in enumerate(TABS)
+        ),
+        Binding("escape", "unfocus", "Back", show=False),
+        Binding("q", "quit", "Quit"),
     ]
 
-    def __init__(self, provider: Provider, interval: float = 2.0) -> None:
+    def __init__(
+        self,
+        provider: Provider,
+        interval: float = 2.0,
+        *,
+        readonly: bool = False,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         super().__init__()
         self.provider = provider
         self.interval = interval
-        self.selected: str | None = None
-        self.agents: list[AgentSummary] = []
+        self.readonly = readonly
+        self.clock = clock
+        self.rows: list[Row] = []
+        self.selected: str | None = None  # the selected row's key: agent/env
+        self.detail: Detail | None = None
+        self.logs = LogFilter()
+        self.follow = True
+        self.trace_id: str | None = None
+        self.filter_text = ""
+        self.rates: dict[str, list[float]] = {}
+        self.loads = 0  # passes completed (tests and the bench wait on it)
+        self._last_pass = 0.0
+        self._shown_logs: list[str] = []
+
+    # ------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical():
+            yield Input(placeholder="/ to filter agents", id="filter")
             yield DataTable(id="agents", cursor_type="row", zebra_stripes=True)
-            yield Static("Select an agent.", id="status")
-            yield Log(id="logs", highlight=False)
+            with TabbedContent(initial="agent"):
+                with TabPane("Agent", id="agent"):
+                    yield Static("Loading…", id="status")
+                with TabPane("Logs", id="logs-tab"):
+                    with Horizontal(id="log-bar"):
+                        yield Static("", id="log-state")
+                        yield Input(placeholder="/ to search the logs", id="log-search")
+                    yield RichLog(id="logs", wrap=False, markup=False)
+                with TabPane("Tasks", id="tasks-tab"):
+                    yield DataTable(id="tasks", cursor_type="row")
+                with TabPane("Traces", id="traces-tab"), Horizontal():
+                    yield DataTable(id="traces", cursor_type="row")
+                    yield Tree("no trace selected", id="spans")
+                with TabPane("Memory", id="memory-tab"), Horizontal():
+                    yield DataTable(id="sessions", cursor_type="row")
+                    yield DataTable(id="records", cursor_type="row")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#agents", DataTable)
-        table.add_columns("AGENT", "DEVELOPMENT", "STAGING", "PRODUCTION", "VERSIONS")
+        panes.columns(
+            self.table("agents"),
+            "AGENT",
+            "ENV",
+            "VERSION",
+            "REPLICAS",
+            "REQ/S",
+            "P95",
+            "ERRORS",
+            "TOKENS",
+            "QUEUE",
+        )
+        panes.columns(
+            self.table("tasks"), "TASK", "STATUS", "PROGRESS", "ATTEMPT", "ENV", "AGE", "ERROR"
+        )
+        panes.columns(self.table("traces"), "TRACE", "NAME", "DURATION", "STATUS", "SPANS", "AGE")
+        panes.columns(self.table("sessions"), "ACTOR", "SESSION", "EVENTS", "LAST")
+        panes.columns(self.table("records"), "NAMESPACE", "TEXT", "AGE")
+        self.sub_title = "read-only" if self.readonly else ""
+        self.show_log_state()
+        self.table("agents").focus()
         self.action_refresh()
         self.set_interval(self.interval, self.action_refresh)
 
-    def action_refresh(self) -> None:
-        self.load()
+    # ------------------------------------------------------------ reading
 
-    def action_toggle_logs(self) -> None:
-        logs = self.query_one("#logs", Log)
-        logs.display = not logs.display
+    def action_refresh(self) -> None:
+        self.load(self.selected, LogFilter(self.logs.level, self.logs.search), self.trace_id)
 
     @work(thread=True, exclusive=True, group="load")
-    def load(self) -> None:
-        """Provider calls are blocking HTTP: run them in a worker thread."""
+    def load(self, selected: str | None, logs: LogFilter, trace_id: str | None) -> None:
+        now = time.monotonic()
+        elapsed = now - self._last_pass if self._last_pass else 0.0
         try:
-            agents = self.provider.list_agents()
-            status = self.provider.status(self.selected, None) if self.selected else None
-            lines = (
-                list(self.provider.logs(self.selected, LogQuery(tail=20))) if self.selected else []
-            )
+            rows = fetch_agents(self.provider, {r.key: r for r in self.rows}, elapsed)
         except NexusError as exc:
             self.call_from_thread(self.show_error, exc)
             return
-        self.call_from_thread(self.show, agents, status, lines)
+        self._last_pass = now
+        self.call_from_thread(self.show_rows, rows)
+        agent = (selected or (rows[0].key if rows else "")).split("/", 1)[0]
+        detail = fetch_detail(self.provider, agent, logs, trace_id) if agent else None
+        self.call_from_thread(self.show_detail, detail)
 
-    def show(
-        self, agents: list[AgentSummary], status: AgentStatus | None, lines: list[dict[str, Any]]
-    ) -> None:
-        table = self.query_one("#agents", DataTable)
-        if [a.model_dump() for a in agents] != [a.model_dump() for a in self.agents]:
-            self.agents = agents
-            table.clear()
-            for a in agents:
-                envs = a.environments
-                table.add_row(
-                    a.name,
-                    envs.get("development") or "-",
-                    envs.get("staging") or "-",
-                    envs.get("production") or "-",
-                    str(a.versions),
-                    key=a.name,
-                )
-        if self.selected is None and agents:
-            self.selected = agents[0].name
-            self.load()
-        self.sub_title = f"{len(agents)} agent(s)"
-        if status is not None:
-            self.query_one("#status", Static).update(
-                f"[b]{status.name}[/b]\n{status_lines(status)}"
+    def show_rows(self, rows: list[Row]) -> None:
+        self.rows = rows
+        for row in rows:
+            if row.rps is not None:
+                self.rates.setdefault(row.key, []).append(row.rps)
+                del self.rates[row.key][:-60]
+        shown = [r for r in rows if self.filter_text.lower() in r.agent.lower()]
+        panes.refill(self.table("agents"), [(r.key, row_cells(r)) for r in shown])
+        if self.selected not in {r.key for r in shown}:
+            self.selected = shown[0].key if shown else None
+        agents = len({r.agent for r in rows})
+        self.sub_title = f"{agents} agent(s)" + (" · read-only" if self.readonly else "")
+
+    def show_detail(self, detail: Detail | None) -> None:
+        self.loads += 1
+        self.detail = detail
+        status = self.query_one("#status", Static)
+        if detail is None:
+            status.update(
+                "No agents yet.\nnexus ai agent init my-agent && nexus ai agent deploy my-agent"
             )
-            log = self.query_one("#logs", Log)
+            return
+        now = self.clock()
+        status.update(agent_view(detail, now, self.rates.get(self.selected or "", [])))
+        lines = [log_line(rec, self.logs.search) for rec in detail.logs]
+        plain = [line.plain for line in lines]
+        if plain != self._shown_logs:
+            log = self.query_one("#logs", RichLog)
             log.clear()
-            log.write_lines(
-                f"{rec.get('replica', '?')} {str(rec.get('level', '')).upper():<7} "
-                f"{rec.get('msg', '')}"
-                for rec in lines
-            )
+            for line in lines:
+                log.write(line, scroll_end=self.follow)
+            self._shown_logs = plain
+        panes.refill(self.table("tasks"), panes.task_rows(detail.tasks, now))
+        panes.refill(self.table("traces"), panes.trace_rows(detail.traces, now))
+        panes.draw_trace(self.query_one("#spans", Tree), detail.trace)
+        panes.refill(self.table("sessions"), panes.session_rows(detail.sessions, now))
+        panes.refill(self.table("records"), panes.record_rows(detail.records, now))
 
     def show_error(self, exc: NexusError) -> None:
+        self.loads += 1
         hint = f"\n{exc.hint}" if exc.hint else ""
         self.query_one("#status", Static).update(f"[red]{exc.message}[/red]{hint}")
 
+    def show_log_state(self) -> None:
+        follow = "following" if self.follow else "paused"
+        self.query_one("#log-state", Static).update(f"level ≥ {self.logs.level} · {follow}")
+
+    # ------------------------------------------------------------ navigation
+
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.row_key.value and event.row_key.value != self.selected:
-            self.selected = str(event.row_key.value)
-            self.load()
+        key = event.row_key.value
+        if key is None:
+            return
+        if event.data_table.id == "agents" and key != self.selected:
+            changed_agent = key.split("/", 1)[0] != self.agent
+            self.selected = str(key)
+            if changed_agent:
+                self.trace_id = None
+                self._shown_logs = []
+            self.action_refresh()
+        elif event.data_table.id == "traces" and key != self.trace_id:
+            self.trace_id = str(key)
+            self.action_refresh()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.filter_text = event.value.strip()
+            self.show_rows(self.rows)
+        elif event.input.id == "log-search":
+            self.logs.search = event.value.strip()
+            self.action_refresh()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.action_unfocus()
+
+    def action_filter(self) -> None:
+        tabs = self.query_one(TabbedContent)
+        target = "#log-search" if tabs.active == "logs-tab" else "#filter"
+        self.query_one(target, Input).focus()
+
+    def action_unfocus(self) -> None:
+        self.table("agents").focus()
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab if tab == "agent" else f"{tab}-tab"
+
+    def action_level(self) -> None:
+        self.logs.level = LEVELS[(LEVELS.index(self.logs.level) + 1) % len(LEVELS)]
+        self.show_log_state()
+        self.action_refresh()
+
+    def action_follow(self) -> None:
+        self.follow = not self.follow
+        self.query_one("#logs", RichLog).auto_scroll = self.follow
+        self.show_log_state()
+
+    def action_help(self) -> None:
+        self.push_screen(Help())
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        what = f"{self.agent} in {self.env}" if self.env else "the selected agent"
+        yield SystemCommand("Scale", f"Set the replica count of {what}", self.action_scale)
+        yield SystemCommand(
+            "Roll back", f"Serve an earlier version of {what}", self.action_rollback
+        )
+        yield SystemCommand("Restart", f"New replicas of {what}", self.action_restart)
+        yield SystemCommand(
+            "Delete", f"Delete {self.agent or 'the selected agent'}", self.action_delete
+        )
+        yield SystemCommand("Logs level", "Next lowest log level shown", self.action_level)
+        yield SystemCommand("Help", "Keys and actions", self.action_help)

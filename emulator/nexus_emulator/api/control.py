@@ -16,7 +16,7 @@ import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
-from nexus_api.bodies import RollbackBody, ScaleBody
+from nexus_api.bodies import RestartBody, RollbackBody, ScaleBody
 from nexus_api.deploy import DeploySpec
 from nexus_api.models import (
     AgentStatus,
@@ -28,7 +28,7 @@ from nexus_api.models import (
 )
 from nexus_emulator import errors, views
 from nexus_emulator.api.deps import emulator_of, known_agent, ready, site
-from nexus_emulator.envs import default_env
+from nexus_emulator.envs import default_env, deployment_in
 from nexus_emulator.order import order as deploy_order
 from nexus_emulator.runtime import secrets_root
 from nexus_emulator.sources import check_archive
@@ -143,6 +143,19 @@ async def rollback(name: str, body: RollbackBody, request: Request) -> DeployRes
         name, env, body.version, body.actor, lambda m: log.info("%s", m)
     )
     return views.deploy_result(rollout, em.store, site(em))
+
+
+@router.post(
+    "/agents/{name}/restart",
+    summary="New replicas of the version serving, switched to once healthy (as a deploy)",
+)
+async def restart(name: str, body: RestartBody, request: Request) -> AgentStatus:
+    em = ready(emulator_of(request))
+    known_agent(em, name)
+    env = body.env or default_env(em.store, name)
+    deployment_in(em.store, name, env)
+    await em.deployer.restart(name, env, "restart", body.actor)
+    return views.status(name, env, em.store, em.pools, site(em))
 
 
 @router.post("/agents/{name}/scale", summary="Set the replica count or the autoscale flag")

@@ -21,6 +21,7 @@ class _Agent(LazyGroup):
         "metrics": f"{_HERE}.metrics:metrics",
         "traces": f"{_HERE}.traces:traces",
         "scale": f"{_HERE}.scale:scale",
+        "restart": f"{_HERE}.restart:restart",
         "delete": f"{_HERE}.delete:delete",
         "secret": f"{_HERE}.secret:app",
         "task": f"{_HERE}.task:app",

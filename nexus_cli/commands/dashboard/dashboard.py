@@ -11,8 +11,12 @@ def dashboard(
     interval: Annotated[
         float, typer.Option("--interval", help="Seconds between refreshes.", min=0.5)
     ] = 2.0,
+    readonly: Annotated[
+        bool, typer.Option("--readonly", help="Look only: scale, rollback, restart, delete off.")
+    ] = False,
 ) -> None:
-    """Open the terminal dashboard: agents, their replicas and health, recent logs."""
+    """Open the terminal dashboard: agents per environment with their load, and the
+    selected agent's replicas, logs, tasks, traces and memory. ? lists the keys."""
     import sys
 
     from nexus_cli.context import provider
@@ -24,4 +28,4 @@ def dashboard(
         )
     from nexus_cli.tui.app import Dashboard
 
-    Dashboard(provider(), interval).run()
+    Dashboard(provider(), interval, readonly=readonly).run()

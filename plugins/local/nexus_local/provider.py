@@ -333,6 +333,16 @@ class LocalProvider(IdentityCalls, GatewayCalls, MemoryCalls, Provider):
             answer = client.request("GET", f"{self._agent(name)}/history")
         return History.model_validate(answer)
 
+    def restart(self, name: str, env: str) -> AgentStatus:
+        from nexus_api.models import AgentStatus
+
+        body = {"env": env, "actor": actor()}
+        with self._client() as client:
+            answer = client.request(
+                "POST", f"{self._agent(name)}/restart", json=body, timeout=300.0
+            )
+        return AgentStatus.model_validate(answer)
+
     def rollback(self, name: str, env: str, version: str | None) -> DeployResult:
         from nexus_api.models import DeployResult
 

@@ -1,0 +1,143 @@
+"""What the dashboard shows, read through the provider in one pass (a worker thread).
+
+``fetch_agents`` gives one row per agent and environment (version, replicas
+healthy/desired, requests/s from the counters' change since the previous pass,
+p95, error rate, tokens, queue size); ``fetch_detail`` the selected agent's
+status, history, secret names, logs, tasks, traces and memory. A part the
+provider cannot give (``Unsupported``) or that fails is left empty and named in
+``Detail.missing``: one failing call never blanks the whole dashboard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from nexus_cli.errors import NexusError
+from nexus_cli.providers.base import LogQuery, Provider
+
+if TYPE_CHECKING:
+    from nexus_api.memory import Record, SessionInfo
+    from nexus_api.models import (
+        AgentMetrics,
+        AgentStatus,
+        History,
+        Secret,
+        Task,
+        Trace,
+        TraceSummary,
+    )
+
+T = TypeVar("T")
+LEVELS = ("debug", "info", "warning", "error")
+
+
+@dataclass
+class Row:
+    """One agent in one environment (an agent deployed nowhere has one row, env ``-``)."""
+
+    agent: str
+    env: str
+    version: str
+    healthy: int
+    desired: int
+    requests: int = 0
+    rps: float | None = None
+    p95_ms: float | None = None
+    error_rate: float = 0.0
+    tokens: int = 0
+    queue: int = 0
+
+    @property
+    def key(self) -> str:
+        return f"{self.agent}/{self.env}"
+
+
+@dataclass
+class Detail:
+    name: str
+    status: AgentStatus | None = None
+    history: History | None = None
+    secrets: list[Secret] = field(default_factory=list)
+    logs: list[dict[str, Any]] = field(default_factory=list)
+    tasks: list[Task] = field(default_factory=list)
+    traces: list[TraceSummary] = field(default_factory=list)
+    trace: Trace | None = None
+    sessions: list[SessionInfo] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
+    missing: dict[str, str] = field(default_factory=dict)  # part -> why it is empty
+
+
+@dataclass
+class LogFilter:
+    level: str = "debug"
+    search: str = ""
+    env: str | None = None
+
+
+def _rows_of(
+    status: AgentStatus, metrics: AgentMetrics | None, before: dict[str, Row], elapsed: float
+) -> list[Row]:
+    rows = []
+    for env in status.environments:
+        if env.revision is None:
+            continue
+        row = Row(
+            agent=status.name,
+            env=env.env,
+            version=env.version or "-",
+            healthy=sum(r.state == "healthy" for r in env.replicas),
+            desired=env.replicas_desired,
+        )
+        m = metrics.environments.get(env.env) if metrics else None
+        if m is not None:
+            row.requests, row.p95_ms, row.error_rate = m.requests, m.latency_p95_ms, m.error_rate
+            row.tokens, row.queue = m.tokens, m.queue_size
+            old = before.get(row.key)
+            if old is not None and elapsed > 0:
+                row.rps = max(0, row.requests - old.requests) / elapsed
+        rows.append(row)
+    return rows or [Row(agent=status.name, env="-", version="-", healthy=0, desired=0)]
+
+
+def fetch_agents(provider: Provider, before: dict[str, Row], elapsed: float) -> list[Row]:
+    """Every agent's rows; ``before`` (the previous pass, ``elapsed`` s ago) gives requests/s."""
+    rows: list[Row] = []
+    for summary in provider.list_agents():
+        try:
+            status = provider.status(summary.name, None)
+        except NexusError:
+            continue  # deleted between the list and its status
+        try:
+            metrics: AgentMetrics | None = provider.metrics(summary.name)
+        except NexusError:
+            metrics = None  # a provider without metrics still lists its agents
+        rows.extend(_rows_of(status, metrics, before, elapsed))
+    return rows
+
+
+def _part(call: Callable[[], T], missing: dict[str, str], part: str) -> T | None:
+    try:
+        return call()
+    except NexusError as exc:
+        missing[part] = exc.message
+        return None
+
+
+def fetch_detail(provider: Provider, name: str, logs: LogFilter, trace_id: str | None) -> Detail:
+    d = Detail(name=name)
+    m = d.missing
+    d.status = _part(lambda: provider.status(name, None), m, "status")
+    d.history = _part(lambda: provider.history(name), m, "history")
+    d.secrets = _part(lambda: provider.secret_list(name), m, "secrets") or []
+    query = LogQuery(env=logs.env, tail=200, level=logs.level, grep=logs.search or None)
+    d.logs = _part(lambda: list(provider.logs(name, query)), m, "logs") or []
+    d.tasks = _part(lambda: provider.tasks(name), m, "tasks") or []
+    d.traces = _part(lambda: provider.traces(name, 30), m, "traces") or []
+    chosen = trace_id or (d.traces[0].trace_id if d.traces else None)
+    if chosen is not None:
+        d.trace = _part(lambda: provider.trace(chosen), m, "trace")
+    d.sessions = _part(lambda: provider.memory_sessions(name, None), m, "memory") or []
+    d.records = _part(lambda: provider.memory_records(name, None, 50), m, "memory") or []
+    return d
