@@ -122,8 +122,6 @@ def test_seed_snippet_span_joins_the_request_trace(emu: Emu, tmp_path: Path) -> 
     import secrets
     import time
 
-    if emu.runtime == "docker":
-        return  # the image path is covered by the tests above; this one installs the SDK
     root = project(tmp_path / "traced", "traced", SEED, "MyAgent")
     deployed(emu, "traced", root, "MyAgent", "opentelemetry-sdk",
              "opentelemetry-exporter-otlp-proto-http")  # fmt: skip
