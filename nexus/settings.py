@@ -134,6 +134,24 @@ class Settings:
             "`$NEXUS_HOME/gateway/fixtures.json`",
         ),
     )
+    otlp_endpoint: str | None = field(
+        default=None,
+        metadata=_var(
+            "NEXUS_OTLP_ENDPOINT",
+            "An external OpenTelemetry collector's OTLP/HTTP base URL (e.g. "
+            "`http://127.0.0.1:4318`): the emulator forwards every span it stores, its own "
+            "and the agents', to `<url>/v1/traces` as OTLP/JSON.",
+            "none: spans stay in the emulator",
+        ),
+    )
+    otlp_headers: str | None = field(
+        default=None,
+        metadata=_var(
+            "NEXUS_OTLP_HEADERS",
+            "Headers sent with each forwarded export, `name=value` pairs separated by commas "
+            "(as `OTEL_EXPORTER_OTLP_HEADERS`), e.g. `authorization=Bearer abc`.",
+        ),
+    )
     base_image: str | None = field(
         default=None,
         metadata=_var(
@@ -234,6 +252,16 @@ def _convert(name: str, raw: str, default: Any) -> Any:
                 hint=f"set it to a free port such as 8471, or unset it to use {default}",
             )
         return port
+    if name.endswith("_ENDPOINT") and not raw.startswith(("http://", "https://")):
+        raise SettingsError(
+            f"{name}={raw!r} is not an http:// or https:// URL",
+            hint=f"e.g. {name}=http://127.0.0.1:4318",
+        )
+    if name.endswith("_HEADERS") and not all("=" in pair for pair in raw.split(",")):
+        raise SettingsError(
+            f"{name}={raw!r} is not name=value pairs separated by commas",
+            hint=f"e.g. {name}=authorization=Bearer abc",
+        )
     if isinstance(default, bool):  # a switch: only a clear word turns it from its default
         return raw.lower() not in _FALSE if default else raw.lower() in _TRUE
     if isinstance(default, int):

@@ -22,6 +22,8 @@ class EmulatorConfig:
     workload_ttl: float = 900.0  # seconds a replica's workload token lives (refreshed before)
     task_attempts: int = 3  # runs of a task cut short before it is dead
     max_body: int = 8 * 2**20  # bytes of a run, stream or task request body
+    otlp_endpoint: str | None = None  # an external collector every stored span goes to
+    otlp_headers: str | None = None  # name=value,… sent with each export
 
     @classmethod
     def from_env(cls, **overrides: object) -> EmulatorConfig:
@@ -38,6 +40,8 @@ class EmulatorConfig:
             "workload_ttl": s.workload_ttl,
             "max_body": s.max_body,
             "task_attempts": s.task_attempts,
+            "otlp_endpoint": s.otlp_endpoint,
+            "otlp_headers": s.otlp_headers,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         values["home"] = Path(str(values["home"])).expanduser().resolve()

@@ -20,6 +20,7 @@ from nexus_emulator.locks import AgentLocks
 from nexus_emulator.memory.extract import Extractor
 from nexus_emulator.memory.store import Memory
 from nexus_emulator.metrics import Metrics
+from nexus_emulator.otlp_export import Forwarder
 from nexus_emulator.platform_endpoint import PlatformEndpoint
 from nexus_emulator.pools import Pools
 from nexus_emulator.relay import Relay
@@ -61,6 +62,7 @@ class Emulator:
         self.metrics = Metrics()
         self.gateway = Gateway(config.home, self.metrics, self._version_of)
         self._tracer: Tracer | None = None
+        self.forwarder: Forwarder | None = None  # spans to an external collector, if set
         self._routing: Routing | None = None
         self._chain: Chain | None = None
         self.ready = False
@@ -132,6 +134,10 @@ class Emulator:
         await runtime.check()
         self._runtime = runtime
         self._tracer = Tracer(self._store)
+        if self.config.otlp_endpoint:
+            self.forwarder = Forwarder(self.config.otlp_endpoint, self.config.otlp_headers)
+            self._tracer.forward = self.forwarder.send
+            log.info("forwarding spans to %s", self.forwarder.url)
         self.vault = Vault(self._store, self.config.home, self.identity.digest)
         self.credentials = Credentials(self._store, self.vault)
         self.gateway.attach(self._store.conn, self.credentials.api_key, self._tracer)
@@ -223,6 +229,8 @@ class Emulator:
             self._background.cancel()
         if self._tracer is not None:
             self._tracer.close()
+        if self.forwarder is not None:
+            await asyncio.to_thread(self.forwarder.close)
         if self.memory is not None and self.memory.extractor is not None:
             await self.memory.extractor.close()
         await self.relay.close()

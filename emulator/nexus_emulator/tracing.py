@@ -18,6 +18,7 @@ import secrets
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +62,7 @@ class Tracer:
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None  # the span writer's own connection
         self._count: int | None = None  # spans stored, at most (exact after each trim)
+        self.forward: Callable[[list[Span]], None] | None = None  # to an external collector
 
     def root(self, name: str, agent: str, env: str | None, traceparent: str | None) -> Span:
         """A server span, continuing the caller's trace when it sent a valid traceparent."""
@@ -77,7 +79,10 @@ class Tracer:
         self.pending.append(span)
 
     def _write(self, batch: list[Span]) -> None:
-        """Store a batch of spans on the writer's own connection; keep the newest ``KEEP``."""
+        """Store a batch of spans on the writer's own connection; keep the newest ``KEEP``.
+        The batch also goes to ``forward`` (an external collector) when there is one."""
+        if self.forward is not None:
+            self.forward(batch)
         rows = [
             (
                 s.trace_id, s.span_id, s.parent_id, s.agent, s.env, s.name, s.kind,

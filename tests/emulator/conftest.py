@@ -72,8 +72,15 @@ def write_agent(root: Path, tag: str = "v1", extra: str = "") -> Path:
     return root
 
 
-def start_emulator(home: Path, port: int, runtime: str) -> Emu:
-    env = {**os.environ, "NEXUS_HOME": str(home), "NEXUS_REPLICA_TIMEOUT": "20"}
+def start_emulator(
+    home: Path, port: int, runtime: str, extra_env: dict[str, str] | None = None
+) -> Emu:
+    env = {
+        **os.environ,
+        "NEXUS_HOME": str(home),
+        "NEXUS_REPLICA_TIMEOUT": "20",
+        **(extra_env or {}),
+    }
     log = open(home / "test-emulator.log", "ab")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(
         [sys.executable, "-m", "nexus_emulator", "--port", str(port), "--runtime", runtime],
@@ -101,11 +108,14 @@ def start_emulator(home: Path, port: int, runtime: str) -> Emu:
 
 
 @contextlib.contextmanager
-def running_emulator(tmp_path: Path, port: int, runtime: str) -> Iterator[Emu]:
-    """An emulator on ``port`` with its home in ``tmp_path``; reset and stopped at the end."""
+def running_emulator(
+    tmp_path: Path, port: int, runtime: str, extra_env: dict[str, str] | None = None
+) -> Iterator[Emu]:
+    """An emulator on ``port`` with its home in ``tmp_path`` (and ``extra_env`` in its
+    environment); reset and stopped at the end."""
     home = tmp_path / "home"
     home.mkdir()
-    e = start_emulator(home, port, runtime)
+    e = start_emulator(home, port, runtime, extra_env)
     try:
         yield e
     finally:

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.emulator.conftest import Emu, running_emulator
+from tests.emulator.otlp_support import export_agent_spans
 from tests.emulator.test_api_credentials import workload_of
 
 PATH = "/v1/platform/otlp/v1/traces"
@@ -37,33 +38,9 @@ def spans_of(emu: Emu, trace_id: str) -> list[dict[str, object]]:
 
 
 def test_json_and_protobuf_exports(emu_otlp: tuple[Emu, httpx.Client]) -> None:
-    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
-        ExportTraceServiceRequest,
-    )
-
     emu, client = emu_otlp
     trace_id, span_id = secrets.token_hex(16), secrets.token_hex(8)
-    now = time.time_ns()
-    doc = {"resourceSpans": [{"scopeSpans": [{"spans": [{
-        "traceId": trace_id, "spanId": span_id, "name": "process_input", "kind": 1,
-        "startTimeUnixNano": str(now), "endTimeUnixNano": str(now + 5_000_000),
-        "attributes": [{"key": "answer", "value": {"intValue": "42"}}],
-    }]}]}]}  # fmt: skip
-    r = client.post(PATH, json=doc)
-    assert r.status_code == 200, r.text
-    proto = ExportTraceServiceRequest()
-    span = proto.resource_spans.add().scope_spans.add().spans.add()
-    span.trace_id, span.span_id = bytes.fromhex(trace_id), secrets.token_bytes(8)
-    span.parent_span_id = bytes.fromhex(span_id)
-    span.name, span.kind = "tool call", 3
-    span.start_time_unix_nano, span.end_time_unix_nano = now, now + 1_000_000
-    span.status.code = 2
-    r = client.post(
-        PATH,
-        content=proto.SerializeToString(),
-        headers={"Content-Type": "application/x-protobuf"},
-    )
-    assert r.status_code == 200, r.text
+    export_agent_spans(client, trace_id, span_id)
     stored = {str(s["name"]): s for s in spans_of(emu, trace_id)}
     deadline = time.monotonic() + 5
     while len(stored) < 2 and time.monotonic() < deadline:

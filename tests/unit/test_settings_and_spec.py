@@ -33,6 +33,8 @@ def test_settings_read_the_environment_given() -> None:
         ("NEXUS_REPLICA_TIMEOUT", "soon", "NEXUS_REPLICA_TIMEOUT='soon' is not a number"),
         ("NEXUS_MAX_BODY", "10MB", "NEXUS_MAX_BODY='10MB' is not a positive whole number"),
         ("NEXUS_MAX_BODY", "0", "NEXUS_MAX_BODY='0' is not a positive whole number"),
+        ("NEXUS_OTLP_ENDPOINT", "collector:4318", "NEXUS_OTLP_ENDPOINT='collector:4318' is not"),
+        ("NEXUS_OTLP_HEADERS", "Bearer abc", "NEXUS_OTLP_HEADERS='Bearer abc' is not name=value"),
     ],
 )
 def test_a_bad_value_names_its_variable(variable: str, value: str, message: str) -> None:
