@@ -172,8 +172,8 @@ class Settings:
         default=True,
         metadata=_var(
             "NEXUS_KEYRING",
-            "`0`/`off` keeps the secrets key out of the OS keyring "
-            "(in `$NEXUS_HOME/secret.key`, mode 0600).",
+            "`0`/`off` keeps the secrets key and the admin token out of the OS keyring "
+            "(in `$NEXUS_HOME/secret.key` and `$NEXUS_HOME/token`, mode 0600).",
         ),
     )
     url: str | None = field(
@@ -187,7 +187,9 @@ class Settings:
     token: str | None = field(
         default=None,
         metadata=_var(
-            "NEXUS_TOKEN", "Bearer token for `nexus.ai.Client`.", "the file `$NEXUS_HOME/token`"
+            "NEXUS_TOKEN",
+            "Bearer token for `nexus.ai.Client`.",
+            "the admin token: the file `$NEXUS_HOME/token`, else the OS keyring",
         ),
     )
     debug: bool = field(
@@ -303,7 +305,7 @@ class HomePaths:
 
     @property
     def token(self) -> Path:
-        """The API bearer token (0600)."""
+        """The admin token (0600), where no OS keyring holds it."""
         return self.root / "token"
 
     @property

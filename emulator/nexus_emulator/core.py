@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import secrets
 import time
 from collections import Counter
-from pathlib import Path
 
+from nexus.admin_credential import ensure_admin_token
 from nexus_emulator.chain import Chain
 from nexus_emulator.config import EmulatorConfig
 from nexus_emulator.credentials import Credentials
@@ -37,22 +35,11 @@ from nexus_emulator.vault import Vault
 log = logging.getLogger("nexus_emulator")
 
 
-def load_token(path: Path) -> str:
-    """The API token, created 0600 on first start."""
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    token = secrets.token_urlsafe(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(token + "\n")
-    return token
-
-
 class Emulator:
     def __init__(self, config: EmulatorConfig) -> None:
         self.config = config
-        self.token = load_token(config.paths.token)
+        # the admin credential: in the OS keyring, else $NEXUS_HOME/token (0600)
+        self.token, self.token_store = ensure_admin_token(config.home)
         self.identity = Identity(config.home, config.issuer, self.token, config.workload_ttl)
         self.started_at = time.time()
         self.relay = Relay()

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nexus.admin_credential import usable_keyring
 from nexus.ai import spec
-from nexus.settings import HomePaths, Settings
+from nexus.settings import HomePaths
 from nexus_emulator import errors
 from nexus_emulator.store import Store
 
@@ -68,7 +69,7 @@ class Vault:
         from cryptography.fernet import Fernet
 
         account = str(self.home)
-        ring = _usable_keyring()
+        ring = usable_keyring()
         if ring is not None:
             stored = ring.get_password(KEYRING_SERVICE, account)
             if stored is None:
@@ -151,21 +152,3 @@ class Vault:
         for name, _scope, token in sorted(rows, key=lambda r: r[1] != ALL):
             values[name] = self._cipher().decrypt(token).decode()
         return values
-
-
-def _usable_keyring() -> Any:
-    """The OS keyring, or None where none works (headless Linux, CI)."""
-    if not Settings.load().keyring:
-        return None
-    try:
-        import keyring
-        from keyring.backends import fail
-
-        ring = keyring.get_keyring()
-    except Exception:  # no backend can even be chosen: treat as no keyring
-        return None
-    if isinstance(ring, fail.Keyring) or (
-        type(ring).__name__ in ("Keyring", "NullKeyring") and (getattr(ring, "priority", 0) <= 0)
-    ):
-        return None
-    return ring

@@ -128,8 +128,13 @@ def test_the_graph_was_read() -> None:
 
 
 # Optional integrations: imported inside ``try: … except ImportError`` only when the agent
-# itself depends on the package (nexus/ai/agents/_otel.py: its own OpenTelemetry spans).
-SDK_OPTIONAL = {("nexus.ai.agents._otel", "opentelemetry"), ("nexus.ai.agents._otel", "requests")}
+# itself depends on the package (nexus/ai/agents/_otel.py: its own OpenTelemetry spans), or
+# where the CLI installs it (nexus/admin_credential.py: the OS keyring).
+SDK_OPTIONAL = {
+    ("nexus.ai.agents._otel", "opentelemetry"),
+    ("nexus.ai.agents._otel", "requests"),
+    ("nexus.admin_credential", "keyring"),
+}
 
 
 def test_the_sdk_imports_only_the_standard_library() -> None:

@@ -20,7 +20,10 @@ def imported_roots(path: Path) -> set[str]:
 
 
 # Optional integrations, imported under ``except ImportError`` when the agent brings them.
-OPTIONAL = {"nexus/ai/agents/_otel.py": {"opentelemetry", "requests"}}
+OPTIONAL = {
+    "nexus/ai/agents/_otel.py": {"opentelemetry", "requests"},
+    "nexus/admin_credential.py": {"keyring"},  # the CLI's credential store, when installed
+}
 
 
 def test_sdk_imports_only_the_standard_library() -> None:

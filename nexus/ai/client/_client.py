@@ -7,9 +7,9 @@ import json
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from nexus.admin_credential import read_admin_token
 from nexus.ai import sse
 from nexus.ai.client._errors import APIError, from_error_object
 from nexus.ai.client._transport import Transport
@@ -172,7 +172,8 @@ class Client:
 
     ``base_url``: the argument, else ``NEXUS_URL``, else the local emulator at
     ``http://127.0.0.1:{NEXUS_EMULATOR_PORT or 8470}``. ``token``: the argument,
-    else ``NEXUS_TOKEN``, else the emulator's token file ``$NEXUS_HOME/token``.
+    else ``NEXUS_TOKEN``, else the emulator's admin token (``$NEXUS_HOME/token``, else the
+    OS keyring: ``nexus.admin_credential``).
     """
 
     def __init__(
@@ -186,7 +187,7 @@ class Client:
 
         settings = Settings.load()
         self.base_url = base_url or settings.url or f"http://127.0.0.1:{settings.emulator_port}"
-        self.token = token or settings.token or _token_file(settings.paths.token)
+        self.token = token or settings.token or read_admin_token(settings.home)
         self._transport = Transport(self.base_url, self.token, timeout)
         self.agents = Agents(self._transport)
 
@@ -198,13 +199,6 @@ class Client:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _token_file(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8").strip() or None
-    except OSError:
-        return None
 
 
 def _quote(name: str) -> str:

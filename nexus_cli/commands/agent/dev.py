@@ -106,11 +106,12 @@ def dev(
     from nexus_cli import completion
 
     completion.add_agent(first.name)
-    token = getattr(getattr(chosen, "emulator", None), "paths", None)
+    paths = getattr(getattr(chosen, "emulator", None), "paths", None)
     output.notice(f"{first.name} runs {path} in {ENV}; saving a .py file reloads it")
     output.notice(f"  endpoint: {result.endpoint}")
-    if token is not None:
-        output.notice(f'  token:    "Authorization: Bearer $(cat {token.token})"')
+    if paths is not None:
+        where = f"cat {paths.token}" if paths.token.exists() else "nexus ai emulator token"
+        output.notice(f'  token:    "Authorization: Bearer $({where})"')
     output.notice("  Ctrl-C stops it")
     stop = threading.Event()
     watcher = threading.Thread(

@@ -111,4 +111,8 @@ def reset(em: Emulator, notice: Callable[[str], None]) -> ResetResult:
             else:
                 entry.unlink()
             removed.append(entry.name)
+    from nexus.admin_credential import forget_admin_token
+
+    if forget_admin_token(em.home):
+        removed.append("token (OS keyring)")
     return ResetResult(home=str(em.home), replicas_removed=removed_replicas, removed=removed)

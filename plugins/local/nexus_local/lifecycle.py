@@ -57,13 +57,16 @@ class Emulator:
         return f"http://{HOST}:{port or self.port}"
 
     def token(self) -> str:
-        try:
-            return self.paths.token.read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
+        """The admin credential: ``$NEXUS_HOME/token``, else the OS keyring."""
+        from nexus.admin_credential import read_admin_token
+
+        token = read_admin_token(self.home)
+        if token is None:
             raise Unavailable(
-                f"no emulator token in {self.paths.token}",
+                f"no emulator token in {self.paths.token} nor in the OS keyring",
                 hint="nexus ai emulator start  # creates it",
-            ) from None
+            )
+        return token
 
 
 def load_settings() -> Settings:
@@ -187,6 +190,7 @@ def _spawn(
     from nexus_local.client import get_status
 
     em.paths.info.unlink(missing_ok=True)  # stale: its process is gone
+    had_token = em.paths.token.exists()
     fd = os.open(em.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     os.fchmod(fd, 0o600)
     with os.fdopen(fd, "ab") as log:
@@ -211,6 +215,8 @@ def _spawn(
                 runtime_used = answer[1].get("runtime") if isinstance(answer[1], dict) else None
                 if notice is not None:
                     notice(started_line(int(info["port"]), runtime_used, runtime))
+                    if not had_token and em.paths.token.exists():  # said once, when made
+                        notice(f"No OS keyring here: the admin token is in {em.paths.token} (0600)")
                 return {**info, "runtime": runtime_used, "started": True}
         time.sleep(0.05)
     proc.terminate()

@@ -10,6 +10,7 @@ from nexus_local.commands.reset import reset
 from nexus_local.commands.start import start
 from nexus_local.commands.status import status
 from nexus_local.commands.stop import stop
+from nexus_local.commands.token import token
 
 app = group("The local emulator that hosts agents on this machine.")
 app.command("start")(start)
@@ -19,5 +20,6 @@ app.command("logs")(logs)
 app.command("reset")(reset)
 app.command("gc")(gc)
 app.command("base-image")(base_image)
+app.command("token")(token)
 
 __all__ = ["app"]
