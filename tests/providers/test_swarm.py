@@ -25,6 +25,7 @@ pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 AGENT = """
 import os
+import time
 
 from nexus.ai.agents import Agent
 
@@ -35,7 +36,16 @@ class Echo(Agent):
         self.key = os.environ.get("API_KEY", "-")
 
     async def process(self, input):
+        if input in ("steps", "slow"):  # streamed: a progress report, then the answer
+            return self.steps(input)
         return {"says": "GREETING " + str(input), "key": self.key}
+
+    def steps(self, input):
+        yield {"progress": 40}
+        deadline = time.monotonic() + (300 if input == "slow" else 0)
+        while time.monotonic() < deadline:
+            time.sleep(0.2)
+        yield {"text": "GREETING done"}
 """
 TOML = """
 [agent]
@@ -125,6 +135,66 @@ def test_deploy_and_run(swarm: Swarm) -> None:
     again = swarm.deploy("hello", "1.0.0")
     assert again.code == 0, again.out
     assert "Unchanged" in again.stdout
+
+
+def task_until(swarm: Swarm, task_id: str, done: tuple[str, ...]) -> dict[str, object]:
+    """The task once its status is one of ``done`` (polled, generous deadline)."""
+    deadline = time.monotonic() + 120
+    while True:
+        task = swarm.json("ai", "agent", "task", "status", task_id)
+        assert isinstance(task, dict)
+        if task["status"] in done or time.monotonic() > deadline:
+            return task
+        time.sleep(0.5)
+
+
+def test_async_tasks_through_the_front(swarm: Swarm) -> None:
+    submitted = swarm.json("ai", "agent", "run", swarm.name, "x", "--env", "staging", "--async")
+    assert isinstance(submitted, dict)
+    task_id = str(submitted["task_id"])
+    assert task_id.startswith(f"{swarm.name}.staging.task_")
+    finished = task_until(swarm, task_id, ("succeeded", "failed", "dead"))
+    assert finished["status"] == "succeeded", finished
+    assert finished["result"] == {"says": "hello x", "key": "-"}
+    assert (finished["attempt"], finished["progress"]) == (1, 100)
+
+    steps = swarm.json("ai", "agent", "run", swarm.name, "steps", "--async")  # no --env
+    assert isinstance(steps, dict)
+    assert task_until(swarm, str(steps["task_id"]), ("succeeded",))["result"] == "hello done"
+
+    slow = swarm.json("ai", "agent", "run", swarm.name, "slow", "--env", "staging", "--async")
+    assert isinstance(slow, dict)
+    slow_id = str(slow["task_id"])
+    deadline = time.monotonic() + 120
+    while (task := swarm.json("ai", "agent", "task", "status", slow_id)) and isinstance(task, dict):
+        if task["progress"] == 40 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert (task["status"], task["progress"]) == ("running", 40), task  # the reported progress
+    cancelled = swarm.json("ai", "agent", "task", "cancel", slow_id)
+    assert isinstance(cancelled, dict)
+    assert cancelled["status"] == "cancelled"
+    again = swarm("ai", "agent", "task", "cancel", slow_id)
+    assert again.code == 2, again.out
+    assert "is already cancelled" in again.stderr
+
+    listed = swarm.json("ai", "agent", "task", "list", swarm.name)
+    assert isinstance(listed, list)
+    assert [t["task_id"] for t in listed] == [slow_id, steps["task_id"], task_id]
+    only = swarm.json("ai", "agent", "task", "list", swarm.name, "--status", "cancelled")
+    assert isinstance(only, list)
+    assert [t["task_id"] for t in only] == [slow_id]
+    retried = swarm.json("ai", "agent", "task", "retry", slow_id)
+    assert isinstance(retried, dict)
+    assert retried["status"] in ("pending", "running")
+    swarm.json("ai", "agent", "task", "cancel", slow_id)  # it would sleep for minutes
+
+    unknown = swarm("ai", "agent", "task", "status", f"{swarm.name}.staging.task_00")
+    assert unknown.code == 2, unknown.out
+    assert "no task" in unknown.stderr
+    foreign = swarm("ai", "agent", "task", "status", "task_0123456789abcdef")
+    assert foreign.code == 2, foreign.out
+    assert "is not a swarm task id" in foreign.stderr
 
 
 def test_scale_to_three(swarm: Swarm) -> None:
@@ -226,7 +296,10 @@ def test_unsupported_operations_exit_2(swarm: Swarm) -> None:
     for args, what in (
         (["ai", "agent", "scale", swarm.name, "-e", "staging", "--autoscale", "on"], "autoscaling"),
         (["ai", "agent", "metrics", swarm.name], "metrics"),
-        (["ai", "agent", "run", swarm.name, "x", "--env", "staging", "--async"], "async runs"),
+        (
+            ["ai", "agent", "run", swarm.name, "x", "-e", "staging", "--async", "--webhook", "u"],
+            "a task webhook",
+        ),
     ):
         result = swarm(*args)
         assert result.code == 2, result.out
@@ -254,6 +327,33 @@ def test_unreachable_engine_and_missing_option(tmp_path: Path) -> None:
     assert bare.code == 2, bare.out
     assert "provider 'swarm' needs the option 'registry'" in bare.stderr
     assert "NEXUS_SWARM_REGISTRY" in bare.stderr
+
+
+def test_front_published_through_the_ingress_mesh(swarm: Swarm) -> None:
+    """publish=ingress moves the front onto the routing mesh, and host brings it back.
+
+    This machine's kernel has no IPVS, so the mesh accepts no connection here: the
+    service spec and the endpoint read from it are checked, a call is not.
+    """
+    ingress = {**swarm.env, "NEXUS_SWARM_PUBLISH": "ingress"}
+    args = ("--provider", "swarm", "--json", "ai", "agent", "rollback", swarm.name, "-e", "staging")
+    moved = nexus(*args, env=ingress, timeout=300)
+    assert moved.code == 0, moved.out
+    front = json.loads(docker("service", "inspect", f"nexus-{swarm.name}-staging-front"))[0]
+    (port,) = front["Endpoint"]["Ports"]
+    assert (port["PublishMode"], port["TargetPort"]) == ("ingress", 8080)
+    assert front["Spec"]["EndpointSpec"]["Mode"] == "vip"
+    assert json.loads(moved.stdout)["endpoint"].endswith(f":{port['PublishedPort']}")
+
+    back = nexus(*args, env=swarm.env, timeout=300)
+    assert back.code == 0, back.out
+    front = json.loads(docker("service", "inspect", f"nexus-{swarm.name}-staging-front"))[0]
+    assert front["Spec"]["EndpointSpec"]["Ports"][0]["PublishMode"] == "host"
+    assert swarm.run()["says"] in ("hello x", "howdy x")  # answering through host mode again
+
+    wrong = nexus(*args, env={**swarm.env, "NEXUS_SWARM_PUBLISH": "mesh"})
+    assert wrong.code == 2, wrong.out
+    assert "the swarm provider's publish option is 'mesh'" in wrong.out
 
 
 def test_delete_removes_everything(swarm: Swarm) -> None:

@@ -18,7 +18,7 @@ RUN_TIMEOUT = 900.0
 LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40, "critical": 50}
 
 
-def _error(status: int, body: bytes, url: str) -> NexusError:
+def error(status: int, body: bytes, url: str) -> NexusError:
     try:
         error = json.loads(body)["error"]
         if isinstance(error, dict):
@@ -29,7 +29,7 @@ def _error(status: int, body: bytes, url: str) -> NexusError:
     return OperationFailed(f"the agent at {url} answered HTTP {status}: {snippet}")
 
 
-def _unreachable(url: str, exc: Exception) -> Unavailable:
+def unreachable(url: str, exc: Exception) -> Unavailable:
     return Unavailable(
         f"cannot reach the agent's front at {url}: {exc}",
         hint="nexus ai agent status NAME --provider swarm  # are its replicas and front running?",
@@ -43,9 +43,9 @@ def invoke(endpoint: str, input: Any, context: dict[str, Any]) -> RunResult:
     try:
         answer = httpx.post(url, json={"input": input, "context": context}, timeout=RUN_TIMEOUT)
     except httpx.HTTPError as exc:
-        raise _unreachable(url, exc) from None
+        raise unreachable(url, exc) from None
     if answer.status_code != 200:
-        raise _error(answer.status_code, answer.content, url)
+        raise error(answer.status_code, answer.content, url)
     if answer.headers.get("content-type", "").startswith("text/event-stream"):
         chunks = [e for e in events(answer.iter_lines())]
         return RunResult(output=chunks)
@@ -60,13 +60,13 @@ def stream(endpoint: str, input: Any, context: dict[str, Any]) -> Iterator[dict[
     try:
         with httpx.stream("POST", url, json=body, timeout=RUN_TIMEOUT) as answer:
             if answer.status_code != 200:
-                raise _error(answer.status_code, answer.read(), url)
+                raise error(answer.status_code, answer.read(), url)
             if not answer.headers.get("content-type", "").startswith("text/event-stream"):
                 yield {"text": json.loads(answer.read()).get("output")}  # a one-shot answer
                 return
             yield from events(answer.iter_lines())
     except httpx.HTTPError as exc:
-        raise _unreachable(url, exc) from None
+        raise unreachable(url, exc) from None
 
 
 # ---------------------------------------------------------------- logs

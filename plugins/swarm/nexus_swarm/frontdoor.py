@@ -9,18 +9,27 @@ from typing import Any
 
 from nexus_cli.errors import OperationFailed
 from nexus_swarm.engine import LABEL_AGENT, LABEL_ROLE, front_name, remote
-from nexus_swarm.rollout import tasks
-from nexus_swarm.spec import front_service
+from nexus_swarm.rollout import spec_hash, tasks
+from nexus_swarm.spec import LABEL_SPEC, front_service
 
 FRONT_WAIT_S = 60.0
 
 
-def script(client: Any, agent: str) -> tuple[str, str]:
-    """The swarm config holding front.py for this agent: (id, name), created once."""
+FILES = ("front.py", "fronttasks.py")
+
+
+def scripts(client: Any, agent: str) -> list[tuple[str, str, str]]:
+    """(config id, config name, file name) of each file the front runs."""
+    return [(*script(client, agent, file), file) for file in FILES]
+
+
+def script(client: Any, agent: str, file: str) -> tuple[str, str]:
+    """The swarm config holding one file of the front for this agent: (id, name), made once."""
     from docker.errors import APIError
 
-    data = (Path(__file__).parent / "front.py").read_bytes()
-    name = f"nexus-{agent}-front-{hashlib.sha256(data).hexdigest()[:10]}"
+    data = (Path(__file__).parent / file).read_bytes()
+    stem = file.removesuffix(".py").replace("_", "-")
+    name = f"nexus-{agent}-{stem}-{hashlib.sha256(data).hexdigest()[:10]}"
     with remote("reading the front script"):
         found = client.configs.list(filters={"name": name})
     for config in found:
@@ -32,7 +41,7 @@ def script(client: Any, agent: str) -> tuple[str, str]:
     except APIError as exc:
         if exc.status_code != 409:  # another deployer created it meanwhile
             raise
-        return script(client, agent)
+        return script(client, agent, file)
     return str(made.id), name
 
 
@@ -45,19 +54,50 @@ def find(client: Any, agent: str, env: str) -> Any | None:
         return None
 
 
-def ensure(client: Any, agent: str, env: str, image: str, network: str) -> Any:
-    """The environment's front, created with ``image`` (any image with python3) if missing."""
+def ensure(
+    client: Any, agent: str, env: str, image: str, network: str, publish: str = "host"
+) -> Any:
+    """The environment's front, created with ``image`` (any image with python3) if missing.
+
+    An existing front keeps its image; it is updated when its scripts or its publish
+    mode differ from this provider's (a restarted front has lost its tasks).
+    """
     service = find(client, agent, env)
     if service is not None:
-        return service
-    kwargs = front_service(agent, env, image, network, script(client, agent))
-    with remote("creating the front service"):
-        created = client.api.create_service(**kwargs)
-    return client.services.get(created["ID"])
+        image = service.attrs["Spec"]["TaskTemplate"]["ContainerSpec"]["Image"]
+    kwargs = front_service(agent, env, image, network, scripts(client, agent), publish)
+    if service is None:
+        with remote("creating the front service"):
+            created = client.api.create_service(**kwargs)
+        return client.services.get(created["ID"])
+    spec = service.attrs["Spec"]
+    wanted = kwargs["task_template"]["ContainerSpec"]["Labels"][LABEL_SPEC]
+    if spec_hash({"Spec": spec["TaskTemplate"]}) != wanted or _mode(spec) != publish:
+        with remote("updating the front service"):
+            client.api.update_service(service.id, version=service.version, **kwargs)
+        service.reload()
+    return service
+
+
+def _mode(spec: dict[str, Any]) -> str | None:
+    ports = (spec.get("EndpointSpec") or {}).get("Ports") or [{}]
+    mode = ports[0].get("PublishMode")
+    return None if mode is None else str(mode)
 
 
 def published(client: Any, service: Any) -> tuple[str, int] | None:
-    """(node address, host port) of the front's running task, if it runs."""
+    """(node address, port) where the front answers, once its task runs."""
+    if _mode(service.attrs["Spec"]) == "ingress":  # every node answers on the mesh's port
+        service.reload()  # the engine assigns the port a moment after the service is made
+        ports = (service.attrs.get("Endpoint") or {}).get("Ports") or []
+        running = [
+            t for t in tasks(client, service.id) if t.get("Status", {}).get("State") == "running"
+        ]
+        if not ports or not running:
+            return None
+        with remote("reading the swarm's nodes"):
+            node = client.api.inspect_node(running[0]["NodeID"])
+        return _address(node), int(ports[0]["PublishedPort"])
     for task in tasks(client, service.id):
         status = task.get("Status", {})
         ports = (status.get("PortStatus") or {}).get("Ports") or []
@@ -65,11 +105,13 @@ def published(client: Any, service: Any) -> tuple[str, int] | None:
             continue
         with remote("reading the node of the front"):
             node = client.api.inspect_node(task["NodeID"])
-        address = node.get("Status", {}).get("Addr") or "127.0.0.1"
-        if address in ("0.0.0.0", ""):
-            address = "127.0.0.1"
-        return address, int(ports[0]["PublishedPort"])
+        return _address(node), int(ports[0]["PublishedPort"])
     return None
+
+
+def _address(node: dict[str, Any]) -> str:
+    address = node.get("Status", {}).get("Addr") or "127.0.0.1"
+    return "127.0.0.1" if address in ("0.0.0.0", "") else str(address)
 
 
 def endpoint(client: Any, agent: str, env: str, host: str | None, wait: bool = False) -> str | None:

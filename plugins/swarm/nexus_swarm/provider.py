@@ -23,11 +23,14 @@ from nexus_cli.providers.base import (
     RunResult,
     Secret,
     SecretChange,
+    Task,
     Version,
 )
 from nexus_swarm import calls, frontdoor, records, secrets
+from nexus_swarm import tasks as queued
 from nexus_swarm.engine import LABEL_DIGEST, LABEL_ENV, LABEL_REVISION, connect, labelled, remote
 from nexus_swarm.services import Services
+from nexus_swarm.spec import PUBLISH_MODES
 
 
 def actor() -> str:
@@ -51,6 +54,7 @@ class SwarmProvider(Provider):
             Capability.LOGS,
             Capability.LOGS_FOLLOW,
             Capability.ROLLBACK,
+            Capability.ASYNC,
         }
     )
     options: ClassVar[dict[str, str]] = {
@@ -58,6 +62,8 @@ class SwarmProvider(Provider):
         "docker_host": "Docker endpoint of a swarm manager (default: DOCKER_HOST or the socket)",
         "host": "address clients use to reach the agents' fronts (default: the node's address)",
         "timeout": "seconds a rollout may take (default 300)",
+        "publish": "how each environment's front is published: host (default: a port on "
+        "the node it runs on) or ingress (the routing mesh: every node answers; needs IPVS)",
     }
 
     def __init__(self, *, notice: ProgressFn | None = None, **options: Any) -> None:
@@ -68,7 +74,14 @@ class SwarmProvider(Provider):
     def services(self) -> Services:
         if self._services is None:
             timeout = float(self.option("timeout") or 300)
-            self._services = Services(connect(self.option("docker_host")), timeout)
+            publish = self.option("publish") or "host"
+            if publish not in PUBLISH_MODES:
+                raise UsageError(
+                    f"the swarm provider's publish option is {publish!r}",
+                    hint="NEXUS_SWARM_PUBLISH=host (a port on the front's node) or ingress "
+                    "(the routing mesh)",
+                )
+            self._services = Services(connect(self.option("docker_host")), timeout, publish)
         return self._services
 
     def _endpoint(self, agent: str, env: str, wait: bool = False) -> str | None:
@@ -195,6 +208,35 @@ class SwarmProvider(Provider):
         if endpoint is None:
             raise NotFound(f"{name} has no running front on swarm", hint="nexus ai agent status")
         yield from calls.stream(endpoint, input, context)
+
+    def _front(self, name: str, env: str) -> str:
+        endpoint = self._endpoint(name, env)
+        if endpoint is None:
+            raise NotFound(f"{name} has no running front on swarm", hint="nexus ai agent status")
+        return endpoint
+
+    def submit(
+        self, name: str, input: Any, context: dict[str, Any], env: str | None, webhook: str | None
+    ) -> Task:
+        if webhook:
+            raise self.unsupported("a task webhook")
+        return queued.submit(self._front(name, self._chosen_env(name, env)), input, context)
+
+    def task(self, task_id: str) -> Task:
+        return queued.get(self._front(*queued.owner(task_id)), task_id)
+
+    def task_cancel(self, task_id: str) -> Task:
+        return queued.change(self._front(*queued.owner(task_id)), task_id, "cancel")
+
+    def task_retry(self, task_id: str) -> Task:
+        return queued.change(self._front(*queued.owner(task_id)), task_id, "retry")
+
+    def tasks(self, name: str, status: str | None = None) -> list[Task]:
+        envs = sorted(self.services.envs(name))
+        if not envs:
+            raise NotFound(f"agent {name!r} is not deployed on swarm", hint="nexus ai agent list")
+        found = [t for env in envs for t in queued.listed(self._front(name, env), status)]
+        return sorted(found, key=lambda t: t.created_at or 0, reverse=True)[:50]
 
     def logs(self, name: str, query: LogQuery) -> Iterator[dict[str, Any]]:
         svc = self.services

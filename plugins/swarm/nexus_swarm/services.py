@@ -54,9 +54,10 @@ def resources(limits: dict[str, Any]) -> Resources:
 
 
 class Services:
-    def __init__(self, client: Any, timeout: float) -> None:
+    def __init__(self, client: Any, timeout: float, publish: str = "host") -> None:
         self.client = client
         self.timeout = timeout
+        self.publish = publish  # how fronts are published: host | ingress
 
     @staticmethod
     def labels(service: Any) -> dict[str, str]:
@@ -182,7 +183,7 @@ class Services:
             self.client, service_id, digest, spec_in.replicas, progress, self.timeout, previous
         )
         with remote("starting the front"):
-            frontdoor.ensure(self.client, agent, env, spec_in.image, network)
+            frontdoor.ensure(self.client, agent, env, spec_in.image, network, self.publish)
         return result
 
     def _serving(self, current: Any, env: str) -> tuple[Size | None, Sizing | None]:

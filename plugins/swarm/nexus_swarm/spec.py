@@ -119,28 +119,45 @@ def agent_service(spec: AgentSpec, name: str) -> tuple[dict[str, Any], str]:
     return kwargs, digest
 
 
-def front_service(
-    agent: str, env: str, image: str, network: str, script: tuple[str, str]
-) -> dict[str, Any]:
-    """The front: one small proxy on the agent's network, published in host mode.
+PUBLISH_MODES = ("host", "ingress")
 
-    Host-mode publishing works without the ingress routing mesh (IPVS); the
-    engine picks a free port on the node, read back from the task's status.
+
+def front_service(
+    agent: str,
+    env: str,
+    image: str,
+    network: str,
+    scripts: list[tuple[str, str, str]],
+    publish: str = "host",
+) -> dict[str, Any]:
+    """The front: one small proxy (and task queue) on the agent's network, published.
+
+    ``scripts``: (config id, config name, file name) of front.py and its modules.
+    ``publish="host"`` (the default) publishes the front's port on the node it
+    runs on, which works without the ingress routing mesh (IPVS); the engine picks
+    a free port, read back from the task's status. ``publish="ingress"`` publishes
+    it through the routing mesh: every node of the swarm answers on the port (the
+    service's virtual IP), and the port is read from the service's endpoint.
     """
-    config_id, config_name = script
+    if publish not in PUBLISH_MODES:
+        raise ValueError(f"publish mode {publish!r} is not one of {PUBLISH_MODES}")
     container = _hardened(image)
     container["Command"] = ["python3", FRONT_SCRIPT]
     container["Env"] = [
         f"NEXUS_FRONT_BACKEND={service_name(agent, env)}",  # dnsrr: one record per replica
         f"NEXUS_FRONT_BACKEND_PORT={PORT}",
         f"PORT={PORT}",
+        f"NEXUS_AGENT={agent}",
+        f"NEXUS_ENV={env}",
     ]
+    folder = FRONT_SCRIPT.rsplit("/", 1)[0]
     container["Configs"] = [
         {
             "ConfigID": config_id,
             "ConfigName": config_name,
-            "File": {"Name": FRONT_SCRIPT, "UID": UID, "GID": UID, "Mode": 0o444},
+            "File": {"Name": f"{folder}/{file}", "UID": UID, "GID": UID, "Mode": 0o444},
         }
+        for config_id, config_name, file in scripts
     ]
     template = {
         "ContainerSpec": container,
@@ -149,13 +166,12 @@ def front_service(
         "Networks": [{"Target": network}],
     }
     _with_hash(template)
+    port = {"Protocol": "tcp", "TargetPort": PORT, "PublishMode": publish}
     return {
         "name": front_name(agent, env),
         "task_template": template,
         "labels": {LABEL_AGENT: agent, LABEL_ENV: env, LABEL_ROLE: "front"},
         "mode": {"Replicated": {"Replicas": 1}},
-        "endpoint_spec": {
-            "Mode": "dnsrr",
-            "Ports": [{"Protocol": "tcp", "TargetPort": PORT, "PublishMode": "host"}],
-        },
+        # the mesh balances over a virtual IP; host mode needs none
+        "endpoint_spec": {"Mode": "vip" if publish == "ingress" else "dnsrr", "Ports": [port]},
     }
