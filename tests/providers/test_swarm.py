@@ -166,7 +166,9 @@ def test_async_tasks_through_the_front(swarm: Swarm) -> None:
     assert isinstance(slow, dict)
     slow_id = str(slow["task_id"])
     deadline = time.monotonic() + 120
-    while (task := swarm.json("ai", "agent", "task", "status", slow_id)) and isinstance(task, dict):
+    while True:
+        task = swarm.json("ai", "agent", "task", "status", slow_id)
+        assert isinstance(task, dict)
         if task["progress"] == 40 or time.monotonic() > deadline:
             break
         time.sleep(0.5)

@@ -1,9 +1,8 @@
-"""The front's service spec in each publish mode (the ingress mesh cannot answer on this machine)."""
+"""The front's service spec in each publish mode (the ingress mesh cannot answer here)."""
 
 from __future__ import annotations
 
 import pytest
-
 from nexus_swarm.spec import front_service
 
 SCRIPTS = [("id1", "nexus-a-front-1", "front.py"), ("id2", "nexus-a-fronttasks-2", "fronttasks.py")]
