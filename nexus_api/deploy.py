@@ -55,13 +55,30 @@ class Sizing(BaseModel):
     memory: MemoryLimit | None = Field(
         default=None, description="memory per replica, e.g. 512Mi or 1Gi"
     )
+    max_concurrency: int | None = Field(
+        default=None,
+        ge=0,
+        le=spec.MAX_CONCURRENCY,
+        description="calls one replica takes at once (0: no limit); more wait for a free "
+        "replica, and the replica's /ping answers HealthyBusy while it is full",
+    )
+    max_attempts: int | None = Field(
+        default=None,
+        ge=1,
+        le=spec.MAX_ATTEMPTS,
+        description="runs of an async task cut short (no answer, timeout) before it is dead",
+    )
 
     def check(self, env: str, where: str = "") -> None:
-        if self.replicas is not None:
-            try:
+        try:
+            if self.replicas is not None:
                 spec.check_replicas(env, self.replicas)
-            except SpecError as exc:
-                raise SpecError(where + exc.message, exc.hint) from None
+            if self.max_concurrency is not None:
+                spec.check_max_concurrency(self.max_concurrency)
+            if self.max_attempts is not None:
+                spec.check_max_attempts(self.max_attempts)
+        except SpecError as exc:
+            raise SpecError(where + exc.message, exc.hint) from None
 
 
 class ProjectSpec(BaseModel):
@@ -129,6 +146,9 @@ class Size:
     replicas: int
     cpu: Cpu
     memory: Memory
+    max_concurrency: int = 0  # calls per replica at once; 0: no limit
+    max_attempts: int | None = None  # runs of a task cut short before it is dead
+    # (None: the platform's default, NEXUS_TASK_ATTEMPTS on the emulator)
 
 
 def env_defaults(env: str) -> Size:
@@ -138,9 +158,10 @@ def env_defaults(env: str) -> Size:
 
 
 def resolve(asked: DeploySpec, current: Size | None, before: Sizing | None) -> Size:
-    """The size a deploy runs with. Each of replicas, cpu and memory comes from, first found:
+    """The size a deploy runs with. Each of its fields comes from, first found:
 
-    1. the flag (``--replicas``, ``--cpu``, ``--memory``);
+    1. the flag (``--replicas``, ``--cpu``, ``--memory``, ``--max-concurrency``,
+       ``--max-attempts``);
     2. nexus.toml's value for the environment (``declared``), on the first deploy there,
        or when it differs from what the previous deploy declared (``before``): a changed
        baseline;
@@ -164,4 +185,7 @@ def resolve(asked: DeploySpec, current: Size | None, before: Sizing | None) -> S
             return toml
         return getattr(fallback, field)
 
-    return Size(pick("replicas"), pick("cpu"), pick("memory"))
+    return Size(*(pick(f) for f in SIZE_FIELDS))
+
+
+SIZE_FIELDS = ("replicas", "cpu", "memory", "max_concurrency", "max_attempts")

@@ -32,6 +32,7 @@ __all__ = [
     "TaskSubmitted",
     "Trace",
     "TraceSummary",
+    "Usage",
     "Version",
 ]
 
@@ -43,6 +44,17 @@ class Resources(BaseModel):
     memory_bytes: int | None = None
 
 
+class Usage(BaseModel):
+    """A replica's processes and memory against its limits, as the engine last measured."""
+
+    pids: int | None = None
+    pids_limit: int | None = None
+    memory_bytes: int | None = None  # in use, the page cache it can drop left out
+    memory_limit_bytes: int | None = None
+    pressure: list[str] = []  # "pids", "memory": at 90 % of the limit or more
+    measured_at: float | None = None
+
+
 class Replica(BaseModel):
     id: str
     state: str  # starting | healthy | unhealthy | ejected (failed calls in a row) | stopped
@@ -50,6 +62,9 @@ class Replica(BaseModel):
     version: str | None = None
     started_at: float | None = None
     healthy_after_s: float | None = None  # from start to the first healthy /ping
+    in_flight: int = 0  # calls relayed to it now
+    busy: bool = False  # its last /ping answered HealthyBusy (at its max_concurrency)
+    usage: Usage | None = None  # from the engine's stats (docker runtime)
 
 
 class CrashLoop(BaseModel):
@@ -75,6 +90,9 @@ class EnvironmentStatus(BaseModel):
     updated_at: float | None = None
     service_account: str | None = None  # whom the replicas' workload tokens stand for
     crash_loop: CrashLoop | None = None  # set while the replicas keep dying
+    max_concurrency: int = 0  # calls one replica takes at once; 0: no limit
+    queued: int = 0  # calls waiting now for a replica to take them
+    max_attempts: int | None = None  # runs of a task cut short before it is dead (None: default)
 
 
 class AgentStatus(BaseModel):

@@ -1,7 +1,9 @@
 """The invocation chain: the one way a call reaches an agent, for run, stream and task.
 
   resolve  the agent and its environment, from memory (routing.py)
-  pick     the least busy healthy replica of the live pool (pools.py)
+  pick     the least busy healthy replica of the live pool (pools.py) below its
+           max_concurrency; when every one is full, the call waits for a free one
+           (woken when a call ends), as it waits while replicas start
   headers  the runtime contract: request and session ids (AgentCore's and X-Nexus-*),
            the user, the W3C traceparent of the call's client span
   span     a server span for the call, a client span for the replica (tracing.py)
@@ -21,6 +23,7 @@ runs a queued call and reports its progress. Failures before the span starts
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
@@ -54,6 +57,7 @@ class Call:
     span: Span
     invoke: Span  # the call to the replica, child of ``span``
     started: float = field(default_factory=time.perf_counter)
+    claimed: bool = True  # ``replica``'s slot is counted, not yet relayed (see Chain.start)
     recorded: bool = False
     spent: Counter[str] | None = None  # tokens per model at the gateway, taken once
 
@@ -116,20 +120,44 @@ class Chain:
         return (pool, replica) if pool is not None and replica is not None else None
 
     async def pick_or_wait(self, name: str, env: str) -> tuple[Pool, LiveReplica]:
-        """A healthy replica; while there is none (replicas starting after a restart, being
-        replaced), wait for one up to ``replica_wait`` seconds, then 503 with Retry-After."""
+        """A replica that takes the call; while there is none (replicas starting after a
+        restart, being replaced, or all at their max_concurrency), wait for one up to
+        ``replica_wait`` seconds, then 503 with Retry-After. Waiting calls are counted
+        (``Pools.waiting``, ``queued`` in status)."""
         picked = self.pick(name, env)
         if picked is not None:
             return picked
-        deadline = time.monotonic() + self.replica_wait
-        while time.monotonic() < deadline:
-            await asyncio.sleep(WAIT_STEP)
+        key = (name, env)
+        self.pools.waiting[key] = self.pools.waiting.get(key, 0) + 1
+        try:
+            return await self._wait(name, env, time.monotonic() + self.replica_wait)
+        finally:
+            self.pools.waiting[key] -= 1
+
+    async def _wait(self, name: str, env: str, deadline: float) -> tuple[Pool, LiveReplica]:
+        full = False
+        while (left := deadline - time.monotonic()) > 0:
+            pool = self.pools.get(name, env)
+            if pool is None:
+                await asyncio.sleep(min(WAIT_STEP, left))
+            else:  # woken as soon as a call ends; the step also sees health changes
+                full = any(r.state == "healthy" for r in pool.replicas)
+                pool.freed.clear()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(min(WAIT_STEP, left)):
+                        await pool.freed.wait()
             picked = self.pick(name, env)
             if picked is not None:
                 return picked
+        why = (
+            f"every replica of {name} in {env} is busy"
+            if full
+            else (f"{name} has no healthy replica in {env}")
+        )
         raise errors.unavailable(
-            f"{name} has no healthy replica in {env} (waited {self.replica_wait:g} s)",
-            hint=f"nexus ai agent status {name}  # shows the replicas and their health",
+            f"{why} (waited {self.replica_wait:g} s)",
+            hint=f"nexus ai agent status {name}  # shows the replicas and their health"
+            + ("; --max-concurrency or --replicas raise what it takes" if full else ""),
             retry_after=RETRY_AFTER,
         )
 
@@ -166,7 +194,14 @@ class Chain:
         pool, replica = picked
         if self.opened is not None:
             self.opened(name, request_id)
+        pool.claim(replica)  # counted from here, so no other call takes its slot meanwhile
         return Call(name, env, pool, replica, body, request_id, headers, span, invoke)
+
+    def abandon(self, call: Call) -> None:
+        """A call that will not be relayed after all (its client left first): free its slot."""
+        if call.claimed:
+            call.claimed = False
+            call.pool.release(call.replica)
 
     # ------------------------------------------------------------ relay
 
@@ -176,7 +211,10 @@ class Chain:
         resent = False
         while True:
             replica = call.replica
-            replica.in_flight += 1
+            if call.claimed:
+                call.claimed = False  # counted by Chain.start
+            else:
+                call.pool.claim(replica)
             try:
                 async with self.upstream.post(
                     replica.handle.endpoint, call.body, call.headers, accept=accept
@@ -198,7 +236,7 @@ class Chain:
                     ) from None
                 call.replica = other
             finally:
-                replica.in_flight -= 1
+                call.pool.release(replica)
 
     def _broken(self, call: Call, exc: UpstreamError) -> errors.ApiError:
         return errors.failed(

@@ -262,6 +262,8 @@ class Deployer:
             updated_at=time.time(),
             autoscale=bool(current and current.autoscale),
             declared=order.declared_json(),
+            max_concurrency=size.max_concurrency,
+            max_attempts=size.max_attempts,
         )
         self.store.set_deployment(
             row, action, version.label, order.actor, new_version=version if new else None

@@ -27,15 +27,21 @@ async def check_pool(parts: Upkeep, pool: Pool) -> None:
     async def probe(r: LiveReplica) -> None:
         if r.state in ("stopped", "ejected"):
             return
-        if await parts.relay.ping(r.handle.endpoint, timeout=1.0):
+        answer = await parts.relay.ping(r.handle.endpoint, timeout=1.0)
+        if answer is not None:
             r.missed, r.state = 0, "healthy"
+            r.busy = answer.get("status") == "HealthyBusy"  # full by its own count
             return
         r.missed += 1
         if r.missed >= MISSES_UNHEALTHY and r.state != "unhealthy":
             log.warning("replica %s of %s/%s is unhealthy", r.handle.id, pool.agent, pool.env)
             r.state = "unhealthy"
 
-    await asyncio.gather(*(probe(r) for r in pool.replicas))
+    async def measure(r: LiveReplica) -> None:
+        if r.state != "stopped":
+            r.usage = await parts.runtime.usage(r.handle.id) or r.usage
+
+    await asyncio.gather(*(probe(r) for r in pool.replicas), *(measure(r) for r in pool.replicas))
     unhealthy = [r for r in pool.replicas if r.state == "unhealthy"]
     dead = [r for r in unhealthy if not await parts.runtime.running(r.handle.id)]
     dead += [r for r in pool.replicas if r.state == "ejected"]

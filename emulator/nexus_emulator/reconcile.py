@@ -51,7 +51,7 @@ async def reconcile(parts: Upkeep, adopted: Callable[[], None] = lambda: None) -
             else:  # dead, not answering, or more than the deployment asks for
                 drop.append(handle.id)
         done.adopted += len(keep)
-        parts.pools.put(Pool(agent, env, d.revision, keep))
+        parts.pools.put(Pool(agent, env, d.revision, keep, d.max_concurrency))
         if len(keep) < d.replicas:
             missing.append((agent, env, d.replicas - len(keep), keep))
     adopted()

@@ -88,6 +88,12 @@ class Replicas:
                     "NEXUS_ENV": env,
                     "NEXUS_VERSION": version.label,
                     "NEXUS_REVISION": str(version.revision),
+                    # its /ping answers HealthyBusy at this many calls at once
+                    **(
+                        {"NEXUS_MAX_CONCURRENCY": str(size.max_concurrency)}
+                        if size.max_concurrency
+                        else {}
+                    ),
                 },
                 secrets=secrets,
                 platform=self.platform(agent, env, version.revision, i),
@@ -102,7 +108,7 @@ class Replicas:
         if failures:
             await asyncio.gather(*(self.stop(r) for r in started))
             raise failures[0]
-        return Pool(agent, env, version.revision, keep + started)
+        return Pool(agent, env, version.revision, keep + started, size.max_concurrency)
 
     async def _start_one(self, rs: ReplicaSpec, emit: Emit) -> LiveReplica:
         t0 = time.monotonic()  # healthy_after counts the container's start too

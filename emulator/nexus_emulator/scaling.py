@@ -91,7 +91,7 @@ class Scaling:
             # unhealthy ones go first, then the newest
             order = sorted(live, key=lambda r: (r.state == "healthy", -r.handle.replica))
             extra, keep = order[: len(live) - count], order[len(live) - count :]
-            self.pools.put(Pool(agent, env, pool.revision, keep))
+            self.pools.put(Pool(agent, env, pool.revision, keep, pool.max_concurrency))
             await self.replicas.stop_pool(Pool(agent, env, pool.revision, extra))
             return 0, len(extra)
         return 0, 0

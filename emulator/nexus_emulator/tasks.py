@@ -69,7 +69,9 @@ class TaskQueue:
         self.webhooks = Deliveries(store, relay, Secrets(HomePaths(home).webhooks))
         self.wake = asyncio.Event()
         self.running: dict[str, asyncio.Task[None]] = {}
-        self.max_attempts = 3  # runs of a task cut short (no answer, timeout) before it is dead
+        # runs of a task cut short (no answer, timeout) before it is dead, unless its
+        # deployment says otherwise (deploy --max-attempts, nexus.toml max_attempts)
+        self.max_attempts = 3  # NEXUS_TASK_ATTEMPTS (core.py)
 
     # ------------------------------------------------------------ API side
 
@@ -185,9 +187,10 @@ class TaskQueue:
         with self.store.conn:
             self.store.conn.execute("BEGIN IMMEDIATE")
             dead = self.store.conn.execute(
-                "UPDATE tasks SET status='dead', finished_at=?, error=? "
-                "WHERE status='running' AND attempt>=?",
-                (time.time(), f"cut short {self.max_attempts} times", self.max_attempts),
+                "UPDATE tasks SET status='dead', finished_at=?, error='cut short ' || attempt || "
+                "' times' WHERE status='running' AND attempt>=COALESCE((SELECT d.max_attempts "
+                "FROM deployments d WHERE d.agent=tasks.agent AND d.env=tasks.env), ?)",
+                (time.time(), self.max_attempts),
             ).rowcount
             again = self.store.conn.execute(
                 "UPDATE tasks SET status='pending' WHERE status='running'"
@@ -219,8 +222,7 @@ class TaskQueue:
         ).fetchall()
         for task_id, agent, env, body, caller, attempt in rows:
             pool = self.pools.get(agent, env)
-            capacity = sum(r.state == "healthy" for r in pool.replicas) if pool else 0
-            if busy.get((agent, env), 0) >= capacity:
+            if busy.get((agent, env), 0) >= (pool.capacity() if pool else 0):
                 continue
             with self.store.conn:
                 self.store.conn.execute("BEGIN IMMEDIATE")
@@ -275,16 +277,23 @@ class TaskQueue:
             )
         except TimeoutError:
             result, error = None, f"{STOPPED} in time: timed out after {timeout:g} s"
+        finally:
+            self.chain.abandon(call)
         if result is not None:
             meta = self.chain.metadata(call, result)
             self._finish(task_id, "succeeded", result.output, None, metadata=meta)
         elif error is None or STOPPED not in error:  # the agent answered with an error
             self._finish(task_id, "failed", None, error)
-        elif attempt >= self.max_attempts:
+        elif attempt >= self.attempts_of(agent, env):
             self._finish(task_id, "dead", None, f"{error} (dead after {attempt} attempts)")
         else:  # cut short: runs again
             log.warning("task %s attempt %d: %s; running it again", task_id, attempt, error)
             self._finish(task_id, "pending", None, error, final=False)
+
+    def attempts_of(self, agent: str, env: str) -> int:
+        """The runs a task of this deployment gets before it is dead."""
+        d = self.store.deployment(agent, env)
+        return d.max_attempts if d is not None and d.max_attempts else self.max_attempts
 
     def _progress(self, task_id: str, percent: int) -> None:
         with self.store.conn:

@@ -58,6 +58,9 @@ def replica(r: LiveReplica, label: str | None) -> Replica:
         version=label,
         started_at=r.started_at,
         healthy_after_s=None if r.healthy_after is None else round(r.healthy_after, 3),
+        in_flight=r.in_flight,
+        busy=r.busy,
+        usage=r.usage,
     )
 
 
@@ -101,6 +104,9 @@ def environment(d: DeploymentRow, store: Store, pools: Pools, site: Site) -> Env
         updated_at=d.updated_at,
         service_account=service_account(d.agent, d.env),
         crash_loop=pools.crashes.view(d.agent, d.env, d.revision),
+        max_concurrency=d.max_concurrency,
+        queued=pools.waiting.get((d.agent, d.env), 0),
+        max_attempts=d.max_attempts,
     )
 
 

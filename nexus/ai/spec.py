@@ -80,6 +80,29 @@ def check_replicas(env: str, replicas: int | None) -> int:
     return replicas
 
 
+# calls one replica takes at once (0: no limit) and runs of a task cut short before it is dead
+MAX_CONCURRENCY = 1000
+MAX_ATTEMPTS = 20
+
+
+def check_max_concurrency(value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_CONCURRENCY:
+        raise SpecError(
+            f"max_concurrency {value!r} is out of bounds: use 0 (no limit) to {MAX_CONCURRENCY}",
+            hint="the calls one replica takes at once, e.g. --max-concurrency 4",
+        )
+    return value
+
+
+def check_max_attempts(value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ATTEMPTS:
+        raise SpecError(
+            f"max_attempts {value!r} is out of bounds: use 1 to {MAX_ATTEMPTS}",
+            hint="the runs of an async task cut short before it is dead, e.g. --max-attempts 5",
+        )
+    return value
+
+
 _CPU_RE = re.compile(r"^(?:(\d+)m|(\d+(?:\.\d+)?))$")
 
 
@@ -182,6 +205,8 @@ class EnvSettings:
     replicas: int | None = None
     cpu: Cpu | None = None
     memory: Memory | None = None
+    max_concurrency: int | None = None
+    max_attempts: int | None = None
 
 
 @dataclass
@@ -194,6 +219,8 @@ class Project:
     base_image: str | None = None
     environments: dict[str, EnvSettings] = field(default_factory=dict)
     root: Path = Path(".")
+    max_concurrency: int | None = None  # [agent]'s, for environments that set none
+    max_attempts: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -310,6 +337,19 @@ def load_project(start: Path) -> Project:
     if log_level is not None and str(log_level).lower() not in LOG_LEVELS:
         raise fail("log_level", "log_level must be one of: " + ", ".join(LOG_LEVELS))
 
+    calls: dict[
+        str, int
+    ] = {}  # [agent] max_concurrency / max_attempts: for every environment without its own
+    for key, check in (
+        ("max_concurrency", check_max_concurrency),
+        ("max_attempts", check_max_attempts),
+    ):
+        if agent.get(key) is not None:
+            try:
+                calls[key] = check(agent[key])
+            except SpecError as exc:
+                raise fail(key, exc.message, exc.hint) from None
+
     envs: dict[str, EnvSettings] = {}
     raw_envs = data.get("environments", {})
     if not isinstance(raw_envs, dict):
@@ -330,14 +370,19 @@ def load_project(start: Path) -> Project:
                 if not isinstance(replicas, int):
                     raise SpecError("replicas must be a whole number")
                 check_replicas(env, replicas)
+            limit, attempts = (settings.get(k) for k in ("max_concurrency", "max_attempts"))
             es = EnvSettings(
                 replicas,
                 None if cpu is None else Cpu.parse(str(cpu)),
                 None if memory is None else Memory.parse(str(memory)),
+                None if limit is None else check_max_concurrency(limit),
+                None if attempts is None else check_max_attempts(attempts),
             )
         except SpecError as exc:
             bad = (
-                "replicas"
+                exc.message.split(" ", 1)[0]
+                if exc.message.startswith("max_")
+                else "replicas"
                 if "replica" in exc.message
                 else "cpu"
                 if "CPU" in exc.message
@@ -356,6 +401,7 @@ def load_project(start: Path) -> Project:
         base_image=base_image,
         environments=envs,
         root=path.parent,
+        **calls,
     )
 
 

@@ -42,6 +42,16 @@ def project(tmp_path: Path, offline: Platform) -> Path:
             "1..1",
         ),
         (["--env", "prod"], "unknown environment 'prod'", "development, staging, production"),
+        (
+            ["--max-concurrency", "1001"],
+            "max_concurrency 1001 is out of bounds: use 0 (no limit) to 1000",
+            "--max-concurrency 4",
+        ),
+        (
+            ["--max-attempts", "0"],
+            "max_attempts 0 is out of bounds: use 1 to 20",
+            "--max-attempts 5",
+        ),
     ],
 )
 def test_bad_input_is_refused_locally(

@@ -118,3 +118,26 @@ def test_a_task_out_of_attempts_is_dead_then_retried(emu: Emu) -> None:
     assert refused.status_code == 400, refused.text
     assert "only dead, failed or cancelled tasks are retried" in refused.json()["error"]["hint"]
     assert wait_done(emu, task_id)["status"] == "dead"
+
+
+def test_a_per_agent_retry_limit(emu: Emu, tmp_path: Path) -> None:
+    """deploy max_attempts=1: a task cut short once is dead; status says the limit."""
+    events = emu.deploy(
+        "keyed",
+        write_agent(tmp_path / "keyed", extra=KEYED),
+        max_attempts=1,
+        project={"entrypoint": "agent:Keyed", "version": None},
+    )
+    assert events[-1]["event"] == "result", events
+    env = emu.client.get("/v1/agents/keyed").json()["environments"][0]
+    assert env["max_attempts"] == 1
+    task_id = submit(emu, {"input": "5", "timeout": 1}, None).json()["task_id"]
+    dead = wait_done(emu, task_id)
+    assert dead["status"] == "dead", dead
+    assert dead["attempt"] == 1
+    assert "dead after 1 attempts" in dead["error"]
+    bad = emu.client.post(
+        "/v1/agents/keyed/deployments", json={"image": "x", "max_attempts": 0}, timeout=30
+    )
+    assert bad.status_code == 400, bad.text
+    assert "body.max_attempts: Input should be greater than or equal to 1" in bad.text

@@ -42,6 +42,15 @@ class Slow(Agent):
         await asyncio.sleep(float(input))
         return "slept"
 
+class Gate(Agent):
+    # marks its entry with a file, then waits until the file named by its input exists
+
+    async def process(self, input):
+        open(input + ".in." + self.context.request_id, "w").close()
+        while not os.path.exists(input):
+            await asyncio.sleep(0.01)
+        return "through"
+
 class Thinker(Agent):
     async def process(self, input: str):
         return await self.llm.generate(input)
@@ -236,6 +245,39 @@ def test_ping_reports_busy_during_a_slow_request(agent_dir: Path) -> None:
         200,
         {"output": "slept", "metadata": {"tokens_used": 0}},
     )
+
+
+def test_ping_reports_busy_at_its_max_concurrency(agent_dir: Path) -> None:
+    """NEXUS_MAX_CONCURRENCY=2: Healthy with one call in, HealthyBusy with two."""
+    gate = str(agent_dir / "gate")
+    proc, port = start(agent_dir, "agents:Gate", env={"NEXUS_MAX_CONCURRENCY": "2"})
+    results: list[tuple[int, Any]] = []
+    calls = [threading.Thread(target=lambda: results.append(post(port, gate))) for _ in range(2)]
+
+    def entered(count: int) -> None:
+        deadline = time.monotonic() + 10
+        while len(list(agent_dir.glob("gate.in.*"))) < count:
+            assert time.monotonic() < deadline, "the call did not reach the agent"
+            time.sleep(0.01)
+
+    try:
+        calls[0].start()
+        entered(1)
+        one = ping(port)
+        calls[1].start()
+        entered(2)
+        two = ping(port)
+        Path(gate).touch()
+        for t in calls:
+            t.join(timeout=10)
+        after = ping(port)
+    finally:
+        Path(gate).touch()
+        stop(proc)
+    assert one["status"] == "Healthy"
+    assert two["status"] == "HealthyBusy"
+    assert after["status"] == "Healthy"
+    assert [status for status, _ in results] == [200, 200]
 
 
 def test_sigterm_lets_the_in_flight_request_finish_and_exits_0(agent_dir: Path) -> None:

@@ -99,3 +99,32 @@ def test_resolve_redeploy_keeps_what_serves_unless_told() -> None:
     assert resolve(flagged, serving, toml) == size(1, "500m")
     # no record of an earlier nexus.toml (an older deployment): what serves stays
     assert resolve(same, serving, None) == serving
+
+
+def test_calls_per_replica_and_task_attempts_resolve_as_sizes_do(tmp_path: Path) -> None:
+    from nexus.ai.spec import ProjectFileError, load_project
+
+    (tmp_path / "nexus.toml").write_text(
+        '[agent]\nname = "a"\nentrypoint = "agent:A"\nmax_concurrency = 4\nmax_attempts = 2\n'
+        "[environments.production]\nmax_concurrency = 8\n"
+    )
+    project = load_project(tmp_path)
+    assert (project.max_concurrency, project.max_attempts) == (4, 2)
+    assert project.environments["production"].max_concurrency == 8
+    assert project.environments["production"].max_attempts is None
+
+    toml = Sizing(max_concurrency=4, max_attempts=2)
+    first = resolve(DeploySpec(env="staging", declared=toml), None, None)
+    assert (first.max_concurrency, first.max_attempts) == (4, 2)
+    flag = resolve(DeploySpec(env="staging", max_concurrency=0, declared=toml), first, toml)
+    assert (flag.max_concurrency, flag.max_attempts) == (0, 2)  # 0: no limit, asked for
+    assert resolve(DeploySpec(env="staging"), None, None).max_attempts is None  # the default
+
+    (tmp_path / "nexus.toml").write_text(
+        '[agent]\nname = "a"\nentrypoint = "agent:A"\n\n[environments.staging]\nmax_attempts = 0\n'
+    )
+    with pytest.raises(ProjectFileError) as caught:
+        load_project(tmp_path)
+    assert caught.value.message.endswith(
+        ":6: [environments.staging] max_attempts 0 is out of bounds: use 1 to 20"
+    )

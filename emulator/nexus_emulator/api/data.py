@@ -97,8 +97,11 @@ async def stream(em: Emulator, req: Incoming, receive: Receive, send: Send) -> N
         (b"x-nexus-revision", str(call.pool.revision).encode()),
         (b"x-nexus-version", (label or "").encode("latin-1", "replace")),
     ]
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await _pump(em.chain.stream(call), receive, send)
+    try:
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await _pump(em.chain.stream(call), receive, send)
+    finally:  # a client gone before the relay began leaves no slot taken
+        em.chain.abandon(call)
 
 
 async def _pump(frames: AsyncIterator[bytes], receive: Receive, send: Send) -> None:

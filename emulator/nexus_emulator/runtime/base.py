@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nexus_api.models import Usage
+
 LogFn = Callable[[str], None]
 
 # Labels (docker) / metadata (process) every replica carries, so the emulator
@@ -158,6 +160,10 @@ class Runtime(ABC):
             for line in lines[seen:]:
                 yield line
             seen = len(lines)
+
+    async def usage(self, handle_id: str) -> Usage | None:
+        """Its processes and memory against its limits, where the backend measures them."""
+        return None
 
     async def platform_address(self) -> tuple[str, str] | None:
         """How replicas reach the emulator: None when they share the host's loopback;

@@ -13,6 +13,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+from nexus_api.models import Usage
+
 from ._egress import (
     LABEL_HOLDER,
     LABEL_NETNS,
@@ -51,6 +53,7 @@ from .docker_build import build_image
 from .dockerfile import APP_DIR, PORT, UID
 from .engine import UNAVAILABLE_HINT, ping_engine
 from .images import LOCAL_BASE
+from .usage import from_stats
 from .wheels import TAIL_LINES, threadsafe_log
 
 CONTAINER_PORT = f"{PORT}/tcp"
@@ -334,6 +337,19 @@ class DockerRuntime(Runtime):
             return bool(self.client().containers.get(handle_id).status == "running")
         except NotFound:
             return False
+
+    async def usage(self, handle_id: str) -> Usage | None:
+        stats: dict[str, Any] | None = await self._call(self._stats_sync, handle_id)
+        return None if stats is None else from_stats(stats)
+
+    def _stats_sync(self, handle_id: str) -> dict[str, Any] | None:
+        from docker.errors import NotFound
+
+        try:
+            stats: dict[str, Any] = self.client().api.stats(handle_id, stream=False, one_shot=True)
+        except NotFound:
+            return None
+        return stats
 
     async def remove_artifact(self, artifact: Artifact) -> None:
         if artifact.base is None:

@@ -41,6 +41,8 @@ class DeploymentRow:
     autoscale: bool = False
     # nexus.toml's [environments.ENV] values at the last deploy (None: not recorded)
     declared: dict[str, Any] | None = None
+    max_concurrency: int = 0  # calls one replica takes at once; 0: no limit
+    max_attempts: int | None = None  # runs of a task cut short before it is dead (None: default)
 
 
 @dataclass(frozen=True)
@@ -175,12 +177,14 @@ class Store:
                 self._insert_version(new_version)
             self.conn.execute(
                 "INSERT INTO deployments(agent, env, revision, replicas, cpu, memory, nano_cpus, "
-                "memory_bytes, updated_at, autoscale, declared) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
+                "memory_bytes, updated_at, autoscale, declared, max_concurrency, max_attempts) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
                 "ON CONFLICT(agent, env) DO UPDATE SET revision=excluded.revision, "
                 "replicas=excluded.replicas, cpu=excluded.cpu, memory=excluded.memory, "
                 "nano_cpus=excluded.nano_cpus, memory_bytes=excluded.memory_bytes, "
                 "updated_at=excluded.updated_at, autoscale=excluded.autoscale, "
-                "declared=excluded.declared",
+                "declared=excluded.declared, max_concurrency=excluded.max_concurrency, "
+                "max_attempts=excluded.max_attempts",
                 (
                     d.agent,
                     d.env,
@@ -193,6 +197,8 @@ class Store:
                     d.updated_at,
                     int(d.autoscale),
                     None if d.declared is None else json.dumps(d.declared),
+                    d.max_concurrency,
+                    d.max_attempts,
                 ),
             )
             self.conn.execute(

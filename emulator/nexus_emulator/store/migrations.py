@@ -295,6 +295,14 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE tasks ADD COLUMN metadata TEXT;
         """,
     ),
+    (
+        15,
+        "deployments: calls per replica at once, and runs of a task before it is dead",
+        """
+        ALTER TABLE deployments ADD COLUMN max_concurrency INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE deployments ADD COLUMN max_attempts INTEGER;
+        """,
+    ),
 ]
 
 

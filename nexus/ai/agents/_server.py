@@ -1,7 +1,9 @@
 """The runtime server: the AgentCore Runtime contract over HTTP/1.1.
 
 ``GET /ping`` answers ``{"status": "Healthy"|"HealthyBusy", "time_of_last_update": N}``
-(busy while a request is processed; the time is when the status last changed).
+(busy while it processes ``max_concurrency`` requests, or any request when it has no
+limit; the time is when the status last changed). The platform sends a full replica
+no more calls (``NEXUS_MAX_CONCURRENCY``, from ``deploy --max-concurrency``).
 ``POST /invocations`` takes ``{"input": ..., "context": {...}}`` or any other JSON
 payload (then the whole body is the input) and answers
 ``{"output": ..., "metadata": {"tokens_used": N}}``.
@@ -51,9 +53,15 @@ class _Conn:
 
 class AgentServer:
     def __init__(
-        self, handler: Handler, *, max_body: int = MAX_BODY, replica_secret: str | None = None
+        self,
+        handler: Handler,
+        *,
+        max_body: int = MAX_BODY,
+        replica_secret: str | None = None,
+        max_concurrency: int = 0,
     ) -> None:
         self.handler = handler
+        self.full_at = max(1, max_concurrency)  # requests at once that make it HealthyBusy
         self.max_body = max_body
         # when set, only callers presenting it (the platform) get an answer
         self.replica_secret = replica_secret.encode() if replica_secret else None
@@ -81,10 +89,14 @@ class AgentServer:
         if self.conns:
             await asyncio.wait(list(self.conns), timeout=1.0)
 
+    @property
+    def busy(self) -> bool:
+        return self.inflight >= self.full_at
+
     def _set_busy(self, delta: int) -> None:
-        before = self.inflight > 0
+        before = self.busy
         self.inflight += delta
-        if (self.inflight > 0) != before:
+        if self.busy != before:
             self.last_update = int(time.time())
 
     # ------------------------------------------------------------ connections
@@ -126,7 +138,7 @@ class AgentServer:
         if req.path == "/ping":
             if req.method != "GET":
                 return self._send_error(writer, 405, "method_not_allowed", "use GET /ping", keep)
-            status = "HealthyBusy" if self.inflight else "Healthy"
+            status = "HealthyBusy" if self.busy else "Healthy"
             body = b'{"status": "%s", "time_of_last_update": %d}' % (
                 status.encode(),
                 self.last_update,

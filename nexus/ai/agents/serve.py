@@ -49,6 +49,14 @@ def _port() -> int | None:
     return port if 0 <= port <= 65535 else None
 
 
+def _max_concurrency() -> int:
+    """NEXUS_MAX_CONCURRENCY, set by the platform from deploy --max-concurrency (0: none)."""
+    try:
+        return max(0, int(os.environ.get("NEXUS_MAX_CONCURRENCY", "0")))
+    except ValueError:
+        return 0
+
+
 class _ListenError(Exception):
     pass
 
@@ -56,7 +64,7 @@ class _ListenError(Exception):
 async def _run(handler: Handler, host: str, port: int, started: float) -> None:
     platform = platform_file()
     secret = platform.get("replica_secret") if platform else None
-    server = AgentServer(handler, replica_secret=secret)
+    server = AgentServer(handler, replica_secret=secret, max_concurrency=_max_concurrency())
     try:
         listener = await server.start(host, port)
     except OSError as exc:

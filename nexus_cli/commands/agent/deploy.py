@@ -35,6 +35,8 @@ def request(
     memory: Memory | None = None,
     image: str | None = None,
     label: str | None = None,
+    max_concurrency: int | None = None,
+    max_attempts: int | None = None,
 ) -> DeployRequest:
     """The deploy as the user gave it: the flags, and nexus.toml (read here, once) when the
     project has one. Sizes left out are decided by the provider (see docs: redeploy)."""
@@ -58,8 +60,21 @@ def request(
     declared, built = None, None
     if project is not None:
         table = project.environments.get(env)
-        if table is not None:
-            declared = Sizing(replicas=table.replicas, cpu=table.cpu, memory=table.memory)
+        # [agent]'s max_concurrency / max_attempts hold where the environment sets none
+        calls = {
+            key: getattr(table, key, None) if getattr(table, key, None) is not None else value
+            for key, value in (
+                ("max_concurrency", project.max_concurrency),
+                ("max_attempts", project.max_attempts),
+            )
+        }
+        if table is not None or any(v is not None for v in calls.values()):
+            declared = Sizing(
+                replicas=getattr(table, "replicas", None),
+                cpu=getattr(table, "cpu", None),
+                memory=getattr(table, "memory", None),
+                **calls,
+            )
         if image is None:
             built = ProjectSpec(
                 entrypoint=project.entrypoint,
@@ -80,6 +95,8 @@ def request(
             image=image,
             project=built,
             label=label,
+            max_concurrency=max_concurrency,
+            max_attempts=max_attempts,
         )
 
     spec = checked(build)
@@ -130,6 +147,21 @@ def deploy(
     memory: Annotated[
         str | None, typer.Option("--memory", help="Memory limit, e.g. 512Mi or 1Gi.")
     ] = None,
+    max_concurrency: Annotated[
+        int | None,
+        typer.Option(
+            "--max-concurrency",
+            help="Calls one replica takes at once (0: no limit); more wait for a free one. "
+            "Left out: nexus.toml's, else what the environment runs with now.",
+        ),
+    ] = None,
+    max_attempts: Annotated[
+        int | None,
+        typer.Option(
+            "--max-attempts",
+            help="Runs of an async task cut short (no answer, timeout) before it is dead.",
+        ),
+    ] = None,
     path: Annotated[Path, typer.Option("--path", help="Project directory.")] = Path("."),
     image: Annotated[
         str | None,
@@ -152,7 +184,7 @@ def deploy(
     json_: JsonOpt = False,
 ) -> None:
     """Deploy an agent to an environment (builds the project unless --image is given)."""
-    from nexus.ai.spec import Cpu, Memory, check_env
+    from nexus.ai.spec import Cpu, Memory, check_env, check_max_attempts, check_max_concurrency
     from nexus_cli import output
     from nexus_cli.context import provider, use_json
     from nexus_cli.errors import UsageError, checked
@@ -164,6 +196,10 @@ def deploy(
         "cpu": None if cpu is None else checked(Cpu.parse, cpu),
         "memory": None if memory is None else checked(Memory.parse, memory),
         "label": label,
+        "max_concurrency": None
+        if max_concurrency is None
+        else checked(check_max_concurrency, max_concurrency),
+        "max_attempts": None if max_attempts is None else checked(check_max_attempts, max_attempts),
     }
     if watch and image is not None:
         raise UsageError("--watch needs a project to watch", hint="leave out --image")

@@ -40,6 +40,7 @@ def render(status: dict[str, Any], env_name: str | None = None) -> list[str]:
                 f"cpu {res.get('cpu') or 'default'}, memory {res.get('memory') or 'default'}",
             ],
             ["runtime", runtime_line(env.get("runtime"), env.get("isolation"))],
+            ["calls", _calls_line(env)],
             ["identity", env.get("service_account") or "-"],
             *_crash_loop_row(env.get("crash_loop")),
             ["updated", ago(env.get("updated_at"))],
@@ -55,6 +56,8 @@ def render(status: dict[str, Any], env_name: str | None = None) -> list[str]:
                     r["state"],
                     r.get("version") or "-",
                     r.get("endpoint") or "-",
+                    str(r.get("in_flight", 0)) + (" busy" if r.get("busy") else ""),
+                    *_usage_cells(r.get("usage")),
                     ago(r.get("started_at")),
                 ]
                 for r in replicas
@@ -62,12 +65,55 @@ def render(status: dict[str, Any], env_name: str | None = None) -> list[str]:
             parts.append(
                 output.columns(
                     table,
-                    ["REPLICA", "STATE", "VERSION", "ENDPOINT", "STARTED"],
-                    styles={1: _state_style},
+                    [
+                        "REPLICA",
+                        "STATE",
+                        "VERSION",
+                        "ENDPOINT",
+                        "CALLS",
+                        "PIDS",
+                        "MEMORY",
+                        "STARTED",
+                    ],
+                    styles={1: _state_style, 5: _pressure_style, 6: _pressure_style},
                 )
             )
         parts.append("")
     return parts[:-1]
+
+
+def _calls_line(env: dict[str, Any]) -> str:
+    limit = env.get("max_concurrency") or 0
+    attempts = env.get("max_attempts")
+    line = f"at most {limit} at once per replica" if limit else "no limit per replica"
+    if env.get("queued"):
+        line += f", {env['queued']} waiting for a replica"
+    return line + (f"; a task runs {attempts} times at most" if attempts else "")
+
+
+def _mib(size: int | None) -> str:
+    return "-" if size is None else f"{size / 2**20:.0f}Mi"
+
+
+def _usage_cells(usage: dict[str, Any] | None) -> list[str]:
+    """PIDS and MEMORY as used/limit; a ``!`` marks one at 90 % of its limit or more."""
+    if not usage:
+        return ["-", "-"]
+    pressure = usage.get("pressure") or []
+    pids = f"{usage.get('pids') if usage.get('pids') is not None else '-'}/" + str(
+        usage.get("pids_limit") or "-"
+    )
+    memory = f"{_mib(usage.get('memory_bytes'))}/{_mib(usage.get('memory_limit_bytes'))}"
+    return [
+        pids + (" !" if "pids" in pressure else ""),
+        memory + (" !" if "memory" in pressure else ""),
+    ]
+
+
+def _pressure_style(cell: str) -> str:
+    from nexus_cli import output
+
+    return output.styled(cell, "red") if cell.rstrip().endswith("!") else cell
 
 
 def _crash_loop_row(loop: dict[str, Any] | None) -> list[list[str]]:
