@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib import import_module
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -23,13 +25,69 @@ from nexus_emulator.pipeline import Auth, Metrics, RequestContext
 log = logging.getLogger("nexus_emulator")
 
 
+# Routers imported on the first request under one of their path prefixes, or for the
+# OpenAPI document: FastAPI analyses each route's signature and builds pydantic adapters
+# for it when it is declared, and a start that declared all of them took about twice as
+# long to be ready. (module, router attribute, path prefixes; {} is one path segment)
+LAZY_ROUTERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("nexus_emulator.api.authorizer", "router", ("/v1/agents/{}/authorizer",)),
+    (
+        "nexus_emulator.api.credentials",
+        "router",
+        ("/v1/agents/{}/credentials", "/v1/platform/credentials/"),
+    ),
+    ("nexus_emulator.gateway.openai_api", "router", ("/v1/platform/gateway/",)),
+    ("nexus_emulator.gateway.anthropic_api", "router", ("/v1/platform/gateway/",)),
+    ("nexus_emulator.gateway.admin_api", "router", ("/v1/gateway/",)),
+    ("nexus_emulator.api.otlp", "router", ("/v1/platform/otlp/",)),
+    ("nexus_emulator.memory.api", "platform_router", ("/v1/platform/memory/",)),
+    ("nexus_emulator.memory.api", "control_router", ("/v1/memory/",)),
+)
+
+
+class LazyRouter:
+    """A router of ``LAZY_ROUTERS``: an empty slot in the app's routes, in its place in the
+    route order (and the OpenAPI document), filled when first needed."""
+
+    def __init__(self, module: str, attribute: str, prefixes: tuple[str, ...]) -> None:
+        self.module, self.attribute = module, attribute
+        self.wants = re.compile(
+            "|".join(re.escape(p).replace(re.escape("{}"), "[^/]+") for p in prefixes)
+        ).match
+        self.slot = APIRouter()
+
+    def load(self) -> None:
+        self.slot.include_router(getattr(import_module(self.module), self.attribute))
+
+
+class LoadRouters:
+    """In front of the FastAPI app: fills the lazy routers a request needs before it is routed
+    (calls on the data plane are answered before this and never pass here)."""
+
+    def __init__(self, app: ASGIApp, lazy: list[LazyRouter], everything: tuple[str, ...]) -> None:
+        self.app, self.pending, self.everything = app, lazy, everything
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.pending and scope["type"] == "http":
+            path = scope["path"]
+            wanted = [r for r in self.pending if path in self.everything or r.wants(path)]
+            for router in wanted:
+                router.load()
+                self.pending.remove(router)
+        await self.app(scope, receive, send)
+
+
 class App:
     """What uvicorn serves: the request pipeline, then the FastAPI routes (``api``)."""
 
-    def __init__(self, api: FastAPI, emulator: Emulator, pipeline: list[Middleware]) -> None:
+    def __init__(
+        self, api: FastAPI, emulator: Emulator, pipeline: list[Middleware], lazy: list[LazyRouter]
+    ) -> None:
         self.api = api
         self.emulator = emulator
-        app: ASGIApp = api
+        docs = tuple(url for url in (api.openapi_url, api.docs_url, api.redoc_url) if url)
+        self.routers = LoadRouters(api, lazy, docs)
+        app: ASGIApp = self.routers
         for step, args, kwargs in reversed(pipeline):
             app = step(app, *args, **kwargs)
         self.asgi = app
@@ -41,20 +99,15 @@ class App:
 def create_app(config: EmulatorConfig, *, own_lifespan: bool = True) -> App:
     """The app; with ``own_lifespan=False`` the caller starts and stops ``app.emulator``."""
     from nexus_emulator.api import (
-        authorizer,
         control,
-        credentials,
         fastpath,
         health,
         identity,
         logs,
         metrics,
-        otlp,
         secrets,
         tasks,
     )
-    from nexus_emulator.gateway import admin_api, anthropic_api, openai_api
-    from nexus_emulator.memory import api as memory_api
 
     em = Emulator(config)
 
@@ -84,25 +137,33 @@ def create_app(config: EmulatorConfig, *, own_lifespan: bool = True) -> App:
         lifespan=lifespan,
     )
     app.state.emulator = em
-    for module in (
-        health,
-        identity,
-        authorizer,
-        credentials,
-        control,
-        fastpath,
-        tasks,
-        logs,
-        metrics,
-        secrets,
-        openai_api,
-        anthropic_api,
-        admin_api,
-        otlp,
+    lazy = {
+        (module, attribute): LazyRouter(module, attribute, prefixes)
+        for module, attribute, prefixes in LAZY_ROUTERS
+    }
+
+    def slot(module: str, attribute: str = "router") -> APIRouter:
+        return lazy[f"nexus_emulator.{module}", attribute].slot
+
+    for router in (
+        health.router,
+        identity.router,
+        slot("api.authorizer"),
+        slot("api.credentials"),
+        control.router,
+        fastpath.router,
+        tasks.router,
+        logs.router,
+        metrics.router,
+        secrets.router,
+        slot("gateway.openai_api"),
+        slot("gateway.anthropic_api"),
+        slot("gateway.admin_api"),
+        slot("api.otlp"),
+        slot("memory.api", "platform_router"),
+        slot("memory.api", "control_router"),
     ):
-        app.include_router(module.router)
-    app.include_router(memory_api.platform_router)
-    app.include_router(memory_api.control_router)
+        app.include_router(router)
 
     @app.exception_handler(errors.ApiError)
     async def api_error(_request: Request, exc: errors.ApiError) -> JSONResponse:
@@ -128,4 +189,4 @@ def create_app(config: EmulatorConfig, *, own_lifespan: bool = True) -> App:
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
         return JSONResponse(errors.internal(exc).body(), status_code=500)
 
-    return App(app, em, pipeline)
+    return App(app, em, pipeline, list(lazy.values()))

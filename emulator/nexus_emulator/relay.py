@@ -5,15 +5,19 @@ Calls to agents go through upstream.py (the data plane's own keep-alive client).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import aiohttp
+if TYPE_CHECKING:
+    import aiohttp
 
 REPLICA_SECRET_HEADER = "X-Nexus-Replica-Secret"
 
 
 class Relay:
-    """One aiohttp session (keep-alive per endpoint) for pings and webhook deliveries."""
+    """One aiohttp session (keep-alive per endpoint) for pings and webhook deliveries.
+
+    aiohttp is imported with the session, when the first replica is checked: its import
+    (two TLS contexts with the system's certificates) would otherwise delay every start."""
 
     def __init__(self) -> None:
         self._session: aiohttp.ClientSession | None = None
@@ -26,6 +30,8 @@ class Relay:
     @property
     def session(self) -> aiohttp.ClientSession:
         if self._session is None:
+            import aiohttp
+
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=0, limit_per_host=64, keepalive_timeout=30),
                 timeout=aiohttp.ClientTimeout(total=None, sock_connect=5),
@@ -36,8 +42,11 @@ class Relay:
 
     async def ping(self, endpoint: str, timeout: float = 1.0) -> dict[str, Any] | None:
         """The replica's /ping answer, or None when it does not answer healthy."""
+        session = self.session
+        import aiohttp
+
         try:
-            async with self.session.get(
+            async with session.get(
                 endpoint + "/ping",
                 headers=self.credentials.get(endpoint, {}),
                 timeout=aiohttp.ClientTimeout(total=timeout),

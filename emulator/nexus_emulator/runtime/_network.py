@@ -41,9 +41,10 @@ def ensure_network(client: Any) -> Any:
         return client.networks.get(NETWORK)
 
 
-def gateway(network: Any) -> str | None:
-    """The host's IPv4 address on ``network`` (its IPAM gateway, else the first host)."""
-    for config in network.attrs.get("IPAM", {}).get("Config") or []:
+def gateway(network: dict[str, Any]) -> str | None:
+    """The host's IPv4 address on a network (its IPAM gateway, else the first host), from
+    the engine's description of it."""
+    for config in network.get("IPAM", {}).get("Config") or []:
         address = config.get("Gateway")
         if not address and config.get("Subnet"):
             subnet = ipaddress.ip_network(config["Subnet"], strict=False)
@@ -80,5 +81,26 @@ def choose_platform_address(engine_os: str, agents_gateway: str | None) -> tuple
 def platform_address(client: Any) -> tuple[str, str] | None:
     engine_os = str(client.info().get("OperatingSystem", ""))
     return choose_platform_address(
-        engine_os, None if is_desktop(engine_os) else gateway(ensure_network(client))
+        engine_os, None if is_desktop(engine_os) else gateway(ensure_network(client).attrs)
     )
+
+
+def quick_platform_address() -> tuple[str, str] | None:
+    """``platform_address`` read without the docker SDK (see engine.py), the way every start
+    but the first one on an engine goes; LookupError when that cannot tell (the network is
+    still to be created, or the engine speaks only to the SDK)."""
+    from .engine import engine_json
+
+    try:
+        info = engine_json("/info")
+        if info is None or info[0] != 200 or not isinstance(info[1], dict):
+            raise LookupError("the engine's /info")
+        engine_os = str(info[1].get("OperatingSystem", ""))
+        if is_desktop(engine_os):
+            return choose_platform_address(engine_os, None)
+        network = engine_json(f"/networks/{NETWORK}")
+    except (OSError, ValueError) as exc:
+        raise LookupError(str(exc)) from exc
+    if network is None or network[0] != 200 or not isinstance(network[1], dict):
+        raise LookupError(f"the {NETWORK} network")
+    return choose_platform_address(engine_os, gateway(network[1]))

@@ -7,11 +7,14 @@ threads; build output reaches ``log`` on the event loop's thread, in order.
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
+import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from nexus_api.models import Usage
 
@@ -25,7 +28,7 @@ from ._egress import (
     sealing_problem,
     start_holder,
 )
-from ._network import ensure_network, platform_address
+from ._network import ensure_network, platform_address, quick_platform_address
 from ._secrets import (
     LABEL_SECRETS,
     PLATFORM_FILE,
@@ -51,7 +54,7 @@ from .base import (
 )
 from .docker_build import build_image
 from .dockerfile import APP_DIR, PORT, UID
-from .engine import UNAVAILABLE_HINT, ping_engine
+from .engine import UNAVAILABLE_HINT, engine_json, ping_engine
 from .images import LOCAL_BASE
 from .usage import from_stats
 from .wheels import TAIL_LINES, threadsafe_log
@@ -98,14 +101,17 @@ class DockerRuntime(Runtime):
         """Run a blocking SDK call in a worker thread (imports happen there too)."""
 
         def guarded() -> Any:
-            from requests.exceptions import ConnectionError as RequestsConnectionError
-
             try:
                 return fn(*args, **kwargs)
-            except RequestsConnectionError as exc:
-                raise RuntimeUnavailable(
-                    f"lost the Docker engine: {exc}", UNAVAILABLE_HINT
-                ) from exc
+            except Exception as exc:
+                # requests comes with the SDK: when neither is imported yet (a call that
+                # did without them), the error cannot be requests'
+                errors = sys.modules.get("requests.exceptions")
+                if errors is not None and isinstance(exc, errors.ConnectionError):
+                    raise RuntimeUnavailable(
+                        f"lost the Docker engine: {exc}", UNAVAILABLE_HINT
+                    ) from exc
+                raise
 
         return await asyncio.to_thread(guarded)
 
@@ -119,7 +125,10 @@ class DockerRuntime(Runtime):
         return result
 
     def _platform_address_sync(self) -> tuple[str, str] | None:
-        return platform_address(self.client())
+        try:
+            return quick_platform_address()  # no SDK import before the emulator is ready
+        except LookupError:
+            return platform_address(self.client())
 
     async def close(self) -> None:
         if self._client is not None:
@@ -225,7 +234,9 @@ class DockerRuntime(Runtime):
         while True:
             port = _host_port(published.attrs.get("NetworkSettings", {}).get("Ports"))
             if port:
-                return self._handle(container, f"http://127.0.0.1:{port}", running=True)
+                return self._handle(
+                    container.id, container.attrs, f"http://127.0.0.1:{port}", running=True
+                )
             if container.status in ("exited", "dead") or time.monotonic() > deadline:
                 tail = _text_lines(container.logs(tail=TAIL_LINES))
                 container.remove(force=True)
@@ -255,11 +266,12 @@ class DockerRuntime(Runtime):
         return holder
 
     @staticmethod
-    def _handle(container: Any, endpoint: str, running: bool) -> ReplicaHandle:
-        attrs = container.attrs
+    def _handle(
+        container_id: str, attrs: dict[str, Any], endpoint: str, running: bool
+    ) -> ReplicaHandle:
         labels = attrs.get("Labels") or attrs.get("Config", {}).get("Labels") or {}
         return ReplicaHandle(
-            id=container.id,
+            id=container_id,
             endpoint=endpoint,
             agent=labels.get(LABEL_AGENT, ""),
             env=labels.get(LABEL_ENV, ""),
@@ -290,29 +302,41 @@ class DockerRuntime(Runtime):
         handles: list[ReplicaHandle] = await self._call(self._replicas_sync)
         return handles
 
+    def _listed(self) -> list[dict[str, Any]]:
+        """The engine's list entries of this home's containers (``GET /containers/json``),
+        read without the docker SDK when the engine allows (see engine.py): the start
+        looks for the replicas of the last run before it is ready."""
+        wanted = {"label": [f"{LABEL_HOME}={self.home}"]}
+        try:
+            answer = engine_json(f"/containers/json?all=1&filters={quote(json.dumps(wanted))}")
+        except (OSError, ValueError):
+            answer = None
+        if answer is not None and answer[0] == 200 and isinstance(answer[1], list):
+            return answer[1]
+        found = self.client().containers.list(all=True, sparse=True, filters=wanted)
+        return [c.attrs for c in found]
+
     def _replicas_sync(self) -> list[ReplicaHandle]:
-        found = self.client().containers.list(
-            all=True, sparse=True, filters={"label": f"{LABEL_HOME}={self.home}"}
-        )
+        found = self._listed()
         holders = {  # platform-only replicas' ports are their holders'
-            (c.attrs.get("Labels") or {}).get(LABEL_HOLDER): c.attrs.get("Ports") or []
+            (c.get("Labels") or {}).get(LABEL_HOLDER): c.get("Ports") or []
             for c in found
-            if LABEL_HOLDER in (c.attrs.get("Labels") or {})
+            if LABEL_HOLDER in (c.get("Labels") or {})
         }
         handles = []
-        named = {n.lstrip("/") for c in found for n in c.attrs.get("Names") or []}
+        named = {n.lstrip("/") for c in found for n in c.get("Names") or []}
         for container in found:
-            labels = container.attrs.get("Labels") or {}
+            labels = container.get("Labels") or {}
             if LABEL_HOLDER in labels:
                 # a holder whose replica never started or went without it (a crash between)
-                if labels[LABEL_HOLDER] not in named and container.attrs.get("Created", 0) < (
+                if labels[LABEL_HOLDER] not in named and container.get("Created", 0) < (
                     time.time() - ORPHAN_AFTER
                 ):
-                    remove_holder(self.client(), container.id)
+                    remove_holder(self.client(), container["Id"])
                 continue
-            names = [n.lstrip("/") for n in container.attrs.get("Names") or []]
+            names = [n.lstrip("/") for n in container.get("Names") or []]
             held = next((holders[n] for n in names if n in holders), None)
-            ports = (container.attrs.get("Ports") or []) if held is None else held
+            ports = (container.get("Ports") or []) if held is None else held
             port = next(
                 (
                     p.get("PublicPort")
@@ -321,9 +345,9 @@ class DockerRuntime(Runtime):
                 ),
                 None,
             )
-            running = container.attrs.get("State") == "running"
+            running = container.get("State") == "running"
             endpoint = f"http://127.0.0.1:{port}" if port and running else ""
-            handles.append(self._handle(container, endpoint, running))
+            handles.append(self._handle(container["Id"], container, endpoint, running))
         return handles
 
     async def running(self, handle_id: str) -> bool:
