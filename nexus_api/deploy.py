@@ -16,6 +16,7 @@ from pydantic import BaseModel, BeforeValidator, Field, ValidationError, model_v
 
 from nexus.ai import spec
 from nexus.ai.spec import Cpu, Memory, SpecError
+from nexus_api.gateway import DeclaredGateway
 
 
 def _cpu(value: Any) -> Any:
@@ -112,6 +113,9 @@ class DeploySpec(Sizing):
     )
     image: str | None = Field(default=None, description="a prebuilt image, instead of source_id")
     project: ProjectSpec | None = None
+    gateway: DeclaredGateway | None = Field(
+        default=None, description="nexus.toml's [gateway]: the agent's own models and quota"
+    )
     label: str | None = Field(default=None, description="version label (default: project version)")
     actor: str | None = Field(default=None, description="who deploys, for the history")
 

@@ -15,6 +15,7 @@ class ModelInfo(BaseModel):
     provider: str
     upstream_model: str | None = None
     url: str | None = None
+    agent: str | None = None  # an agent's own model (its nexus.toml's [gateway]), else for all
 
 
 class ModelRoute(BaseModel):
@@ -57,6 +58,17 @@ class Quota(BaseModel):
     tokens_per_month: Limit = None
     concurrency: Limit = None
     log_content: StrictBool = False
+
+
+class DeclaredGateway(BaseModel):
+    """nexus.toml's ``[gateway]`` table, applied when the agent deploys: its own models
+    (``[gateway.models.NAME]``, only it calls them, before routes of the same name) and
+    its quota in the environment deployed to (``[gateway.quota]``, fields left out stay)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    models: list[ModelRoute] = []
+    quota: Quota | None = None
 
 
 class QuotaInfo(BaseModel):

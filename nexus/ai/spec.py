@@ -218,6 +218,7 @@ class Project:
     python: str | None = None
     base_image: str | None = None
     environments: dict[str, EnvSettings] = field(default_factory=dict)
+    gateway: dict[str, Any] | None = None  # [gateway]: models and quota (nexus_api checks them)
     root: Path = Path(".")
     max_concurrency: int | None = None  # [agent]'s, for environments that set none
     max_attempts: int | None = None
@@ -392,6 +393,9 @@ def load_project(start: Path) -> Project:
                 path, _line_of(text, bad), f"[environments.{env}] {exc.message}", exc.hint
             ) from None
         envs[env] = es
+    gateway = data.get("gateway")
+    if gateway is not None:
+        _check_gateway(gateway, fail)
     return Project(
         name=agent["name"],
         entrypoint=agent["entrypoint"],
@@ -400,9 +404,40 @@ def load_project(start: Path) -> Project:
         python=python,
         base_image=base_image,
         environments=envs,
+        gateway=gateway,
         root=path.parent,
         **calls,
     )
+
+
+GATEWAY_MODEL_KEYS = ("provider", "url", "upstream_model", "region", "credential", "fallback",
+                      "timeout")  # fmt: skip
+
+
+def _check_gateway(table: Any, fail: Any) -> None:
+    """The ``[gateway]`` table's shape: ``[gateway.models.NAME]`` tables with known keys and
+    an ``upstream_model``, a ``[gateway.quota]`` table. The values are checked where the
+    deploy is built (``nexus_api.gateway.DeclaredGateway``)."""
+    if not isinstance(table, dict):
+        raise fail("gateway", "[gateway] must be a table")
+    unknown = sorted(set(table) - {"models", "quota"})
+    if unknown:
+        raise fail(unknown[0], f"[gateway] has no {unknown[0]!r}", "it takes models and quota")
+    models = table.get("models", {})
+    if not isinstance(models, dict):
+        raise fail("models", "[gateway.models] must be a table of model tables")
+    for name, route in models.items():
+        where = f"[gateway.models.{name}]"
+        if not isinstance(route, dict):
+            raise fail(name, f"{where} must be a table")
+        extra = sorted(set(route) - set(GATEWAY_MODEL_KEYS))
+        if extra:
+            raise fail(extra[0], f"{where} has no {extra[0]!r}",
+                       "keys: " + ", ".join(GATEWAY_MODEL_KEYS))  # fmt: skip
+        if not isinstance(route.get("upstream_model"), str):
+            raise fail(name, f'{where} needs upstream_model = "..." (a string)')
+    if not isinstance(table.get("quota", {}), dict):
+        raise fail("quota", "[gateway.quota] must be a table")
 
 
 # ---------------------------------------------------------------- local platform

@@ -214,6 +214,7 @@ def test_bedrock_upstream(clouds: Clouds) -> None:
         "provider": "bedrock",
         "upstream_model": "amazon.nova-echo",
         "url": bedrock.url,
+        "agent": None,
     } in listed
 
 

@@ -82,7 +82,7 @@ def test_relayed_with_the_agents_key(routed: tuple[Emu, httpx.Client, OpenAIUpst
     ]
     listed = emu.client.get("/v1/gateway/models").json()
     assert {"id": "gpt-local", "kind": "chat", "provider": "openai", "upstream_model": "up-echo",
-            "url": upstream.url} in listed  # fmt: skip
+            "url": upstream.url, "agent": None} in listed  # fmt: skip
 
 
 def test_upstream_failures(routed: tuple[Emu, httpx.Client, OpenAIUpstream]) -> None:

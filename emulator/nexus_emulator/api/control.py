@@ -85,6 +85,14 @@ async def upload_source(request: Request) -> dict[str, Any]:
 async def deploy(name: str, body: DeploySpec, request: Request) -> StreamingResponse:
     em = ready(emulator_of(request))
     order = deploy_order(em.store, name, body)  # 400 before anything starts
+    declared = body.gateway
+    if declared is not None:
+        assert em.gateway.catalog is not None
+        try:
+            em.gateway.catalog.check_declared(declared.models)
+        except ValueError as exc:
+            hint = "fix nexus.toml's [gateway] (docs/gateway.md)"
+            raise errors.usage(str(exc), hint=hint) from None
     queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
 
     async def work() -> None:
@@ -92,6 +100,8 @@ async def deploy(name: str, body: DeploySpec, request: Request) -> StreamingResp
             rollout = await em.deployer.deploy(
                 order, lambda m: queue.put_nowait({"event": "progress", "message": m})
             )
+            if declared is not None:  # the agent's own models and quota, once it deployed
+                em.gateway.declare(name, order.env, declared)
             result = views.deploy_result(rollout, em.store, site(em))
             queue.put_nowait({"event": "result", "result": result.model_dump(mode="json")})
         except errors.ApiError as exc:
@@ -176,6 +186,8 @@ async def delete(name: str, request: Request) -> DeleteResult:
     if em.tasks is not None:
         em.tasks.cancel_agent(name)
     await em.deployer.delete(name)
+    if em.gateway.catalog is not None:
+        em.gateway.catalog.declare(name, [])  # the models it declared for itself go too
     return DeleteResult(name=name)
 
 

@@ -30,6 +30,7 @@ async def models(request: Request) -> list[ModelInfo]:
             provider=m.provider,
             upstream_model=m.route.upstream_model if m.route else None,
             url=m.route.url if m.route else None,
+            agent=m.agent,
         )
         for m in ready(emulator_of(request)).gateway.models()
     ]

@@ -43,12 +43,12 @@ def error(exc: GatewayError) -> JSONResponse:
 @router.get("/models", summary="The models a replica may call")
 async def models(request: Request) -> Response:
     try:
-        wire.caller_of(request)
+        caller = wire.caller_of(request)
     except GatewayError as exc:
         return error(exc)
     data = [
         {"id": m.id, "object": "model", "created": 0, "owned_by": f"nexus-{m.provider}"}
-        for m in wire.gateway_of(request).models()
+        for m in wire.gateway_of(request).models(caller.agent)
     ]
     return JSONResponse({"object": "list", "data": data})
 
@@ -82,7 +82,8 @@ async def _answer(
         fallback = model.route.fallback
         if fell_back or fallback is None or exc.status not in (429, 502, 504):
             raise
-        return await _answer(call, call.gateway.model(fallback, "chat"), limit, True)
+        rescuer = call.gateway.model(fallback, "chat", call.caller.agent)
+        return await _answer(call, rescuer, limit, True)
 
 
 def _offline(call: wire.Ask, model: Model, limit: int | None) -> Response:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nexus_api.gateway import ModelRoute
+from nexus_api.gateway import DeclaredGateway, ModelRoute
 from nexus_emulator.gateway import offline
 from nexus_emulator.gateway.errors import GatewayError
 from nexus_emulator.gateway.ledger import Ledger
@@ -39,6 +39,7 @@ class Model:
     kind: str  # chat | embedding
     provider: str = "offline"
     route: ModelRoute | None = None  # an upstream's model, else the offline one
+    agent: str | None = None  # the agent that declared it for itself, else for every agent
 
 
 MODELS = (Model(offline.CHAT_MODEL, "chat"), Model(offline.EMBED_MODEL, "embedding"))
@@ -101,14 +102,24 @@ class Gateway:
 
         threading.Thread(target=tokens.encoder, name="gateway-warm", daemon=True).start()
 
-    def models(self) -> list[Model]:
-        routed = self.catalog.routes() if self.catalog else []
-        return [*MODELS, *(Model(r.name, "chat", r.provider, r) for r in routed)]
+    def models(self, agent: str | None = None) -> list[Model]:
+        """The models ``agent`` may call: built-in, routed for all, and its own (declared
+        in its nexus.toml, before a route of the same name); every one without ``agent``."""
+        if self.catalog is None:
+            return list(MODELS)
+        routed = {r.name: Model(r.name, "chat", r.provider, r) for r in self.catalog.routes()}
+        if agent is not None:
+            own = self.catalog.own(agent).values()
+            routed.update({r.name: Model(r.name, "chat", r.provider, r, agent) for r in own})
+            return [*MODELS, *routed.values()]
+        owned = [Model(r.name, "chat", r.provider, r, a) for a, r in self.catalog.declared()]
+        return [*MODELS, *routed.values(), *owned]
 
-    def model(self, name: str | None, kind: str) -> Model:
+    def model(self, name: str | None, kind: str, agent: str | None = None) -> Model:
         """The model a call names (the default of its kind when none), else 404."""
         wanted = name or (offline.CHAT_MODEL if kind == "chat" else offline.EMBED_MODEL)
-        for m in self.models():
+        models = self.models(agent)
+        for m in models:
             if m.id == wanted:
                 if m.kind != kind:
                     raise GatewayError(
@@ -118,13 +129,26 @@ class Gateway:
                         "model",
                     )
                 return m
-        known = ", ".join(m.id for m in self.models() if m.kind == kind)
+        known = ", ".join(m.id for m in models if m.kind == kind)
         raise GatewayError(
             404,
             "not_found",
             f"the model {wanted!r} does not exist; models here: {known}",
             "model",
         )
+
+    def declare(self, agent: str, env: str, table: DeclaredGateway) -> None:
+        """Apply an agent's nexus.toml ``[gateway]`` (checked with ``check_declared``): its
+        own models replace those it had; its quota changes the environment's (a quota
+        already so keeps its buckets)."""
+        assert self.catalog is not None
+        assert self.quotas is not None
+        self.catalog.declare(agent, table.models)
+        if table.quota is not None:
+            change = table.quota.model_dump(exclude_unset=True)
+            current = self.quotas.get(agent, env).model_dump()
+            if any(current.get(k) != v for k, v in change.items()):
+                self.quotas.set(agent, env, change)
 
     def complete(
         self,

@@ -59,7 +59,7 @@ async def ask(request: Request, kind: str) -> Ask:
     gateway = gateway_of(request)
     caller = caller_of(request)
     body = await body_of(request)
-    return Ask(gateway, caller, body, gateway.model(body.get("model"), kind))
+    return Ask(gateway, caller, body, gateway.model(body.get("model"), kind, caller.agent))
 
 
 def positive_int(body: dict[str, Any], *names: str) -> int | None:

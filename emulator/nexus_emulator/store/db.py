@@ -249,6 +249,7 @@ class Store:
                 "gateway_counters",
                 "gateway_audit",
                 "gateway_models",
+                "gateway_agent_models",
                 "memory_events",
                 "memory_records",
                 "memory_settings",

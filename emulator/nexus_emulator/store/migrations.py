@@ -303,6 +303,19 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE deployments ADD COLUMN max_attempts INTEGER;
         """,
     ),
+    (
+        16,
+        "the AI gateway: models an agent declares for itself in nexus.toml's [gateway]",
+        """
+        CREATE TABLE gateway_agent_models (
+            agent TEXT NOT NULL,
+            name TEXT NOT NULL,
+            route TEXT NOT NULL,
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (agent, name)
+        );
+        """,
+    ),
 ]
 
 

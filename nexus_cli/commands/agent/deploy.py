@@ -11,6 +11,7 @@ from nexus_cli.commands._options import JsonOpt
 
 if TYPE_CHECKING:
     from nexus.ai.spec import Cpu, Memory, Project
+    from nexus_api.gateway import DeclaredGateway
     from nexus_api.models import DeployResult
     from nexus_cli.providers.base import DeployRequest
 
@@ -23,6 +24,36 @@ def _project(path: Path) -> Project:
         return load_project(path)
     except SpecError as exc:
         raise ProjectError(exc.message, hint=exc.hint) from None
+
+
+def _gateway(project: Project) -> DeclaredGateway | None:
+    """nexus.toml's ``[gateway]`` as the deploy carries it (a ProjectError when a value is
+    wrong: the table and the field it is in)."""
+    from pydantic import ValidationError
+
+    from nexus_api.gateway import DeclaredGateway
+    from nexus_cli.errors import ProjectError
+
+    if project.gateway is None:
+        return None
+    models = [{**route, "name": name} for name, route in project.gateway.get("models", {}).items()]
+    try:
+        return DeclaredGateway.model_validate({**project.gateway, "models": models})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        parts = [str(p) for p in first["loc"]]
+        if parts[:1] == ["models"] and len(parts) > 1:
+            parts[1] = models[int(parts[1])]["name"]
+            table, field = f"[gateway.models.{parts[1]}]", ".".join(parts[2:])
+        elif parts[:1] == ["quota"]:
+            table, field = "[gateway.quota]", ".".join(parts[1:])
+        else:
+            table, field = "[gateway]", ".".join(parts)
+        said = str(first["msg"]).removeprefix("Value error, ")
+        raise ProjectError(
+            f"{project.root / 'nexus.toml'}: {table}{' ' + field if field else ''}: {said}",
+            hint="see docs/gateway.md (the [gateway] table)",
+        ) from None
 
 
 def request(
@@ -57,8 +88,9 @@ def request(
             )
         name = project.name
     checked(check_name, name)
-    declared, built = None, None
+    declared, built, gateway = None, None, None
     if project is not None:
+        gateway = _gateway(project)
         table = project.environments.get(env)
         # [agent]'s max_concurrency / max_attempts hold where the environment sets none
         calls = {
@@ -94,6 +126,7 @@ def request(
             declared=declared,
             image=image,
             project=built,
+            gateway=gateway,
             label=label,
             max_concurrency=max_concurrency,
             max_attempts=max_attempts,

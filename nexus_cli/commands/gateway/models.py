@@ -13,8 +13,11 @@ if TYPE_CHECKING:
 def _render(items: list[ModelInfo]) -> str:
     from nexus_cli.output import columns
 
-    rows = [[m.id, m.kind, m.provider, m.upstream_model or "", m.url or ""] for m in items]
-    return columns(rows, ["MODEL", "KIND", "PROVIDER", "UPSTREAM MODEL", "URL"])
+    rows = [
+        [m.id, m.kind, m.provider, m.upstream_model or "", m.url or "", m.agent or "(all)"]
+        for m in items
+    ]
+    return columns(rows, ["MODEL", "KIND", "PROVIDER", "UPSTREAM MODEL", "URL", "AGENT"])
 
 
 def models(json_: JsonOpt = False) -> None:
