@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from nexus.admin_credential import ensure_admin_token
 from nexus_emulator.chain import Chain
@@ -18,7 +19,6 @@ from nexus_emulator.locks import AgentLocks
 from nexus_emulator.memory.extract import Extractor
 from nexus_emulator.memory.store import Memory
 from nexus_emulator.metrics import Metrics
-from nexus_emulator.otlp_export import Forwarder
 from nexus_emulator.platform_endpoint import PlatformEndpoint
 from nexus_emulator.pools import Pools
 from nexus_emulator.relay import Relay
@@ -31,6 +31,9 @@ from nexus_emulator.tasks import TaskQueue
 from nexus_emulator.tracing import Tracer
 from nexus_emulator.upstream import Upstream
 from nexus_emulator.vault import Vault
+
+if TYPE_CHECKING:
+    from nexus_emulator.otlp_export import Forwarder
 
 log = logging.getLogger("nexus_emulator")
 
@@ -122,6 +125,8 @@ class Emulator:
         self._runtime = runtime
         self._tracer = Tracer(self._store)
         if self.config.otlp_endpoint:
+            from nexus_emulator.otlp_export import Forwarder  # urllib: only when forwarding
+
             self.forwarder = Forwarder(self.config.otlp_endpoint, self.config.otlp_headers)
             self._tracer.forward = self.forwarder.send
             log.info("forwarding spans to %s", self.forwarder.url)
