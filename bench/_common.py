@@ -9,6 +9,8 @@ import socket
 import statistics
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +26,16 @@ def percentile(values: list[float], pct: float) -> float:
         return float("nan")
     rank = max(1, min(len(ordered), math.ceil(pct / 100 * len(ordered))))
     return ordered[rank - 1]
+
+
+def timed(fn: Callable[[int], object], runs: int) -> list[float]:
+    """Milliseconds of each of ``runs`` calls ``fn(0)``, ``fn(1)``, …"""
+    out = []
+    for i in range(runs):
+        started = time.perf_counter()
+        fn(i)
+        out.append((time.perf_counter() - started) * 1000)
+    return out
 
 
 def p50(values: list[float]) -> float:

@@ -7,6 +7,11 @@ file, WAL, every migration), as the platform routes call it:
   search:    Memory.search of two words, top 5, over --records records spread over
              20 namespaces of one agent (plus as many of another agent, which the
              search must skip), -n queries; also with a namespace filter
+  vector:    Memory.search with mode vector, then hybrid, of two words, top 5, over
+             --records vectors of the agent (random unit vectors written straight
+             into memory_vectors, as the offline model's would take minutes to make;
+             the query is embedded through the gateway as in the emulator), the
+             first search (loading the matrix from SQLite) reported apart
   extraction: Extractor.extract of a 10-turn session with every strategy on
              (summary, preferences, facts: three calls of the offline model through
              the gateway, quota admission and audit rows included, then the records
@@ -27,14 +32,15 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import p50, percentile, table
+from _common import p50, percentile, table, timed
 from nexus_emulator.gateway.service import Gateway
 from nexus_emulator.memory.extract import Extractor
 from nexus_emulator.memory.store import Memory
+from nexus_emulator.memory.vectors import Vectors
 from nexus_emulator.metrics import Metrics
 from nexus_emulator.store import Store
 
-from nexus_api.memory import Strategies
+from nexus_api.memory import SearchIn, SearchMode, Strategies
 
 WORDS = [f"w{i:04d}" for i in range(5000)]  # a 5,000-word vocabulary
 
@@ -59,25 +65,38 @@ def fill(store: Store, agent: str, count: int, rng: random.Random) -> float:
     return time.perf_counter() - started
 
 
-def timed(fn: object, runs: int) -> list[float]:
-    assert callable(fn)
-    out = []
-    for i in range(runs):
-        started = time.perf_counter()
-        fn(i)
-        out.append((time.perf_counter() - started) * 1000)
-    return out
-
-
 PREFERENCES = ["I really like {}.", "My favourite drink is {}.", "I prefer {} in the morning."]
 FACTS = ["I work at {} in Berlin.", "The meeting with {} is on Monday.", "Our team uses {} daily."]
 
 
+def vectors(store: Store, memory: Memory, gateway: Gateway, agent: str) -> float:
+    """Random unit vectors for every record of ``agent``, vector search on; the first
+    search's milliseconds (the matrix loaded from SQLite)."""
+    from nexus_emulator.gateway.offline import DIMENSIONS
+    from nexus_emulator.memory.vectors import load_numpy
+
+    np = load_numpy()  # as the emulator imports it (OpenBLAS on one thread)
+
+    rids = [
+        r[0] for r in store.conn.execute("SELECT rid FROM memory_records WHERE agent=?", (agent,))
+    ]
+    m = np.random.default_rng(7).standard_normal((len(rids), DIMENSIONS), dtype=np.float32)
+    m /= np.linalg.norm(m, axis=1, keepdims=True)
+    with store.conn:
+        store.conn.executemany(
+            "INSERT INTO memory_vectors(rid, agent, model, vec) VALUES (?,?,?,?)",
+            ((rid, agent, "random", m[i].tobytes()) for i, rid in enumerate(rids)),
+        )
+    memory.vectors = Vectors(store.conn, gateway)
+    memory.vectors.set_enabled(agent, True, 30.0)
+    started = time.perf_counter()
+    memory.search(agent, SearchIn(query="w0001 w0002", mode="vector"))
+    return (time.perf_counter() - started) * 1000
+
+
 def extraction(
-    store: Store, memory: Memory, home: Path, sessions: int, rng: random.Random
+    store: Store, memory: Memory, gateway: Gateway, sessions: int, rng: random.Random
 ) -> tuple[float, int]:
-    gateway = Gateway(home, Metrics())
-    gateway.attach(store.conn)
     extractor = Extractor(memory, gateway)
     memory.set_strategies("extract", Strategies(strategies=["summary", "preferences", "facts"]))
     for i in range(sessions):
@@ -115,11 +134,27 @@ def main() -> None:
         hits: list[int] = []
 
         def search(i: int, namespace: str | None = None) -> None:
-            hits.append(len(memory.search("bench", queries[i], namespace, 5)))
+            hits.append(
+                len(memory.search("bench", SearchIn(query=queries[i], namespace=namespace)))
+            )
 
         plain = timed(search, args.n)
         filtered = timed(lambda i: search(i, "/users/u3"), args.n)
-        rate, records = extraction(store, memory, Path(tmp), args.sessions, rng)
+        gateway = Gateway(Path(tmp), Metrics())
+        gateway.attach(store.conn)
+        load = vectors(store, memory, gateway, "bench")
+
+        def by(mode: SearchMode, namespace: str | None = None) -> list[float]:
+            return timed(
+                lambda i: memory.search(
+                    "bench", SearchIn(query=queries[i], namespace=namespace, mode=mode)
+                ),
+                args.n,
+            )
+
+        vector, vector_ns, hybrid = by("vector"), by("vector", "/users/u3"), by("hybrid")
+        memory.vectors = None
+        rate, records = extraction(store, memory, gateway, args.sessions, rng)
         store.close()
     rows = [
         ["add turn", f"{p50(add):.3f}", f"{percentile(add, 95):.3f}", f"{percentile(add, 99):.3f}"],
@@ -127,11 +162,15 @@ def main() -> None:
          f"{percentile(plain, 99):.3f}"],
         ["search, namespace", f"{p50(filtered):.3f}", f"{percentile(filtered, 95):.3f}",
          f"{percentile(filtered, 99):.3f}"],
+        *[[name, f"{p50(ms):.3f}", f"{percentile(ms, 95):.3f}", f"{percentile(ms, 99):.3f}"]
+          for name, ms in (("vector search top 5", vector), ("vector, namespace", vector_ns),
+                           ("hybrid search top 5", hybrid))],
     ]  # fmt: skip
     print(f"{args.records:,} records of one agent (+{args.records:,} of another), "
           f"loaded in {loaded:.1f} s; {args.n} calls each; hits per search "
           f"{sum(hits) / len(hits):.1f} on average")  # fmt: skip
     print(table(["ms", "p50", "p95", "p99"], rows))
+    print(f"vector search's first call (the matrix loaded from SQLite): {load:.0f} ms")
     print(f"extraction: {rate:.0f} sessions/s of 10 turns with 3 strategies "
           f"({args.sessions} sessions, {records} records written)")  # fmt: skip
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -38,9 +38,18 @@ class Record(BaseModel):
     expires_at: float | None = None
 
 
+SearchMode = Literal["text", "vector", "hybrid"]
+
+
 class SearchHit(BaseModel):
+    """A found record. ``score`` is the mode's (higher is better): ``text`` FTS5's BM25,
+    negated; ``vector`` the cosine similarity (-1..1); ``hybrid`` half the cosine plus
+    half the BM25 score divided by the best BM25 score among the candidates."""
+
     record: Record
-    score: float  # FTS5's BM25, negated: higher is a better match
+    score: float
+    text_score: float | None = None  # -BM25, when the words matched
+    vector_score: float | None = None  # cosine similarity, when the record has a vector
 
 
 class EventsIn(BaseModel):
@@ -79,6 +88,7 @@ class SearchIn(BaseModel):
     top_k: int = 5
     min_score: float | None = None
     actor: str | None = None
+    mode: SearchMode | None = None  # default: hybrid when the agent has vectors on, else text
 
 
 class Retention(BaseModel):
@@ -97,10 +107,24 @@ class Strategies(BaseModel):
     custom_prompt: str | None = None
 
 
+class Vectors(BaseModel):
+    """Vector search of an agent's records: on or off; when on, every record is embedded
+    through the gateway's embedding model (those written before in the background)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool
+    model: str | None = None  # answered: the embedding model
+    embedded: int | None = None  # answered: live records that have a vector
+    records: int | None = None  # answered: live records
+
+
 class MemorySettings(BaseModel):
-    """An agent's memory settings: how long events are kept, which strategies run."""
+    """An agent's memory settings: how long events are kept, which strategies run,
+    whether records are searched by vector too."""
 
     agent: str
     retention_days: float
     strategies: list[str]
     custom_prompt: str | None = None
+    vectors: bool = False

@@ -18,6 +18,7 @@ from nexus_emulator.identity.service import Identity
 from nexus_emulator.locks import AgentLocks
 from nexus_emulator.memory.extract import Extractor
 from nexus_emulator.memory.store import Memory
+from nexus_emulator.memory.vectors import Vectors
 from nexus_emulator.metrics import Metrics
 from nexus_emulator.platform_endpoint import PlatformEndpoint
 from nexus_emulator.pools import Pools
@@ -135,6 +136,7 @@ class Emulator:
         self.gateway.attach(self._store.conn, self.credentials.api_key, self._tracer)
         self.memory = Memory(self._store.conn)
         self.memory.extractor = Extractor(self.memory, self.gateway)
+        self.memory.vectors = Vectors(self._store.conn, self.gateway)
         self._routing = Routing(self._store)
         self._chain = Chain(
             self._routing,
@@ -225,6 +227,8 @@ class Emulator:
             await asyncio.to_thread(self.forwarder.close)
         if self.memory is not None and self.memory.extractor is not None:
             await self.memory.extractor.close()
+        if self.memory is not None and self.memory.vectors is not None:
+            await self.memory.vectors.close()
         await self.relay.close()
         await self.upstream.close()
         await self.gateway.close()

@@ -5,7 +5,9 @@ and ``await self.memory.last_turns(5)`` work on the current request's session
 and actor (``Context.session_id``; the actor is ``Context.user_id``, else the
 verified caller's subject, else ``"anonymous"``); ``session=``/``actor=`` name
 others. Long-term: ``put``/``get``/``delete`` records in namespaces
-(``/users/{actor}/preferences``) and ``search`` them by text (FTS5, BM25).
+(``/users/{actor}/preferences``), list them with ``records``, and ``search`` them by
+text (FTS5, BM25), by meaning (vectors) or both; ``branch`` continues a session
+differently from an earlier event.
 Every call goes to ``/v1/platform/memory/…`` with the replica's workload token,
 which reaches this agent's memory only.
 """
@@ -84,6 +86,22 @@ class Memory:
         )
         return answer
 
+    async def branch(
+        self,
+        from_event: int,
+        to_session: str,
+        *,
+        session: str | None = None,
+        actor: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """A new session ``to_session`` holding this session's events up to event
+        ``from_event`` (included, an ``id`` from ``events()``): the conversation
+        continued differently from there. Answers the new session's events."""
+        path = f"/sessions/{_q(self._session(session))}/branch"
+        body = {"actor": self._actor(actor), "from_event": from_event, "to_session": to_session}
+        answer: list[dict[str, Any]] = await self._call("POST", path, body)
+        return answer
+
     async def delete_session(self, *, session: str | None = None, actor: str | None = None) -> int:
         path = f"/sessions/{_q(self._session(session))}"
         answer = await self._call("DELETE", path, query={"actor": self._actor(actor)})
@@ -114,6 +132,19 @@ class Memory:
     async def delete(self, record_id: str) -> None:
         await self._call("DELETE", f"/records/{_q(record_id)}")
 
+    async def records(
+        self, namespace: str | None = None, *, key: str | None = None, limit: int = 100
+    ) -> list[dict[str, Any]]:
+        """Live records, newest first: all of them, or those in ``namespace`` and the
+        namespaces below it; ``key`` keeps only the records with that key."""
+        query: dict[str, Any] = {"limit": limit}
+        if namespace is not None:
+            query["namespace"] = namespace
+        if key is not None:
+            query["key"] = key
+        answer: list[dict[str, Any]] = await self._call("GET", "/records", query=query)
+        return answer
+
     async def search(
         self,
         query: str,
@@ -121,10 +152,16 @@ class Memory:
         namespace: str | None = None,
         top_k: int = 5,
         min_score: float | None = None,
+        mode: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Records ranked by text match, best first: ``[{"record", "score"}]``."""
+        """Records ranked best first: ``[{"record", "score", "text_score", "vector_score"}]``.
+        ``mode``: ``text`` (words, BM25), ``vector`` (meaning: the agent needs vectors on,
+        ``nexus ai agent memory settings NAME --vectors on``) or ``hybrid``; by default
+        hybrid when vectors are on, else text."""
         body = {"query": query, "namespace": namespace, "top_k": top_k, "min_score": min_score}
         body["actor"] = self._actor(None)
+        if mode is not None:
+            body["mode"] = mode
         answer: list[dict[str, Any]] = await self._call("POST", "/search", body)
         return answer
 

@@ -292,8 +292,15 @@ class Provider(ABC):
         raise self.unsupported("agent memory")
 
     def memory_search(
-        self, name: str, query: str, namespace: str | None, top_k: int, min_score: float | None
+        self,
+        name: str,
+        query: str,
+        namespace: str | None,
+        top_k: int,
+        min_score: float | None,
+        mode: str | None = None,
     ) -> list[SearchHit]:
+        """Records by ``mode``: ``text``, ``vector`` or ``hybrid`` (None: the agent's default)."""
         raise self.unsupported("agent memory")
 
     def memory_records(self, name: str, namespace: str | None, limit: int) -> list[Record]:
@@ -305,6 +312,7 @@ class Provider(ABC):
         retention_days: float | None,
         strategies: list[str] | None,
         custom_prompt: str | None = None,
+        vectors: bool | None = None,
     ) -> MemorySettings:
         """An agent's memory settings, after changing those given."""
         raise self.unsupported("agent memory")

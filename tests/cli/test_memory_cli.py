@@ -5,6 +5,7 @@ session across two `nexus ai agent run … --session S` calls through ``self.mem
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -129,6 +130,7 @@ def test_memory_settings(platform: Platform, memtest: str) -> None:
         "retention_days": 7.0,
         "strategies": ["summary", "facts"],
         "custom_prompt": None,
+        "vectors": False,
     }
     run(platform, "I work at Acme in Berlin.", "--session", "f1", "--actor", "dan")
     facts: list[str] = []
@@ -164,3 +166,45 @@ def test_stream_and_async_runs_continue_a_session(platform: Platform, memtest: s
     done = json.loads(waited.stdout)
     assert done["status"] == "succeeded", done
     assert done["result"]["earlier"] == ["streamed words"], done
+
+
+def test_vector_search_from_the_cli(platform: Platform) -> None:
+    import httpx
+
+    emulator = platform.emulator
+    admin = httpx.Client(
+        base_url=emulator.url(emulator.port) + "/v1/memory/agents/vecmem",
+        headers={"Authorization": f"Bearer {emulator.token()}"},
+    )
+    for text in ("Ann walks her dog every morning", "Bob keeps two dogs at home"):
+        r = admin.put("/records", json={"namespace": "/users/ann/facts", "text": text})
+        assert r.status_code == 200, r.text
+    on = platform("ai", "agent", "memory", "settings", "vecmem", "--vectors", "on")
+    assert on.code == 0, on.out
+    assert "vectors     on" in on.stdout
+    for _ in range(200):  # the records written before are embedded in the background
+        status = admin.get("/vectors").json()
+        if status["embedded"] == status["records"] == 2:
+            break
+        time.sleep(0.05)
+    assert status["embedded"] == 2, status
+    found = platform("--json", "ai", "agent", "memory", "search", "vecmem", "walking the dogs",
+                     "--mode", "vector", "-k", "2")  # fmt: skip
+    assert found.code == 0, found.out
+    hits = json.loads(found.stdout)
+    assert [h["record"]["text"] for h in hits] == [
+        "Ann walks her dog every morning",
+        "Bob keeps two dogs at home",
+    ]
+    assert all(h["score"] == h["vector_score"] for h in hits)
+    hybrid = platform("ai", "agent", "memory", "search", "vecmem", "walking the dogs")
+    assert hybrid.code == 0, hybrid.out
+    assert hybrid.stdout.index("Bob keeps") < hybrid.stdout.index("Ann walks")  # words count too
+    bad = platform("ai", "agent", "memory", "search", "vecmem", "dogs", "--mode", "fuzzy")
+    assert bad.code == 2
+    assert "--mode is text, vector or hybrid" in bad.stderr
+    off = platform("ai", "agent", "memory", "settings", "vecmem", "--vectors", "off")
+    assert "vectors     off" in off.stdout
+    refused = platform("ai", "agent", "memory", "search", "vecmem", "dogs", "--mode", "vector")
+    assert refused.code == 2
+    assert "vector search is off" in refused.stderr

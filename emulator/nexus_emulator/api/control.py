@@ -210,6 +210,8 @@ async def reset(request: Request) -> dict[Literal["reset"], bool]:
         await em.runtime.stop(handle.id)
     await em.runtime.remove_artifacts()  # also those of builds a crash cut short
     em.store.reset()
+    if em.memory is not None and em.memory.vectors is not None:
+        em.memory.vectors.forget()
     if em.gateway.quotas is not None and em.gateway.catalog is not None:
         em.gateway.quotas.forget()
         em.gateway.catalog.forget()

@@ -7,9 +7,11 @@ Sessions: ``POST sessions/{session}/events`` (``{"actor", "events": [{"role",
 "text"} | {"payload"}]}``), ``GET sessions[?actor=]``, ``GET
 sessions/{session}/events?actor=[&last=K][&turns=true]``, ``POST
 sessions/{session}/branch`` (``{"actor", "from_event", "to_session"}``), ``DELETE
-sessions/{session}?actor=``. Records: ``PUT records``, ``GET records[?namespace=]``,
+sessions/{session}?actor=``. Records: ``PUT records``, ``GET
+records[?namespace=][&key=][&limit=]``,
 ``GET|DELETE records/{id}``, ``POST search``. Settings: ``GET|PUT retention``,
-``GET|PUT strategies`` (``extract.py``).
+``GET|PUT strategies`` (``extract.py``), ``GET|PUT vectors`` (``{"enabled": true}``:
+records embedded and searched by meaning too, ``vectors.py``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from nexus_api.memory import (
     SearchIn,
     SessionInfo,
     Strategies,
+    Vectors,
 )
 from nexus_emulator.api.deps import checked_name, emulator_of, ready
 from nexus_emulator.errors import ApiError, ErrorCode
@@ -41,6 +44,18 @@ def _memory(request: Request) -> Memory:
     memory = ready(emulator_of(request)).memory
     assert memory is not None
     return memory
+
+
+def _vectors_of(memory: Memory, agent: str) -> Vectors:
+    vectors = memory.vectors
+    assert vectors is not None
+    embedded, records = vectors.counts(agent)
+    return Vectors(
+        enabled=vectors.enabled(agent),
+        model=vectors.model_name(),
+        embedded=embedded,
+        records=records,
+    )
 
 
 def workload_agent(request: Request) -> str:
@@ -113,11 +128,15 @@ def build(prefix: str, agent_of: Callable[..., str]) -> APIRouter:
 
     @router.get("/records", summary="Records, newest first")
     async def records(
-        request: Request, namespace: str | None = None, limit: int = 100, agent: str = Agent
+        request: Request,
+        namespace: str | None = None,
+        key: str | None = None,
+        limit: int = 100,
+        agent: str = Agent,
     ) -> list[Record]:
         if namespace is not None:
             rules.namespace(agent, namespace, None)
-        return _memory(request).records(agent, namespace, max(1, min(limit, 1000)))
+        return _memory(request).records(agent, namespace, max(1, min(limit, 1000)), key)
 
     @router.get("/records/{record_id}", summary="One record")
     async def get(record_id: str, request: Request, agent: str = Agent) -> Record:
@@ -128,12 +147,11 @@ def build(prefix: str, agent_of: Callable[..., str]) -> APIRouter:
         _memory(request).delete(agent, record_id)
         return {"id": record_id, "deleted": True}
 
-    @router.post("/search", summary="Records ranked by FTS5 (BM25)")
+    @router.post("/search", summary="Records ranked by words (FTS5), meaning or both")
     async def search(body: SearchIn, request: Request, agent: str = Agent) -> list[SearchHit]:
-        namespace = body.namespace
-        if namespace is not None:
-            rules.namespace(agent, namespace, body.actor)
-        return _memory(request).search(agent, body.query, namespace, body.top_k, body.min_score)
+        if body.namespace is not None:
+            rules.namespace(agent, body.namespace, body.actor)
+        return _memory(request).search(agent, body)
 
     @router.get("/retention", summary="How long events are kept")
     async def retention(request: Request, agent: str = Agent) -> Retention:
@@ -143,6 +161,17 @@ def build(prefix: str, agent_of: Callable[..., str]) -> APIRouter:
     async def set_retention(body: Retention, request: Request, agent: str = Agent) -> Retention:
         days = _memory(request).set_retention(agent, body.retention_days)
         return Retention(retention_days=days)
+
+    @router.get("/vectors", summary="Whether records are searched by meaning too")
+    async def vectors(request: Request, agent: str = Agent) -> Vectors:
+        return _vectors_of(_memory(request), agent)
+
+    @router.put("/vectors", summary="Turn vector search on or off")
+    async def set_vectors(body: Vectors, request: Request, agent: str = Agent) -> Vectors:
+        memory = _memory(request)
+        assert memory.vectors is not None
+        memory.vectors.set_enabled(agent, body.enabled, memory.retention_days(agent))
+        return _vectors_of(memory, agent)
 
     @router.get("/strategies", summary="The extraction strategies the agent runs")
     async def strategies(request: Request, agent: str = Agent) -> Strategies:

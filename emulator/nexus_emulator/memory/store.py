@@ -14,18 +14,19 @@ neither found nor read, and an expired record is deleted when a put meets it.
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from nexus_api.memory import Event, Record, SearchHit, SessionInfo, Strategies
+from nexus_api.memory import Event, Record, SearchHit, SearchIn, SessionInfo, Strategies
 from nexus_emulator import errors
 from nexus_emulator.memory import rules
+from nexus_emulator.memory.search import record_of, search, under, within
 
 if TYPE_CHECKING:
     from nexus_emulator.memory.extract import Extractor
+    from nexus_emulator.memory.vectors import Vectors
 
 DEFAULT_RETENTION_DAYS = 30.0
 SWEEP_EVERY = 60.0  # seconds between two deletions of an agent's expired events
@@ -37,6 +38,7 @@ class Memory:
         self.conn = conn
         self._swept: dict[str, float] = {}
         self.extractor: Extractor | None = None  # runs the agents' strategies after appends
+        self.vectors: Vectors | None = None  # embeds records of agents with vectors on
 
     # ------------------------------------------------------------ retention
 
@@ -220,6 +222,8 @@ class Memory:
                 "DELETE FROM memory_records WHERE agent=? AND (namespace=? OR namespace LIKE ?)",
                 (agent, f"/users/{actor}", f"/users/{actor}/%"),
             ).rowcount
+        if self.vectors is not None and records:
+            self.vectors.forget(agent)
         return events, records
 
     def _has_session(self, agent: str, actor: str, session: str) -> bool:
@@ -271,6 +275,9 @@ class Memory:
             )
         record = self._record_where("namespace=? AND key=?", (agent, namespace, key))
         assert record is not None
+        if self.vectors is not None:
+            rid = int(record.id)
+            self.vectors.after_put(agent, rid, text, namespace, record.expires_at)
         return record
 
     def get(self, agent: str, record_id: str) -> Record:
@@ -290,50 +297,27 @@ class Memory:
             ).rowcount
         if not n:
             raise _no_record(record_id)
+        if self.vectors is not None:
+            self.vectors.dropped(agent, _rid(record_id))
 
-    def records(self, agent: str, namespace: str | None = None, limit: int = 100) -> list[Record]:
+    def records(
+        self, agent: str, namespace: str | None = None, limit: int = 100, key: str | None = None
+    ) -> list[Record]:
         sql = (
             "SELECT * FROM memory_records WHERE agent=? AND (expires_at IS NULL OR expires_at > ?)"
         )
         args: list[Any] = [agent, time.time()]
         if namespace is not None:
-            sql += " AND (namespace=? OR namespace LIKE ?)"
-            args += [namespace, namespace.rstrip("/") + "/%"]
+            sql, args = sql + within("namespace"), [*args, *under(namespace)]
+        if key is not None:
+            sql += " AND key=?"
+            args.append(key)
         sql += " ORDER BY updated_at DESC LIMIT ?"
-        return [_record(r) for r in self.conn.execute(sql, [*args, limit])]
+        return [record_of(r) for r in self.conn.execute(sql, [*args, limit])]
 
-    def search(
-        self,
-        agent: str,
-        query: str,
-        namespace: str | None = None,
-        top_k: int = 5,
-        min_score: float | None = None,
-    ) -> list[SearchHit]:
-        words = re.findall(r"\w+", query.lower())
-        if not words:
-            raise errors.usage(
-                "the search query is empty", hint="search with some words, e.g. 'favourite colour'"
-            )
-        rules.top_k(top_k)
-        match = " OR ".join(f'"{w}"' for w in words[:64])
-        sql = (
-            "SELECT r.*, -bm25(memory_fts) AS score FROM memory_fts "
-            "JOIN memory_records r ON r.rid = memory_fts.rowid "
-            "WHERE memory_fts MATCH ? AND r.agent=? AND (r.expires_at IS NULL OR r.expires_at > ?)"
-        )
-        args: list[Any] = [match, agent, time.time()]
-        if namespace is not None:
-            sql += " AND (r.namespace=? OR r.namespace LIKE ?)"
-            args += [namespace, namespace.rstrip("/") + "/%"]
-        if min_score is not None:
-            sql += " AND -bm25(memory_fts) >= ?"
-            args.append(min_score)
-        sql += " ORDER BY score DESC LIMIT ?"
-        return [
-            SearchHit(record=_record(r), score=float(r["score"]))
-            for r in self.conn.execute(sql, [*args, top_k])
-        ]
+    def search(self, agent: str, asked: SearchIn) -> list[SearchHit]:
+        """Records by text, meaning or both (``search.py``), best first."""
+        return search(self.conn, self.vectors, agent, asked)
 
     def _record_where(self, where: str, args: tuple[Any, ...]) -> Record | None:
         row = self.conn.execute(
@@ -341,7 +325,7 @@ class Memory:
             "AND (expires_at IS NULL OR expires_at > ?)",
             (*args, time.time()),
         ).fetchone()
-        return _record(row) if row else None
+        return record_of(row) if row else None
 
 
 def _event_row(i: int, e: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
@@ -372,19 +356,6 @@ def _event(
 ) -> Event:
     payload = json.loads(blob) if blob is not None else None
     return Event(id=id, actor=actor, session=session, at=at, role=role, text=text, payload=payload)
-
-
-def _record(r: sqlite3.Row) -> Record:
-    return Record(
-        id=str(r["rid"]),
-        namespace=r["namespace"],
-        key=r["key"],
-        text=r["text"],
-        data=json.loads(r["data"]) if r["data"] is not None else None,
-        created_at=r["created_at"],
-        updated_at=r["updated_at"],
-        expires_at=r["expires_at"],
-    )
 
 
 def _rid(record_id: str) -> int:

@@ -253,6 +253,7 @@ class Store:
                 "memory_events",
                 "memory_records",
                 "memory_settings",
+                "memory_vectors",
             ):
                 self.conn.execute(f"DELETE FROM {table}")
         self.generation += 1

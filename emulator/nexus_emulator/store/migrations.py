@@ -316,6 +316,27 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        17,
+        "memory: vector search, the records' embeddings and the per-agent switch",
+        """
+        ALTER TABLE memory_settings ADD COLUMN vectors INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE memory_vectors (
+            rid INTEGER PRIMARY KEY,
+            agent TEXT NOT NULL,
+            model TEXT NOT NULL,
+            vec BLOB NOT NULL
+        );
+        CREATE INDEX memory_vectors_agent ON memory_vectors (agent, rid);
+        CREATE TRIGGER memory_records_vad AFTER DELETE ON memory_records BEGIN
+            DELETE FROM memory_vectors WHERE rid = old.rid;
+        END;
+        CREATE TRIGGER memory_records_vau AFTER UPDATE OF text ON memory_records
+        WHEN old.text IS NOT new.text BEGIN
+            DELETE FROM memory_vectors WHERE rid = old.rid;
+        END;
+        """,
+    ),
 ]
 
 

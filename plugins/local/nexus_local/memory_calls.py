@@ -33,11 +33,19 @@ class MemoryCalls(EmulatorCalls):
         return [Event.model_validate(item) for item in answer]
 
     def memory_search(
-        self, name: str, query: str, namespace: str | None, top_k: int, min_score: float | None
+        self,
+        name: str,
+        query: str,
+        namespace: str | None,
+        top_k: int,
+        min_score: float | None,
+        mode: str | None = None,
     ) -> list[SearchHit]:
         from nexus_api.memory import SearchHit
 
         body = {"query": query, "namespace": namespace, "top_k": top_k, "min_score": min_score}
+        if mode is not None:
+            body["mode"] = mode
         with self._client() as client:
             answer = client.request("POST", f"{self._memory(name)}/search", json=body)
         return [SearchHit.model_validate(item) for item in answer]
@@ -58,6 +66,7 @@ class MemoryCalls(EmulatorCalls):
         retention_days: float | None,
         strategies: list[str] | None,
         custom_prompt: str | None = None,
+        vectors: bool | None = None,
     ) -> MemorySettings:
         from nexus_api.memory import MemorySettings
 
@@ -68,9 +77,12 @@ class MemoryCalls(EmulatorCalls):
             if strategies is not None:
                 chosen = {"strategies": strategies, "custom_prompt": custom_prompt}
                 client.request("PUT", f"{base}/strategies", json=chosen)
+            if vectors is not None:
+                client.request("PUT", f"{base}/vectors", json={"enabled": vectors})
             retention = client.request("GET", f"{base}/retention")
             chosen = client.request("GET", f"{base}/strategies")
-        return MemorySettings(agent=name, **retention, **chosen)
+            on = client.request("GET", f"{base}/vectors")["enabled"]
+        return MemorySettings(agent=name, **retention, **chosen, vectors=on)
 
     def memory_delete(self, name: str, what: str, id: str, actor: str | None) -> dict[str, Any]:
         paths = {"session": "sessions", "record": "records", "actor": "actors"}

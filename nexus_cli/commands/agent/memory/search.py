@@ -1,4 +1,4 @@
-"""``nexus ai agent memory search NAME QUERY``: records ranked by text match."""
+"""``nexus ai agent memory search NAME QUERY [--mode text|vector|hybrid]``: ranked records."""
 
 from __future__ import annotations
 
@@ -30,11 +30,25 @@ def search(
     min_score: Annotated[
         float | None, typer.Option("--min-score", help="Only scores at least this.")
     ] = None,
+    mode: Annotated[
+        str | None,
+        typer.Option(
+            "--mode",
+            help="text (FTS5 words), vector (meaning) or hybrid; default: hybrid when the "
+            "agent has vectors on, else text.",
+        ),
+    ] = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Search an agent's long-term records (FTS5, BM25: higher scores match better)."""
+    """Search an agent's long-term records; higher scores match better (text: BM25,
+    vector: cosine similarity, hybrid: half of each, at most 1)."""
     from nexus_cli import output
     from nexus_cli.context import provider, use_json
 
     use_json(json_)
-    output.emit(provider().memory_search(name, query, namespace, top_k, min_score), _render)
+    if mode not in (None, "text", "vector", "hybrid"):
+        from nexus_cli.errors import UsageError
+
+        raise UsageError(f"--mode is text, vector or hybrid, not {mode!r}", hint="--mode hybrid")
+    hits = provider().memory_search(name, query, namespace, top_k, min_score, mode)
+    output.emit(hits, _render)

@@ -18,6 +18,7 @@ def _render(s: MemorySettings) -> str:
         f"retention   {s.retention_days:g} days\n"
         f"strategies  {', '.join(s.strategies) or 'none'}"
         + (f"\ncustom      {s.custom_prompt}" if s.custom_prompt else "")
+        + f"\nvectors     {'on' if s.vectors else 'off'}"
     )
 
 
@@ -39,9 +40,18 @@ def settings(
         str | None,
         typer.Option("--custom-prompt", help="With --strategies …custom: what to extract."),
     ] = None,
+    vectors: Annotated[
+        str | None,
+        typer.Option(
+            "--vectors",
+            help="on: embed the records through the gateway and search them by meaning too "
+            "(hybrid by default); off: words only.",
+        ),
+    ] = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Show or change how long an agent's memory keeps events and what it extracts."""
+    """Show or change how long an agent's memory keeps events, what it extracts and
+    whether its records are searched by meaning."""
     from nexus_cli import output
     from nexus_cli.context import provider, use_json
 
@@ -53,4 +63,10 @@ def settings(
         from nexus_cli.errors import UsageError
 
         raise UsageError("--custom-prompt goes with --strategies", hint="add --strategies custom")
-    output.emit(provider().memory_settings(name, retention_days, chosen, custom_prompt), _render)
+    if vectors not in (None, "on", "off"):
+        from nexus_cli.errors import UsageError
+
+        raise UsageError(f"--vectors is on or off, not {vectors!r}", hint="--vectors on")
+    on = None if vectors is None else vectors == "on"
+    settings = provider().memory_settings(name, retention_days, chosen, custom_prompt, on)
+    output.emit(settings, _render)

@@ -1,0 +1,315 @@
+"""Vector search of memory records: embeddings through the gateway, scored with numpy.
+
+An agent turns it on (``PUT …/memory/…/vectors``). From then on each record put is
+embedded through the gateway's embedding model as the agent (quotas and audit apply,
+the subject is ``memory:embed``), its vector kept as a float32 BLOB in
+``memory_vectors`` (migration 17; a record's delete or new text drops it by trigger).
+Records written before are embedded in the background, 256 at a time.
+
+Search keeps every vector of an agent in one float32 matrix in memory (loaded from
+SQLite at its first search after a start) and scores a query with one matrix-vector
+product: cosine similarity, as the vectors are unit length. numpy was chosen over
+sqlite-vec by measurement (bench/memory_vectors.py, bench/README.md): at 100,000
+vectors it answered in a tenth of vec0's time, and sqlite-vec would also need a second
+SQLite library (this Python's sqlite3 loads no extension). OpenBLAS runs one thread
+here: on a busy machine its thread pool made a matrix-vector product slower.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sqlite3
+import time
+from typing import TYPE_CHECKING, Any
+
+from nexus_emulator import errors
+from nexus_emulator.errors import ApiError, ErrorCode
+
+if TYPE_CHECKING:
+    from nexus_emulator.gateway.service import Gateway
+
+log = logging.getLogger("nexus_emulator.memory")
+BATCH = 256  # records embedded per step of a backfill
+INF = float("inf")
+
+
+def load_numpy() -> Any:
+    """numpy, with OpenBLAS on one thread when numpy was not imported before."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy's first import
+    import numpy
+
+    return numpy
+
+
+class Index:
+    """One agent's vectors: rows of a float32 matrix grown by doubling."""
+
+    def __init__(self, dims: int) -> None:
+        np = load_numpy()
+        self.np = np
+        self.dims = dims
+        self.n = 0
+        self.matrix = np.zeros((64, dims), dtype=np.float32)
+        self.rids = np.zeros(64, dtype=np.int64)
+        self.ns = np.zeros(64, dtype=np.int32)
+        self.expires = np.full(64, np.inf)
+        self.row_of: dict[int, int] = {}
+        self.ns_id: dict[str, int] = {}
+
+    def set(self, rid: int, vec: bytes, namespace: str, expires: float | None) -> None:
+        np = self.np
+        row = self.row_of.get(rid)
+        if row is None:
+            if self.n == len(self.rids):
+                self._grow()
+            row = self.row_of[rid] = self.n
+            self.n += 1
+        self.matrix[row] = np.frombuffer(vec, dtype=np.float32)
+        self.rids[row] = rid
+        self.ns[row] = self.ns_id.setdefault(namespace, len(self.ns_id))
+        self.expires[row] = np.inf if expires is None else expires
+
+    def load(self, rows: list[tuple[int, bytes, str, float | None]]) -> None:
+        """Fill an empty index at once: (record id, vector, namespace, expires_at) rows."""
+        np, size = self.np, max(64, len(rows))
+        self.matrix = np.zeros((size, self.dims), dtype=np.float32)
+        if rows:
+            vecs = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32)
+            self.matrix[: len(rows)] = vecs.reshape(len(rows), self.dims)
+        self.rids = np.zeros(size, dtype=np.int64)
+        self.rids[: len(rows)] = [r[0] for r in rows]
+        self.ns = np.zeros(size, dtype=np.int32)
+        self.ns[: len(rows)] = [self.ns_id.setdefault(r[2], len(self.ns_id)) for r in rows]
+        self.expires = np.full(size, INF)
+        self.expires[: len(rows)] = [INF if r[3] is None else r[3] for r in rows]
+        self.row_of = {r[0]: i for i, r in enumerate(rows)}
+        self.n = len(rows)
+
+    def drop(self, rid: int) -> None:
+        row = self.row_of.pop(rid, None)
+        if row is not None:
+            self.expires[row] = -INF  # never live again (the row stays, unused)
+
+    def _grow(self) -> None:
+        np, size = self.np, len(self.rids) * 2
+        self.matrix = np.resize(self.matrix, (size, self.dims))
+        self.rids = np.resize(self.rids, size)
+        self.ns = np.resize(self.ns, size)
+        self.expires = np.resize(self.expires, size)
+
+    def top(self, query: Any, k: int, namespace: str | None) -> list[tuple[int, float]]:
+        """The ``k`` best (record id, cosine) among live rows, best first."""
+        np = self.np
+        live = self.expires[: self.n] > time.time()
+        if namespace is not None:
+            ids = [i for name, i in self.ns_id.items() if _within(name, namespace)]
+            live &= np.isin(self.ns[: self.n], ids)
+        rows = np.flatnonzero(live)
+        if not len(rows):
+            return []
+        scores = (self.matrix[: self.n] if len(rows) == self.n else self.matrix[rows]) @ query
+        k = min(k, len(rows))
+        best = np.argpartition(-scores, k - 1)[:k]
+        best = best[np.argsort(-scores[best])]
+        return [(int(self.rids[rows[i]]), float(scores[i])) for i in best]
+
+    def cosines(self, query: Any, rids: list[int]) -> dict[int, float]:
+        rows = [(rid, self.row_of[rid]) for rid in rids if rid in self.row_of]
+        if not rows:
+            return {}
+        scores = self.matrix[[r for _, r in rows]] @ query
+        return {rid: float(s) for (rid, _), s in zip(rows, scores, strict=True)}
+
+
+def _within(name: str, namespace: str) -> bool:
+    return name == namespace or name.startswith(namespace.rstrip("/") + "/")
+
+
+class Vectors:
+    def __init__(self, conn: sqlite3.Connection, gateway: Gateway) -> None:
+        self.conn = conn
+        self.gateway = gateway
+        self._on: dict[str, bool] = {}
+        self._indexes: dict[str, Index] = {}
+        self._filling: dict[str, asyncio.Task[None]] = {}
+
+    # ------------------------------------------------------------ the switch
+
+    def enabled(self, agent: str) -> bool:
+        on = self._on.get(agent)
+        if on is None:
+            row = self.conn.execute(
+                "SELECT vectors FROM memory_settings WHERE agent=?", (agent,)
+            ).fetchone()
+            on = self._on[agent] = bool(row and row[0])
+        return on
+
+    def set_enabled(self, agent: str, on: bool, retention_days: float) -> None:
+        with self.conn:
+            self.conn.execute(
+                "INSERT INTO memory_settings(agent, retention_days, vectors) VALUES (?, ?, ?) "
+                "ON CONFLICT(agent) DO UPDATE SET vectors=excluded.vectors",
+                (agent, retention_days, int(on)),
+            )
+        self._on[agent] = on
+        if on:
+            self.fill_later(agent)
+        else:
+            self._indexes.pop(agent, None)
+            with self.conn:
+                self.conn.execute("DELETE FROM memory_vectors WHERE agent=?", (agent,))
+
+    def counts(self, agent: str) -> tuple[int, int]:
+        """(live records with a vector, live records)."""
+        row = self.conn.execute(
+            "SELECT COUNT(v.rid), COUNT(*) FROM memory_records r "
+            "LEFT JOIN memory_vectors v ON v.rid = r.rid "
+            "WHERE r.agent=? AND (r.expires_at IS NULL OR r.expires_at > ?)",
+            (agent, time.time()),
+        ).fetchone()
+        return int(row[0]), int(row[1])
+
+    def model_name(self) -> str:
+        return self.gateway.model(None, "embedding").id
+
+    def dropped(self, agent: str, rid: int) -> None:
+        index = self._indexes.get(agent)
+        if index is not None:
+            index.drop(rid)
+
+    def forget(self, agent: str | None = None) -> None:
+        """Drop the cached matrices (of one agent, or all): reloaded at the next search."""
+        if agent is None:
+            self._indexes.clear()
+            self._on.clear()
+        else:
+            self._indexes.pop(agent, None)
+
+    # ------------------------------------------------------------ embedding
+
+    def embed(self, agent: str, texts: list[str], purpose: str) -> list[bytes]:
+        """Unit float32 vectors of ``texts``, through the gateway as the agent."""
+        from nexus_emulator.gateway.errors import GatewayError
+        from nexus_emulator.gateway.offline import DIMENSIONS
+        from nexus_emulator.gateway.service import Caller
+
+        np = load_numpy()
+        caller = Caller(agent, "development", None, f"memory:{purpose}")
+        try:
+            model = self.gateway.model(None, "embedding")
+            vectors, _ = self.gateway.embed(caller, model, texts, DIMENSIONS)
+        except GatewayError as exc:
+            raise ApiError(
+                exc.status,
+                ErrorCode.UNAVAILABLE if exc.status >= 429 else ErrorCode.USAGE,
+                f"the gateway refused the embedding: {exc.message}",
+                hint=f"nexus ai gateway quota show {agent}  # the agent's quotas",
+            ) from None
+        out = []
+        for v in vectors:
+            a = np.asarray(v, dtype=np.float32)
+            a /= float(np.linalg.norm(a)) or 1.0
+            out.append(a.tobytes())
+        return out
+
+    def after_put(
+        self, agent: str, rid: int, text: str, namespace: str, expires: float | None
+    ) -> None:
+        """Embed a record just written (when the agent has vectors on)."""
+        if not self.enabled(agent):
+            return
+        have = self.conn.execute("SELECT 1 FROM memory_vectors WHERE rid=?", (rid,)).fetchone()
+        index = self._indexes.get(agent)
+        if have is not None:  # same text: only its namespace or expiry may have changed
+            if index is not None and rid in index.row_of:
+                index.expires[index.row_of[rid]] = INF if expires is None else expires
+            return
+        try:
+            [vec] = self.embed(agent, [text], "embed")
+        except ApiError as exc:  # the record stays, found by its words only
+            log.warning("record %s of %s has no vector: %s", rid, agent, exc.message)
+            return
+        self._store(agent, [(rid, vec)])
+        if index is not None:
+            index.set(rid, vec, namespace, expires)
+
+    def _store(self, agent: str, rows: list[tuple[int, bytes]]) -> None:
+        model = self.model_name()
+        with self.conn:
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO memory_vectors(rid, agent, model, vec) VALUES (?,?,?,?)",
+                [(rid, agent, model, vec) for rid, vec in rows],
+            )
+
+    def fill_step(self, agent: str) -> int:
+        """Embed up to BATCH live records of the agent that have no vector; how many."""
+        rows = self.conn.execute(
+            "SELECT r.rid, r.text, r.namespace, r.expires_at FROM memory_records r "
+            "WHERE r.agent=? AND (r.expires_at IS NULL OR r.expires_at > ?) AND NOT EXISTS "
+            "(SELECT 1 FROM memory_vectors v WHERE v.rid = r.rid) LIMIT ?",
+            (agent, time.time(), BATCH),
+        ).fetchall()
+        if not rows or not self.enabled(agent):
+            return 0
+        vecs = self.embed(agent, [r[1] for r in rows], "embed")
+        self._store(agent, [(r[0], v) for r, v in zip(rows, vecs, strict=True)])
+        index = self._indexes.get(agent)
+        if index is not None:
+            for r, v in zip(rows, vecs, strict=True):
+                index.set(r[0], v, r[2], r[3])
+        return len(rows)
+
+    def fill_later(self, agent: str) -> None:
+        """Embed the agent's records that have no vector, in the background."""
+        if agent in self._filling:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop (a script): now
+            while self.fill_step(agent):
+                pass
+            return
+        self._filling[agent] = loop.create_task(self._fill(agent))
+
+    async def _fill(self, agent: str) -> None:
+        try:
+            while self.fill_step(agent):
+                await asyncio.sleep(0)
+        except Exception:
+            log.exception("embedding the records of %s failed", agent)
+        finally:
+            self._filling.pop(agent, None)
+
+    async def close(self) -> None:
+        for task in self._filling.values():
+            task.cancel()
+        await asyncio.gather(*self._filling.values(), return_exceptions=True)
+
+    # ------------------------------------------------------------ search
+
+    def index(self, agent: str) -> Index:
+        index = self._indexes.get(agent)
+        if index is None:
+            from nexus_emulator.gateway.offline import DIMENSIONS
+
+            index = Index(DIMENSIONS)
+            rows = self.conn.execute(
+                "SELECT v.rid, v.vec, r.namespace, r.expires_at FROM memory_vectors v "
+                "JOIN memory_records r ON r.rid = v.rid WHERE v.agent=?",
+                (agent,),
+            ).fetchall()
+            index.load(rows)
+            self._indexes[agent] = index
+            self.fill_later(agent)  # what a stop cut short
+        return index
+
+    def query(self, agent: str, text: str) -> Any:
+        if not self.enabled(agent):
+            raise errors.usage(
+                f"vector search is off for {agent}",
+                hint=f"nexus ai agent memory settings {agent} --vectors on",
+            )
+        [vec] = self.embed(agent, [text], "search")
+        return load_numpy().frombuffer(vec, dtype=load_numpy().float32)
