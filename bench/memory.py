@@ -145,12 +145,13 @@ def main() -> None:
         load = vectors(store, memory, gateway, "bench")
 
         def by(mode: SearchMode, namespace: str | None = None) -> list[float]:
-            return timed(
+            ms: list[float] = timed(
                 lambda i: memory.search(
                     "bench", SearchIn(query=queries[i], namespace=namespace, mode=mode)
                 ),
                 args.n,
             )
+            return ms
 
         vector, vector_ns, hybrid = by("vector"), by("vector", "/users/u3"), by("hybrid")
         memory.vectors = None

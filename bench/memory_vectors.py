@@ -76,7 +76,8 @@ def stdlib(conn: sqlite3.Connection, queries: Any, runs: int) -> list[float]:
         scored.sort(reverse=True)
         del scored[TOP:]
 
-    return timed(one, runs)
+    ms: list[float] = timed(one, runs)
+    return ms
 
 
 def numpy_rows(conn: sqlite3.Connection, queries: Any, runs: int, size: int) -> list[list[str]]:
@@ -115,8 +116,8 @@ def numpy_rows(conn: sqlite3.Connection, queries: Any, runs: int, size: int) -> 
 
 
 def vec_rows(path: Path, m: Any, queries: Any, runs: int, size: int) -> list[list[str]]:
-    import pysqlite3.dbapi2 as sqlite  # type: ignore[import-not-found]
-    import sqlite_vec  # type: ignore[import-not-found]
+    import pysqlite3.dbapi2 as sqlite
+    import sqlite_vec
 
     conn = sqlite.connect(str(path))
     conn.enable_load_extension(True)
