@@ -10,7 +10,7 @@ on arrival. The emulator fills the gaps with :func:`resolve`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field, ValidationError, model_validator
 
@@ -68,6 +68,11 @@ class Sizing(BaseModel):
         ge=1,
         le=spec.MAX_ATTEMPTS,
         description="runs of an async task cut short (no answer, timeout) before it is dead",
+    )
+    network: Literal["public", "platform"] | None = Field(
+        default=None,
+        description='egress: "public" (the platform endpoint and the internet) or "platform" '
+        "(the platform endpoint only)",
     )
 
     def check(self, env: str, where: str = "") -> None:
@@ -153,6 +158,7 @@ class Size:
     max_concurrency: int = 0  # calls per replica at once; 0: no limit
     max_attempts: int | None = None  # runs of a task cut short before it is dead
     # (None: the platform's default, NEXUS_TASK_ATTEMPTS on the emulator)
+    network: str = spec.DEFAULT_NETWORK
 
 
 def env_defaults(env: str) -> Size:
@@ -165,7 +171,7 @@ def resolve(asked: DeploySpec, current: Size | None, before: Sizing | None) -> S
     """The size a deploy runs with. Each of its fields comes from, first found:
 
     1. the flag (``--replicas``, ``--cpu``, ``--memory``, ``--max-concurrency``,
-       ``--max-attempts``);
+       ``--max-attempts``, ``--network``);
     2. nexus.toml's value for the environment (``declared``), on the first deploy there,
        or when it differs from what the previous deploy declared (``before``): a changed
        baseline;
@@ -192,4 +198,4 @@ def resolve(asked: DeploySpec, current: Size | None, before: Sizing | None) -> S
     return Size(*(pick(f) for f in SIZE_FIELDS))
 
 
-SIZE_FIELDS = ("replicas", "cpu", "memory", "max_concurrency", "max_attempts")
+SIZE_FIELDS = ("replicas", "cpu", "memory", "max_concurrency", "max_attempts", "network")

@@ -89,6 +89,8 @@ class EnvironmentStatus(BaseModel):
     isolation: str | None = None  # what the runtime isolates, said plainly
     updated_at: float | None = None
     service_account: str | None = None  # whom the replicas' workload tokens stand for
+    network: str | None = None  # egress: "public" or "platform"
+    egress: str | None = None  # whether the runtime enforces "platform", said plainly
     crash_loop: CrashLoop | None = None  # set while the replicas keep dying
     max_concurrency: int = 0  # calls one replica takes at once; 0: no limit
     queued: int = 0  # calls waiting now for a replica to take them

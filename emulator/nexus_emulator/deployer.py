@@ -264,6 +264,7 @@ class Deployer:
             declared=order.declared_json(),
             max_concurrency=size.max_concurrency,
             max_attempts=size.max_attempts,
+            network=size.network,
         )
         self.store.set_deployment(
             row, action, version.label, order.actor, new_version=version if new else None

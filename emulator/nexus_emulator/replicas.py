@@ -97,6 +97,7 @@ class Replicas:
                 },
                 secrets=secrets,
                 platform=self.platform(agent, env, version.revision, i),
+                network=size.network,
             )
             for i in indexes
         ]

@@ -32,6 +32,7 @@ class Site:
     base_url: str  # http://host:port
     runtime: str
     isolation: str
+    egress: str = ""  # whether the runtime enforces network = "platform"
 
     def endpoint(self, agent: str) -> str:
         return f"{self.base_url}/agents/{agent}/run"
@@ -103,6 +104,8 @@ def environment(d: DeploymentRow, store: Store, pools: Pools, site: Site) -> Env
         isolation=site.isolation,
         updated_at=d.updated_at,
         service_account=service_account(d.agent, d.env),
+        network=d.network,
+        egress=site.egress or None,
         crash_loop=pools.crashes.view(d.agent, d.env, d.revision),
         max_concurrency=d.max_concurrency,
         queued=pools.waiting.get((d.agent, d.env), 0),

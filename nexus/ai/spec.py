@@ -103,6 +103,21 @@ def check_max_attempts(value: int) -> int:
     return value
 
 
+# Egress per deployment: "public" reaches the platform endpoint and the internet,
+# "platform" the platform endpoint only (enforced by the runtime where it can be).
+NETWORKS = ("public", "platform")
+DEFAULT_NETWORK = "public"
+NETWORK_HINT = (
+    'network = "public" (the platform and the internet) or "platform" (the platform only)'
+)
+
+
+def check_network(value: object) -> str:
+    if value not in NETWORKS:
+        raise SpecError(f"network {value!r} is not one of: {', '.join(NETWORKS)}", NETWORK_HINT)
+    return str(value)
+
+
 _CPU_RE = re.compile(r"^(?:(\d+)m|(\d+(?:\.\d+)?))$")
 
 
@@ -207,6 +222,7 @@ class EnvSettings:
     memory: Memory | None = None
     max_concurrency: int | None = None
     max_attempts: int | None = None
+    network: str | None = None  # egress: "public" or "platform"
 
 
 @dataclass
@@ -222,6 +238,7 @@ class Project:
     root: Path = Path(".")
     max_concurrency: int | None = None  # [agent]'s, for environments that set none
     max_attempts: int | None = None
+    network: str | None = None  # [agent]'s egress, for environments that set none
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -334,6 +351,12 @@ def load_project(start: Path) -> Project:
     base_image = agent.get("base_image")
     if base_image is not None and not (isinstance(base_image, str) and base_image.strip()):
         raise fail("base_image", 'base_image must be an image reference like "python:3.11-slim"')
+    network = agent.get("network")
+    if network is not None:
+        try:
+            check_network(network)
+        except SpecError as exc:
+            raise fail("network", exc.message, exc.hint) from None
     log_level = agent.get("log_level")  # read by the replica itself (nexus.ai.agents._log)
     if log_level is not None and str(log_level).lower() not in LOG_LEVELS:
         raise fail("log_level", "log_level must be one of: " + ", ".join(LOG_LEVELS))
@@ -378,11 +401,12 @@ def load_project(start: Path) -> Project:
                 None if memory is None else Memory.parse(str(memory)),
                 None if limit is None else check_max_concurrency(limit),
                 None if attempts is None else check_max_attempts(attempts),
+                None if settings.get("network") is None else check_network(settings["network"]),
             )
         except SpecError as exc:
             bad = (
                 exc.message.split(" ", 1)[0]
-                if exc.message.startswith("max_")
+                if exc.message.startswith(("max_", "network"))
                 else "replicas"
                 if "replica" in exc.message
                 else "cpu"
@@ -407,6 +431,7 @@ def load_project(start: Path) -> Project:
         gateway=gateway,
         root=path.parent,
         **calls,
+        network=network,
     )
 
 

@@ -110,6 +110,7 @@ class Capability(StrEnum):
     ROLLBACK = "rollback"
     METRICS = "metrics"
     TRACES = "traces"
+    EGRESS = "egress"  # enforces network = "platform" (the platform endpoint only)
 
 
 @dataclass(frozen=True)

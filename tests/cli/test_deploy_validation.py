@@ -52,6 +52,7 @@ def project(tmp_path: Path, offline: Platform) -> Path:
             "max_attempts 0 is out of bounds: use 1 to 20",
             "--max-attempts 5",
         ),
+        (["--network", "open"], "network 'open' is not one of: public, platform", '"platform"'),
     ],
 )
 def test_bad_input_is_refused_locally(
@@ -109,3 +110,23 @@ def test_image_deploy_needs_a_name(offline: Platform, tmp_path: Path) -> None:
     result = offline("ai", "agent", "deploy", "--image", "example:1", cwd=tmp_path)
     assert result.code == 2, result.out
     assert "nexus ai agent deploy NAME --image example:1" in result.stderr
+
+
+def test_bad_network_in_project_file_names_its_line(offline: Platform, project: Path) -> None:
+    toml = project / "nexus.toml"
+    toml.write_text(toml.read_text().replace("[agent]\n", '[agent]\nnetwork = "closed"\n', 1))
+    result = offline("ai", "agent", "deploy", cwd=project)
+    assert result.code == 2, result.out
+    assert "nexus.toml:2: network 'closed' is not one of: public, platform" in result.stderr
+    assert_nothing_sent(offline)
+
+
+def test_a_provider_that_cannot_enforce_platform_egress_refuses_it(
+    offline: Platform, project: Path
+) -> None:
+    result = offline(
+        "--provider", "kubernetes", "ai", "agent", "deploy", "--network", "platform", cwd=project
+    )
+    assert result.code == 2, result.out
+    assert 'the kubernetes provider does not enforce network = "platform"' in result.stderr
+    assert_nothing_sent(offline)

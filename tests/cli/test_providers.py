@@ -21,8 +21,8 @@ def test_provider_list_verbose_and_json_show_capabilities(offline: Platform) -> 
     verbose = offline("ai", "provider", "list", "--verbose")
     flowed = " ".join(verbose.stdout.split())  # the column may wrap with more providers
     assert (
-        "async, autoscale, deploy, logs, logs-follow, metrics, rollback, run, scale, secrets, "
-        "stream, traces" in flowed
+        "async, autoscale, deploy, egress, logs, logs-follow, metrics, rollback, run, scale, "
+        "secrets, stream, traces" in flowed
     )
     data = json.loads(offline("--json", "ai", "provider", "list").stdout)
     local = next(p for p in data if p["name"] == "local")

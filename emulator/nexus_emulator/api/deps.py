@@ -22,7 +22,9 @@ def emulator_of(request: Request) -> Emulator:
 def site(em: Emulator) -> Site:
     """What the views say about where and how this emulator serves."""
     c = em.config
-    return Site(f"http://{c.host}:{c.port}", em.runtime.name, em.runtime.isolation)
+    return Site(
+        f"http://{c.host}:{c.port}", em.runtime.name, em.runtime.isolation, em.runtime.egress
+    )
 
 
 def checked_name(name: str) -> str:

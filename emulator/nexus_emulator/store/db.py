@@ -43,6 +43,7 @@ class DeploymentRow:
     declared: dict[str, Any] | None = None
     max_concurrency: int = 0  # calls one replica takes at once; 0: no limit
     max_attempts: int | None = None  # runs of a task cut short before it is dead (None: default)
+    network: str = "public"  # egress: "public" or "platform"
 
 
 @dataclass(frozen=True)
@@ -177,14 +178,14 @@ class Store:
                 self._insert_version(new_version)
             self.conn.execute(
                 "INSERT INTO deployments(agent, env, revision, replicas, cpu, memory, nano_cpus, "
-                "memory_bytes, updated_at, autoscale, declared, max_concurrency, max_attempts) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                "memory_bytes, updated_at, autoscale, declared, max_concurrency, max_attempts, "
+                "network) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
                 "ON CONFLICT(agent, env) DO UPDATE SET revision=excluded.revision, "
                 "replicas=excluded.replicas, cpu=excluded.cpu, memory=excluded.memory, "
                 "nano_cpus=excluded.nano_cpus, memory_bytes=excluded.memory_bytes, "
                 "updated_at=excluded.updated_at, autoscale=excluded.autoscale, "
                 "declared=excluded.declared, max_concurrency=excluded.max_concurrency, "
-                "max_attempts=excluded.max_attempts",
+                "max_attempts=excluded.max_attempts, network=excluded.network",
                 (
                     d.agent,
                     d.env,
@@ -199,6 +200,7 @@ class Store:
                     None if d.declared is None else json.dumps(d.declared),
                     d.max_concurrency,
                     d.max_attempts,
+                    d.network,
                 ),
             )
             self.conn.execute(

@@ -337,6 +337,13 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         END;
         """,
     ),
+    (
+        18,
+        "deployments: egress, public (the platform and the internet) or platform only",
+        """
+        ALTER TABLE deployments ADD COLUMN network TEXT NOT NULL DEFAULT 'public';
+        """,
+    ),
 ]
 
 

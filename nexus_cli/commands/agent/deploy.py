@@ -68,6 +68,7 @@ def request(
     label: str | None = None,
     max_concurrency: int | None = None,
     max_attempts: int | None = None,
+    network: str | None = None,
 ) -> DeployRequest:
     """The deploy as the user gave it: the flags, and nexus.toml (read here, once) when the
     project has one. Sizes left out are decided by the provider (see docs: redeploy)."""
@@ -92,12 +93,14 @@ def request(
     if project is not None:
         gateway = _gateway(project)
         table = project.environments.get(env)
-        # [agent]'s max_concurrency / max_attempts hold where the environment sets none
-        calls = {
+        # [agent]'s max_concurrency / max_attempts / network hold where the environment
+        # sets none
+        calls: dict[str, Any] = {
             key: getattr(table, key, None) if getattr(table, key, None) is not None else value
             for key, value in (
                 ("max_concurrency", project.max_concurrency),
                 ("max_attempts", project.max_attempts),
+                ("network", project.network),
             )
         }
         if table is not None or any(v is not None for v in calls.values()):
@@ -123,6 +126,7 @@ def request(
             replicas=replicas,
             cpu=cpu,
             memory=memory,
+            network=network,
             declared=declared,
             image=image,
             project=built,
@@ -134,6 +138,20 @@ def request(
 
     spec = checked(build)
     return DeployRequest(name, spec, None if image else path.resolve())
+
+
+def _check_egress(chosen: Any, asked: DeployRequest) -> None:
+    """A platform-only deploy goes only to a provider that enforces it, never silently open."""
+    from nexus_cli.errors import Unsupported
+    from nexus_cli.providers.base import Capability
+
+    declared = asked.spec.declared
+    wanted = asked.spec.network or (declared.network if declared else None)
+    if wanted == "platform" and Capability.EGRESS not in chosen.capabilities:
+        raise Unsupported(
+            f'the {chosen.name} provider does not enforce network = "platform"',
+            hint="deploy with the local provider, or with --network public",
+        )
 
 
 def _render(result: DeployResult) -> list[str]:
@@ -203,6 +221,14 @@ def deploy(
     label: Annotated[
         str | None, typer.Option("--label", help="Version label (default: version in nexus.toml).")
     ] = None,
+    network: Annotated[
+        str | None,
+        typer.Option(
+            "--network",
+            help="Egress: public (the platform and the internet) or platform (the platform "
+            "endpoint only). Left out: nexus.toml's network, else what the environment runs.",
+        ),
+    ] = None,
     watch: Annotated[
         bool,
         typer.Option("--watch", "-w", help="Deploy again whenever a project file changes."),
@@ -217,7 +243,14 @@ def deploy(
     json_: JsonOpt = False,
 ) -> None:
     """Deploy an agent to an environment (builds the project unless --image is given)."""
-    from nexus.ai.spec import Cpu, Memory, check_env, check_max_attempts, check_max_concurrency
+    from nexus.ai.spec import (
+        Cpu,
+        Memory,
+        check_env,
+        check_max_attempts,
+        check_max_concurrency,
+        check_network,
+    )
     from nexus_cli import output
     from nexus_cli.context import provider, use_json
     from nexus_cli.errors import UsageError, checked
@@ -233,11 +266,13 @@ def deploy(
         if max_concurrency is None
         else checked(check_max_concurrency, max_concurrency),
         "max_attempts": None if max_attempts is None else checked(check_max_attempts, max_attempts),
+        "network": None if network is None else checked(check_network, network),
     }
     if watch and image is not None:
         raise UsageError("--watch needs a project to watch", hint="leave out --image")
     first = request(path, env, name=name, image=image, **flags)
     chosen = provider(env, path)
+    _check_egress(chosen, first)
     if dry_run:
         output.emit(chosen.render(first), _documents)
         return

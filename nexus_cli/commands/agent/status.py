@@ -41,6 +41,7 @@ def render(status: dict[str, Any], env_name: str | None = None) -> list[str]:
             ],
             ["runtime", runtime_line(env.get("runtime"), env.get("isolation"))],
             ["calls", _calls_line(env)],
+            *_network_row(env),
             ["identity", env.get("service_account") or "-"],
             *_crash_loop_row(env.get("crash_loop")),
             ["updated", ago(env.get("updated_at"))],
@@ -114,6 +115,15 @@ def _pressure_style(cell: str) -> str:
     from nexus_cli import output
 
     return output.styled(cell, "red") if cell.rstrip().endswith("!") else cell
+
+
+def _network_row(env: dict[str, Any]) -> list[list[str]]:
+    network = env.get("network")
+    if not network:
+        return []
+    if network == "public":
+        return [["network", "public: the platform endpoint and the internet"]]
+    return [["network", f"platform endpoint only ({env.get('egress') or 'enforcement unknown'})"]]
 
 
 def _crash_loop_row(loop: dict[str, Any] | None) -> list[list[str]]:

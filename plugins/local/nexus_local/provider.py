@@ -66,6 +66,7 @@ class LocalProvider(IdentityCalls, GatewayCalls, MemoryCalls, Provider):
             Capability.METRICS,
             Capability.ASYNC,
             Capability.TRACES,
+            Capability.EGRESS,
         }
     )
     options: ClassVar[dict[str, str]] = {
