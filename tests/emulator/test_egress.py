@@ -60,7 +60,7 @@ def listener() -> Iterator[socket.socket]:
     """A listener on the engine's default bridge gateway: a host address, not the platform's."""
     client = docker.from_env()
     try:
-        address = gateway(client.networks.get("bridge"))
+        address = gateway(client.networks.get("bridge").attrs)
     finally:
         client.close()
     assert address

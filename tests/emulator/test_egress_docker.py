@@ -108,8 +108,8 @@ def _start(setup: Setup, network: str, platform_url: str) -> Any:
 
 def test_platform_replica_reaches_the_platform_listener_only(probe: Setup) -> None:
     runtime, client, _ = probe
-    agents_gw = gateway(ensure_network(client))
-    bridge_gw = gateway(client.networks.get("bridge"))
+    agents_gw = gateway(ensure_network(client).attrs)
+    bridge_gw = gateway(client.networks.get("bridge").attrs)
     assert agents_gw
     assert bridge_gw
     platform, other, bridge = _listen(agents_gw), _listen(agents_gw), _listen(bridge_gw)
@@ -142,7 +142,7 @@ def test_platform_replica_reaches_the_platform_listener_only(probe: Setup) -> No
 
 def test_a_platform_replica_and_its_holder_go_together(probe: Setup) -> None:
     runtime, client, _ = probe
-    gw = gateway(ensure_network(client))
+    gw = gateway(ensure_network(client).attrs)
     handle = _start(probe, "platform", f"http://{gw}:9")
     try:
         container = client.containers.get(handle.id)
