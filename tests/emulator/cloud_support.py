@@ -26,6 +26,8 @@ USAGE_IN, USAGE_OUT = 11, 5
 def _last_text(messages: list[dict[str, Any]], text_of: Any) -> str:
     for m in reversed(messages):
         if m["role"] == "user":
+            if isinstance(m["content"], str):  # Anthropic takes a string for one text block
+                return str(m["content"]).upper()
             texts = [text_of(b) for b in m["content"]]
             return " ".join(t for t in texts if t).upper()
     return ""

@@ -53,6 +53,12 @@ def clouds(tmp_path: Path, free_port: int) -> Iterator[Clouds]:
             {"name": "claude-tool", "upstream_model": "claude-tool", **claude},
             {"name": "claude-fail", "upstream_model": "claude-fail", **claude},
             {"name": "claude-limited", "upstream_model": "claude-limited", **claude},
+            {
+                "name": "claude-rescued",
+                "upstream_model": "claude-fail",
+                **claude,
+                "fallback": "nexus-offline",
+            },
             {"name": "nova", "upstream_model": "amazon.nova-echo", **nova},
             {"name": "nova-tool", "upstream_model": "amazon.nova-tool", **nova},
             {"name": "nova-fail", "upstream_model": "amazon.nova-fail", **nova},
@@ -169,6 +175,50 @@ def test_anthropic_upstream(clouds: Clouds) -> None:
         ("anthropic", 11, 5, 200)
     }
     assert len(audit) == 5
+
+
+def test_anthropic_shape_passes_through(clouds: Clouds) -> None:
+    """A Claude client (``ANTHROPIC_BASE_URL``) calling a model routed to Anthropic: the
+    Messages request goes on as it came, the message and its events come back as sent."""
+    emu, client, anthropic, _ = clouds
+    body = {
+        "model": "claude",
+        "max_tokens": 100,
+        "system": "Be brief.",
+        "messages": [{"role": "user", "content": "hello up there"}],
+    }
+    r = client.post("/messages", json=body)
+    assert r.status_code == 200, r.text
+    message = r.json()
+    assert message["type"] == "message"
+    assert message["model"] == "claude"
+    assert message["content"] == [{"type": "text", "text": "HELLO UP THERE"}]
+    assert message["usage"] == {"input_tokens": 11, "output_tokens": 5}
+    assert anthropic.bodies[-1] == {**body, "model": "claude-echo", "stream": False}
+    assert anthropic.auths[-1] == ("sk-ant-123", "2023-06-01")
+    with client.stream("POST", "/messages", json={**body, "stream": True}) as s:
+        assert s.status_code == 200
+        events = [json.loads(line[6:]) for line in s.iter_lines() if line.startswith("data: ")]
+    assert events[0]["type"] == "message_start"
+    assert events[0]["message"]["model"] == "claude"
+    words = [e["delta"]["text"] for e in events if e["type"] == "content_block_delta"]
+    assert words == ["HELLO", "UP", "THERE"]
+    assert events[-1] == {"type": "message_stop"}
+    rescued = client.post("/messages", json={**body, "model": "claude-rescued"})
+    assert rescued.status_code == 200, rescued.text  # the upstream's 529: the offline model
+    assert rescued.json()["model"] == "nexus-offline"
+    assert rescued.json()["content"][0]["text"] == "hello up there"
+    other = client.post("/messages", json={**body, "model": "nova"})
+    assert other.status_code == 400
+    assert other.json()["error"]["type"] == "invalid_request_error"
+    assert "call it with OpenAI's chat completions" in other.json()["error"]["message"]
+    audit = emu.client.get("/v1/gateway/audit", params={"agent": "bot"}).json()
+    assert [(a["model"], a["tokens_in"], a["tokens_out"], a["status"]) for a in audit] == [
+        ("claude", 11, 5, 200),
+        ("claude", 11, 5, 200),
+        ("claude-rescued", 0, 0, 502),
+        ("nexus-offline", 6, 3, 200),  # cl100k: Be| brief|. and hello| up| there
+    ]
 
 
 def test_bedrock_upstream(clouds: Clouds) -> None:

@@ -2,12 +2,15 @@
 
 ``POST …/v1/messages`` (``stream: true`` answers Anthropic's event stream:
 ``message_start``, a ``content_block_*`` run per block, ``message_delta``,
-``message_stop``). ``max_tokens`` is required, as Anthropic requires it. Errors
+``message_stop``). ``max_tokens`` is required, as Anthropic requires it. A model
+routed to Anthropic gets the call as it came, and its answer goes back as it is
+(another upstream's model: 400, it is called in OpenAI's shape). Errors
 in Anthropic's shape: ``{"type": "error", "error": {"type", "message"}}``.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -18,6 +21,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from nexus_emulator.gateway import tokens, wire
 from nexus_emulator.gateway.errors import GatewayError
 from nexus_emulator.gateway.offline import Completion
+from nexus_emulator.gateway.service import Model
 
 PREFIX = "/v1/platform/gateway/v1"
 router = APIRouter(prefix=PREFIX, tags=["gateway"])
@@ -46,21 +50,41 @@ def error(exc: GatewayError) -> JSONResponse:
 async def messages(request: Request) -> Response:
     try:
         call = await wire.ask(request, "chat")
-        body, caller, model = call.body, call.caller, call.model
-        if model.route is not None:
-            raise GatewayError(
-                400, "bad_request", f"{model.id} is served over OpenAI's API only", "model"
-            )
-        limit = wire.positive_int(body, "max_tokens")
+        limit = wire.positive_int(call.body, "max_tokens")
         if limit is None:
             raise GatewayError(400, "bad_request", "max_tokens: Field required", "max_tokens")
-        chat = wire.messages_of(body, {"user", "assistant"})
-        system = body.get("system")
-        if system:
-            chat = [{"role": "system", "content": system}, *chat]
-        done, headers = call.gateway.complete(caller, model, chat, wire.tools_of(body), limit)
+        wire.messages_of(call.body, {"user", "assistant"})
+        tools = wire.tools_of(call.body)
+        answer = functools.partial(_answer, call, limit=limit, tools=tools)
+        return await wire.with_fallback(call, answer)
     except GatewayError as exc:
         return error(exc)
+
+
+async def _answer(
+    call: wire.Ask, model: Model, limit: int, tools: list[dict[str, Any]] | None
+) -> Response:
+    """The offline model's answer, or an Anthropic upstream's as it sent it."""
+    if model.route is None:
+        return _offline(call, model, limit, tools)
+    if call.body.get("stream") is True:
+        events, headers = await call.gateway.relay_stream(
+            call.caller, model, call.body, "anthropic"
+        )
+        return StreamingResponse(events, media_type="text/event-stream", headers=headers)
+    answer, headers = await call.gateway.relay(call.caller, model, call.body, "anthropic")
+    return JSONResponse(answer, headers=headers)
+
+
+def _offline(
+    call: wire.Ask, model: Model, limit: int, tools: list[dict[str, Any]] | None
+) -> Response:
+    body, caller = call.body, call.caller
+    chat = list(body["messages"])
+    system = body.get("system")
+    if system:
+        chat = [{"role": "system", "content": system}, *chat]
+    done, headers = call.gateway.complete(caller, model, chat, tools, limit)
     ident = f"msg_{caller.request_id or 'offline'}"
     content = _content(done)
     if body.get("stream") is True:

@@ -97,3 +97,47 @@ class AnthropicUpstream(HttpUpstream):
             if not found:
                 fill = counted(body, "".join(chunks.text))
                 used.tokens_in, used.tokens_out = fill.tokens_in, fill.tokens_out
+
+
+class AnthropicMessages(AnthropicUpstream):
+    """A call that came in Anthropic's own shape (``/v1/messages``) for an Anthropic model:
+    sent on as it is, with the upstream's model name and the agent's key; the message or
+    its event stream comes back as it is, with the gateway's model name."""
+
+    async def chat(
+        self, route: ModelRoute, body: dict[str, Any], key: str | None
+    ) -> tuple[dict[str, Any], Used]:
+        wanted = {**body, "model": route.upstream_model, "stream": False}
+        answer = await self.whole(route, self._request(route, wanted, key))
+        answer["model"] = route.name
+        usage = answer.get("usage") or {}
+        return answer, Used(int(usage.get("input_tokens", 0)), int(usage.get("output_tokens", 0)))
+
+    async def stream(
+        self, route: ModelRoute, body: dict[str, Any], key: str | None, used: Used
+    ) -> AsyncIterator[bytes]:
+        wanted = {**body, "model": route.upstream_model, "stream": True}
+        resp = await self.post(route, self._request(route, wanted, key))
+        return self._events(route, resp, used)
+
+    async def _events(
+        self, route: ModelRoute, resp: aiohttp.ClientResponse, used: Used
+    ) -> AsyncIterator[bytes]:
+        try:
+            async for line in resp.content:
+                if line.startswith(b"data: {"):
+                    event = json.loads(line[6:])
+                    if event.get("type") == "message_start":
+                        message = event.get("message") or {}
+                        message["model"] = route.name
+                        used.tokens_in = int((message.get("usage") or {}).get("input_tokens", 0))
+                        line = b"data: " + json.dumps(event, separators=(",", ":")).encode() + b"\n"
+                    elif event.get("type") == "message_delta":
+                        used.tokens_out = int((event.get("usage") or {}).get("output_tokens", 0))
+                yield line
+        except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
+            failure = {"type": "error", "error": {"type": "api_error",
+                       "message": f"{route.name}: the upstream stopped: {exc}"}}  # fmt: skip
+            yield b"event: error\ndata: " + json.dumps(failure).encode() + b"\n\n"
+        finally:
+            resp.release()

@@ -8,6 +8,7 @@ chunk), ``POST …/v1/embeddings``, ``GET …/v1/models``. Errors in OpenAI's sh
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -60,30 +61,20 @@ async def chat_completions(request: Request) -> Response:
         wire.messages_of(call.body)
         wire.tools_of(call.body)
         limit = wire.positive_int(call.body, "max_completion_tokens", "max_tokens")
-        return await _answer(call, call.model, limit)
+        return await wire.with_fallback(call, functools.partial(_answer, call, limit=limit))
     except GatewayError as exc:
         return error(exc)
 
 
-async def _answer(
-    call: wire.Ask, model: Model, limit: int | None, fell_back: bool = False
-) -> Response:
-    """The offline model's answer or the upstream's; a failed upstream (unreachable,
-    5xx, timeout, rate limited) hands over to its fallback model once."""
+async def _answer(call: wire.Ask, model: Model, limit: int | None) -> Response:
+    """The offline model's answer or the upstream's (in OpenAI's shape whatever it is)."""
     if model.route is None:
         return _offline(call, model, limit)
-    try:
-        if call.body.get("stream") is True:
-            chunks, headers = await call.gateway.relay_stream(call.caller, model, call.body)
-            return StreamingResponse(chunks, media_type="text/event-stream", headers=headers)
-        answer, headers = await call.gateway.relay(call.caller, model, call.body)
-        return JSONResponse(answer, headers=headers)
-    except GatewayError as exc:
-        fallback = model.route.fallback
-        if fell_back or fallback is None or exc.status not in (429, 502, 504):
-            raise
-        rescuer = call.gateway.model(fallback, "chat", call.caller.agent)
-        return await _answer(call, rescuer, limit, True)
+    if call.body.get("stream") is True:
+        chunks, headers = await call.gateway.relay_stream(call.caller, model, call.body)
+        return StreamingResponse(chunks, media_type="text/event-stream", headers=headers)
+    answer, headers = await call.gateway.relay(call.caller, model, call.body)
+    return JSONResponse(answer, headers=headers)
 
 
 def _offline(call: wire.Ask, model: Model, limit: int | None) -> Response:

@@ -200,13 +200,13 @@ class Gateway:
             ) from None
 
     async def relay(
-        self, caller: Caller, model: Model, body: dict[str, Any]
+        self, caller: Caller, model: Model, body: dict[str, Any], shape: str = "openai"
     ) -> tuple[dict[str, Any], Headers]:
-        """A whole chat completion from the model's upstream."""
+        """A whole answer from the model's upstream, in the call's shape (see ``upstream``)."""
         assert model.route is not None
+        upstream = self.upstream(model.route, shape)
         call = self._admit(caller, model)
         try:
-            upstream = self.upstream(model.route)
             answer, used = await upstream.chat(model.route, body, self.key(caller, model.route))
         except GatewayError as exc:
             self._finish(call, exc.status, 0, 0)
@@ -216,17 +216,17 @@ class Gateway:
         return answer, call.headers if call else {}
 
     async def relay_stream(
-        self, caller: Caller, model: Model, body: dict[str, Any]
+        self, caller: Caller, model: Model, body: dict[str, Any], shape: str = "openai"
     ) -> tuple[AsyncIterator[bytes], Headers]:
-        """A streamed chat completion from the model's upstream: its chunks as they come;
-        the call is accounted for when the stream ends."""
+        """A streamed answer from the model's upstream, in the call's shape: its chunks as
+        they come; the call is accounted for when the stream ends."""
         from nexus_emulator.gateway.upstream import Used
 
         assert model.route is not None
+        upstream = self.upstream(model.route, shape)
         call = self._admit(caller, model)
         used = Used()
         try:
-            upstream = self.upstream(model.route)
             chunks = await upstream.stream(model.route, body, self.key(caller, model.route), used)
         except GatewayError as exc:
             self._finish(call, exc.status, 0, 0)
@@ -242,15 +242,30 @@ class Gateway:
 
         return relayed(), call.headers if call else {}
 
-    def upstream(self, route: ModelRoute) -> Upstream:
-        """The client of the route's provider: OpenAI-compatible, Anthropic or Bedrock."""
-        upstream = self._upstreams.get(route.provider)
+    def upstream(self, route: ModelRoute, shape: str = "openai") -> Upstream:
+        """The client of the route's provider (OpenAI-compatible, Anthropic or Bedrock) for
+        a call in OpenAI's shape, or in Anthropic's (``/v1/messages``: Anthropic models
+        only, sent on as they are)."""
+        if shape == "anthropic" and route.provider != "anthropic":
+            raise GatewayError(
+                400,
+                "bad_request",
+                f"{route.name} is a {route.provider} model: call it with OpenAI's chat "
+                "completions (/v1/chat/completions)",
+                "model",
+            )
+        kind = route.provider if shape == "openai" else f"{route.provider}:{shape}"
+        upstream = self._upstreams.get(kind)
         if upstream is None:
-            if route.provider == "anthropic":
+            if kind == "anthropic:anthropic":
+                from nexus_emulator.gateway.anthropic_upstream import AnthropicMessages
+
+                upstream = AnthropicMessages()
+            elif kind == "anthropic":
                 from nexus_emulator.gateway.anthropic_upstream import AnthropicUpstream
 
                 upstream = AnthropicUpstream()
-            elif route.provider == "bedrock":
+            elif kind == "bedrock":
                 from nexus_emulator.gateway.bedrock_upstream import BedrockUpstream
 
                 upstream = BedrockUpstream()
@@ -258,7 +273,7 @@ class Gateway:
                 from nexus_emulator.gateway.upstream import OpenAIUpstream
 
                 upstream = OpenAIUpstream()
-            self._upstreams[route.provider] = upstream
+            self._upstreams[kind] = upstream
         return upstream
 
     async def close(self) -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
+from fastapi.responses import Response
 
 from nexus_emulator.gateway.errors import GatewayError
 from nexus_emulator.gateway.service import Caller, Gateway, Model
@@ -60,6 +61,21 @@ async def ask(request: Request, kind: str) -> Ask:
     caller = caller_of(request)
     body = await body_of(request)
     return Ask(gateway, caller, body, gateway.model(body.get("model"), kind, caller.agent))
+
+
+RESCUED = (429, 502, 504)  # an upstream's failures its fallback model answers instead
+
+
+async def with_fallback(call: Ask, answer: Callable[[Model], Awaitable[Response]]) -> Response:
+    """``answer`` from the call's model; when its upstream fails (unreachable, 5xx, timed
+    out, rate limited) and the route names a fallback, from that model, once."""
+    try:
+        return await answer(call.model)
+    except GatewayError as exc:
+        route = call.model.route
+        if route is None or route.fallback is None or exc.status not in RESCUED:
+            raise
+        return await answer(call.gateway.model(route.fallback, "chat", call.caller.agent))
 
 
 def positive_int(body: dict[str, Any], *names: str) -> int | None:
