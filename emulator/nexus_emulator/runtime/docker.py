@@ -302,19 +302,31 @@ class DockerRuntime(Runtime):
         handles: list[ReplicaHandle] = await self._call(self._replicas_sync)
         return handles
 
-    def _listed(self) -> list[dict[str, Any]]:
-        """The engine's list entries of this home's containers (``GET /containers/json``),
-        read without the docker SDK when the engine allows (see engine.py): the start
-        looks for the replicas of the last run before it is ready."""
-        wanted = {"label": [f"{LABEL_HOME}={self.home}"]}
+    @staticmethod
+    def _engine_list(kind: str, label: str) -> list[dict[str, Any]] | None:
+        """The engine's list of ``kind`` (containers, images) with ``label``, read without
+        the docker SDK when the engine allows (see engine.py); None when it does not."""
+        wanted = quote(json.dumps({"label": [label]}))
         try:
-            answer = engine_json(f"/containers/json?all=1&filters={quote(json.dumps(wanted))}")
+            answer = engine_json(f"/{kind}/json?all=1&filters={wanted}")
         except (OSError, ValueError):
-            answer = None
+            return None
         if answer is not None and answer[0] == 200 and isinstance(answer[1], list):
             return answer[1]
-        found = self.client().containers.list(all=True, sparse=True, filters=wanted)
-        return [c.attrs for c in found]
+        return None
+
+    def _listed_none(self, kind: str, label: str) -> bool:
+        return self._engine_list(kind, label) == []
+
+    def _listed(self) -> list[dict[str, Any]]:
+        """This home's containers as the engine lists them (``GET /containers/json``): the
+        start looks for the replicas of the last run before it is ready, without the SDK."""
+        home = f"{LABEL_HOME}={self.home}"
+        found = self._engine_list("containers", home)
+        if found is not None:
+            return found
+        listed = self.client().containers.list(all=True, sparse=True, filters={"label": home})
+        return [c.attrs for c in listed]
 
     def _replicas_sync(self) -> list[ReplicaHandle]:
         found = self._listed()
@@ -415,9 +427,12 @@ class DockerRuntime(Runtime):
     def _collect_sync(self, keep: set[str]) -> list[str]:
         """Agent images no version records, then ``nexus-deps:*`` images of this home that
         no kept agent image is built on (its parent chain)."""
+        home = f"{LABEL_HOME}={self.home}"
+        if self._listed_none("images", home):
+            return []  # nothing of this home's (a first start): no SDK needed
         from docker.errors import APIError, ImageNotFound
 
-        images, home, gone = self.client().images, f"{LABEL_HOME}={self.home}", []
+        images, gone = self.client().images, []
         used: set[str] = set()
         for image in images.list(filters={"label": [home, LABEL_AGENT]}):
             refs = set(image.tags) | {image.id}
