@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,7 +40,7 @@ asyncio.run(main())
 """
 
 
-def check(tmp_path: Path, runtime: str) -> dict[str, object]:
+def check(tmp_path: Path, runtime: str) -> dict[str, Any]:
     proc = subprocess.run(
         [sys.executable, "-c", CHECK, str(tmp_path / "home"), runtime],
         capture_output=True,
@@ -48,7 +49,7 @@ def check(tmp_path: Path, runtime: str) -> dict[str, object]:
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
-    seen: dict[str, object] = json.loads(proc.stdout.strip().splitlines()[-1])
+    seen: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     return seen
 
 
@@ -57,10 +58,10 @@ def test_rare_routes_are_declared_on_first_use_and_in_the_openapi_document(
 ) -> None:
     seen = check(tmp_path, "process")
     assert seen["ready_with"] == []
-    status, body = seen["memory"]  # type: ignore[misc]
+    status, body = seen["memory"]
     assert status == 200, body  # served by the memory routes, not a 404 for a missing route
     assert seen["after_memory"] == ["nexus_emulator.memory.api"]
-    paths: list[str] = seen["paths"]  # type: ignore[assignment]
+    paths: list[str] = seen["paths"]
     for path in (
         "/v1/agents/{name}/authorizer",
         "/v1/agents/{name}/credentials",
@@ -88,7 +89,6 @@ def test_a_docker_start_is_ready_without_the_docker_sdk(tmp_path: Path) -> None:
 @pytest.mark.docker
 def test_the_engine_read_without_the_sdk_agrees_with_the_sdk() -> None:
     import docker
-
     from nexus_emulator.runtime._network import platform_address, quick_platform_address
 
     client = docker.from_env()
