@@ -50,7 +50,7 @@ class Memory:
         actor: str | None = None,
     ) -> list[dict[str, Any]]:
         """Append events: turns, or ``{"payload": <any JSON>}``."""
-        path = f"/sessions/{_q(self._session(session))}/events"
+        path = f"/sessions/{quoted(self._session(session))}/events"
         answer: list[dict[str, Any]] = await self._call(
             "POST", path, {"actor": self._actor(actor), "events": events}
         )
@@ -60,7 +60,7 @@ class Memory:
         self, k: int = 10, *, session: str | None = None, actor: str | None = None
     ) -> list[dict[str, Any]]:
         """The newest ``k`` turns of a session, oldest first (``[]`` for a new session)."""
-        path = f"/sessions/{_q(self._session(session))}/events"
+        path = f"/sessions/{quoted(self._session(session))}/events"
         query = {"actor": self._actor(actor), "last": k, "turns": "true"}
         try:
             answer: list[dict[str, Any]] = await self._call("GET", path, query=query)
@@ -74,7 +74,7 @@ class Memory:
         self, *, session: str | None = None, actor: str | None = None
     ) -> list[dict[str, Any]]:
         """Every event of a session, oldest first."""
-        path = f"/sessions/{_q(self._session(session))}/events"
+        path = f"/sessions/{quoted(self._session(session))}/events"
         answer: list[dict[str, Any]] = await self._call(
             "GET", path, query={"actor": self._actor(actor)}
         )
@@ -97,13 +97,13 @@ class Memory:
         """A new session ``to_session`` holding this session's events up to event
         ``from_event`` (included, an ``id`` from ``events()``): the conversation
         continued differently from there. Answers the new session's events."""
-        path = f"/sessions/{_q(self._session(session))}/branch"
+        path = f"/sessions/{quoted(self._session(session))}/branch"
         body = {"actor": self._actor(actor), "from_event": from_event, "to_session": to_session}
         answer: list[dict[str, Any]] = await self._call("POST", path, body)
         return answer
 
     async def delete_session(self, *, session: str | None = None, actor: str | None = None) -> int:
-        path = f"/sessions/{_q(self._session(session))}"
+        path = f"/sessions/{quoted(self._session(session))}"
         answer = await self._call("DELETE", path, query={"actor": self._actor(actor)})
         return int(answer["deleted_events"])
 
@@ -126,11 +126,11 @@ class Memory:
         return answer
 
     async def get(self, record_id: str) -> dict[str, Any]:
-        answer: dict[str, Any] = await self._call("GET", f"/records/{_q(record_id)}")
+        answer: dict[str, Any] = await self._call("GET", f"/records/{quoted(record_id)}")
         return answer
 
     async def delete(self, record_id: str) -> None:
-        await self._call("DELETE", f"/records/{_q(record_id)}")
+        await self._call("DELETE", f"/records/{quoted(record_id)}")
 
     async def records(
         self, namespace: str | None = None, *, key: str | None = None, limit: int = 100
@@ -179,25 +179,38 @@ class Memory:
         return ctx.session_id
 
     def _actor(self, actor: str | None) -> str:
-        if actor:
-            return actor
-        ctx = current_context()
-        if ctx is not None and ctx.user_id:
-            return ctx.user_id
-        if ctx is not None and ctx.caller is not None and ctx.caller.subject:
-            return ctx.caller.subject
-        return "anonymous"
+        return actor or current_actor()
 
     async def _call(
         self, method: str, path: str, body: Any = None, query: dict[str, Any] | None = None
     ) -> Any:
-        full = "/v1/platform/memory" + path
-        if query:
-            full += "?" + urllib.parse.urlencode(query)
-        return await asyncio.to_thread(
-            call_platform, method, full, body, self.timeout, AgentMemoryError, "memory calls"
-        )
+        return await asyncio.to_thread(memory_call, method, path, body, query, self.timeout)
 
 
-def _q(name: str) -> str:
+def current_actor() -> str:
+    """The request's actor: ``Context.user_id``, else the verified caller's subject,
+    else ``"anonymous"`` (also outside a request)."""
+    ctx = current_context()
+    if ctx is not None and ctx.user_id:
+        return ctx.user_id
+    if ctx is not None and ctx.caller is not None and ctx.caller.subject:
+        return ctx.caller.subject
+    return "anonymous"
+
+
+def memory_call(
+    method: str,
+    path: str,
+    body: Any = None,
+    query: dict[str, Any] | None = None,
+    timeout: float = 30.0,
+) -> Any:
+    """One call to ``/v1/platform/memory`` + ``path`` with the workload token (blocking)."""
+    full = "/v1/platform/memory" + path
+    if query:
+        full += "?" + urllib.parse.urlencode(query)
+    return call_platform(method, full, body, timeout, AgentMemoryError, "memory calls")
+
+
+def quoted(name: str) -> str:
     return urllib.parse.quote(name, safe="")

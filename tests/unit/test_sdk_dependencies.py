@@ -23,6 +23,8 @@ def imported_roots(path: Path) -> set[str]:
 OPTIONAL = {
     "nexus/ai/agents/_otel.py": {"opentelemetry", "requests"},
     "nexus/admin_credential.py": {"keyring"},  # the CLI's credential store, when installed
+    # LangGraph's checkpointer and store: imported only by an agent that runs LangGraph
+    "nexus/ai/agents/adapters/langgraph_memory.py": {"langgraph"},
 }
 
 

@@ -9,8 +9,13 @@
 Text input becomes ``{"messages": [("user", text)]}``; an object is passed as
 the graph's input state. The answer is the last message's text when the state
 has messages, else the final state made JSON-safe. The request's session id is
-the ``thread_id``, so a graph compiled with a checkpointer keeps a conversation
-per session.
+the ``thread_id`` and its actor the ``user_id`` (``config["configurable"]``), so a
+graph compiled with a checkpointer keeps a conversation per session.
+
+``nexus_memory = True`` gives the graph the agent's Nexus memory by configuration
+only: a graph (or a ``StateGraph``, compiled then) without its own checkpointer or
+store gets ``NexusCheckpointer()`` and ``NexusStore()`` (``langgraph_memory.py``),
+so a conversation continues across replicas and restarts, per session and actor.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from nexus.ai.agents._context import Context
 
 class LangGraphAgent(Agent):
     graph: Any = None
+    nexus_memory: bool = False  # True: checkpointer and store backed by Nexus memory
 
     def build_graph(self) -> Any:
         """The compiled graph to serve (default: the ``graph`` class attribute)."""
@@ -37,14 +43,34 @@ class LangGraphAgent(Agent):
         compiled = self.__dict__.get("_nexus_graph")
         if compiled is None:
             compiled = self.build_graph()
+            if self.nexus_memory:
+                compiled = with_nexus_memory(compiled)
             self.__dict__["_nexus_graph"] = compiled
         return compiled
 
     async def process(self, input: Any, context: Context) -> Any:  # type: ignore[override]
         state = {"messages": [("user", input)]} if isinstance(input, str) else input
-        config = {"configurable": {"thread_id": context.session_id or context.request_id}}
+        from nexus.ai.memory import current_actor
+
+        thread = context.session_id or context.request_id
+        config = {"configurable": {"thread_id": thread, "user_id": current_actor()}}
         result = await self._compiled().ainvoke(state, config=config)
         return answer_of(result)
+
+
+def with_nexus_memory(graph: Any) -> Any:
+    """The graph compiled (or copied) with Nexus memory where it has no checkpointer or
+    store of its own."""
+    from nexus.ai.agents.adapters.langgraph_memory import NexusCheckpointer, NexusStore
+
+    if hasattr(graph, "compile"):  # a StateGraph not compiled yet
+        return graph.compile(checkpointer=NexusCheckpointer(), store=NexusStore())
+    update: dict[str, Any] = {}
+    if graph.checkpointer is None:
+        update["checkpointer"] = NexusCheckpointer()
+    if graph.store is None:
+        update["store"] = NexusStore()
+    return graph.copy(update=update) if update else graph
 
 
 def answer_of(state: Any) -> Any:
