@@ -34,7 +34,15 @@ from nexus_cli.errors import NexusError
 from nexus_cli.providers.base import Provider
 from nexus_cli.tui import panes
 from nexus_cli.tui.actions import Actions
-from nexus_cli.tui.data import LEVELS, Detail, LogFilter, Row, fetch_agents, fetch_detail
+from nexus_cli.tui.data import (
+    LEVELS,
+    Detail,
+    LogFilter,
+    Row,
+    fetch_agents,
+    fetch_detail,
+    listed_rows,
+)
 from nexus_cli.tui.modals import MODAL_CSS, Help
 from nexus_cli.tui.render import agent_view, log_line, row_cells
 
@@ -162,7 +170,12 @@ class Dashboard(Actions):
         now = time.monotonic()
         elapsed = now - self._last_pass if self._last_pass else 0.0
         try:
-            rows = fetch_agents(self.provider, {r.key: r for r in self.rows}, elapsed)
+            summaries = self.provider.list_agents()
+            if not self.rows:  # the first paint: names and versions before the rest
+                self.call_from_thread(self.show_rows, listed_rows(summaries))
+            rows = fetch_agents(
+                self.provider, summaries, {r.key: r for r in self.rows if r.known}, elapsed
+            )
         except NexusError as exc:
             self.call_from_thread(self.show_error, exc)
             return
@@ -175,7 +188,7 @@ class Dashboard(Actions):
     def show_rows(self, rows: list[Row]) -> None:
         self.rows = rows
         for row in rows:
-            if row.rps is not None:
+            if row.known and row.rps is not None:
                 self.rates.setdefault(row.key, []).append(row.rps)
                 del self.rates[row.key][:-60]
         shown = [r for r in rows if self.filter_text.lower() in r.agent.lower()]
@@ -234,7 +247,9 @@ class Dashboard(Actions):
             self.action_refresh()
         elif event.data_table.id == "traces" and key != self.trace_id:
             self.trace_id = str(key)
-            self.action_refresh()
+            drawn = self.detail.trace if self.detail else None
+            if drawn is None or drawn.trace_id != key:
+                self.action_refresh()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from nexus_api.models import (
         AgentMetrics,
         AgentStatus,
+        AgentSummary,
         History,
         Secret,
         Task,
@@ -48,6 +49,7 @@ class Row:
     error_rate: float = 0.0
     tokens: int = 0
     queue: int = 0
+    known: bool = True  # False: from the agent list only, status and metrics still to come
 
     @property
     def key(self) -> str:
@@ -101,20 +103,37 @@ def _rows_of(
     return rows or [Row(agent=status.name, env="-", version="-", healthy=0, desired=0)]
 
 
-def fetch_agents(provider: Provider, before: dict[str, Row], elapsed: float) -> list[Row]:
-    """Every agent's rows; ``before`` (the previous pass, ``elapsed`` s ago) gives requests/s."""
-    rows: list[Row] = []
-    for summary in provider.list_agents():
+def listed_rows(summaries: list[AgentSummary]) -> list[Row]:
+    """Rows from the agent list alone (replicas and load not read yet: ``known`` False),
+    so the first paint does not wait for every agent's status."""
+    rows = []
+    for a in summaries:
+        served = [(env, version) for env, version in a.environments.items() if version]
+        for env, version in served or [("-", "-")]:
+            rows.append(Row(a.name, env, version or "-", 0, 0, known=False))
+    return rows
+
+
+def fetch_agents(
+    provider: Provider, summaries: list[AgentSummary], before: dict[str, Row], elapsed: float
+) -> list[Row]:
+    """Every agent's rows; ``before`` (the previous pass, ``elapsed`` s ago) gives requests/s.
+    The agents are read a few at a time: the calls wait on the network, not on this CPU."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(name: str) -> list[Row]:
         try:
-            status = provider.status(summary.name, None)
+            status = provider.status(name, None)
         except NexusError:
-            continue  # deleted between the list and its status
+            return []  # deleted between the list and its status
         try:
-            metrics: AgentMetrics | None = provider.metrics(summary.name)
+            metrics: AgentMetrics | None = provider.metrics(name)
         except NexusError:
             metrics = None  # a provider without metrics still lists its agents
-        rows.extend(_rows_of(status, metrics, before, elapsed))
-    return rows
+        return _rows_of(status, metrics, before, elapsed)
+
+    with ThreadPoolExecutor(max_workers=min(8, len(summaries) or 1)) as pool:
+        return [row for rows in pool.map(one, [a.name for a in summaries]) for row in rows]
 
 
 def _part(call: Callable[[], T], missing: dict[str, str], part: str) -> T | None:
@@ -126,18 +145,29 @@ def _part(call: Callable[[], T], missing: dict[str, str], part: str) -> T | None
 
 
 def fetch_detail(provider: Provider, name: str, logs: LogFilter, trace_id: str | None) -> Detail:
+    """The selected agent, its parts read at once (each waits on the network)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     d = Detail(name=name)
     m = d.missing
-    d.status = _part(lambda: provider.status(name, None), m, "status")
-    d.history = _part(lambda: provider.history(name), m, "history")
-    d.secrets = _part(lambda: provider.secret_list(name), m, "secrets") or []
     query = LogQuery(env=logs.env, tail=200, level=logs.level, grep=logs.search or None)
-    d.logs = _part(lambda: list(provider.logs(name, query)), m, "logs") or []
-    d.tasks = _part(lambda: provider.tasks(name), m, "tasks") or []
-    d.traces = _part(lambda: provider.traces(name, 30), m, "traces") or []
-    chosen = trace_id or (d.traces[0].trace_id if d.traces else None)
-    if chosen is not None:
-        d.trace = _part(lambda: provider.trace(chosen), m, "trace")
-    d.sessions = _part(lambda: provider.memory_sessions(name, None), m, "memory") or []
-    d.records = _part(lambda: provider.memory_records(name, None, 50), m, "memory") or []
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        status = pool.submit(_part, lambda: provider.status(name, None), m, "status")
+        history = pool.submit(_part, lambda: provider.history(name), m, "history")
+        secrets = pool.submit(_part, lambda: provider.secret_list(name), m, "secrets")
+        lines = pool.submit(_part, lambda: list(provider.logs(name, query)), m, "logs")
+        tasks = pool.submit(_part, lambda: provider.tasks(name), m, "tasks")
+        sessions = pool.submit(_part, lambda: provider.memory_sessions(name, None), m, "memory")
+        records = pool.submit(_part, lambda: provider.memory_records(name, None, 50), m, "memory")
+        traces = _part(lambda: provider.traces(name, 30), m, "traces") or []
+        chosen = trace_id or (traces[0].trace_id if traces else None)
+        if chosen is not None:
+            d.trace = _part(lambda: provider.trace(chosen), m, "trace")
+        d.status, d.history, d.traces = status.result(), history.result(), traces
+        d.secrets, d.logs, d.tasks = (
+            secrets.result() or [],
+            lines.result() or [],
+            tasks.result() or [],
+        )
+        d.sessions, d.records = sessions.result() or [], records.result() or []
     return d

@@ -30,7 +30,7 @@ def refill(table: DataTable[str], rows: Sequence[tuple[str, Cells]]) -> None:
         for key, cells in rows:
             for column, value in zip(columns, cells, strict=True):
                 if table.get_cell(key, column) != value:
-                    table.update_cell(key, column, value)
+                    table.update_cell(key, column, value, update_width=True)
         return
     current = keys[table.cursor_row] if 0 <= table.cursor_row < len(keys) else None
     table.clear()

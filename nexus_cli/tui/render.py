@@ -38,6 +38,8 @@ def log_line(rec: dict[str, Any], search: str) -> Text:
 
 
 def row_cells(row: Row) -> tuple[str, ...]:
+    if not row.known:
+        return (row.agent, row.env, row.version, *("…" for _ in range(6)))
     rps = "-" if row.rps is None else f"{row.rps:.1f}"
     p95 = "-" if row.p95_ms is None else f"{row.p95_ms:.1f} ms"
     return (
@@ -88,7 +90,7 @@ def agent_view(d: Detail, now: float, rates: list[float]) -> str:
         lines.append("[b]recent events[/b]")
         for e in d.history.events[-5:][::-1]:
             by = f" by {e.by}" if e.by else ""
-            lines.append(f"    {age(now - e.at)} ago  {e.env:<11} {e.action} {e.label}{by}")
+            lines.append(f"    {age(now - e.at):>4} ago  {e.env:<11} {e.action} {e.label}{by}")
     return "\n".join(lines)
 
 
