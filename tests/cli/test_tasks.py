@@ -15,7 +15,10 @@ def test_async_run_and_task_commands(platform: Platform, deployed: str) -> None:
     assert task["task_id"].startswith("task_")
     done = platform("ai", "agent", "task", "status", task["task_id"], "--wait")
     assert done.code == 0, done.out
-    assert "succeeded  progress 100%  attempt 1" in done.stdout
+    assert "succeeded  progress 100%  attempt 1  tokens 0" in done.stdout  # no model calls
+    shown = json.loads(platform("--json", "ai", "agent", "task", "status", task["task_id"]).stdout)
+    assert shown["metadata"]["tokens_used"] == 0
+    assert shown["metadata"]["request_id"] == task["task_id"]
     assert "later" in done.stdout
     listed = json.loads(platform("--json", "ai", "agent", "task", "list", deployed).stdout)
     assert task["task_id"] in [t["task_id"] for t in listed]
