@@ -3,8 +3,9 @@
 Short-term: ``await self.memory.add_turns([("user", "hi"), ("assistant", "hello")])``
 and ``await self.memory.last_turns(5)`` work on the current request's session
 and actor (``Context.session_id``; the actor is ``Context.user_id``, else the
-verified caller's subject, else ``"anonymous"``); ``session=``/``actor=`` name
-others. Long-term: ``put``/``get``/``delete`` records in namespaces
+verified caller's subject, else ``"anonymous"``; a caller that is not an admin
+cannot name another actor than itself, the platform refuses its call);
+``session=``/``actor=`` name others. Long-term: ``put``/``get``/``delete`` records in namespaces
 (``/users/{actor}/preferences``), list them with ``records``, and ``search`` them by
 text (FTS5, BM25), by meaning (vectors) or both; ``branch`` continues a session
 differently from an earlier event.

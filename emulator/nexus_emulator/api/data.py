@@ -21,7 +21,7 @@ from nexus_api.bodies import RunBody, TaskBody, openapi_body
 from nexus_api.models import TaskSubmitted
 from nexus_emulator import errors
 from nexus_emulator.api.deps import ready
-from nexus_emulator.chain import Call
+from nexus_emulator.chain import Call, header_value
 from nexus_emulator.core import Emulator
 from nexus_emulator.identity.tokens import caller_header
 from nexus_emulator.pipeline import send_json
@@ -58,12 +58,33 @@ def parse_body(body: bytes) -> dict[str, Any]:
     return payload
 
 
+def speaker(principal: Any, payload: dict[str, Any]) -> dict[str, str]:
+    """Who speaks in a call (its memory's actor): a caller that is not an admin speaks as
+    itself, so its subject is the default ``X-Nexus-User-Id`` and another ``user_id`` in
+    the body's context is refused (403); an admin (the CLI's credential, or a token with
+    the admin scope) and an agent's workload token may name any actor."""
+    if principal is None or principal.kind != "caller" or principal.is_admin:
+        return {}
+    context = payload.get("context")
+    named = context.get("user_id") if isinstance(context, dict) else None
+    if named is not None and str(named) != principal.subject:
+        raise errors.ApiError(
+            403,
+            errors.ErrorCode.FORBIDDEN,
+            f"the caller {principal.subject!r} cannot speak as the actor {str(named)!r}",
+            hint="leave user_id (--actor, actor_id=) out: the actor is the caller; "
+            "an admin token may name any actor",
+        )
+    return {"X-Nexus-User-Id": header_value(principal.subject, "user_id")}
+
+
 async def prepare(em: Emulator, req: Incoming, operation: str) -> Call:
     """Check the agent, the environment and the body; pick a healthy replica (waiting for
     one while they start)."""
     chain = ready(em).chain
     name, env = chain.resolve(req.name, req.env)
     payload = parse_body(req.body)
+    actor = speaker(req.principal, payload)
     picked = await chain.pick_or_wait(name, env)
     context = payload.get("context")
     return chain.start(
@@ -76,7 +97,9 @@ async def prepare(em: Emulator, req: Incoming, operation: str) -> Call:
         req.request_id,
         session=req.session,
         traceparent=req.traceparent,
-        extra=None if req.principal is None else {"X-Nexus-Caller": caller_header(req.principal)},
+        extra=None
+        if req.principal is None
+        else {"X-Nexus-Caller": caller_header(req.principal), **actor},
     )
 
 
@@ -150,6 +173,7 @@ async def submit(em: Emulator, req: Incoming, _receive: Receive, send: Send) -> 
     chain = ready(em).chain
     name, env = chain.resolve(req.name, req.env)
     payload = parse_body(req.body)
+    speaker(req.principal, payload)
     webhook = payload.get("webhook")
     if webhook is not None:
         check_webhook(webhook)
