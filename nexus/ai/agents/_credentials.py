@@ -11,9 +11,7 @@ with the replica's workload token, which only reaches this agent's credentials.
 from __future__ import annotations
 
 import asyncio
-import urllib.error
 import urllib.parse
-import urllib.request
 from typing import Any
 
 from nexus.ai.agents._platform import call_platform

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import urllib.error
-import urllib.request
 from typing import Any, Protocol
 
 
@@ -101,6 +99,9 @@ def call_platform(
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
     if data is not None:
         headers["Content-Type"] = "application/json"
+    import urllib.error  # with the first call: a replica starts without the HTTP client
+    import urllib.request
+
     request = urllib.request.Request(url, data=data, headers=headers, method=method)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as answer:
