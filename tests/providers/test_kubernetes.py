@@ -20,7 +20,9 @@ import pytest
 import yaml
 from nexus_kubernetes import manifests
 from nexus_kubernetes.manifests import Target
-from nexus_kubernetes.provider import target_of
+from nexus_api.deploy import DeploySpec, Sizing
+from nexus_cli.providers.base import DeployRequest
+from nexus_kubernetes.provider import KubernetesProvider, target_of
 
 from tests.cli.cli_support import Result, base_env, free_port, nexus
 
@@ -97,6 +99,38 @@ def test_rollback_renders_a_recorded_revision_again() -> None:
     again = target_of(record)
     assert again == BASE
     assert manifests.render(again) == manifests.render(BASE)
+
+
+def redeploy(serving: Target | None, before: Sizing | None, **asked: Any) -> Target:
+    """The target of a deploy of BASE's agent while ``serving`` runs (None: the first)."""
+    provider = KubernetesProvider(namespace="agents")
+    request = DeployRequest("support-bot", DeploySpec.of(env="production", **asked))
+    image = BASE.image.replace("ab", "ef")
+    return provider.maketarget_of(request, image, 5, "1.3.0", serving=serving, before=before)
+
+
+def test_a_redeploy_keeps_a_scaled_replica_count_unless_replicas_says_otherwise() -> None:
+    """The rule of nexus_api.deploy.resolve, as the local and swarm providers apply it:
+    BASE was deployed with nexus.toml's 3 replicas, then scaled to 5 (the Deployment's
+    count, which is what `serving` carries)."""
+    toml = Sizing(replicas=3, cpu="1", memory="1Gi")
+    scaled = dataclasses.replace(BASE, replicas=5)
+    kept = redeploy(scaled, toml, declared=toml)  # a code-only redeploy
+    assert (kept.replicas, kept.cpu, kept.memory) == (5, "1", "1Gi")
+    docs = manifests.render(kept)
+    valid(docs)
+    assert docs[0]["spec"]["replicas"] == 5
+    assert redeploy(scaled, toml, declared=toml, replicas=2).replicas == 2  # --replicas wins
+    changed = Sizing(replicas=4, cpu="1", memory="1Gi")  # nexus.toml's baseline changed
+    assert redeploy(scaled, toml, declared=changed).replicas == 4
+    assert redeploy(scaled, None, declared=toml).replicas == 5  # a record without nexus.toml's
+    assert redeploy(None, None, declared=toml).replicas == 3  # the first deploy: nexus.toml
+    assert redeploy(None, None).replicas == 2  # nothing said: production's default
+    autoscaled = redeploy(dataclasses.replace(scaled, autoscale=True), toml, declared=toml)
+    assert autoscaled.autoscale  # the HPA stays on
+    assert "replicas" not in manifests.render(autoscaled)[0]["spec"]
+    unset = redeploy(dataclasses.replace(BASE, cpu=None, memory=None), None)
+    assert (unset.cpu, unset.memory) == (None, None)  # no limit appears that nobody set
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from nexus_cli.errors import NotFound, UsageError
 from nexus_cli.providers.base import (
@@ -28,6 +28,9 @@ from nexus_kubernetes import manifests, views
 from nexus_kubernetes.manifests import ANNOTATION_REVISION, LABEL_ENV, Target
 from nexus_kubernetes.views import version_of
 
+if TYPE_CHECKING:
+    from nexus_api.deploy import DeploySpec, Sizing
+
 ROLLOUT_TIMEOUT = 600.0
 
 
@@ -35,6 +38,44 @@ def target_of(data: dict[str, str]) -> Target:
     fields = json.loads(data["target"])
     fields["secret_keys"] = tuple(fields.get("secret_keys") or ())
     return Target(**fields)
+
+
+def declared_of(data: dict[str, str]) -> Sizing | None:
+    """The nexus.toml sizes a recorded deploy declared (None in records older than that)."""
+    from nexus_api.deploy import Sizing
+
+    raw = data.get("declared")
+    return None if raw is None else Sizing.model_validate_json(raw)
+
+
+def sized(
+    asked: DeploySpec, serving: Target | None, before: Sizing | None
+) -> tuple[int, str | None, str | None]:
+    """Replicas, CPU and memory of a deploy by the rule every provider follows
+    (``nexus_api.deploy.resolve``): the flag, else nexus.toml's value on the first deploy
+    or when it changed, else what the environment runs now (so a ``scale`` outlives a
+    redeploy), else the environment's default. ``serving`` is the running target with
+    the Deployment's replica count, ``before`` what its deploy declared. A limit nobody
+    set stays unset (no ``resources`` in the manifest)."""
+    from nexus.ai.spec import Cpu, Memory
+    from nexus_api.deploy import Size, env_defaults, resolve
+
+    defaults, current = env_defaults(asked.env), None
+    if serving is not None:
+        current = Size(
+            serving.replicas,
+            Cpu.parse(serving.cpu) if serving.cpu else defaults.cpu,
+            Memory.parse(serving.memory) if serving.memory else defaults.memory,
+        )
+    size = resolve(asked, current, before)
+    declared = asked.declared
+    set_cpu = asked.cpu or (declared and declared.cpu) or (serving and serving.cpu)
+    set_memory = asked.memory or (declared and declared.memory) or (serving and serving.memory)
+    return (
+        size.replicas,
+        size.cpu.text if set_cpu else None,
+        size.memory.text if set_memory else None,
+    )
 
 
 class KubernetesProvider(Provider):
@@ -69,24 +110,31 @@ class KubernetesProvider(Provider):
         return self._cluster
 
     def maketarget_of(
-        self, request: DeployRequest, image: str, revision: int, label: str, digest: str = ""
+        self,
+        request: DeployRequest,
+        image: str,
+        revision: int,
+        label: str,
+        digest: str = "",
+        serving: Target | None = None,
+        before: Sizing | None = None,
     ) -> Target:
-        from nexus_api.deploy import Sizing, env_defaults
-
-        asked, declared = request.spec, request.spec.declared or Sizing()
-        cpu, memory = asked.cpu or declared.cpu, asked.memory or declared.memory
+        """The target of a deploy; ``serving``, ``before``: what the environment runs now and
+        what its deploy declared (see ``sized``)."""
+        replicas, cpu, memory = sized(request.spec, serving, before)
         return Target(
             agent=request.name,
             env=request.env,
             namespace=self.namespace,
             image=image,
-            replicas=asked.replicas or declared.replicas or env_defaults(request.env).replicas,
+            replicas=replicas,
             revision=revision,
             label=label,
             digest=digest,
-            cpu=None if cpu is None else cpu.text,
-            memory=None if memory is None else memory.text,
+            cpu=cpu,
+            memory=memory,
             secret_store=self.option("secret_store"),
+            autoscale=serving is not None and serving.autoscale,
         )
 
     def render(self, request: DeployRequest) -> list[dict[str, Any]]:
@@ -116,7 +164,7 @@ class KubernetesProvider(Provider):
             Replica(id=f"{name}-{i}", state="healthy", version=target.label) for i in range(ready)
         ]
 
-    def _record(self, target: Target, created_by: str) -> Version:
+    def _record(self, target: Target, created_by: str, declared: Sizing | None) -> Version:
         data = {
             "revision": str(target.revision),
             "label": target.label,
@@ -127,6 +175,8 @@ class KubernetesProvider(Provider):
             "created_by": created_by,
             "target": json.dumps(dataclasses.asdict(target)),
         }
+        if declared is not None:  # nexus.toml's sizes, to tell a changed baseline next time
+            data["declared"] = declared.model_dump_json(exclude_none=True)
         docs = [d for d in manifests.render(target) if d["kind"] != "Secret"]
         self.cluster().record(target.agent, target.revision, data, docs)
         return version_of(data)
@@ -146,11 +196,12 @@ class KubernetesProvider(Provider):
         label = request.spec.label or project_version or f"r{revision}"
         if label in {r["label"] for r in records}:
             label = f"{label}+r{revision}"
-        target = self.maketarget_of(request, pinned, revision, label, image_id)
+        serving, before = self._serving(request.name, request.env, records)
+        target = self.maketarget_of(request, pinned, revision, label, image_id, serving, before)
         replicas = self._apply(target, progress)
         from nexus_local.provider import actor
 
-        version = self._record(target, actor())
+        version = self._record(target, actor(), request.spec.declared)
         return DeployResult(
             name=request.name,
             env=request.env,
@@ -159,6 +210,29 @@ class KubernetesProvider(Provider):
             endpoint=f"http://{manifests.name(target)}.{self.namespace}.svc",
             duration_s=round(time.monotonic() - started, 2),
         )
+
+    def _serving(
+        self, name: str, env: str, records: list[dict[str, str]]
+    ) -> tuple[Target | None, Sizing | None]:
+        """What ``env`` runs now, with the Deployment's replica count (a ``scale`` changes the
+        Deployment, not the record), and the sizes its deploy declared; (None, None) when
+        nothing runs there."""
+        deps = [
+            d
+            for d in self.cluster().deployments(name)
+            if d["metadata"]["labels"].get(LABEL_ENV) == env
+        ]
+        if not deps:
+            return None, None
+        revision = deps[0]["metadata"]["annotations"].get(ANNOTATION_REVISION)
+        record = next((r for r in records if r["revision"] == revision), None)
+        if record is None:
+            return None, None
+        target = target_of(record)
+        count = (deps[0].get("spec") or {}).get("replicas")
+        if count is not None:
+            target = dataclasses.replace(target, replicas=int(count))
+        return target, declared_of(record)
 
     def _current(self, name: str, env: str) -> tuple[Target, list[dict[str, str]]]:
         records = self.cluster().records(name)
