@@ -20,10 +20,11 @@ import pytest
 import yaml
 from nexus_kubernetes import manifests
 from nexus_kubernetes.manifests import Target
-from nexus_api.deploy import DeploySpec, Sizing
-from nexus_cli.providers.base import DeployRequest
 from nexus_kubernetes.provider import KubernetesProvider, target_of
 
+from nexus.ai.spec import Cpu, Memory
+from nexus_api.deploy import DeploySpec, Sizing
+from nexus_cli.providers.base import DeployRequest
 from tests.cli.cli_support import Result, base_env, free_port, nexus
 
 VERSION = "1.30.0"
@@ -113,7 +114,7 @@ def test_a_redeploy_keeps_a_scaled_replica_count_unless_replicas_says_otherwise(
     """The rule of nexus_api.deploy.resolve, as the local and swarm providers apply it:
     BASE was deployed with nexus.toml's 3 replicas, then scaled to 5 (the Deployment's
     count, which is what `serving` carries)."""
-    toml = Sizing(replicas=3, cpu="1", memory="1Gi")
+    toml = Sizing(replicas=3, cpu=Cpu.parse("1"), memory=Memory.parse("1Gi"))
     scaled = dataclasses.replace(BASE, replicas=5)
     kept = redeploy(scaled, toml, declared=toml)  # a code-only redeploy
     assert (kept.replicas, kept.cpu, kept.memory) == (5, "1", "1Gi")
@@ -121,7 +122,9 @@ def test_a_redeploy_keeps_a_scaled_replica_count_unless_replicas_says_otherwise(
     valid(docs)
     assert docs[0]["spec"]["replicas"] == 5
     assert redeploy(scaled, toml, declared=toml, replicas=2).replicas == 2  # --replicas wins
-    changed = Sizing(replicas=4, cpu="1", memory="1Gi")  # nexus.toml's baseline changed
+    changed = Sizing(
+        replicas=4, cpu=Cpu.parse("1"), memory=Memory.parse("1Gi")
+    )  # nexus.toml's baseline changed
     assert redeploy(scaled, toml, declared=changed).replicas == 4
     assert redeploy(scaled, None, declared=toml).replicas == 5  # a record without nexus.toml's
     assert redeploy(None, None, declared=toml).replicas == 3  # the first deploy: nexus.toml
