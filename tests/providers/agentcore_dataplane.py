@@ -16,13 +16,16 @@ InvokeAgentRuntime. This server answers that one operation in its wire shape
 It reads what AgentCore would from the control plane (moto): the endpoint's
 target version (the ``DEFAULT`` qualifier: the runtime's latest version) and
 that version's containerUri and environment variables. It runs that image,
-pulled from the local registry standing in for ECR, as a container on
-loopback, waits for its ``GET /ping``, and relays ``POST /invocations`` to it:
-the AgentCore runtime contract, served by the image the provider built.
+pulled from the local registry standing in for ECR, as a container on the
+host's network (so it reaches moto on loopback, as a runtime reaches AWS),
+waits for its ``GET /ping``, and relays ``POST /invocations`` to it: the
+AgentCore runtime contract, served by the image the provider built.
 
 What is emulated, not AgentCore: one container per runtime version (AgentCore
 gives each session its own microVM), no SigV4 check, no inbound auth, no
-quotas, and the container runs on the host's architecture.
+quotas, the container runs on the host's architecture, and its AWS access
+(``runtime_env``: test credentials and moto's endpoint) stands in for the
+runtime's role.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
+import socket
 import subprocess
 import threading
 import time
@@ -57,12 +61,19 @@ def _docker(*args: str, timeout: float = 120) -> str:
     return done.stdout.strip()
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 class DataPlane:
     """The server and the containers it started; ``close`` removes them all."""
 
-    def __init__(self, control: Any, registry: str) -> None:
+    def __init__(self, control: Any, registry: str, runtime_env: dict[str, str]) -> None:
         self.control = control  # a boto3 bedrock-agentcore-control client (moto)
         self.registry = registry
+        self.runtime_env = runtime_env  # what the runtime's role gives it: AWS access
         self.containers: dict[tuple[str, str], int] = {}  # (runtime id, version) -> host port
         self.lock = threading.Lock()
         self.calls: list[dict[str, str]] = []  # the headers of each invocation relayed
@@ -187,12 +198,12 @@ class DataPlane:
         )
         uri = runtime["agentRuntimeArtifact"]["containerConfiguration"]["containerUri"]
         image = f"{self.registry}/{uri.split('/', 1)[1]}"  # ECR's host -> the local registry
-        variables = runtime.get("environmentVariables") or {}
+        port = _free_port()
+        variables = {**self.runtime_env, **(runtime.get("environmentVariables") or {})}
+        variables.update(PORT=str(port), NEXUS_HOST="127.0.0.1")
         env = [arg for k, v in variables.items() for arg in ("-e", f"{k}={v}")]
-        cid = _docker(
-            "run", "-d", "--label", f"{LABEL}={id(self)}", "-p", "127.0.0.1::8080", *env, image
-        )
-        port = int(_docker("port", cid, "8080/tcp").splitlines()[0].rsplit(":", 1)[1])
+        label = f"{LABEL}={id(self)}"
+        cid = _docker("run", "-d", "--label", label, "--network", "host", *env, image)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             with contextlib.suppress(OSError):
@@ -200,10 +211,17 @@ class DataPlane:
                 conn.request("GET", "/ping")
                 if conn.getresponse().status == 200:
                     return port
+            if _docker("inspect", "-f", "{{.State.Running}}", cid) != "true":
+                break  # it exited: say why
             time.sleep(0.2)
         logs = subprocess.run(
-            ["docker", "logs", "--tail", "20", cid], capture_output=True, text=True
+            ["docker", "logs", "--tail", "20", cid],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         raise Refused(
-            424, "RuntimeClientError", f"the container never answered /ping: {logs.stderr}"
+            424,
+            "RuntimeClientError",
+            f"the container never answered /ping: {logs.stdout[-1500:]} {logs.stderr[-1500:]}",
         )

@@ -33,6 +33,8 @@ pytestmark = [pytest.mark.docker, pytest.mark.slow]
 REGION = "us-east-1"
 ROLE = "arn:aws:iam::123456789012:role/nexus-agent"
 AGENT = """
+import os
+
 from nexus.ai.agents import Agent
 
 
@@ -42,9 +44,14 @@ class Echo(Agent):
             return (f"GREETING {i};" for i in range(3))
         if input == "fail":
             raise ValueError("no such thing")
+        if input == "key":  # a secret, read from Secrets Manager at start (boto3)
+            return os.environ.get("API_KEY", "-")
         return "GREETING " + str(input)
 """
-TOML = '[agent]\nname = "{name}"\nentrypoint = "agent:Echo"\nversion = "{version}"\n'
+TOML = (
+    '[agent]\nname = "{name}"\nentrypoint = "agent:Echo"\nversion = "{version}"\n'
+    'dependencies = ["boto3"]\n'  # reads its secrets from Secrets Manager at start
+)
 ARCH = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
 
 
@@ -144,7 +151,13 @@ def agentcore(tmp_path_factory: pytest.TempPathFactory, moto_url: str) -> Iterat
         env = base_env(root / "home", free_port())
         env.pop("NEXUS_RUNTIME")
         control = boto3_client("bedrock-agentcore-control", moto_url)
-        plane = DataPlane(control, registry)
+        runtime_env = {  # the runtime's role, as far as moto is concerned
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_REGION": REGION,
+            "AWS_ENDPOINT_URL": moto_url,
+        }
+        plane = DataPlane(control, registry, runtime_env)
         env.update(
             NEXUS_AGENTCORE_DATA_ENDPOINT_URL=plane.url,
             AWS_ACCESS_KEY_ID="testing",
@@ -249,6 +262,9 @@ def test_secrets_are_references(agentcore: AgentCore) -> None:
     assert "second-value" not in json.dumps(variables)
     stored = agentcore.aws("secretsmanager").get_secret_value(SecretId=arn)
     assert stored["SecretString"] == "second-value"
+    # the runtime reads it with its own role at start: the agent sees the value
+    key = agentcore.json("ai", "agent", "run", agentcore.name, "key", "--env", "staging")
+    assert key["output"] == "second-value"
 
 
 def test_logs_from_cloudwatch(agentcore: AgentCore) -> None:

@@ -25,6 +25,7 @@ OPTIONAL = {
     "nexus/admin_credential.py": {"keyring"},  # the CLI's credential store, when installed
     # LangGraph's checkpointer and store: imported only by an agent that runs LangGraph
     "nexus/ai/agents/adapters/langgraph_memory.py": {"langgraph"},
+    "nexus/ai/agents/_secret_refs.py": {"boto3"},  # AgentCore's secret references
 }
 
 

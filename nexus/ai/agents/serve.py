@@ -167,7 +167,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _serve(entrypoint: str, host: str, port: int, started: float) -> int:
-    problem = _load_secrets() or _check_platform()
+    from nexus.ai.agents import _secret_refs
+
+    problem = _load_secrets() or _secret_refs.load() or _check_platform()
     if problem:
         log("error", problem)
         return 1
