@@ -4,7 +4,7 @@ An agent turns it on (``PUT …/memory/…/vectors``). From then on each record 
 embedded through the gateway's embedding model as the agent (quotas and audit apply,
 the subject is ``memory:embed``), its vector kept as a float32 BLOB in
 ``memory_vectors`` (migration 17; a record's delete or new text drops it by trigger).
-Records written before are embedded in the background, 256 at a time.
+Records written before are embedded in the background, 64 at a time.
 
 Search keeps every vector of an agent in one float32 matrix in memory (loaded from
 SQLite at its first search after a start) and scores a query with one matrix-vector
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from nexus_emulator.gateway.service import Gateway
 
 log = logging.getLogger("nexus_emulator.memory")
-BATCH = 256  # records embedded per step of a backfill
+BATCH = 64  # records read (and embedded when they have no vector) per step of a backfill
 INF = float("inf")
 
 
@@ -243,40 +243,48 @@ class Vectors:
                 [(rid, agent, model, vec) for rid, vec in rows],
             )
 
-    def fill_step(self, agent: str) -> int:
-        """Embed up to BATCH live records of the agent that have no vector; how many."""
+    def fill_step(self, agent: str, after: int = 0) -> int:
+        """Embed up to BATCH live records of the agent that have no vector, the first
+        after record id ``after``; the last record id seen (0: none left)."""
         rows = self.conn.execute(
-            "SELECT r.rid, r.text, r.namespace, r.expires_at FROM memory_records r "
-            "WHERE r.agent=? AND (r.expires_at IS NULL OR r.expires_at > ?) AND NOT EXISTS "
-            "(SELECT 1 FROM memory_vectors v WHERE v.rid = r.rid) LIMIT ?",
-            (agent, time.time(), BATCH),
+            "SELECT r.rid, r.text, r.namespace, r.expires_at, EXISTS "
+            "(SELECT 1 FROM memory_vectors v WHERE v.rid = r.rid) FROM memory_records r "
+            "WHERE r.rid > ? AND +r.agent=? AND (r.expires_at IS NULL OR r.expires_at > ?) "
+            "ORDER BY r.rid LIMIT ?",
+            (after, agent, time.time(), BATCH),
         ).fetchall()
         if not rows or not self.enabled(agent):
             return 0
-        vecs = self.embed(agent, [r[1] for r in rows], "embed")
-        self._store(agent, [(r[0], v) for r, v in zip(rows, vecs, strict=True)])
-        index = self._indexes.get(agent)
-        if index is not None:
-            for r, v in zip(rows, vecs, strict=True):
-                index.set(r[0], v, r[2], r[3])
-        return len(rows)
+        missing = [r for r in rows if not r[4]]
+        if missing:
+            vecs = self.embed(agent, [r[1] for r in missing], "embed")
+            self._store(agent, [(r[0], v) for r, v in zip(missing, vecs, strict=True)])
+            index = self._indexes.get(agent)
+            if index is not None:
+                for r, v in zip(missing, vecs, strict=True):
+                    index.set(r[0], v, r[2], r[3])
+        return int(rows[-1][0])
 
     def fill_later(self, agent: str) -> None:
-        """Embed the agent's records that have no vector, in the background."""
+        """Embed the agent's records that have no vector, in the background (the event
+        loop gets a turn after every BATCH records)."""
         if agent in self._filling:
             return
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # no loop (a script): now
-            while self.fill_step(agent):
-                pass
+            after = self.fill_step(agent)
+            while after:
+                after = self.fill_step(agent, after)
             return
         self._filling[agent] = loop.create_task(self._fill(agent))
 
     async def _fill(self, agent: str) -> None:
         try:
-            while self.fill_step(agent):
+            after = self.fill_step(agent)
+            while after:
                 await asyncio.sleep(0)
+                after = self.fill_step(agent, after)
         except Exception:
             log.exception("embedding the records of %s failed", agent)
         finally:

@@ -1,5 +1,6 @@
-"""NexusCheckpointer and NexusStore against a real emulator's platform memory API, with
-a real LangGraph graph in this process (the replica's platform file written by hand)."""
+"""The SDK's memory clients in this process against a real emulator's platform memory
+API (the replica's platform file written by hand): ``nexus.ai.memory.Memory`` (what
+``self.memory`` is), and NexusCheckpointer and NexusStore with a real LangGraph graph."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from langgraph.graph import START, MessagesState, StateGraph
 
 from nexus.ai.agents.adapters.langgraph_memory import NexusCheckpointer, NexusStore
+from nexus.ai.memory import AgentMemoryError, Memory
 from tests.emulator.conftest import Emu, running_emulator
 from tests.emulator.test_api_credentials import workload_of
 
@@ -105,3 +107,38 @@ def test_the_store_puts_gets_searches_and_lists(emu: Emu) -> None:
     # the records are the agent's memory records, seen from the CLI's side too
     records = emu.client.get("/v1/memory/agents/lg/records").json()
     assert sorted(r["namespace"] for r in records) == ["/memories/ann", "/memories/bob"]
+
+
+def test_memory_lists_records_and_branches_a_session(emu: Emu) -> None:
+    memory = Memory()
+
+    async def scenario() -> None:
+        added = await memory.add_turns(
+            [("user", "a"), ("assistant", "b"), ("user", "c")], session="s1", actor="ann"
+        )
+        branched = await memory.branch(added[1]["id"], "s1-alt", session="s1", actor="ann")
+        assert [e["text"] for e in branched] == ["a", "b"]
+        await memory.add_turns([("user", "c, differently")], session="s1-alt", actor="ann")
+        turns = await memory.last_turns(5, session="s1-alt", actor="ann")
+        assert [t["text"] for t in turns] == ["a", "b", "c, differently"]
+        with pytest.raises(AgentMemoryError, match="exists already"):
+            await memory.branch(added[1]["id"], "s1-alt", session="s1", actor="ann")
+
+        # outside a request the actor is "anonymous": /users/ann/… is not its own
+        with pytest.raises(AgentMemoryError, match="belongs to actor ann"):
+            await memory.put("/users/ann/facts", "Ann rows on Sundays")
+        await memory.put("/team/ann/facts", "Ann rows on Sundays", key="rowing")
+        await memory.put("/team/ann/facts", "Ann reads sci-fi", key="books")
+        await memory.put("/team/ann/preferences", "Ann likes rowing boats", key="rowing")
+        everything = await memory.records()
+        assert len(everything) == 3
+        facts = await memory.records("/team/ann/facts")
+        assert sorted(r["key"] for r in facts) == ["books", "rowing"]
+        keyed = await memory.records("/team/ann", key="rowing")
+        assert sorted(r["namespace"] for r in keyed) == [
+            "/team/ann/facts",
+            "/team/ann/preferences",
+        ]
+        assert len(await memory.records(limit=1)) == 1
+
+    asyncio.run(scenario())
