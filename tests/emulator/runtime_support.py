@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import json
+import tarfile
 import textwrap
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Coroutine
+import uuid
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -107,3 +111,21 @@ def wait_until(predicate: Any, timeout: float = 10.0) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+@contextlib.contextmanager
+def built_image(name: str, fill: Callable[[tarfile.TarFile], None]) -> Iterator[str]:
+    """A throw-away image ``name:<random>`` of the build context ``fill`` writes; removed after."""
+    import docker
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        fill(tar)
+    tag = f"{name}:{uuid.uuid4().hex[:8]}"
+    client = docker.from_env()
+    client.images.build(fileobj=io.BytesIO(buf.getvalue()), custom_context=True, tag=tag, rm=True)
+    try:
+        yield tag
+    finally:
+        client.images.remove(tag, force=True)
+        client.close()

@@ -168,11 +168,15 @@ def test_a_platform_replica_without_an_ip_endpoint_is_refused(probe: Setup) -> N
     assert wait_until(lambda: client.containers.list(all=True, filters=home) == [])
 
 
-def test_rules_are_a_function_of_the_endpoint() -> None:
+def test_rules_are_a_function_of_the_endpoint_and_the_guard() -> None:
     from nexus_emulator.runtime._egress import platform_target, rules_v4
 
-    address, port = platform_target("http://172.22.0.1:8471")
-    assert (address, port) == ("172.22.0.1", 8471)
-    text = rules_v4(address, port)
+    target = platform_target("http://172.22.0.1:8471")
+    assert target == ("172.22.0.1", 8471)
+    text = rules_v4(target)
     assert "-d 172.22.0.1/32 -p tcp -m tcp --dport 8471 -j ACCEPT" in text
     assert text.index("127.0.0.11") < text.index("-o lo -j ACCEPT")  # DNS refused first
+    assert "*nat" not in text  # the engine's DNS rules live there: left alone
+    guarded = rules_v4(None, guard=True)
+    assert "-A OUTPUT" not in guarded  # a public guarded replica keeps its egress
+    assert "--dport 8080 -j REDIRECT --to-ports 8081" in guarded

@@ -3,19 +3,18 @@ than Nexus's) runs unchanged on Nexus with `--image`: the runtime contract is th
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
 import sys
 import tarfile
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.cache import cached_dir
+from tests.emulator.runtime_support import built_image
 
 AGENTCORE = "bedrock-agentcore==1.25.0"  # pinned: its wheels are kept between runs
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
@@ -50,8 +49,6 @@ CMD ["/opt/venv/bin/python", "app.py"]
 
 @pytest.fixture
 def agentcore_image(tmp_path: Path) -> Iterator[str]:
-    import docker
-
     def download(into: Path) -> None:
         subprocess.run(
             [sys.executable, "-m", "pip", "wheel", "-q", "-w", str(into), AGENTCORE],
@@ -63,19 +60,14 @@ def agentcore_image(tmp_path: Path) -> Iterator[str]:
     wheels = cached_dir("wheels-" + AGENTCORE.replace("==", "-"), download)
     (tmp_path / "app.py").write_text(APP)
     (tmp_path / "Dockerfile").write_text(DOCKERFILE % {"package": AGENTCORE})
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
+
+    def fill(tar: tarfile.TarFile) -> None:
         for name in ("Dockerfile", "app.py"):
             tar.add(tmp_path / name, arcname=name)
         tar.add(wheels, arcname="wheels")
-    tag = f"nexus-test-agentcore:{uuid.uuid4().hex[:8]}"
-    client = docker.from_env()
-    client.images.build(fileobj=io.BytesIO(buf.getvalue()), custom_context=True, tag=tag, rm=True)
-    try:
+
+    with built_image("nexus-test-agentcore", fill) as tag:
         yield tag
-    finally:
-        client.images.remove(tag, force=True)
-        client.close()
 
 
 def test_bedrock_agentcore_app_runs_with_image(

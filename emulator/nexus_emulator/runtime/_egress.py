@@ -1,9 +1,15 @@
-"""``network = "platform"`` on Docker: a replica that reaches the platform endpoint only.
+"""A replica's network namespace held by a small container whose firewall is set first.
 
-A platform-only replica runs in the network namespace of a small holder
-container (``sleep``, started from the base image) whose firewall is set
-before the replica's own process exists, so no connection can slip out while
-the rules are put in place:
+Two kinds of replica run in the network namespace of a holder container
+(started from the base image), whose firewall is set before the replica's own
+process exists, so nothing slips through while the rules are put in place.
+
+A prebuilt image (``deploy --image``, not built on the SDK) does not check the
+replica secret itself: inbound TCP to its port 8080 is redirected to the
+holder's proxy (``guard_proxy.py``), which lets through only connections whose
+first request carries ``X-Nexus-Replica-Secret``; other inbound TCP is reset.
+
+``network = "platform"`` (the platform endpoint only):
 
 - outgoing packets are refused (TCP reset, else ICMP) except on loopback, the
   replies of connections opened *to* the replica (the emulator's calls: the
@@ -26,12 +32,14 @@ import os
 import shutil
 import subprocess
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from ._network import is_desktop
 from .base import ReplicaFailed
 
+GUARD_PORT = 8081  # the holder's secret-checking proxy (guard_proxy.py)
 LABEL_HOLDER = "dev.nexus.netns-holder"  # on a holder: the replica it holds the network for
 LABEL_NETNS = "dev.nexus.netns"  # on a replica: its holder's container name
 HOLDER_SUFFIX = "-net"
@@ -58,27 +66,49 @@ def platform_target(platform_url: str | None) -> tuple[str, int]:
     return str(address), parts.port
 
 
-def rules_v4(address: str, port: int) -> str:
-    return (
-        "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
-        "-A OUTPUT -d 127.0.0.11/32 -j REJECT --reject-with icmp-port-unreachable\n"
-        "-A OUTPUT -o lo -j ACCEPT\n"
-        "-A OUTPUT -m conntrack --ctdir REPLY -j ACCEPT\n"
-        f"-A OUTPUT -d {address}/32 -p tcp -m tcp --dport {port} -j ACCEPT\n"
-        "-A OUTPUT -p tcp -j REJECT --reject-with tcp-reset\n"
-        "-A OUTPUT -j REJECT --reject-with icmp-admin-prohibited\n"
-        "COMMIT\n"
-    )
+Target = tuple[str, int]  # the platform listener a platform-only replica may open
 
-
-RULES_V6 = (
-    "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
+# inbound, for a guarded replica: its own loopback, replies, and the proxy only
+_GUARD_INPUT = (
+    "-A INPUT -i lo -j ACCEPT\n"
+    "-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n"
+    f"-A INPUT -p tcp -m tcp --dport {GUARD_PORT} -j ACCEPT\n"
+    "-A INPUT -p tcp -j REJECT --reject-with tcp-reset\n"
+)
+_EGRESS_OUTPUT = (
     "-A OUTPUT -o lo -j ACCEPT\n"
     "-A OUTPUT -m conntrack --ctdir REPLY -j ACCEPT\n"
+    "{allow}"
     "-A OUTPUT -p tcp -j REJECT --reject-with tcp-reset\n"
-    "-A OUTPUT -j REJECT --reject-with icmp6-adm-prohibited\n"
-    "COMMIT\n"
+    "-A OUTPUT -j REJECT --reject-with {icmp}\n"
 )
+
+
+def rules_v4(target: Target | None, guard: bool = False) -> str:
+    """iptables-restore input (applied with --noflush: the engine's DNS rules stay)."""
+    text = "*filter\n" + (_GUARD_INPUT if guard else "")
+    if target is not None:
+        address, port = target
+        text += "-A OUTPUT -d 127.0.0.11/32 -j REJECT --reject-with icmp-port-unreachable\n"
+        text += _EGRESS_OUTPUT.format(
+            allow=f"-A OUTPUT -d {address}/32 -p tcp -m tcp --dport {port} -j ACCEPT\n",
+            icmp="icmp-admin-prohibited",
+        )
+    text += "COMMIT\n"
+    if guard:  # outside callers of the agent's port meet the proxy
+        text += (
+            "*nat\n"
+            f"-A PREROUTING -p tcp -m tcp --dport 8080 -j REDIRECT --to-ports {GUARD_PORT}\n"
+            "COMMIT\n"
+        )
+    return text
+
+
+def rules_v6(target: Target | None, guard: bool = False) -> str:
+    text = "*filter\n" + (_GUARD_INPUT if guard else "")
+    if target is not None:
+        text += _EGRESS_OUTPUT.format(allow="", icmp="icmp6-adm-prohibited")
+    return text + "COMMIT\n"
 
 
 def sealing_problem(engine_os: str) -> str | None:
@@ -93,18 +123,19 @@ def sealing_problem(engine_os: str) -> str | None:
     return None
 
 
-def seal(pid: int, address: str, port: int) -> None:
-    """Write the platform-only rules into the network namespace of process ``pid``."""
+def seal(pid: int, target: Target | None, guard: bool = False) -> None:
+    """Write the rules into the network namespace of process ``pid``: platform-only egress
+    to ``target`` (when given), the proxy in front of the agent's port (``guard``)."""
     if not pid or not os.path.exists(f"/proc/{pid}/ns/net"):
         raise EgressUnavailable(
             "the engine's containers are not visible from the emulator's host (a remote or "
             "virtualised engine): cannot set a platform-only replica's firewall"
         )
-    _restore(pid, "iptables-restore", rules_v4(address, port))
+    _restore(pid, "iptables-restore", rules_v4(target, guard))
     if _has_ipv6(pid):
         if shutil.which("ip6tables-restore") is None:
             raise EgressUnavailable("ip6tables-restore is not installed on the emulator's host")
-        _restore(pid, "ip6tables-restore", RULES_V6)
+        _restore(pid, "ip6tables-restore", rules_v6(target, guard))
 
 
 def _has_ipv6(pid: int) -> bool:
@@ -118,7 +149,7 @@ def _has_ipv6(pid: int) -> bool:
 def _restore(pid: int, tool: str, rules: str) -> None:
     try:
         done = subprocess.run(
-            ["nsenter", "-t", str(pid), "-n", tool],
+            ["nsenter", "-t", str(pid), "-n", tool, "--noflush"],
             input=rules.encode(),
             capture_output=True,
             timeout=SEAL_TIMEOUT,
@@ -134,25 +165,37 @@ def _restore(pid: int, tool: str, rules: str) -> None:
         )
 
 
-def start_holder(client: Any, name: str, options: dict[str, Any], image: str) -> Any:
-    """The sealed network namespace for replica ``name``: a running holder container.
+def start_holder(
+    client: Any, name: str, options: dict[str, Any], image: str, guard: str | None = None
+) -> Any:
+    """The network namespace for replica ``name``: a running holder container.
 
     ``options`` are the replica's own (network, published port, labels, hardening);
-    the holder takes the network parts and leaves the replica to join it."""
+    the holder takes the network parts and leaves the replica to join it. With
+    ``guard`` (the platform file's path in the replica) it runs the secret-checking
+    proxy, reading the secret from the same read-only mount, else ``sleep``."""
     from docker.errors import APIError, ImageNotFound
 
+    from . import guard_proxy
+
     labels = {**options["labels"], LABEL_HOLDER: name}
+    if guard:
+        code = Path(guard_proxy.__file__).read_text(encoding="utf-8")
+        entrypoint, command = ["python3"], ["-c", code, guard]
+    else:
+        entrypoint, command = ["sleep"], ["infinity"]
     try:
         holder = client.containers.run(
             image,
-            ["infinity"],
-            entrypoint=["sleep"],
+            command,
+            entrypoint=entrypoint,
+            volumes=options.get("volumes") if guard else None,
             name=name + HOLDER_SUFFIX,
             labels=labels,
             detach=True,
             init=True,
-            ports=options.pop("ports"),
-            network=options.pop("network"),
+            ports=options["ports"],
+            network=options["network"],
             read_only=True,
             cap_drop=["ALL"],
             security_opt=["no-new-privileges"],
@@ -163,7 +206,7 @@ def start_holder(client: Any, name: str, options: dict[str, Any], image: str) ->
         )
     except ImageNotFound as exc:
         raise EgressUnavailable(
-            f"a platform-only replica needs the base image {image} to hold its network "
+            f"the replica needs the base image {image} to hold its network "
             "(run `nexus ai emulator base-image`)"
         ) from exc
     except APIError as exc:
@@ -175,6 +218,7 @@ def start_holder(client: Any, name: str, options: dict[str, Any], image: str) ->
             raise ReplicaFailed(f"{name}{HOLDER_SUFFIX} did not start")
         time.sleep(0.02)
         holder.reload()
+    del options["ports"], options["network"]  # the holder's now
     options["network_mode"] = f"container:{holder.id}"
     options["labels"][LABEL_NETNS] = holder.name
     return holder

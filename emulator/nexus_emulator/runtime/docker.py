@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import secrets
 import sys
 import time
@@ -59,6 +60,7 @@ from .images import LOCAL_BASE
 from .usage import from_stats
 from .wheels import TAIL_LINES, threadsafe_log
 
+log = logging.getLogger("nexus_emulator.runtime.docker")
 CONTAINER_PORT = f"{PORT}/tcp"
 ORPHAN_AFTER = 60  # seconds: a holder older than this without its replica is removed
 STOP_TIMEOUT = 7  # seconds between SIGTERM and SIGKILL (the SDK drains for up to 5 s)
@@ -220,7 +222,7 @@ class DockerRuntime(Runtime):
         if spec.memory_bytes:
             options["mem_limit"] = spec.memory_bytes
             options["memswap_limit"] = spec.memory_bytes  # no swap on top
-        holder = self._sealed_holder(spec, name, options) if spec.network == "platform" else None
+        holder = self._sealed_holder(spec, name, options)
         try:
             container = client.containers.run(image, **options)
         except (ImageNotFound, APIError) as exc:
@@ -248,18 +250,35 @@ class DockerRuntime(Runtime):
             published.reload()
 
     def _sealed_holder(self, spec: ReplicaSpec, name: str, options: dict[str, Any]) -> Any:
-        """A platform-only replica's network namespace, its firewall set (see _egress)."""
-        address, port = platform_target(spec.platform.get("platform_url"))
+        """The network namespace of a replica that needs one (see _egress), its firewall set;
+        None for a public replica of an image built on the SDK (it checks its secret)."""
+        platform_only = spec.network == "platform"
+        # a prebuilt image (no base of ours) does not check the replica secret itself
+        guard = spec.artifact.base is None and bool(spec.platform.get("replica_secret"))
+        if not (platform_only or guard):
+            return None
+        target = platform_target(spec.platform.get("platform_url")) if platform_only else None
         client = self.client()
         if self._engine_os is None:
             self._engine_os = str(client.info().get("OperatingSystem", ""))
         problem = sealing_problem(self._engine_os)
-        if problem:
+        if problem and platform_only:
             raise EgressUnavailable(f'network = "platform" cannot be enforced here: {problem}')
-        image = spec.artifact.base or self.base_image or LOCAL_BASE
-        holder = start_holder(client, name, options, image)
+        if problem:
+            log.warning("%s answers callers without the replica secret: %s", name, problem)
+            return None
+        image = self.base_image or LOCAL_BASE  # no base of its own: the runtime's
+        image = spec.artifact.base or image
+        guarded = f"{SECRETS_MOUNT}/{PLATFORM_FILE}" if guard else None
         try:
-            seal(int(holder.attrs["State"]["Pid"]), address, port)
+            holder = start_holder(client, name, options, image, guarded)
+        except EgressUnavailable as exc:  # no base image to hold the network
+            if platform_only:
+                raise
+            log.warning("%s answers callers without the replica secret: %s", name, exc.message)
+            return None
+        try:
+            seal(int(holder.attrs["State"]["Pid"]), target, guard)
         except BaseException:
             holder.remove(force=True)
             raise
