@@ -1,0 +1,193 @@
+"""Test your agents on a real Nexus emulator from pytest (docs/testing.md).
+
+Installed with Nexus as a ``pytest11`` plugin, so a project's tests just ask for
+the fixtures:
+
+- ``nexus_emulator`` (session): an emulator of the session's own, started like a
+  test container: a fresh ``NEXUS_HOME`` under pytest's temp directory, a free
+  port, the Docker runtime when an engine answers, else local processes
+  (``--nexus-runtime`` chooses). The session's ``NEXUS_HOME`` and
+  ``NEXUS_EMULATOR_PORT`` point at it, so ``nexus`` commands and
+  ``nexus.ai.Client()`` in the tests reach it too. At the end its replicas are
+  removed and it stops.
+- ``nexus_deploy`` (session): ``nexus_deploy(path=None, env=..., name=None)`` deploys a
+  project (by default the project under test) and returns the ``DeployResult``;
+  deploying unchanged content again changes nothing.
+- ``nexus_agent`` (session): the project under test, deployed once; ``.run(input)``
+  answers its output, ``.stream(input)`` its streamed text, ``.client`` is a Client.
+- ``nexus_client``: a ``nexus.ai.Client`` for the emulator.
+
+The project under test is the ``nexus_project`` ini option (relative to the
+rootdir), else the rootdir when it holds a nexus.toml. Nothing here runs at import:
+a session that asks for none of the fixtures starts nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from nexus.ai import Client
+    from nexus_api.models import DeployResult
+    from nexus_local.lifecycle import Emulator
+    from nexus_local.provider import LocalProvider
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("nexus", "Nexus emulator fixtures")
+    group.addoption(
+        "--nexus-runtime",
+        choices=("auto", "docker", "process"),
+        default=None,
+        help="where the fixtures' emulator runs agents (default: docker when an engine "
+        "answers, else process; also the nexus_runtime ini option)",
+    )
+    parser.addini("nexus_project", "the project under test, relative to the rootdir")
+    parser.addini("nexus_env", "the environment nexus_agent deploys to", default="development")
+    parser.addini("nexus_runtime", "auto, docker or process", default="auto")
+
+
+@dataclass
+class NexusEmulator:
+    """The session's emulator: where it listens and how to reach it."""
+
+    emulator: Emulator
+    runtime: str
+    provider: LocalProvider
+
+    @property
+    def url(self) -> str:
+        return self.emulator.url()
+
+    @property
+    def home(self) -> Path:
+        return self.emulator.home
+
+    def token(self) -> str:
+        return self.emulator.token()
+
+    def client(self) -> Client:
+        from nexus.ai import Client
+
+        return Client(self.url, self.token())
+
+
+@dataclass
+class DeployedAgent:
+    """An agent deployed on the session's emulator."""
+
+    name: str
+    env: str
+    result: DeployResult
+    client: Client
+
+    def run(self, input: Any, **context: Any) -> Any:
+        """The agent's output for ``input``; ``context`` e.g. ``session_id=…, actor_id=…``."""
+        session, actor = context.pop("session_id", None), context.pop("actor_id", None)
+        answer = self.client.agents.run(
+            self.name, input, context or None, self.env, session_id=session, actor_id=actor
+        )
+        return answer["output"]
+
+    def stream(self, input: Any) -> str:
+        """The agent's streamed answer, its chunks joined."""
+        with self.client.agents.stream(self.name, input, None, self.env) as chunks:
+            return "".join(chunk.text for chunk in chunks)
+
+
+def _runtime(config: pytest.Config) -> str | None:
+    chosen = config.getoption("--nexus-runtime") or config.getini("nexus_runtime") or "auto"
+    if chosen not in ("auto", "docker", "process"):
+        raise pytest.UsageError(f"nexus_runtime = {chosen!r}: use auto, docker or process")
+    return None if chosen == "auto" else str(chosen)
+
+
+def project_under_test(config: pytest.Config) -> Path:
+    named = config.getini("nexus_project")
+    root = Path(config.rootpath)
+    path = (root / named) if named else root
+    if not (path / "nexus.toml").is_file():
+        raise pytest.UsageError(
+            f"no nexus.toml in {path}: set the nexus_project ini option to the agent's folder, "
+            "or pass a path to nexus_deploy"
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def nexus_emulator(
+    tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
+) -> Iterator[NexusEmulator]:
+    """An emulator for this session (a fresh home, a free port); stopped, replicas
+    removed, at the end."""
+    import socket
+
+    from nexus_local.admin import reset
+    from nexus_local.lifecycle import Emulator, start
+    from nexus_local.provider import LocalProvider
+
+    home = tmp_path_factory.mktemp("nexus-home").resolve()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    em = Emulator(home=home, port=port)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("NEXUS_HOME", str(home))
+        env.setenv("NEXUS_EMULATOR_PORT", str(port))
+        env.delenv("NEXUS_URL", raising=False)
+        env.delenv("NEXUS_TOKEN", raising=False)
+        info = start(em, runtime=_runtime(pytestconfig))
+        try:
+            yield NexusEmulator(em, str(info.get("runtime", "unknown")), LocalProvider())
+        finally:
+            reset(em, lambda _msg: None)
+
+
+@pytest.fixture(scope="session")
+def nexus_deploy(
+    nexus_emulator: NexusEmulator, pytestconfig: pytest.Config
+) -> Callable[..., DeployResult]:
+    """``nexus_deploy(path=None, env="development", name=None)``: deploy a project."""
+    from nexus_cli.commands.agent.deploy import request
+
+    def deploy(
+        path: str | Path | None = None, env: str | None = None, name: str | None = None
+    ) -> DeployResult:
+        project = Path(path) if path is not None else project_under_test(pytestconfig)
+        chosen = env or pytestconfig.getini("nexus_env") or "development"
+        return nexus_emulator.provider.deploy(request(project, chosen, name=name), _quiet)
+
+    return deploy
+
+
+def _quiet(_message: str) -> None:
+    pass
+
+
+@pytest.fixture(scope="session")
+def nexus_agent(
+    nexus_emulator: NexusEmulator,
+    nexus_deploy: Callable[..., DeployResult],
+) -> Iterator[DeployedAgent]:
+    """The project under test, deployed once for the session."""
+    result = nexus_deploy()
+    client = nexus_emulator.client()
+    try:
+        yield DeployedAgent(result.name, result.env, result, client)
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def nexus_client(nexus_emulator: NexusEmulator) -> Iterator[Client]:
+    """A ``nexus.ai.Client`` for the session's emulator."""
+    client = nexus_emulator.client()
+    try:
+        yield client
+    finally:
+        client.close()
