@@ -129,7 +129,7 @@ class Deployer:
             raise errors.failed(
                 f"the build of {order.agent} failed: {exc.message}; "
                 + self._unchanged_note(order.agent, order.env),
-                hint="fix the error shown above, then deploy again",
+                hint=exc.hint or "fix the error shown above, then deploy again",
                 details=exc.tail,
             ) from None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -119,7 +120,8 @@ def test_base_image_build_needs_debootstrap(
         build_base_image("nexus-test-never:1", log=lambda _: None)
     assert "debootstrap is not installed" in info.value.message
     assert info.value.hint
-    assert "apt-get install debootstrap" in info.value.hint
+    assert "apt-get install -y debootstrap && " in info.value.hint
+    assert "ai emulator base-image" in info.value.hint
 
 
 @pytest.mark.debootstrap
@@ -128,7 +130,11 @@ def test_base_image_build_needs_root(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(BaseImageError) as info:
         build_base_image("nexus-test-never:1", log=lambda _: None)
     assert "needs root" in info.value.message
-    assert "sudo" in (info.value.hint or "")
+    # the nexus beside this Python: sudo does not keep a virtualenv's PATH
+    assert (
+        info.value.hint
+        == f"run `sudo {Path(sys.executable).parent / 'nexus'} ai emulator base-image`"
+    )
 
 
 @pytest.mark.docker
@@ -163,3 +169,67 @@ def test_build_base_image_for_real(client: Any) -> None:
         assert lines[0] == f"Using the cached root filesystem {archive}"
     else:
         assert lines[0].startswith("Running debootstrap --variant=minbase")
+
+
+def weekly_rootfs(folder: Path) -> Path:
+    """This ISO week's cached debootstrap archive (older ones go)."""
+    week = datetime.date.today().strftime("%G-w%V")
+    for old in folder.glob("bookworm-*.tar"):
+        if old.name != f"bookworm-{week}.tar":
+            old.unlink()
+    return folder / f"bookworm-{week}.tar"
+
+
+@pytest.mark.docker
+@pytest.mark.debootstrap
+def test_no_base_image_and_no_root_says_the_one_command(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first deploy where nothing can be pulled, no local base exists and this user
+    cannot build one: one message, and the exact command (sudo, the nexus of this venv)."""
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    version = f"3.{uuid.uuid4().int % 10**6 + 100}"
+    missing = f"nexus-test-nobase-{SESSION}:1"
+    with pytest.raises(BaseImageError) as info:
+        resolve_base_image(client, version, None, lambda _: None, local=missing)
+    assert f"python:{version}-slim is not present and cannot be pulled" in info.value.message
+    assert f"{missing} cannot be built here" in info.value.message
+    nexus = Path(sys.executable).parent / "nexus"
+    assert nexus.is_file()
+    assert info.value.hint
+    assert info.value.hint.startswith(f"run `sudo {nexus} ai emulator base-image`, then deploy")
+    assert "--runtime process" in info.value.hint
+    assert not client.images.list(name=missing.split(":")[0])
+
+
+@pytest.mark.docker
+@pytest.mark.debootstrap
+@pytest.mark.root
+@pytest.mark.slow
+def test_no_base_image_is_built_by_the_first_build_when_it_can_be(client: Any) -> None:
+    """As root with debootstrap, the build that finds no base image makes one, its
+    progress in the build's log, and uses it."""
+    version = f"3.{uuid.uuid4().int % 10**6 + 100}"
+    local = f"nexus-test-autobase:{SESSION}"
+    lines: list[str] = []
+    try:
+        with locked("rootfs") as folder:
+            archive = weekly_rootfs(folder)
+            chosen = resolve_base_image(
+                client, version, None, lines.append, local=local, rootfs_cache=archive
+            )
+        assert chosen == local
+        building = [line for line in lines if line.startswith("No Python base image")]
+        assert building == [
+            f"No Python base image: python:{version}-slim cannot be pulled; building {local} "
+            "from Debian packages (debootstrap, once per machine: about a minute)"
+        ]
+        assert any(line.startswith(f"Built {local}") for line in lines)
+        out = client.containers.run(local, ["python3", "-c", "print(1 + 1)"], remove=True)
+        assert out.strip() == b"2"
+        again: list[str] = []
+        assert resolve_base_image(client, version, None, again.append, local=local) == local
+        assert not any(line.startswith("No Python base image") for line in again)
+    finally:
+        with contextlib.suppress(docker.errors.ImageNotFound):
+            client.images.remove(local)

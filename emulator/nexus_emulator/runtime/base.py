@@ -40,12 +40,14 @@ class RuntimeUnavailable(Exception):
 
 
 class BuildFailed(Exception):
-    """The build ran and failed; ``tail`` holds its last output lines."""
+    """The build ran and failed; ``tail`` holds its last output lines, ``hint`` what to do
+    when the build knows better than "fix the error"."""
 
-    def __init__(self, message: str, tail: list[str]) -> None:
+    def __init__(self, message: str, tail: list[str], hint: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.tail = tail
+        self.hint = hint
 
 
 class ReplicaFailed(Exception):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -35,8 +36,30 @@ class BaseImageError(BuildFailed):
     """No usable base image, or the base image could not be built."""
 
     def __init__(self, message: str, hint: str | None = None, tail: list[str] | None = None):
-        super().__init__(message + (f" ({hint})" if hint else ""), tail or [])
-        self.hint = hint
+        super().__init__(message, tail or [], hint)
+
+
+def nexus_command() -> str:
+    """How to run ``nexus`` as this process was installed: the script beside this Python
+    (``sudo`` does not keep a virtualenv's PATH), else plain ``nexus``."""
+    script = Path(sys.executable).parent / "nexus"
+    return str(script) if script.is_file() else "nexus"
+
+
+def build_blocker() -> tuple[str, str] | None:
+    """Why this process cannot build the local base image, and the exact command that
+    does it; None when it can (debootstrap installed, running as root)."""
+    build = f"{nexus_command()} ai emulator base-image"
+    root = not hasattr(os, "geteuid") or os.geteuid() == 0
+    sudo = "" if root else "sudo "
+    if shutil.which("debootstrap") is None:
+        return (
+            "debootstrap is not installed",
+            f"{sudo}apt-get install -y debootstrap && {sudo}{build}",
+        )
+    if not root:
+        return "building it needs root (debootstrap creates a root filesystem)", f"sudo {build}"
+    return None
 
 
 def split_ref(ref: str) -> tuple[str, str | None]:
@@ -57,6 +80,21 @@ def image_present(client: Any, ref: str) -> bool:
     except ImageNotFound:
         return False
     return True
+
+
+def present_id(ref: str) -> str | None:
+    """The id of image ``ref`` on the local engine, None when it is not there."""
+    import docker
+    from docker.errors import DockerException
+
+    client = docker.from_env()
+    try:
+        image_id: str = client.images.get(ref).id
+        return image_id
+    except DockerException:
+        return None
+    finally:
+        client.close()
 
 
 def try_pull(ref: str, log: LogFn) -> bool:
@@ -82,8 +120,19 @@ def try_pull(ref: str, log: LogFn) -> bool:
     return True
 
 
-def resolve_base_image(client: Any, python: str | None, configured: str | None, log: LogFn) -> str:
-    """The base image for a build (see the module doc for the order)."""
+def resolve_base_image(
+    client: Any,
+    python: str | None,
+    configured: str | None,
+    log: LogFn,
+    *,
+    local: str = LOCAL_BASE,
+    rootfs_cache: Path | None = None,
+) -> str:
+    """The base image for a build (see the module doc for the order). With none at all,
+    the local one (``local``) is built here when this process can (root, debootstrap: a
+    first deploy on a machine that cannot pull then just works, its progress in the
+    deploy's); else the error says the one command that builds it."""
     wanted = configured or Settings.load().base_image
     if wanted:
         if image_present(client, wanted) or try_pull(wanted, log):
@@ -95,15 +144,24 @@ def resolve_base_image(client: Any, python: str | None, configured: str | None, 
     official = f"python:{python or DEFAULT_PYTHON}-slim"
     if image_present(client, official) or try_pull(official, log):
         return official
-    if image_present(client, LOCAL_BASE):
-        if python and python != DEFAULT_PYTHON:
-            log(f"Note: {LOCAL_BASE} has Python {DEFAULT_PYTHON}; the project asks for {python}")
-        return LOCAL_BASE
-    raise BaseImageError(
-        f"no Python base image: {official} is not present and cannot be pulled, "
-        f"and {LOCAL_BASE} does not exist",
-        BASE_HINT,
-    )
+    if not image_present(client, local):
+        blocker = build_blocker()
+        if blocker is not None:
+            why, command = blocker
+            raise BaseImageError(
+                f"no Python base image: {official} is not present and cannot be pulled, "
+                f"and {local} cannot be built here: {why}",
+                f"run `{command}`, then deploy again (or deploy without containers: "
+                "`nexus ai emulator stop && nexus ai emulator start --runtime process`)",
+            )
+        log(
+            f"No Python base image: {official} cannot be pulled; building {local} from "
+            "Debian packages (debootstrap, once per machine: about a minute)"
+        )
+        build_base_image(local, log, rootfs_cache=rootfs_cache)
+    if python and python != DEFAULT_PYTHON:
+        log(f"Note: {local} has Python {DEFAULT_PYTHON}; the project asks for {python}")
+    return local
 
 
 def build_base_image(
@@ -122,16 +180,10 @@ def build_base_image(
     if rootfs_cache is not None and rootfs_cache.is_file():
         log(f"Using the cached root filesystem {rootfs_cache}")
         return import_rootfs(rootfs_cache, tag, log)
-    if shutil.which("debootstrap") is None:
-        raise BaseImageError(
-            "debootstrap is not installed",
-            "install it with `apt-get install debootstrap` and run this command again as root",
-        )
-    if hasattr(os, "geteuid") and os.geteuid() != 0:
-        raise BaseImageError(
-            "building the base image needs root (debootstrap creates a root filesystem)",
-            "run `sudo nexus ai emulator base-image`",
-        )
+    blocker = build_blocker()
+    if blocker is not None:
+        why, command = blocker
+        raise BaseImageError(why, f"run `{command}`")
     workdir = Path(tempfile.mkdtemp(prefix="nexus-base-"))
     try:
         archive = debootstrap_rootfs(workdir, suite, mirror, log)
