@@ -130,8 +130,10 @@ def test_the_graph_was_read() -> None:
 # Optional integrations: imported inside ``try: … except ImportError`` only when the agent
 # itself depends on the package (nexus/ai/agents/_otel.py: its own OpenTelemetry spans), or
 # where the CLI installs it (nexus/admin_credential.py: the OS keyring), or boto3 for an
-# AgentCore agent's secret references (nexus/ai/agents/_secret_refs.py).
+# AgentCore agent's secret references (nexus/ai/agents/_secret_refs.py), or LangGraph in the
+# module an agent built on LangGraph imports for its checkpointer and store.
 SDK_OPTIONAL = {
+    ("nexus.ai.agents.adapters.langgraph_memory", "langgraph"),
     ("nexus.ai.agents._otel", "opentelemetry"),
     ("nexus.ai.agents._otel", "requests"),
     ("nexus.admin_credential", "keyring"),
