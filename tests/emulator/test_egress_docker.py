@@ -166,6 +166,10 @@ def test_a_platform_replica_without_an_ip_endpoint_is_refused(probe: Setup) -> N
         _start(probe, "platform", "http://host.docker.internal:8470")
     home = {"label": f"dev.nexus.home={runtime.home}"}
     assert wait_until(lambda: client.containers.list(all=True, filters=home) == [])
+    from nexus_emulator.runtime._secrets import root_path
+
+    root = root_path(runtime.home)  # its secrets folder went too
+    assert not root.exists() or not any(root.iterdir())
 
 
 def test_rules_are_a_function_of_the_endpoint_and_the_guard() -> None:

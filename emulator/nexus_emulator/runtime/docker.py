@@ -222,7 +222,11 @@ class DockerRuntime(Runtime):
         if spec.memory_bytes:
             options["mem_limit"] = spec.memory_bytes
             options["memswap_limit"] = spec.memory_bytes  # no swap on top
-        holder = self._sealed_holder(spec, name, options)
+        try:
+            holder = self._sealed_holder(spec, name, options)
+        except BaseException:
+            remove_secrets(labels.get(LABEL_SECRETS))
+            raise
         try:
             container = client.containers.run(image, **options)
         except (ImageNotFound, APIError) as exc:
