@@ -38,6 +38,11 @@ class Emulator:
             time.sleep(0.005)
         raise SystemExit(f"the emulator was not ready within {timeout:.0f} s; see {self.log_path}")
 
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None, "not started"
+        return self.proc.pid
+
     def status(self, path: str) -> int | None:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
         try:
@@ -80,16 +85,21 @@ class Emulator:
             self._log.close()
 
 
-def replica_endpoint(env: dict[str, str], name: str) -> str:
-    """The endpoint of a healthy replica of ``name``, from ``nexus ai agent status --json``."""
+def healthy_replica(env: dict[str, str], name: str) -> dict[str, Any]:
+    """A healthy replica of ``name`` with an endpoint, from ``nexus ai agent status --json``."""
     argv = [nexus_bin(), "ai", "agent", "status", name, "--json"]
     proc = subprocess.run(argv, env=env, capture_output=True, text=True, check=True)
     status = json.loads(proc.stdout)
     for environment in status["environments"]:
         for replica in environment["replicas"]:
             if replica.get("endpoint") and replica["state"] == "healthy":
-                return str(replica["endpoint"])
+                return dict(replica)
     raise SystemExit(f"no healthy replica with an endpoint in: {proc.stdout}")
+
+
+def replica_endpoint(env: dict[str, str], name: str) -> str:
+    """The endpoint the emulator calls a healthy replica of ``name`` at."""
+    return str(healthy_replica(env, name)["endpoint"])
 
 
 def with_hello(tmp: Path) -> tuple[Emulator, dict[str, str], Path]:

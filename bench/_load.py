@@ -13,8 +13,10 @@ import re
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+import _cpu
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
@@ -24,6 +26,8 @@ class Load:
     requests_per_s: float
     p50_ms: float
     p99_ms: float
+    requests: int = 0
+    cpu_us_per_call: float | None = None  # of the target's serving processes (_cpu.py)
 
 
 def wrk_bin() -> str:
@@ -57,17 +61,32 @@ def parse(output: str) -> Load:
     p99 = re.search(r"^\s+99%\s+(\S+)", output, re.M)
     if not (rate and p50 and p99):
         raise SystemExit(f"could not read wrk's output:\n{output}")
-    return Load(float(rate.group(1)), _ms(p50.group(1)), _ms(p99.group(1)))
+    count = re.search(r"(\d+) requests in", output)
+    requests = int(count.group(1)) if count else 0
+    return Load(float(rate.group(1)), _ms(p50.group(1)), _ms(p99.group(1)), requests)
 
 
-def run(url: str, body: bytes, headers: dict[str, str], connections: int, seconds: float) -> Load:
-    """``wrk -t1 -c<connections>`` for ``seconds`` against ``url`` with POST ``body``."""
+def run(
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    connections: int,
+    seconds: float,
+    roots: list[int] | None = None,
+) -> Load:
+    """``wrk -t1 -c<connections>`` for ``seconds`` against ``url`` with POST ``body``; with
+    ``roots``, the CPU time those processes (and theirs) spent per call meanwhile."""
     with tempfile.TemporaryDirectory(prefix="nexus-wrk-") as tmp:
         script = Path(tmp) / "post.lua"
         script.write_text(lua_script(body, {"Content-Type": "application/json", **headers}))
         argv = [wrk_bin(), "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency"]
         argv += ["-s", str(script), url]
+        before = _cpu.seconds(roots) if roots else 0.0
         proc = subprocess.run(argv, capture_output=True, text=True, check=False)
+        spent = _cpu.seconds(roots) - before if roots else 0.0
     if proc.returncode != 0:
         raise SystemExit(f"wrk failed ({proc.returncode}): {proc.stderr.strip()}")
-    return parse(proc.stdout)
+    load = parse(proc.stdout)
+    if roots and load.requests:
+        load = replace(load, cpu_us_per_call=spent / load.requests * 1e6)
+    return load
