@@ -30,8 +30,10 @@ class SettingsError(SpecError):
     """A ``NEXUS_*`` variable whose value cannot be used."""
 
 
-def _var(name: str, doc: str, default_doc: str | None = None) -> dict[str, Any]:
-    return {"env": name, "doc": doc, "default_doc": default_doc}
+def _var(
+    name: str, doc: str, default_doc: str | None = None, choices: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    return {"env": name, "doc": doc, "default_doc": default_doc, "choices": choices}
 
 
 def _default_home(env: Mapping[str, str]) -> Path:
@@ -61,6 +63,17 @@ class Settings:
             "NEXUS_RUNTIME",
             "How the emulator runs replicas: `docker`, `process`, or `auto` "
             "(Docker when an engine answers, else local processes).",
+        ),
+    )
+    replica_route: str = field(
+        default="auto",
+        metadata=_var(
+            "NEXUS_REPLICA_ROUTE",
+            "How the emulator calls Docker replicas: `auto` (at the container's address on "
+            "the agents' network when it answers there from the host, else through the port "
+            "published on 127.0.0.1; chosen once per replica) or `published` (always the "
+            "published port).",
+            choices=("auto", "published"),
         ),
     )
     replica_timeout: float = field(
@@ -232,6 +245,12 @@ class Settings:
             raw = env.get(f.metadata["env"], "").strip()
             if raw:
                 values[f.name] = _convert(f.metadata["env"], raw, f.default)
+            choices = f.metadata["choices"]
+            if raw and choices and raw not in choices:
+                raise SettingsError(
+                    f"{f.metadata['env']}={raw!r} is not one of {', '.join(choices)}",
+                    hint=f"e.g. {f.metadata['env']}={choices[0]}, or unset it",
+                )
         if "home" not in values:
             values["home"] = _default_home(env)
         values["home"] = Path(values["home"]).expanduser()

@@ -15,6 +15,7 @@ class EmulatorConfig:
     host: str = "127.0.0.1"
     port: int = DEFAULT_EMULATOR_PORT
     runtime: str = "auto"  # auto | docker | process
+    replica_route: str = "auto"  # auto | published: how Docker replicas are called
     replica_timeout: float = 60.0  # seconds a new replica has to answer /ping
     replica_wait: float = 30.0  # seconds a call waits for a healthy replica, then 503
     health_interval: float = 2.0  # seconds between health checks of running replicas
@@ -33,6 +34,7 @@ class EmulatorConfig:
             "home": s.home,
             "port": s.emulator_port,
             "runtime": s.runtime,
+            "replica_route": s.replica_route,
             "replica_timeout": s.replica_timeout,
             "replica_wait": s.replica_wait,
             "health_interval": s.health_interval,

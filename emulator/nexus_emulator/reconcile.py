@@ -40,14 +40,18 @@ async def reconcile(parts: Upkeep, adopted: Callable[[], None] = lambda: None) -
         for handle in mine:
             parts.replicas.admit(handle)
         answers = await asyncio.gather(
-            *(parts.relay.ping(h.endpoint, timeout=1.0) for h in mine if h.running)
+            *(
+                parts.relay.ping(h.endpoint, timeout=1.0, keep=not h.address)
+                for h in mine
+                if h.running
+            )
         )
         answered = iter(answers)
         keep: list[LiveReplica] = []
         for handle in mine:
             healthy = handle.running and next(answered)
             if healthy and len(keep) < d.replicas:
-                keep.append(LiveReplica(handle, state="healthy"))
+                keep.append(LiveReplica(await parts.replicas.reach(handle), state="healthy"))
             else:  # dead, not answering, or more than the deployment asks for
                 drop.append(handle.id)
         done.adopted += len(keep)

@@ -40,15 +40,21 @@ class Relay:
             )
         return self._session
 
-    async def ping(self, endpoint: str, timeout: float = 1.0) -> dict[str, Any] | None:
-        """The replica's /ping answer, or None when it does not answer healthy."""
+    async def ping(
+        self, endpoint: str, timeout: float = 1.0, keep: bool = True
+    ) -> dict[str, Any] | None:
+        """The replica's /ping answer, or None when it does not answer healthy; ``keep=False``
+        closes the connection after it (an endpoint that may not be called again)."""
         session = self.session
         import aiohttp
 
+        headers = self.credentials.get(endpoint, {})
+        if not keep:
+            headers = {**headers, "Connection": "close"}
         try:
             async with session.get(
                 endpoint + "/ping",
-                headers=self.credentials.get(endpoint, {}),
+                headers=headers,
                 timeout=aiohttp.ClientTimeout(total=timeout),
             ) as resp:
                 if resp.status != 200:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from nexus_api.deploy import Size
@@ -24,6 +25,7 @@ from nexus_emulator.store.db import VersionRow
 
 log = logging.getLogger("nexus_emulator.replicas")
 Emit = Callable[[str], None]
+ADDRESS_PROBE_TIMEOUT = 1.0  # seconds a replica's own address has to answer /ping once
 
 
 SecretsFn = Callable[[str, str], dict[str, str]]
@@ -51,8 +53,28 @@ class Replicas:
         secret = self.platform(handle.agent, handle.env, handle.revision, handle.replica).get(
             "replica_secret"
         )
-        if secret and handle.endpoint:
-            self.relay.admit(handle.endpoint, secret)
+        for endpoint in (handle.endpoint, handle.address):
+            if secret and endpoint:
+                self.relay.admit(endpoint, secret)
+
+    async def reach(self, handle: ReplicaHandle) -> ReplicaHandle:
+        """The handle the emulator calls from now on: at the replica's own address when it has
+        one and answers there healthy (no published-port proxy in between), else as started.
+
+        Asked once per replica, once it answered on its published port; the address is not
+        tried with ``NEXUS_REPLICA_ROUTE=published``.
+        """
+        if not handle.address or self.config.replica_route == "published":
+            return handle
+        if await self.relay.ping(handle.address, timeout=ADDRESS_PROBE_TIMEOUT, keep=False):
+            return replace(handle, endpoint=handle.address)
+        log.info(
+            "replica %s does not answer at %s from here: called through %s",
+            handle.id,
+            handle.address,
+            handle.endpoint,
+        )
+        return handle
 
     async def start(
         self,
@@ -119,12 +141,14 @@ class Replicas:
         deadline = t0 + self.config.replica_timeout
         next_check = t0 + 0.5
         while True:
-            if await self.relay.ping(handle.endpoint, timeout=0.5):
+            # no connection kept: calls may go to the replica's address (reach)
+            if await self.relay.ping(handle.endpoint, timeout=0.5, keep=not handle.address):
+                live.handle = await self.reach(handle)
                 live.state = "healthy"
                 live.healthy_after = time.monotonic() - t0
                 emit(
                     f"replica {rs.replica + 1} healthy in {live.healthy_after:.2f} s "
-                    f"({handle.endpoint})"
+                    f"({live.handle.endpoint})"
                 )
                 return live
             now = time.monotonic()

@@ -12,6 +12,11 @@ from tests.cli.cli_support import Platform
     [
         ("NEXUS_EMULATOR_PORT", "http", "NEXUS_EMULATOR_PORT='http' is not a port number"),
         ("NEXUS_REPLICA_TIMEOUT", "soon", "NEXUS_REPLICA_TIMEOUT='soon' is not a number"),
+        (
+            "NEXUS_REPLICA_ROUTE",
+            "bridge",
+            "NEXUS_REPLICA_ROUTE='bridge' is not one of auto, published",
+        ),
     ],
 )
 def test_a_bad_variable_is_named(

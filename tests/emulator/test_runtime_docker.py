@@ -141,10 +141,15 @@ def test_replica_runs_hardened_and_answers(dock: Dock, hello: Hello) -> None:
         assert labels[LABEL_ENV] == "development"
         assert labels[LABEL_HOME] == str(runtime.home)
         assert attrs["Name"].startswith(f"/nexus-{name}-development-r1-0-")
+        # its own address on the agents' network answers from here too (no port proxy)
+        ip = attrs["NetworkSettings"]["Networks"]["nexus-agents"]["IPAddress"]
+        assert handle.address == f"http://{ip}:8080"
+        assert invoke(handle.address, {"input": "direct"})["output"]["echo"] == "direct"
 
         [listed] = [h for h in run(runtime.replicas()) if h.id == handle.id]
         assert listed.running
         assert listed.endpoint == handle.endpoint
+        assert listed.address == handle.address
         assert listed.agent == name
         assert run(runtime.running(handle.id))
         assert any("agent ready" in line for line in run(runtime.logs(handle.id)))

@@ -3,8 +3,9 @@
 Every replica of every emulator on the engine joins one user-defined bridge
 network, ``nexus-agents``, created on first use with inter-container traffic
 off (``enable_icc=false``): a replica cannot open a connection to any other
-replica, of its own agent or another's, while the host (the emulator, through
-each replica's port published on 127.0.0.1) reaches them all. The network is
+replica, of its own agent or another's, while the host (the emulator) reaches
+them all: on a Linux engine at each container's address on this bridge, else
+through the port each replica publishes on 127.0.0.1. The network is
 shared, so emulators (and test runs) do not use up the engine's address pools;
 it is left in place when an emulator stops.
 

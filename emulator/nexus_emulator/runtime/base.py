@@ -111,6 +111,11 @@ class ReplicaHandle:
     replica: int
     running: bool = True
     files: str | None = None  # the host folder of its secrets and platform.json
+    # docker: http://IP:PORT, the container's own address on the agents' network, which a
+    # Linux engine's host reaches without the published port's proxy ("" when there is
+    # none, or the engine's bridge is not the host's: Docker Desktop). The emulator calls
+    # it instead of ``endpoint`` when it answers there (replicas.py, ``Replicas.reach``).
+    address: str = ""
 
 
 class Runtime(ABC):

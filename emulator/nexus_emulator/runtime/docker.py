@@ -13,6 +13,7 @@ import secrets
 import sys
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -29,7 +30,7 @@ from ._egress import (
     sealing_problem,
     start_holder,
 )
-from ._network import ensure_network, platform_address, quick_platform_address
+from ._network import NETWORK, ensure_network, is_desktop, platform_address, quick_platform_address
 from ._secrets import (
     LABEL_SECRETS,
     PLATFORM_FILE,
@@ -125,6 +126,27 @@ class DockerRuntime(Runtime):
     async def platform_address(self) -> tuple[str, str] | None:
         result: tuple[str, str] | None = await self._call(self._platform_address_sync)
         return result
+
+    def _engine(self) -> str:
+        """The engine's OperatingSystem (``docker info``), asked once; without the SDK
+        where the engine allows (see engine.py)."""
+        if self._engine_os is None:
+            try:
+                info = engine_json("/info")
+            except (OSError, ValueError):
+                info = None
+            if info is not None and info[0] == 200 and isinstance(info[1], dict):
+                self._engine_os = str(info[1].get("OperatingSystem", ""))
+            else:
+                self._engine_os = str(self.client().info().get("OperatingSystem", ""))
+        return self._engine_os
+
+    def _address(self, attrs: dict[str, Any]) -> str:
+        """``http://IP:PORT`` of a container on the agents' network; "" when it has none, or
+        the host has no route to it (Docker Desktop runs the engine in a VM)."""
+        networks = (attrs.get("NetworkSettings") or {}).get("Networks") or {}
+        ip = (networks.get(NETWORK) or {}).get("IPAddress")
+        return f"http://{ip}:{PORT}" if ip and not is_desktop(self._engine()) else ""
 
     def _platform_address_sync(self) -> tuple[str, str] | None:
         try:
@@ -240,9 +262,10 @@ class DockerRuntime(Runtime):
         while True:
             port = _host_port(published.attrs.get("NetworkSettings", {}).get("Ports"))
             if port:
-                return self._handle(
+                handle = self._handle(
                     container.id, container.attrs, f"http://127.0.0.1:{port}", running=True
-                )
+                )  # the address is the network owner's too
+                return replace(handle, address=self._address(published.attrs))
             if container.status in ("exited", "dead") or time.monotonic() > deadline:
                 tail = _text_lines(container.logs(tail=TAIL_LINES))
                 container.remove(force=True)
@@ -263,9 +286,7 @@ class DockerRuntime(Runtime):
             return None
         target = platform_target(spec.platform.get("platform_url")) if platform_only else None
         client = self.client()
-        if self._engine_os is None:
-            self._engine_os = str(client.info().get("OperatingSystem", ""))
-        problem = sealing_problem(self._engine_os)
+        problem = sealing_problem(self._engine())
         if problem and platform_only:
             raise EgressUnavailable(f'network = "platform" cannot be enforced here: {problem}')
         if problem:
@@ -353,8 +374,8 @@ class DockerRuntime(Runtime):
 
     def _replicas_sync(self) -> list[ReplicaHandle]:
         found = self._listed()
-        holders = {  # platform-only replicas' ports are their holders'
-            (c.get("Labels") or {}).get(LABEL_HOLDER): c.get("Ports") or []
+        holders = {  # platform-only replicas' ports and addresses are their holders'
+            (c.get("Labels") or {}).get(LABEL_HOLDER): c
             for c in found
             if LABEL_HOLDER in (c.get("Labels") or {})
         }
@@ -371,7 +392,8 @@ class DockerRuntime(Runtime):
                 continue
             names = [n.lstrip("/") for n in container.get("Names") or []]
             held = next((holders[n] for n in names if n in holders), None)
-            ports = (container.get("Ports") or []) if held is None else held
+            owner = container if held is None else held
+            ports = owner.get("Ports") or []
             port = next(
                 (
                     p.get("PublicPort")
@@ -382,7 +404,8 @@ class DockerRuntime(Runtime):
             )
             running = container.get("State") == "running"
             endpoint = f"http://127.0.0.1:{port}" if port and running else ""
-            handles.append(self._handle(container["Id"], container, endpoint, running))
+            handle = self._handle(container["Id"], container, endpoint, running)
+            handles.append(replace(handle, address=self._address(owner) if running else ""))
         return handles
 
     async def running(self, handle_id: str) -> bool:
