@@ -1,5 +1,5 @@
-"""Remote provider figures: Swarm deploy, rolling update and rollback of a 3-replica service;
-AgentCore (moto in server mode) deploy to READY.
+"""Remote provider figures: Swarm deploy, rolling update and rollback of a 3-replica service,
+a run and an async task through its front; AgentCore (moto in server mode) deploy to READY.
 
 Uses the test suite's one-node swarm and local registry helpers (created only when
 missing, removed afterwards only then) and its moto launcher. Drives the `nexus`
@@ -78,13 +78,34 @@ def swarm(tmp: Path) -> list[list[str]]:
             write(project, name, "howdy", "2.0.0")
             update = timed(env, *deploy)
             back = timed(env, "ai", "agent", "rollback", name, "-e", "staging")
+            run = min(timed(env, "ai", "agent", "run", name, "x") for _ in range(5))
+            task = task_round_trip(env, name)
         finally:
             subprocess.run([nexus_bin(), "ai", "agent", "delete", name, "--yes"], env=env)
     return [
         ["swarm: first deploy, 3 replicas (image cached)", f"{first:.1f} s"],
         ["swarm: rolling update, 3 replicas (code change)", f"{update:.1f} s"],
         ["swarm: rollback, 3 replicas", f"{back:.1f} s"],
+        ["swarm: `run` through the front (command wall time, best of 5)", f"{run:.2f} s"],
+        ["swarm: async task, `run --async` to succeeded (status polled)", f"{task:.2f} s"],
     ]
+
+
+def task_round_trip(env: dict[str, str], name: str) -> float:
+    """From `run --async` to `task status` saying succeeded, polled as fast as the CLI goes."""
+
+    def status(*args: str) -> dict[str, str]:
+        done = subprocess.run([nexus_bin(), "--json", "ai", "agent", *args], env=env,
+                              capture_output=True, text=True, check=True)  # fmt: skip
+        answer: dict[str, str] = json.loads(done.stdout)
+        return answer
+
+    started = time.perf_counter()
+    task_id = status("run", name, "x", "--async")["task_id"]
+    while status("task", "status", task_id)["status"] != "succeeded":
+        if time.perf_counter() - started > 120:
+            raise SystemExit(f"task {task_id} did not succeed within 120 s")
+    return time.perf_counter() - started
 
 
 def agentcore(tmp: Path) -> list[list[str]]:
