@@ -44,11 +44,13 @@ def test_starts_the_emulator_once_and_says_so(provider: LocalProvider) -> None:
     assert provider.list_agents() == []
     assert provider.list_agents() == []
     notices = provider.settings["notices"]
+    token = provider.emulator.home / "token"
     assert notices == [
         f"Started the local emulator on 127.0.0.1:{provider.emulator.port} "
-        "(runtime: process; agents run as local processes)"
+        "(runtime: process; agents run as local processes)",
+        f"No OS keyring here: the admin token is in {token} (0600)",  # the suite's keyring is off
     ]
-    assert (provider.emulator.home / "token").stat().st_mode & 0o777 == 0o600
+    assert token.stat().st_mode & 0o777 == 0o600
 
 
 def test_errors_come_back_as_the_error_tree(provider: LocalProvider, tmp_path: Path) -> None:
