@@ -109,7 +109,10 @@ class Index:
         rows = np.flatnonzero(live)
         if not len(rows):
             return []
-        scores = (self.matrix[: self.n] if len(rows) == self.n else self.matrix[rows]) @ query
+        if len(rows) * 4 > self.n:  # scoring every row beats copying most of them first
+            scores = (self.matrix[: self.n] @ query)[rows]
+        else:
+            scores = self.matrix[rows] @ query
         k = min(k, len(rows))
         best = np.argpartition(-scores, k - 1)[:k]
         best = best[np.argsort(-scores[best])]
