@@ -169,6 +169,7 @@ class Emulator:
             return_when=asyncio.FIRST_COMPLETED,
         )
         self.ready = True
+        self.relay.warm()
         self.gateway.warm()
         log.info("ready: runtime %s, state %s", runtime.name, self.config.paths.db)
 

@@ -16,13 +16,21 @@ REPLICA_SECRET_HEADER = "X-Nexus-Replica-Secret"
 class Relay:
     """One aiohttp session (keep-alive per endpoint) for pings and webhook deliveries.
 
-    aiohttp is imported with the session, when the first replica is checked: its import
-    (two TLS contexts with the system's certificates) would otherwise delay every start."""
+    aiohttp is imported after the start (``warm``): its import (two TLS contexts with the
+    system's certificates) would otherwise delay every start."""
 
     def __init__(self) -> None:
         self._session: aiohttp.ClientSession | None = None
         # endpoint -> the header that proves to that replica the call comes from here
         self.credentials: dict[str, dict[str, str]] = {}
+
+    def warm(self) -> None:
+        """Import aiohttp in a thread once the emulator is ready, so the first replica's
+        health check does not wait for it."""
+        import threading
+        from importlib import import_module
+
+        threading.Thread(target=import_module, args=("aiohttp",), daemon=True).start()
 
     def admit(self, endpoint: str, replica_secret: str) -> None:
         self.credentials[endpoint] = {REPLICA_SECRET_HEADER: replica_secret}

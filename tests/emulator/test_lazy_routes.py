@@ -25,7 +25,7 @@ lazy = sorted({module for module, _, _ in LAZY_ROUTERS})
 
 async def main():
     await app.emulator.start()
-    seen = {"ready_with": sorted(m for m in lazy + ["docker", "aiohttp"] if m in sys.modules)}
+    seen = {"ready_with": sorted(m for m in lazy + ["docker"] if m in sys.modules)}
     auth = {"Authorization": "Bearer " + app.emulator.token}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://e") as c:
         answer = await c.get("/v1/memory/agents/nobody/sessions", headers=auth)

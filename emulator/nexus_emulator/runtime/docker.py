@@ -259,6 +259,7 @@ class DockerRuntime(Runtime):
             raise ReplicaFailed(f"could not start {name}: {exc.explanation or exc}") from exc
         published = holder or container  # the network's owner publishes the port
         deadline = time.monotonic() + 5
+        looked = False  # what run() returns was read before the start: look again at once
         while True:
             port = _host_port(published.attrs.get("NetworkSettings", {}).get("Ports"))
             if port:
@@ -272,7 +273,9 @@ class DockerRuntime(Runtime):
                 remove_secrets(labels.get(LABEL_SECRETS))
                 remove_holder(client, holder and holder.name)
                 raise ReplicaFailed(f"{name} exited before it published its port", tail)
-            time.sleep(0.02)
+            if looked:
+                time.sleep(0.02)
+            looked = True
             container.reload()
             published.reload()
 
