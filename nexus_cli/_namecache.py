@@ -1,9 +1,11 @@
-"""The local cache of agent and secret names that shell completion answers from.
+"""The local cache of agent and secret names, versions and task ids that shell
+completion answers from.
 
 Completing never touches the network (a TAB must answer at once and must not
 start an emulator): the candidates come from ``completion.json``, which the
 commands that see the names keep fresh (``list``, ``status``, ``deploy``,
-``dev``, ``delete``, ``secret list|set|delete``). The cache lives in
+``dev``, ``delete``, ``secret list|set|delete``; versions: ``history``, ``deploy``;
+task ids: ``run --async``, ``task list``, ``task status``). The cache lives in
 ``$NEXUS_CONFIG_DIR/cache`` when that is set, else ``$XDG_CACHE_HOME/nexus``
 (``~/.cache/nexus``). A missing or damaged cache completes nothing and is
 rewritten by the next command that sees the names; writing it never fails a
@@ -11,7 +13,8 @@ command.
 
 ``fast_bash`` answers the common bash completions (an agent name after
 ``nexus ai agent VERB``, an environment after ``--env``, a secret name after
-``secret delete NAME``) from this module alone, before the CLI and Typer are
+``secret delete NAME``, a version after ``rollback|logs NAME --version``, a task id
+after ``task status|cancel|retry``) from this module alone, before the CLI and Typer are
 imported (``nexus_cli.entry``): tens of milliseconds instead of hundreds.
 """
 
@@ -66,9 +69,10 @@ def remember_agents(names: list[str]) -> None:
     """The full list of agents, as ``list`` saw it."""
     data = load()
     data["agents"] = _names(list(names))
-    secrets = data.get("secrets")
-    if isinstance(secrets, dict):
-        data["secrets"] = {k: v for k, v in secrets.items() if k in data["agents"]}
+    for per_agent in ("secrets", "versions"):
+        found = data.get(per_agent)
+        if isinstance(found, dict):
+            data[per_agent] = {k: v for k, v in found.items() if k in data["agents"]}
     _save(data)
 
 
@@ -83,9 +87,10 @@ def add_agent(name: str) -> None:
 def forget_agent(name: str) -> None:
     data = load()
     data["agents"] = [n for n in _names(data.get("agents")) if n != name]
-    secrets = data.get("secrets")
-    if isinstance(secrets, dict):
-        secrets.pop(name, None)
+    for per_agent in ("secrets", "versions"):
+        found = data.get(per_agent)
+        if isinstance(found, dict):
+            found.pop(name, None)
     _save(data)
 
 
@@ -102,6 +107,42 @@ def change_secret(agent: str, key: str, present: bool) -> None:
     remember_secrets(agent, [*known, key] if present else [k for k in known if k != key])
 
 
+MAX_TASKS = 50  # the most recent task ids kept for completion
+
+
+def remember_versions(agent: str, labels: list[str], *, merge: bool = False) -> None:
+    """The versions of ``agent`` (labels and rN): all of them as ``history`` saw them, or
+    with ``merge`` one more (a deploy's) next to those known."""
+    data = load()
+    versions = data.get("versions")
+    versions = versions if isinstance(versions, dict) else {}
+    known = _names(versions.get(agent)) if merge else []
+    data["versions"] = versions | {agent: _names([*known, *labels])}
+    _save(data)
+
+
+def add_tasks(ids: list[str]) -> None:
+    """Task ids just seen (submitted or listed), newest first; the oldest fall off."""
+    data = load()
+    known = data.get("tasks")
+    old = [t for t in known if isinstance(t, str)] if isinstance(known, list) else []
+    fresh = [t for t in ids if isinstance(t, str)]
+    data["tasks"] = list(dict.fromkeys([*fresh, *old]))[:MAX_TASKS]
+    _save(data)
+
+
+def versions_of(agent: str, incomplete: str) -> list[str]:
+    versions = load().get("versions")
+    return _matches(versions.get(agent), incomplete) if isinstance(versions, dict) else []
+
+
+def task_ids(incomplete: str) -> list[str]:
+    tasks = load().get("tasks")
+    if not isinstance(tasks, list):
+        return []
+    return [t for t in tasks if isinstance(t, str) and t.startswith(incomplete)]
+
+
 AGENT_VERBS = {
     "status",
     "logs",
@@ -114,6 +155,7 @@ AGENT_VERBS = {
     "delete",
 }
 SECRET_VERBS = {"set", "delete", "list"}
+TASK_VERBS = {"status", "cancel", "retry"}
 
 
 def _matches(values: Any, incomplete: str) -> list[str]:
@@ -135,8 +177,12 @@ def fast_bash(environ: dict[str, str]) -> list[str] | None:
     verb = words[3]
     if words[cword - 1] in ("--env", "-e") and verb in AGENT_VERBS | {"secret"}:
         return [e for e in ENVIRONMENTS if e.startswith(incomplete)]
+    if words[cword - 1] in ("--version", "-v") and verb in ("rollback", "logs") and cword > 5:
+        return versions_of(words[4], incomplete)
     if verb in AGENT_VERBS and cword == 4:
         return _matches(load().get("agents"), incomplete)
+    if verb == "task" and cword == 5 and words[4] in TASK_VERBS:
+        return task_ids(incomplete)
     if verb == "secret" and len(words) > 4 and words[4] in SECRET_VERBS:
         if cword == 5:
             return _matches(load().get("agents"), incomplete)

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from nexus_cli import completion
 from nexus_cli.commands._group import SETTINGS, RootGroup, group
 from nexus_cli.commands._plugins import PluginGroup
 from nexus_cli.context import Invocation
@@ -67,6 +68,7 @@ def main(
             envvar="NEXUS_PROVIDER",
             help="Hosting provider plugin to use (default: the profile's, else local).",
             show_default=False,
+            autocompletion=completion.providers,
         ),
     ] = None,
     profile: Annotated[

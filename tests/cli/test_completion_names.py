@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from tests.cli.cli_support import Platform, make_project
@@ -74,3 +75,51 @@ def test_completion_show_and_install(offline: Platform, tmp_path: Path) -> None:
     assert installed.code == 0, installed.out
     assert "_NEXUS_COMPLETE=complete_bash" in (home / ".bash_completions" / "nexus.sh").read_text()
     assert "nexus.sh" in (home / ".bashrc").read_text()
+
+
+def test_bash_completes_versions_task_ids_and_providers(offline: Platform, tmp_path: Path) -> None:
+    env = offline.env | {"NEXUS_CONFIG_DIR": str(tmp_path / "config")}
+
+    def nexus(*args: str) -> str:
+        result = nexus_cmd(*args, env=env)
+        assert result.code == 0, result.out
+        return result.stdout
+
+    assert complete("nexus ai agent task status ", 5, env) == []  # nothing seen yet
+    assert complete("nexus --provider lo", 2, env) == ["local"]  # installed, none loaded
+    assert "local" in complete("nexus ai profile create p --provider ", 6, env)
+    root = make_project(tmp_path / "compl-ver", "compl-ver", env)
+    nexus("ai", "agent", "deploy", "--path", str(root))
+    try:
+        assert complete("nexus ai agent rollback compl-ver --version ", 6, env) == [
+            "0.1.0",
+            "r1",
+        ]
+        toml = root / "nexus.toml"
+        toml.write_text(toml.read_text().replace('version = "0.1.0"', 'version = "0.2.0"'))
+        (root / "agent.py").write_text((root / "agent.py").read_text().replace("Hello", "Hi"))
+        nexus("ai", "agent", "deploy", "--path", str(root))
+        assert complete("nexus ai agent logs compl-ver --version 0.", 6, env) == [
+            "0.1.0",
+            "0.2.0",
+        ]
+        (tmp_path / "config" / "cache" / "completion.json").unlink()
+        nexus("ai", "agent", "history", "compl-ver")  # history alone feeds them again
+        assert complete("nexus ai agent rollback compl-ver -v r", 6, env) == ["r1", "r2"]
+        # a global option first: Typer's own completion, from the same cache
+        assert complete("nexus --json ai agent rollback compl-ver --version r", 7, env) == [
+            "r1",
+            "r2",
+        ]
+
+        queued = nexus("--json", "ai", "agent", "run", "compl-ver", "hi", "--async")
+        task = json.loads(queued)["task_id"]
+        assert complete("nexus ai agent task status ", 5, env) == [task]
+        assert complete("nexus ai agent task cancel task_", 5, env) == [task]
+        assert complete("nexus --json ai agent task retry ", 6, env) == [task]
+        (tmp_path / "config" / "cache" / "completion.json").write_text("[]")  # damaged
+        assert complete("nexus ai agent task status ", 5, env) == []
+        nexus("ai", "agent", "task", "list", "compl-ver")
+        assert complete("nexus ai agent task status ", 5, env) == [task]
+    finally:
+        nexus_cmd("ai", "emulator", "reset", "--yes", env=env)

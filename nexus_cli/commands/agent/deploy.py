@@ -281,6 +281,9 @@ def deploy(
     from nexus_cli import completion
 
     completion.add_agent(first.name)
+    completion.remember_versions(
+        first.name, [result.version.label, f"r{result.version.revision}"], merge=True
+    )
     if watch and output.json_mode():  # a stream of results: one JSON line each
         output.records(iter([result.model_dump(mode="json")]), str)
     else:

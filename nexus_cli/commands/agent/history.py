@@ -51,4 +51,10 @@ def history(
     from nexus_cli.context import provider
 
     begin(json_, name)
-    output.emit(provider().history(name), _render)
+    found = provider().history(name)
+    from nexus_cli import completion
+
+    completion.remember_versions(
+        name, [v.label for v in found.versions] + [f"r{v.revision}" for v in found.versions]
+    )
+    output.emit(found, _render)

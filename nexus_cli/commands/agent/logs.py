@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
+from nexus_cli import completion
 from nexus_cli.commands._options import AgentArg, EnvOpt, JsonOpt
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -85,7 +86,11 @@ def logs(
     ] = None,
     version: Annotated[
         str | None,
-        typer.Option("--version", help="Only replicas serving this version (1.2.3 or r3)."),
+        typer.Option(
+            "--version",
+            help="Only replicas serving this version (1.2.3 or r3).",
+            autocompletion=completion.versions,
+        ),
     ] = None,
     request: Annotated[
         str | None, typer.Option("--request", help="Only the records of this request id.")

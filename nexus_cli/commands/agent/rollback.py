@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from nexus_cli import completion
 from nexus_cli.commands._options import AgentArg, EnvOpt, JsonOpt
 
 if TYPE_CHECKING:
@@ -25,7 +26,10 @@ def rollback(
     version: Annotated[
         str | None,
         typer.Option(
-            "--version", "-v", help="Version label (1.2.3) or revision (r3); default: previous."
+            "--version",
+            "-v",
+            help="Version label (1.2.3) or revision (r3); default: previous.",
+            autocompletion=completion.versions,
         ),
     ] = None,
     env: EnvOpt = None,

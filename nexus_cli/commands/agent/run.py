@@ -82,6 +82,9 @@ def run(
         )
     if async_:
         task = provider(env).submit(name, input, ctx, env, webhook)
+        from nexus_cli import completion
+
+        completion.add_tasks([task.task_id])
         output.emit(
             task,
             lambda t: f"Queued {t.task_id} ({t.status}): nexus ai agent task status {t.task_id}",

@@ -6,13 +6,21 @@ from typing import Annotated
 
 import typer
 
+from nexus_cli import completion
 from nexus_cli.commands._options import JsonOpt
 
 
 def create(
     name: Annotated[str, typer.Argument(help="Profile name, e.g. prod-swarm.")],
     provider: Annotated[
-        str, typer.Option("--provider", "-p", help="Provider the profile uses.", show_default=False)
+        str,
+        typer.Option(
+            "--provider",
+            "-p",
+            help="Provider the profile uses.",
+            show_default=False,
+            autocompletion=completion.providers,
+        ),
     ],
     option: Annotated[
         list[str] | None,

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from nexus_cli import completion
 from nexus_cli.commands._options import AgentArg, JsonOpt
 
 if TYPE_CHECKING:
@@ -47,4 +48,6 @@ def list_tasks(
     from nexus_cli.context import provider
 
     begin(json_, name)
-    output.emit(provider().tasks(name, status), _render)
+    tasks = provider().tasks(name, status)
+    completion.add_tasks([t.task_id for t in tasks])
+    output.emit(tasks, _render)

@@ -6,11 +6,12 @@ from typing import Annotated
 
 import typer
 
+from nexus_cli import completion
 from nexus_cli.commands._options import JsonOpt
 
 
 def retry(
-    task_id: Annotated[str, typer.Argument(help="Task id.")],
+    task_id: Annotated[str, typer.Argument(help="Task id.", autocompletion=completion.task_ids)],
     json_: JsonOpt = False,
 ) -> None:
     """Queue a dead, failed or cancelled task again (its attempts start afresh)."""

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from nexus_cli import completion
 from nexus_cli.commands._options import JsonOpt
 
 if TYPE_CHECKING:
@@ -38,7 +39,12 @@ def render(task: Task) -> Any:
 
 
 def status(
-    task_id: Annotated[str, typer.Argument(help="Task id, e.g. task_0123456789abcdef.")],
+    task_id: Annotated[
+        str,
+        typer.Argument(
+            help="Task id, e.g. task_0123456789abcdef.", autocompletion=completion.task_ids
+        ),
+    ],
     wait: Annotated[
         bool, typer.Option("--wait", "-w", help="Wait until the task has ended.")
     ] = False,
@@ -53,6 +59,7 @@ def status(
     use_json(json_)
     chosen = provider()
     task = chosen.task(task_id)
+    completion.add_tasks([task.task_id])
     if wait:
         with output.progress(f"Waiting for {task_id}") as update:
             while task.status not in FINAL:
