@@ -29,8 +29,8 @@ pytestmark = pytest.mark.slow
 SKIP = {
     "bash scripts/setup": "the test runs in the virtualenv scripts/setup made",
     "source .venv/bin/activate": "the same: that virtualenv's bin is first on the PATH here",
-    "sudo nexus ai emulator base-image": "builds the Docker base image (CI does, with "
-    "scripts/base-image); the guide runs here on the process runtime",
+    "sudo /home/me/.venv/bin/nexus ai emulator base-image": "builds the Docker base image "
+    "(CI does, with scripts/base-image); the guide runs here on the process runtime",
     "nexus ai agent logs my-agent --follow": "follows until Ctrl-C (tests/cli covers it)",
     "nexus ai emulator logs -f": "follows until Ctrl-C (tests/cli covers it)",
     "nexus ai dashboard": "needs a terminal (tests/tui covers it)",
