@@ -138,8 +138,6 @@ SDK_OPTIONAL = {
     ("nexus.ai.agents._otel", "requests"),
     ("nexus.admin_credential", "keyring"),
     ("nexus.ai.agents._secret_refs", "boto3"),
-    # LangGraph's checkpointer and store: imported only by an agent that runs LangGraph
-    ("nexus.ai.agents.adapters.langgraph_memory", "langgraph"),
 }
 
 
