@@ -31,7 +31,10 @@ def _render(status: AgentStatus) -> str:
 def scale(
     name: AgentArg,
     replicas: Annotated[
-        int | None, typer.Option("--replicas", "-r", help="Number of replicas.", min=0)
+        int | None,
+        typer.Option(
+            "--replicas", "-r", help="Number of replicas (within the environment's bounds).", min=1
+        ),
     ] = None,
     autoscale: Annotated[
         OnOff | None,
