@@ -92,7 +92,7 @@ def ensure_admin_token(home: Path) -> tuple[str, str]:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(token + "\n")
-    log.warning("no OS keyring here: the admin token is in %s (mode 0600)", path)
+    log.debug("no OS keyring here: the admin token is in %s (mode 0600)", path)
     return token, str(path)
 
 
