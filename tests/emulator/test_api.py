@@ -55,9 +55,14 @@ def test_deploy_run_redeploy_rollback_delete(emu: Emu, tmp_path: Path) -> None:
     assert body["metadata"]["env"] == "development"
 
     # the same content again: nothing new is built into history
-    again = result(emu.deploy("echo", project, env="development"))
-    assert again["unchanged"] is True
+    redeploy = emu.deploy("echo", project, env="development")
+    again = result(redeploy)
     assert again["version"]["revision"] == 1
+    if not again["unchanged"]:
+        # a loaded machine can make the replica miss two health checks: the deploy then
+        # refreshes the pool with the same version, and still builds nothing new
+        said = [e.get("message", "") for e in redeploy]
+        assert any("same content as r1" in m for m in said), redeploy
 
     write_agent(project, tag="v2")
     second = result(emu.deploy("echo", project, env="development", label="2.0.0"))
