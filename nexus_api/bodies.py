@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
+
+from nexus_api.numbers import Whole
 
 __all__ = [
     "RestartBody",
@@ -43,8 +45,8 @@ class RestartBody(BaseModel):
 
 class ScaleBody(BaseModel):
     env: str | None = Field(None, description=ENV_DEFAULT)
-    replicas: int | None = None
-    autoscale: bool | None = None
+    replicas: Whole | None = None
+    autoscale: StrictBool | None = None
     actor: str | None = None
 
 

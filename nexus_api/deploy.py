@@ -12,11 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from nexus.ai import spec
 from nexus.ai.spec import Cpu, Memory, SpecError
 from nexus_api.gateway import DeclaredGateway
+from nexus_api.numbers import Whole
 
 
 def _cpu(value: Any) -> Any:
@@ -51,19 +58,19 @@ MemoryLimit = Annotated[Memory, BeforeValidator(_memory)]
 class Sizing(BaseModel):
     """Replicas and limits as someone asked for them; a field left out was not asked for."""
 
-    replicas: int | None = Field(default=None, description="replica count")
+    replicas: Whole | None = Field(default=None, description="replica count")
     cpu: CpuLimit | None = Field(default=None, description="CPU limit per replica, e.g. 500m or 1")
     memory: MemoryLimit | None = Field(
         default=None, description="memory per replica, e.g. 512Mi or 1Gi"
     )
-    max_concurrency: int | None = Field(
+    max_concurrency: Whole | None = Field(
         default=None,
         ge=0,
         le=spec.MAX_CONCURRENCY,
         description="calls one replica takes at once (0: no limit); more wait for a free "
         "replica, and the replica's /ping answers HealthyBusy while it is full",
     )
-    max_attempts: int | None = Field(
+    max_attempts: Whole | None = Field(
         default=None,
         ge=1,
         le=spec.MAX_ATTEMPTS,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-Limit = Annotated[StrictInt, Field(gt=0, le=10**12)] | None
+from nexus_api.numbers import Whole
+
+Limit = Annotated[Whole, Field(gt=0, le=10**12)] | None
 
 
 class ModelInfo(BaseModel):

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from nexus_api.numbers import Number, Whole
+
 
 class Event(BaseModel):
     """One short-term event: a turn (``role`` and ``text``) or a JSON ``payload``."""
@@ -65,7 +67,7 @@ class BranchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     actor: str
-    from_event: int
+    from_event: Whole
     to_session: str
 
 
@@ -76,7 +78,7 @@ class RecordIn(BaseModel):
     text: str
     key: str | None = None
     data: Any = None
-    ttl_seconds: float | None = None
+    ttl_seconds: Number | None = None
     actor: str | None = None  # when set, /users/<other actor>/… is refused
 
 
@@ -85,8 +87,8 @@ class SearchIn(BaseModel):
 
     query: str
     namespace: str | None = None
-    top_k: int = 5
-    min_score: float | None = None
+    top_k: Whole = 5
+    min_score: Number | None = None
     actor: str | None = None
     mode: SearchMode | None = None  # default: hybrid when the agent has vectors on, else text
 
@@ -94,7 +96,7 @@ class SearchIn(BaseModel):
 class Retention(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    retention_days: float
+    retention_days: Number
 
 
 class Strategies(BaseModel):
@@ -124,7 +126,7 @@ class MemorySettings(BaseModel):
     whether records are searched by vector too."""
 
     agent: str
-    retention_days: float
+    retention_days: Number
     strategies: list[str]
     custom_prompt: str | None = None
     vectors: bool = False

@@ -7,12 +7,15 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import import_module
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
+from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 import nexus_emulator
@@ -96,6 +99,16 @@ class App:
         await self.asgi(scope, receive, send)
 
 
+def allowed(app: FastAPI, scope: Scope) -> list[str]:
+    """The methods the routes of a path take (routes of one path may be declared apart)."""
+    methods: set[str] = set()
+    for route in app.router.routes:
+        match, _ = route.matches({**scope, "method": "GET"})
+        if match is not Match.NONE and isinstance(route, APIRoute):
+            methods |= route.methods or set()
+    return sorted(methods)
+
+
 def create_app(config: EmulatorConfig, *, own_lifespan: bool = True) -> App:
     """The app; with ``own_lifespan=False`` the caller starts and stops ``app.emulator``."""
     from nexus_emulator.api import (
@@ -137,6 +150,16 @@ def create_app(config: EmulatorConfig, *, own_lifespan: bool = True) -> App:
         lifespan=lifespan,
     )
     app.state.emulator = em
+    described = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            from nexus_emulator.api import document  # only for the document: not at start
+
+            app.openapi_schema = document.exact(described(), em.runtime.name)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     lazy = {
         (module, attribute): LazyRouter(module, attribute, prefixes)
         for module, attribute, prefixes in LAZY_ROUTERS
@@ -181,9 +204,12 @@ def create_app(config: EmulatorConfig, *, own_lifespan: bool = True) -> App:
         return JSONResponse(err.body(), status_code=err.status)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         err = errors.from_status(exc.status_code, str(exc.detail))
-        return JSONResponse(err.body(), status_code=err.status, headers=exc.headers)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # every method of the path, not only the first route's
+            headers["Allow"] = ", ".join(allowed(app, request.scope))
+        return JSONResponse(err.body(), status_code=err.status, headers=headers)
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:

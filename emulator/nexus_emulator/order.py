@@ -71,10 +71,10 @@ def order(store: Store, agent: str, body: DeploySpec) -> DeployOrder:
     if bool(body.source_id) == bool(body.image):
         raise errors.usage("a deploy needs exactly one of source_id or image")
     project = body.project or ProjectSpec()
-    if project.mount is not None and not (
-        os.path.isabs(project.mount) and os.path.isdir(project.mount)
-    ):
-        raise errors.usage(f"project.mount {project.mount!r} is not a directory on this host")
+    if project.mount is not None and not os.path.isabs(project.mount):
+        raise errors.usage(f"project.mount {project.mount!r} is not an absolute path")
+    if project.mount is not None and not os.path.isdir(project.mount):
+        raise errors.not_found(f"project.mount {project.mount!r} is not a directory on this host")
     if body.source_id:
         if store.source_path(body.source_id) is None:
             raise errors.not_found(

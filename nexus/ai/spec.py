@@ -118,7 +118,8 @@ def check_network(value: object) -> str:
     return str(value)
 
 
-_CPU_RE = re.compile(r"^(?:(\d+)m|(\d+(?:\.\d+)?))$")
+CPU_PATTERN = r"^(?:(\d+)m|(\d+(?:\.\d+)?))$"
+_CPU_RE = re.compile(CPU_PATTERN)
 
 
 def parse_cpu(value: str) -> int:
@@ -144,7 +145,8 @@ _MEM_UNITS = {
     "Mi": 2**20,
     "Gi": 2**30,
 }
-_MEM_RE = re.compile(r"^(\d+(?:\.\d+)?)(Ki|Mi|Gi|k|M|G|)$")
+MEMORY_PATTERN = r"^(\d+(?:\.\d+)?)(Ki|Mi|Gi|k|M|G|)$"
+_MEM_RE = re.compile(MEMORY_PATTERN)
 
 
 def parse_memory(value: str) -> int:

@@ -286,7 +286,7 @@ def test_branch_a_session_from_an_earlier_event(emu: Emu) -> None:
         assert [e["text"] for e in got] == ["a", "b", "c, differently"]
         assert len(bot.get("/sessions/s1/events", params={"actor": "ann"}).json()) == 3
         again = bot.post("/sessions/s1/branch", json=body)
-        assert again.status_code == 400
+        assert again.status_code == 409
         assert "exists already" in again.json()["error"]["message"]
         body["to_session"], body["from_event"] = "s1-b", 10**6
         assert bot.post("/sessions/s1/branch", json=body).status_code == 404

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from nexus_api.identity import AuthorizerBody
 from nexus_emulator import errors
 from nexus_emulator.api.deps import checked_name, emulator_of
-from nexus_emulator.identity.external import AuthorizerError, discover
+from nexus_emulator.identity.external import AuthorizerError, IssuerUnreadable, discover
 
 router = APIRouter(tags=["identity"])
 
@@ -19,6 +19,9 @@ async def set_authorizer(name: str, body: AuthorizerBody, request: Request) -> d
     checked_name(name)
     try:
         auth = await discover(body.discovery_url, body.audiences, body.clients)
+    except IssuerUnreadable as exc:  # nothing usable at that URL
+        hint = "the URL ends in /.well-known/openid-configuration and the issuer answers"
+        raise errors.not_found(str(exc), hint=hint) from None
     except AuthorizerError as exc:
         raise errors.usage(
             str(exc), hint="the URL ends in /.well-known/openid-configuration"

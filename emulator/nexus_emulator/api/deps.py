@@ -35,6 +35,14 @@ def checked_name(name: str) -> str:
         raise errors.from_spec(exc) from None
 
 
+def checked_env(env: str) -> str:
+    """An environment the platform knows, else 400."""
+    try:
+        return spec.check_env(env)
+    except spec.SpecError as exc:
+        raise errors.from_spec(exc) from None
+
+
 def known_agent(em: Emulator, name: str) -> str:
     """The name when the agent exists; else 404 with the closest name as a hint."""
     return em.routing.known(name)

@@ -9,7 +9,8 @@ from pydantic import ValidationError
 
 from nexus_api.gateway import AuditRow, ModelInfo, ModelRoute, QuotaInfo, Usage
 from nexus_emulator import errors
-from nexus_emulator.api.deps import checked_name, emulator_of, ready
+from nexus_emulator.api.deps import checked_env, checked_name, emulator_of, ready
+from nexus_emulator.gateway.catalog import UnknownFallback
 from nexus_emulator.gateway.quotas import Quotas
 
 router = APIRouter(prefix="/v1/gateway", tags=["gateway"])
@@ -42,6 +43,10 @@ async def model_add(route: ModelRoute, request: Request) -> ModelRoute:
     assert catalog is not None
     try:
         return catalog.add(route)
+    except UnknownFallback as exc:
+        raise errors.not_found(
+            str(exc), hint="nexus ai gateway models  # lists the models"
+        ) from None
     except ValueError as exc:
         raise errors.usage(str(exc), hint="nexus ai gateway models  # lists the models") from None
 
@@ -57,7 +62,7 @@ async def model_remove(name: str, request: Request) -> dict[str, Any]:
 
 @router.get("/quotas/{agent}", summary="An agent's quota in one environment")
 async def quota_show(agent: str, request: Request, env: str = "development") -> QuotaInfo:
-    quota = _quotas(request).get(checked_name(agent), env)
+    quota = _quotas(request).get(checked_name(agent), checked_env(env))
     return QuotaInfo(agent=agent, env=env, quota=quota)
 
 
@@ -66,7 +71,7 @@ async def quota_set(
     agent: str, body: dict[str, Any], request: Request, env: str = "development"
 ) -> QuotaInfo:
     try:
-        quota = _quotas(request).set(checked_name(agent), env, body)
+        quota = _quotas(request).set(checked_name(agent), checked_env(env), body)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise errors.usage(

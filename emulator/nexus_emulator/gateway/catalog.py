@@ -16,6 +16,10 @@ from nexus_emulator.gateway import offline
 BUILT_IN = (offline.CHAT_MODEL, offline.EMBED_MODEL)
 
 
+class UnknownFallback(ValueError):
+    """A route's fallback is no other model here (the API answers 404)."""
+
+
 class Catalog:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
@@ -55,7 +59,7 @@ class Catalog:
         if route.fallback is not None and (
             route.fallback == route.name or route.fallback not in known
         ):
-            raise ValueError(f"fallback {route.fallback!r} must be another model here")
+            raise UnknownFallback(f"fallback {route.fallback!r} must be another model here")
 
     def add(self, route: ModelRoute) -> ModelRoute:
         """Add or replace a route for every agent (ValueError: see ``check``)."""

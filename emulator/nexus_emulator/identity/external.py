@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -45,8 +46,15 @@ class Authorizer:
         return data
 
 
+DISCOVERY_URL = re.compile(r"^https?://[^/?#\x00-\x20\x7f]+")  # a scheme and a host
+
+
 class AuthorizerError(Exception):
     """The discovery document or the JWKS could not be used; the message says why."""
+
+
+class IssuerUnreadable(AuthorizerError):
+    """The issuer's discovery document or keys could not be fetched: nothing usable there."""
 
 
 async def discover(
@@ -55,16 +63,16 @@ async def discover(
     """Read the issuer's discovery document and its keys."""
     import httpx
 
-    if not discovery_url.startswith(("https://", "http://")):
-        raise AuthorizerError("the discovery URL must be an http(s):// URL")
+    if not DISCOVERY_URL.match(discovery_url):
+        raise AuthorizerError("the discovery URL must be an http(s):// URL with a host")
     if not audiences and not clients:
         raise AuthorizerError("name at least one allowed audience or allowed client")
     async with httpx.AsyncClient(timeout=timeout) as http:
         try:
             conf = (await http.get(discovery_url)).raise_for_status().json()
             issuer, jwks_uri = conf["issuer"], conf["jwks_uri"]
-        except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
-            raise AuthorizerError(f"cannot read the discovery document: {exc}") from None
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError, KeyError, TypeError) as exc:
+            raise IssuerUnreadable(f"cannot read the discovery document: {exc}") from None
         announced = conf.get("id_token_signing_alg_values_supported") or ["RS256"]
         algorithms = [a for a in EXTERNAL_ALGORITHMS if a in announced]
         if not algorithms:
@@ -84,7 +92,7 @@ async def _fetch_keys(http: Any, jwks_uri: str) -> dict[str, Any]:
         data = (await http.get(jwks_uri)).raise_for_status().json()
         keyset = jwt.PyJWKSet.from_dict(data)
     except (httpx.HTTPError, ValueError, jwt.PyJWKSetError) as exc:
-        raise AuthorizerError(f"cannot read the issuer's keys at {jwks_uri}: {exc}") from None
+        raise IssuerUnreadable(f"cannot read the issuer's keys at {jwks_uri}: {exc}") from None
     return {k.key_id: k.key for k in keyset.keys if k.key_id}
 
 

@@ -180,8 +180,11 @@ class Memory:
         ``upto`` (included): a conversation continued differently from that point."""
         rules.name("session", into)
         if self._has_session(agent, actor, into):
-            raise errors.usage(
-                f"session {into!r} exists already", hint="branch into a new session id"
+            raise errors.ApiError(
+                409,
+                errors.ErrorCode.USAGE,
+                f"session {into!r} exists already",
+                hint="branch into a new session id",
             )
         events = [e for e in self.events(agent, actor, session) if e.id <= upto]
         if not events or events[-1].id != upto:
@@ -214,6 +217,7 @@ class Memory:
 
     def delete_actor(self, agent: str, actor: str) -> tuple[int, int]:
         """Every event of an actor, and the records under ``/users/ACTOR``."""
+        rules.name("actor", actor)
         with self.conn:
             events = self.conn.execute(
                 "DELETE FROM memory_events WHERE agent=? AND actor=?", (agent, actor)
@@ -273,8 +277,11 @@ class Memory:
                 "expires_at=excluded.expires_at",
                 (agent, namespace, key, text, blob, now, now, expires),
             )
-        record = self._record_where("namespace=? AND key=?", (agent, namespace, key))
-        assert record is not None
+        row = self.conn.execute(  # as written, even when its ttl is over already
+            "SELECT * FROM memory_records WHERE agent=? AND namespace=? AND key=?",
+            (agent, namespace, key),
+        ).fetchone()
+        record = record_of(row)
         if self.vectors is not None:
             rid = int(record.id)
             self.vectors.after_put(agent, rid, text, namespace, record.expires_at)
@@ -336,7 +343,7 @@ def _event_row(i: int, e: dict[str, Any]) -> tuple[str | None, str | None, str |
         blob = json.dumps(payload)
         rules.size(f"events[{i}].payload", blob)
         return None, None, blob
-    if role not in rules.ROLES or not isinstance(text, str):
+    if not isinstance(role, str) or role not in rules.ROLES or not isinstance(text, str):
         raise errors.usage(
             f"events[{i}] needs a role ({', '.join(sorted(rules.ROLES))}) and a text, or a payload",
             hint='e.g. {"role": "user", "text": "hello"} or {"payload": {...}}',
