@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StrictBool
 
 from nexus_api.numbers import Number, Whole
 
@@ -115,10 +115,10 @@ class Vectors(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    enabled: bool
+    enabled: StrictBool
     model: str | None = None  # answered: the embedding model
-    embedded: int | None = None  # answered: live records that have a vector
-    records: int | None = None  # answered: live records
+    embedded: Whole | None = None  # answered: live records that have a vector
+    records: Whole | None = None  # answered: live records
 
 
 class MemorySettings(BaseModel):

@@ -76,6 +76,12 @@ EXTRA: dict[tuple[str, str], tuple[str, ...]] = {
     ("post", "/agents/{name}/stream"): ("413",),
     ("post", "/agents/{name}/tasks"): ("413", "422"),
     ("post", "/v1/gateway/models"): ("404",),  # its fallback is no model here
+    # vector search while it is off; a branch into a session that exists
+    **{
+        ("post", prefix + tail): ("409",)
+        for prefix in ("/v1/memory/agents/{agent}/", "/v1/platform/memory/")
+        for tail in ("search", "sessions/{session}/branch")
+    },
     **{
         ("post", f"/v1/platform/gateway/v1/{verb}"): ("404", "429", "502")
         for verb in ("chat/completions", "embeddings", "messages")

@@ -318,7 +318,9 @@ class Vectors:
 
     def query(self, agent: str, text: str) -> Any:
         if not self.enabled(agent):
-            raise errors.usage(
+            raise errors.ApiError(  # 409: the agent's settings, not the request, say no
+                409,
+                errors.ErrorCode.USAGE,
                 f"vector search is off for {agent}",
                 hint=f"nexus ai agent memory settings {agent} --vectors on",
             )
