@@ -23,6 +23,9 @@ def test_health_openapi_and_auth(emu: Emu) -> None:
     doc = httpx.get(emu.url + "/openapi.json").json()
     for verb in ("run", "stream", "tasks"):  # answered before FastAPI, described all the same
         assert "post" in doc["paths"][f"/agents/{{name}}/{verb}"]
+        assert "post" in doc["paths"][f"/v1/agents/{{name}}/{verb}"]  # and their aliases
+    ids = [op["operationId"] for path in doc["paths"].values() for op in path.values()]
+    assert len(ids) == len(set(ids))
     assert "/v1/agents/{name}/deployments" in doc["paths"]
     denied = httpx.get(emu.url + "/v1/agents")
     assert denied.status_code == 401, denied.text

@@ -150,14 +150,9 @@ def _endpoint(route: DataRoute) -> Callable[..., Awaitable[Response]]:
 
 def _declare(verb: str, summary: str, **openapi: Any) -> None:
     public, versioned = ROUTES[verb]
-    for route, listed in ((public, True), (versioned, False)):
+    for route, said in ((public, summary), (versioned, f"{summary} (as {public.path})")):
         router.add_api_route(
-            route.path,
-            _endpoint(route),
-            methods=["POST"],
-            summary=summary,
-            include_in_schema=listed,
-            **openapi,
+            route.path, _endpoint(route), methods=["POST"], summary=said, **openapi
         )
 
 
