@@ -155,7 +155,8 @@ def main() -> int:
         try:
             em.start()
             runtime = em.call("GET", "/v1/info")["runtime"]
-            mint = [nexus_bin(), "ai", "token", "create", "--sub", "bench", "--scope",
+            # the caller speaks as itself: its subject is the body's user_id
+            mint = [nexus_bin(), "ai", "token", "create", "--sub", "123", "--scope",
                     "agents:invoke", "--agent", "hello"]  # fmt: skip
             jwt = subprocess.run(mint, env=env, check=True, capture_output=True, text=True)
             caller = {"Authorization": f"Bearer {jwt.stdout.strip()}"}
@@ -187,7 +188,10 @@ def main() -> int:
                     main_group.append(Target(p.label, p.url, body=p.body, roots=[p.proc.pid]))
             everything = [t for _title, ts in groups for t in ts]
             for t in everything:  # warm up every path and its connections
-                _load.run(t.url, t.body, t.headers, 8, 1)
+                try:
+                    _load.run(t.url, t.body, t.headers, 8, 1)
+                except SystemExit as exc:
+                    raise SystemExit(f"{t.label} ({t.url}): {exc}") from None
             for _ in range(args.rounds):
                 for c in CONNECTIONS:
                     for t in everything:

@@ -73,7 +73,8 @@ def main() -> int:
             if endpoint.port is None:
                 raise SystemExit(f"replica endpoint without a port: {endpoint.geturl()}")
             via = Target(port, "/agents/hello/run", {"Authorization": f"Bearer {em.token()}"})
-            mint = [nexus_bin(), "ai", "token", "create", "--sub", "bench", "--scope",
+            # the caller speaks as itself: its subject is the body's user_id
+            mint = [nexus_bin(), "ai", "token", "create", "--sub", "123", "--scope",
                     "agents:invoke", "--agent", "hello"]  # fmt: skip
             jwt = subprocess.run(mint, env=env, check=True, capture_output=True, text=True)
             via_jwt = Target(
