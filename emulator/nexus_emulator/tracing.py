@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import re
-import secrets
 import sqlite3
 import threading
 import time
@@ -27,6 +27,15 @@ import orjson
 from nexus_emulator.store import Store
 
 log = logging.getLogger("nexus_emulator.tracing")
+
+
+def random_hex(bits: int) -> str:
+    """``bits`` random bits as hex: trace, span and request ids. They are not secrets (anyone
+    the call is shown to sees them), so Python's generator makes them, with no system call
+    each (``secrets`` asks the kernel every time)."""
+    return f"{random.getrandbits(bits):0{bits // 4}x}"
+
+
 KEEP = 50_000
 INSERT = "INSERT OR REPLACE INTO spans VALUES (?,?,?,?,?,?,?,?,?,?,?)"
 TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$")
@@ -47,9 +56,7 @@ class Span:
     attributes: dict[str, Any] = field(default_factory=dict)
 
     def child(self, name: str, kind: str = "client") -> Span:
-        return Span(
-            self.trace_id, secrets.token_hex(8), self.span_id, self.agent, self.env, name, kind
-        )
+        return Span(self.trace_id, random_hex(64), self.span_id, self.agent, self.env, name, kind)
 
     def traceparent(self) -> str:
         return f"00-{self.trace_id}-{self.span_id}-01"
@@ -59,6 +66,7 @@ class Tracer:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.pending: list[Span] = []
+        self._writing: list[Span] = []  # the batch the worker thread is storing now
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None  # the span writer's own connection
         self._count: int | None = None  # spans stored, at most (exact after each trim)
@@ -67,10 +75,8 @@ class Tracer:
     def root(self, name: str, agent: str, env: str | None, traceparent: str | None) -> Span:
         """A server span, continuing the caller's trace when it sent a valid traceparent."""
         match = TRACEPARENT.match(traceparent or "")
-        trace_id, parent = (
-            (match.group(1), match.group(2)) if match else (secrets.token_hex(16), None)
-        )
-        return Span(trace_id, secrets.token_hex(8), parent, agent, env, name, "server")
+        trace_id, parent = (match.group(1), match.group(2)) if match else (random_hex(128), None)
+        return Span(trace_id, random_hex(64), parent, agent, env, name, "server")
 
     def finish(self, span: Span, status: str = "ok", **attributes: Any) -> None:
         span.end = time.time()
@@ -116,8 +122,10 @@ class Tracer:
                         self._count = KEEP
 
     def flush(self) -> None:
-        """Store the pending spans now (before reading them, at stop)."""
-        batch, self.pending = self.pending, []
+        """Store the pending spans now (before reading them, at stop), and the batch the
+        worker thread may still be writing (again: rows are replaced by their span id), so
+        a read never misses spans of calls that have answered."""
+        batch, self.pending = self._writing + self.pending, []
         if batch:
             self._write(batch)
 
@@ -128,10 +136,13 @@ class Tracer:
             batch, self.pending = self.pending, []
             if not batch:
                 continue
+            self._writing = batch
             try:
                 await asyncio.to_thread(self._write, batch)
             except Exception:  # traces are best effort: never stop the emulator for them
                 log.exception("writing trace spans failed")
+            finally:
+                self._writing = []
 
     def close(self) -> None:
         self.flush()
