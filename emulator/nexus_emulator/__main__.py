@@ -113,20 +113,22 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     from nexus_emulator.app import create_app
+    from nexus_emulator.listener import FastHttp
     from nexus_emulator.runtime.base import RuntimeUnavailable
 
     config.paths.ensure()
     app = create_app(config, own_lifespan=False)
     emulator = app.emulator
     # serve() runs on the loop made below, so uvicorn's own loop setting has no say here;
-    # the HTTP parser is httptools (uvicorn[standard]) and no access log is written.
+    # run calls are answered on the connection (listener.py), everything else by uvicorn's
+    # httptools protocol; no access log is written.
     server = uvicorn.Server(
         uvicorn.Config(
             app,
             log_level="warning",
             access_log=False,
             lifespan="off",
-            http="httptools",
+            http=FastHttp,
             proxy_headers=False,  # loopback only: no proxy in front to believe
         )
     )

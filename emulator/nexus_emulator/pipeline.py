@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -23,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nexus_api.errors import ErrorCode, error_body
 from nexus_emulator.identity.guard import Refused
+from nexus_emulator.tracing import random_hex
 
 OPEN_PATHS = frozenset(
     {
@@ -79,7 +79,7 @@ class RequestContext:
             if key == b"x-nexus-request-id":
                 request_id = value.decode("latin-1")[:128]
                 break
-        request_id = request_id or uuid.uuid4().hex
+        request_id = request_id or random_hex(128)
         scope.setdefault("state", {})["request_id"] = request_id
         scope["state"]["started"] = time.perf_counter()
         header = (b"x-nexus-request-id", request_id.encode("latin-1"))
