@@ -16,7 +16,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from nexus_cli.errors import Unsupported, UsageError
+from nexus_cli.errors import NexusError, Unsupported, UsageError
 
 if TYPE_CHECKING:
     from nexus_api.gateway import AuditRow, ModelInfo, ModelRoute, QuotaInfo, Usage
@@ -202,6 +202,11 @@ class Provider(ABC):
     ) -> AgentStatus:
         """Set the replica count and/or the autoscale flag of one environment."""
         raise self.unsupported("scaling")
+
+    def not_running(self) -> NexusError | None:
+        """Why the platform does not answer now, without starting anything (a look-only
+        tool such as the dashboard asks first); None when it answers or cannot tell."""
+        return None
 
     def restart(self, name: str, env: str) -> AgentStatus:
         """New replicas of the version serving in ``env``, switched to once healthy."""

@@ -231,3 +231,32 @@ def test_dashboard_needs_a_terminal() -> None:
     )
     assert done.returncode == 2
     assert "the dashboard needs a terminal" in done.stderr
+
+
+def test_dashboard_without_an_emulator_says_how_to_start_one(tmp_path: Path) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEXUS_")}
+    env |= {"NEXUS_HOME": str(home), "NEXUS_EMULATOR_PORT": "1", "NO_COLOR": "1"}
+    main, terminal = pty.openpty()  # a terminal, so it gets past the terminal check
+    try:
+        done = subprocess.run(
+            [str(Path(sys.executable).parent / "nexus"), "ai", "dashboard"],
+            stdout=terminal,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(terminal)
+        os.close(main)
+    assert done.returncode != 0
+    assert "the local emulator is not running" in done.stderr
+    assert "nexus ai emulator start" in done.stderr
+    assert not (home / "emulator.json").exists()  # and it started none

@@ -26,6 +26,10 @@ def dashboard(
         raise UsageError(
             "the dashboard needs a terminal", hint="nexus ai agent list --json  # for scripts"
         )
+    chosen = provider()
+    problem = chosen.not_running()
+    if problem is not None:
+        raise problem
     from nexus_cli.tui.app import Dashboard
 
-    Dashboard(provider(), interval, readonly=readonly).run()
+    Dashboard(chosen, interval, readonly=readonly).run()

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
-from nexus_cli.errors import ProjectError, Unavailable
+from nexus_cli.errors import NexusError, ProjectError, Unavailable
 from nexus_cli.providers.base import Capability, DeployRequest, LogQuery, ProgressFn, Provider
 from nexus_local.client import EmulatorClient
 from nexus_local.gateway_calls import GatewayCalls
@@ -333,6 +333,14 @@ class LocalProvider(IdentityCalls, GatewayCalls, MemoryCalls, Provider):
         with self._client() as client:
             answer = client.request("GET", f"{self._agent(name)}/history")
         return History.model_validate(answer)
+
+    def not_running(self) -> NexusError | None:
+        if running_info(self.emulator) is not None:
+            return None
+        return Unavailable(
+            f"the local emulator is not running (home {self.emulator.home})",
+            hint="nexus ai emulator start  # or any nexus ai agent command starts it",
+        )
 
     def restart(self, name: str, env: str) -> AgentStatus:
         from nexus_api.models import AgentStatus
