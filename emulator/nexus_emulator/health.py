@@ -21,6 +21,7 @@ from nexus_emulator.upkeep import Upkeep
 
 log = logging.getLogger("nexus_emulator.health")
 MISSES_UNHEALTHY = 2
+USAGE_EVERY = 5.0  # seconds between two reads of a replica's pids and memory
 
 
 async def check_pool(parts: Upkeep, pool: Pool) -> None:
@@ -38,7 +39,9 @@ async def check_pool(parts: Upkeep, pool: Pool) -> None:
             r.state = "unhealthy"
 
     async def measure(r: LiveReplica) -> None:
-        if r.state != "stopped":
+        """pids and memory from the engine, at most every USAGE_EVERY seconds a replica."""
+        last = r.usage.measured_at if r.usage is not None else None
+        if r.state != "stopped" and (last is None or time.time() - last >= USAGE_EVERY):
             r.usage = await parts.runtime.usage(r.handle.id) or r.usage
 
     await asyncio.gather(*(probe(r) for r in pool.replicas), *(measure(r) for r in pool.replicas))
