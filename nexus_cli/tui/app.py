@@ -29,6 +29,7 @@ from textual.widgets import (
     TabPane,
     Tree,
 )
+from textual.worker import get_current_worker
 
 from nexus_cli.errors import NexusError
 from nexus_cli.providers.base import Provider
@@ -183,6 +184,8 @@ class Dashboard(Actions):
         self.call_from_thread(self.show_rows, rows)
         agent = (selected or (rows[0].key if rows else "")).split("/", 1)[0]
         detail = fetch_detail(self.provider, agent, logs, trace_id) if agent else None
+        if get_current_worker().is_cancelled:
+            return  # a newer read (another search, another agent) draws instead of this one
         self.call_from_thread(self.show_detail, detail)
 
     def show_rows(self, rows: list[Row]) -> None:
