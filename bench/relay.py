@@ -34,8 +34,10 @@ BODY = json.dumps({"input": "Hello from the bench", "context": {"user_id": "123"
 class Target:
     """One keep-alive connection and the latencies (ms) measured on it."""
 
-    def __init__(self, port: int, path: str, headers: dict[str, str]) -> None:
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    def __init__(
+        self, port: int, path: str, headers: dict[str, str], host: str = "127.0.0.1"
+    ) -> None:
+        self.conn = http.client.HTTPConnection(host, port, timeout=30)
         self.path = path
         self.headers = {"Content-Type": "application/json", **headers}
         self.samples: list[float] = []
@@ -80,7 +82,12 @@ def main() -> int:
             via_jwt = Target(
                 port, "/agents/hello/run", {"Authorization": f"Bearer {jwt.stdout.strip()}"}
             )
-            direct = Target(endpoint.port, "/invocations", replica_headers(em.home, "hello"))
+            direct = Target(  # where the emulator calls it: a container address, or loopback
+                endpoint.port,
+                "/invocations",
+                replica_headers(em.home, "hello"),
+                endpoint.hostname or "127.0.0.1",
+            )
             targets = (via, via_jwt, direct)
             for _ in range(50):  # warm up every path and its connection
                 for target in targets:
