@@ -27,12 +27,13 @@ from typing import Any
 import orjson
 
 from nexus.settings import HomePaths
+from nexus.standard_webhooks import Secrets
 from nexus_emulator import errors
 from nexus_emulator.chain import Chain
 from nexus_emulator.pools import Pools
 from nexus_emulator.relay import Relay
 from nexus_emulator.store import Store
-from nexus_emulator.webhooks import Deliveries, Secrets
+from nexus_emulator.webhooks import Deliveries
 
 log = logging.getLogger("nexus_emulator.tasks")
 DEFAULT_TIMEOUT = 3600.0  # seconds a task may run (its body's "timeout" changes it)

@@ -7,11 +7,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from nexus.standard_webhooks import Secrets
 from nexus_emulator import errors
 from nexus_emulator.api.deps import allow_agent, emulator_of, known_agent, ready
 from nexus_emulator.core import Emulator
 from nexus_emulator.tasks import TaskQueue
-from nexus_emulator.webhooks import Secrets
 
 router = APIRouter(tags=["tasks"])
 

@@ -7,7 +7,9 @@ service in dnsrr mode: one DNS record per healthy replica); a replica that
 refuses is skipped. Bytes are relayed both ways, so JSON calls, keep-alive
 and server-sent events pass unchanged. A connection whose first request is
 for ``/tasks…`` is answered by the front itself: the environment's async
-tasks (fronttasks.py, stored beside this file as another swarm config).
+tasks (fronttasks.py, stored beside this file as another swarm config, with
+frontstore.py, fronthooks.py and standard_webhooks.py), kept in SQLite in
+``NEXUS_FRONT_STATE`` (a Docker volume) and posted to their webhooks.
 """
 
 from __future__ import annotations
@@ -121,8 +123,8 @@ async def handle(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter)
 
 async def main() -> None:
     global _tasks
-    _tasks = Tasks(replicas, BACKEND_PORT)
-    worker = asyncio.create_task(_tasks.work())
+    _tasks = Tasks(replicas, BACKEND_PORT, os.environ.get("NEXUS_FRONT_STATE") or None)
+    worker = asyncio.gather(_tasks.work(), _tasks.hooks.run())
     server = await asyncio.start_server(handle, "0.0.0.0", PORT, limit=MAX_HEAD)
     print(f"front: {BACKEND}:{BACKEND_PORT} on port {PORT}", flush=True)
     async with server:

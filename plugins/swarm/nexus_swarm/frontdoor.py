@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from nexus_cli.errors import OperationFailed
+from nexus_swarm import hooks
 from nexus_swarm.engine import LABEL_AGENT, LABEL_ROLE, front_name, remote
 from nexus_swarm.rollout import spec_hash, tasks
 from nexus_swarm.spec import LABEL_SPEC, front_service
@@ -15,19 +16,28 @@ from nexus_swarm.spec import LABEL_SPEC, front_service
 FRONT_WAIT_S = 60.0
 
 
-FILES = ("front.py", "fronttasks.py")
+FILES = ("front.py", "fronttasks.py", "frontstore.py", "fronthooks.py")
+SHARED = "standard_webhooks.py"  # the emulator's webhook signing, from the nexus package
+
+
+def source(file: str) -> Path:
+    if file == SHARED:
+        import nexus
+
+        return Path(nexus.__file__).parent / file
+    return Path(__file__).parent / file
 
 
 def scripts(client: Any, agent: str) -> list[tuple[str, str, str]]:
     """(config id, config name, file name) of each file the front runs."""
-    return [(*script(client, agent, file), file) for file in FILES]
+    return [(*script(client, agent, file), file) for file in (*FILES, SHARED)]
 
 
 def script(client: Any, agent: str, file: str) -> tuple[str, str]:
     """The swarm config holding one file of the front for this agent: (id, name), made once."""
     from docker.errors import APIError
 
-    data = (Path(__file__).parent / file).read_bytes()
+    data = source(file).read_bytes()
     stem = file.removesuffix(".py").replace("_", "-")
     name = f"nexus-{agent}-{stem}-{hashlib.sha256(data).hexdigest()[:10]}"
     with remote("reading the front script"):
@@ -59,13 +69,15 @@ def ensure(
 ) -> Any:
     """The environment's front, created with ``image`` (any image with python3) if missing.
 
-    An existing front keeps its image; it is updated when its scripts or its publish
-    mode differ from this provider's (a restarted front has lost its tasks).
+    An existing front keeps its image; it is updated when its scripts, its webhook
+    signing secrets or its publish mode differ from this provider's (its tasks stay
+    on its volume).
     """
     service = find(client, agent, env)
     if service is not None:
         image = service.attrs["Spec"]["TaskTemplate"]["ContainerSpec"]["Image"]
-    kwargs = front_service(agent, env, image, network, scripts(client, agent), publish)
+    signing = hooks.signing_secret(client, agent)
+    kwargs = front_service(agent, env, image, network, scripts(client, agent), publish, signing)
     if service is None:
         with remote("creating the front service"):
             created = client.api.create_service(**kwargs)
@@ -76,7 +88,16 @@ def ensure(
         with remote("updating the front service"):
             client.api.update_service(service.id, version=service.version, **kwargs)
         service.reload()
+        hooks.prune(client, agent, keep=signing[1])
     return service
+
+
+def refresh(client: Any, agent: str, env: str, publish: str) -> None:
+    """The environment's front brought up to date (after a webhook secret rotation)."""
+    service = find(client, agent, env)
+    if service is not None:
+        network = service.attrs["Spec"]["TaskTemplate"]["Networks"][0]["Target"]
+        ensure(client, agent, env, "", network, publish)
 
 
 def _mode(spec: dict[str, Any]) -> str | None:

@@ -12,7 +12,10 @@ once, by ``POST /invocations`` on a replica with the runtime contract's task
 headers, asking for an event stream so that ``{"progress": N}`` frames move
 the task's progress. A task whose replica stopped answering runs again
 (``attempt`` + 1) on another one, up to ``MAX_ATTEMPTS``, then is ``dead``.
-Tasks live in the front's memory: a restarted front has lost its tasks.
+Tasks are kept in SQLite on the front's volume (frontstore.py): a restarted
+front finds them, and a task that was running when it stopped runs again
+(``attempt`` + 1). A task submitted with a ``webhook`` posts its end there,
+signed as Standard Webhooks (fronthooks.py).
 Ids carry the agent and environment (``AGENT.ENV.task_HEX``) so a client
 knows which front to ask.
 """
@@ -28,7 +31,18 @@ import time
 import urllib.parse
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from nexus_swarm.fronthooks import Hooks
+    from nexus_swarm.frontstore import Store
+else:
+    try:  # in the front: the modules stored beside this file
+        from fronthooks import Hooks
+        from frontstore import Store
+    except ImportError:  # imported from the nexus_swarm package (tests)
+        from nexus_swarm.fronthooks import Hooks
+        from nexus_swarm.frontstore import Store
 
 AGENT = os.environ.get("NEXUS_AGENT", "agent")
 ENV = os.environ.get("NEXUS_ENV", "env")
@@ -51,11 +65,22 @@ class Stopped(Exception):
 
 
 class Tasks:
-    def __init__(self, replicas: Replicas, port: int) -> None:
+    def __init__(
+        self, replicas: Replicas, port: int, state: str | None = None, **hooks: Any
+    ) -> None:
         self.replicas = replicas
         self.port = port
+        self.store = Store(state)
+        self.hooks = Hooks(self.store, **hooks)
         self.tasks: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self.bodies: dict[str, bytes] = {}
+        for task, body in self.store.load():
+            if task["status"] == "running":  # cut short by the front's restart
+                cut = f"attempt {task['attempt']}: the front restarted"
+                task.update(status="pending", error=cut)
+                self.store.save(task)
+            self.tasks[task["task_id"]] = task
+            self.bodies[task["task_id"]] = body
         self.running: dict[str, asyncio.Task[None]] = {}
         self.wake = asyncio.Event()
         self.turn = 0
@@ -88,6 +113,11 @@ class Tasks:
             raise Failure(422, "usage", "the task's body is not JSON") from None
         if not isinstance(payload, dict) or "input" not in payload:
             raise Failure(422, "usage", 'a task is {"input": ..., "context": {...}}')
+        webhook = payload.get("webhook")
+        if webhook is not None and not (
+            isinstance(webhook, str) and webhook.startswith(("http://", "https://"))
+        ):
+            raise Failure(422, "usage", "a task's webhook is an http:// or https:// URL")
         task_id = f"{AGENT}.{ENV}.task_{secrets.token_hex(8)}"
         task = {
             "task_id": task_id,
@@ -98,6 +128,7 @@ class Tasks:
             "attempt": 0,
             "result": None,
             "error": None,
+            "webhook": webhook,
             "created_at": time.time(),
             "started_at": None,
             "finished_at": None,
@@ -106,18 +137,25 @@ class Tasks:
         self.bodies[task_id] = json.dumps(
             {"input": payload["input"], "context": payload.get("context") or {}}
         ).encode()
+        self.store.add(task, self.bodies[task_id])
         self._forget_old()
         self.wake.set()
         return task
 
     def get(self, task_id: str) -> dict[str, Any]:
+        task = self._task(task_id)
+        if task.get("webhook"):
+            return {**task, "deliveries": self.hooks.of_task(task_id)}
+        return task
+
+    def _task(self, task_id: str) -> dict[str, Any]:
         task = self.tasks.get(task_id)
         if task is None:
             raise Failure(
                 404,
                 "not_found",
                 f"no task {task_id} on the front of {AGENT} ({ENV})",
-                hint="tasks live in the front's memory: a restarted front has none",
+                hint="the front keeps the latest tasks: older finished ones are dropped",
             )
         return task
 
@@ -128,7 +166,7 @@ class Tasks:
         return found[:50]
 
     def cancel(self, task_id: str) -> dict[str, Any]:
-        task = self.get(task_id)
+        task = self._task(task_id)
         if task["status"] not in ("pending", "running"):
             raise Failure(422, "usage", f"{task_id} is already {task['status']}")
         self._end(task, "cancelled")
@@ -138,23 +176,29 @@ class Tasks:
         return task
 
     def retry(self, task_id: str) -> dict[str, Any]:
-        task = self.get(task_id)
+        task = self._task(task_id)
         if task["status"] not in ("dead", "failed", "cancelled"):
             raise Failure(422, "usage", f"{task_id} is {task['status']}: nothing to retry")
         task.update(status="pending", attempt=0, progress=0, result=None, error=None)
         task.update(started_at=None, finished_at=None)
+        self.store.save(task)
         self.wake.set()
         return task
 
     def _forget_old(self) -> None:
         finished = [i for i, t in self.tasks.items() if t["status"] in FINAL]
-        for task_id in finished[: max(0, len(self.tasks) - KEEP)]:
+        gone = finished[: max(0, len(self.tasks) - KEEP)]
+        for task_id in gone:
             del self.tasks[task_id]
             self.bodies.pop(task_id, None)
+        if gone:
+            self.store.drop(gone)
 
-    @staticmethod
-    def _end(task: dict[str, Any], status: str, **fields: Any) -> None:
+    def _end(self, task: dict[str, Any], status: str, **fields: Any) -> None:
+        """The task's end, written with its webhook delivery (if it has one) at once."""
         task.update(status=status, finished_at=time.time(), **fields)
+        payload = {k: v for k, v in task.items() if k != "webhook"}
+        self.store.save(task, json.dumps(payload).encode())
 
     # ------------------------------------------------------------ the worker
 
@@ -166,6 +210,7 @@ class Tasks:
             room = max(1, len(addresses)) - len(self.running)
             for task in pending[: max(0, room)]:
                 task.update(status="running", started_at=time.time(), attempt=task["attempt"] + 1)
+                self.store.save(task)
                 runner = asyncio.create_task(self._run(task, addresses))
                 self.running[task["task_id"]] = runner
             with contextlib.suppress(TimeoutError):
@@ -192,6 +237,7 @@ class Tasks:
                 self._end(task, "dead", error=f"cut short {MAX_ATTEMPTS} times: {exc}")
             else:
                 task.update(status="pending", error=f"attempt {task['attempt']}: {exc}")
+                self.store.save(task)
         finally:
             self.running.pop(task_id, None)
             self.wake.set()
@@ -243,6 +289,7 @@ class Tasks:
             if isinstance(data, dict) and set(data) == {"progress"}:
                 if isinstance(data["progress"], int | float):
                     task["progress"] = max(0, min(100, int(data["progress"])))
+                    self.store.save(task)
                 continue
             chunks.append(data)
         raise Stopped("the replica's stream ended before it was done")

@@ -26,7 +26,7 @@ from nexus_cli.providers.base import (
     Task,
     Version,
 )
-from nexus_swarm import calls, frontdoor, records, secrets
+from nexus_swarm import calls, frontdoor, hooks, records, secrets
 from nexus_swarm import tasks as queued
 from nexus_swarm.engine import LABEL_DIGEST, LABEL_ENV, LABEL_REVISION, connect, labelled, remote
 from nexus_swarm.services import Services
@@ -218,9 +218,23 @@ class SwarmProvider(Provider):
     def submit(
         self, name: str, input: Any, context: dict[str, Any], env: str | None, webhook: str | None
     ) -> Task:
-        if webhook:
-            raise self.unsupported("a task webhook")
-        return queued.submit(self._front(name, self._chosen_env(name, env)), input, context)
+        endpoint = self._front(name, self._chosen_env(name, env))
+        return queued.submit(endpoint, input, context, webhook)
+
+    def webhook_secret(self, name: str) -> dict[str, Any]:
+        if not self.services.envs(name):
+            raise NotFound(f"agent {name!r} is not deployed on swarm", hint="nexus ai agent list")
+        return hooks.kept().show(name)
+
+    def webhook_secret_rotate(self, name: str) -> dict[str, Any]:
+        """A new signing secret (the previous one keeps signing for 24 h), given to the fronts."""
+        envs = sorted(self.services.envs(name))
+        if not envs:
+            raise NotFound(f"agent {name!r} is not deployed on swarm", hint="nexus ai agent list")
+        shown = hooks.kept().rotate(name)
+        for env in envs:
+            frontdoor.refresh(self.services.client, name, env, self.services.publish)
+        return shown
 
     def task(self, task_id: str) -> Task:
         return queued.get(self._front(*queued.owner(task_id)), task_id)
@@ -321,4 +335,5 @@ class SwarmProvider(Provider):
         if not self.services.remove_agent(name, self.notice):
             raise NotFound(f"agent {name!r} does not exist on swarm", hint="nexus ai agent list")
         images.remove_local(self.services.client, images.build_home(self.name), name)
+        hooks.kept().forget(name)
         return DeleteResult(name=name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -17,7 +18,7 @@ from nexus_cli.providers.base import (
     Resources,
     Version,
 )
-from nexus_swarm import frontdoor, records, secrets
+from nexus_swarm import frontdoor, hooks, records, secrets
 from nexus_swarm.engine import (
     LABEL_AGENT,
     LABEL_AT,
@@ -267,8 +268,12 @@ class Services:
                     except APIError:
                         time.sleep(0.3)
             secrets.remove(client, stored)
+            hooks.prune(client, agent, keep=None)
             for config in configs:
                 config.remove()
+            for volume in client.volumes.list(filters=labelled(agent=agent, role="state")):
+                with contextlib.suppress(APIError):  # on another node: that node's to clear
+                    volume.remove(force=True)
         return True
 
     # ------------------------------------------------------------ reading

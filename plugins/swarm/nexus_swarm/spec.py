@@ -29,6 +29,10 @@ PORT = 8080  # the agent runtime contract's port (/ping, /invocations)
 UID = "10001"
 SECRETS_DIR = "/run/nexus/secrets"
 FRONT_SCRIPT = "/opt/nexus-front/front.py"
+# The front's volume: mounted where the image has a world-writable sticky folder,
+# whose mode a new volume takes, so the unprivileged front can write its database.
+FRONT_STATE = "/var/tmp"
+FRONT_HOOK_SECRETS = "/run/nexus/webhook-secrets"
 LABEL_SPEC = "dev.nexus.spec"  # hash of the task template: tells new tasks from old ones
 PING = f"import urllib.request as u; u.urlopen('http://127.0.0.1:{PORT}/ping', timeout=2).read()"
 
@@ -129,10 +133,13 @@ def front_service(
     network: str,
     scripts: list[tuple[str, str, str]],
     publish: str = "host",
+    signing: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
     """The front: one small proxy (and task queue) on the agent's network, published.
 
     ``scripts``: (config id, config name, file name) of front.py and its modules.
+    ``signing``: (secret id, secret name) of the agent's webhook signing secrets.
+    The tasks live on a named volume of the node (``nexus-AGENT-ENV-front``).
     ``publish="host"`` (the default) publishes the front's port on the node it
     runs on, which works without the ingress routing mesh (IPVS); the engine picks
     a free port, read back from the task's status. ``publish="ingress"`` publishes
@@ -149,7 +156,26 @@ def front_service(
         f"PORT={PORT}",
         f"NEXUS_AGENT={agent}",
         f"NEXUS_ENV={env}",
+        f"NEXUS_FRONT_STATE={FRONT_STATE}",
+        f"NEXUS_WEBHOOK_SECRETS={FRONT_HOOK_SECRETS}",
     ]
+    container["Mounts"] = [
+        *container["Mounts"],
+        {
+            "Type": "volume",
+            "Source": f"{front_name(agent, env)}-state",
+            "Target": FRONT_STATE,
+            "VolumeOptions": {"Labels": {LABEL_AGENT: agent, LABEL_ENV: env, LABEL_ROLE: "state"}},
+        },
+    ]
+    if signing is not None:
+        container["Secrets"] = [
+            {
+                "SecretID": signing[0],
+                "SecretName": signing[1],
+                "File": {"Name": FRONT_HOOK_SECRETS, "UID": UID, "GID": UID, "Mode": 0o400},
+            }
+        ]
     folder = FRONT_SCRIPT.rsplit("/", 1)[0]
     container["Configs"] = [
         {

@@ -49,10 +49,9 @@ def call(
     return answer.json()
 
 
-def submit(endpoint: str, input: Any, context: dict[str, Any]) -> Task:
-    return Task.model_validate(
-        call(endpoint, "POST", "/tasks", {"input": input, "context": context})
-    )
+def submit(endpoint: str, input: Any, context: dict[str, Any], webhook: str | None) -> Task:
+    body = {"input": input, "context": context, "webhook": webhook}
+    return Task.model_validate(call(endpoint, "POST", "/tasks", body))
 
 
 def get(endpoint: str, task_id: str) -> Task:
