@@ -43,8 +43,9 @@ def receiver() -> Iterator[Receiver]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer((gateway(), 0), Handler)
-    found.url = f"http://{server.server_address[0]}:{server.server_address[1]}/hook"
+    address = gateway()
+    server = ThreadingHTTPServer((address, 0), Handler)
+    found.url = f"http://{address}:{server.server_address[1]}/hook"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
