@@ -25,12 +25,14 @@ class ModelRoute(BaseModel):
     URL: OpenAI, Ollama, vLLM, a LiteLLM proxy…), ``anthropic`` (the Messages API) or
     ``bedrock`` (Amazon Bedrock's Converse API). The key is the calling agent's credential
     of that name in the vault (``nexus ai agent credential set AGENT NAME --api-key -``);
-    for Bedrock it is ``ACCESS_KEY_ID:SECRET_ACCESS_KEY`` (``:SESSION_TOKEN`` optional)."""
+    for Bedrock it is ``ACCESS_KEY_ID:SECRET_ACCESS_KEY`` (``:SESSION_TOKEN`` optional).
+    ``kind`` is ``chat`` or ``embedding`` (``/v1/embeddings``: OpenAI-compatible or Bedrock)."""
 
     model_config = ConfigDict(extra="forbid")
 
     name: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[\w.:/@-]+$")]
     provider: Literal["openai", "anthropic", "bedrock"] = "openai"
+    kind: Literal["chat", "embedding"] = "chat"
     # openai: required; anthropic: https://api.anthropic.com; bedrock: AWS's for the region
     url: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
     upstream_model: Annotated[str, Field(min_length=1, max_length=200)]
@@ -45,6 +47,8 @@ class ModelRoute(BaseModel):
             raise ValueError("an openai route needs the upstream's url")
         if self.region is not None and self.provider != "bedrock":
             raise ValueError("region is for bedrock routes only")
+        if self.kind == "embedding" and self.provider == "anthropic":
+            raise ValueError("anthropic has no embedding models: route openai or bedrock ones")
         return self
 
 

@@ -231,6 +231,10 @@ class BedrockServer:
                         {"x-amzn-ErrorType": "ThrottlingException", "retry-after": "7"},
                     )
                     return
+                if parts[3] == "invoke":  # a Titan embedding: [length, dimensions asked]
+                    vector = [float(len(body["inputText"])), float(body.get("dimensions", 0))]
+                    self.answer(200, {"embedding": vector, "inputTextTokenCount": 3})
+                    return
                 content = self._content(model, body)
                 stop = "tool_use" if "toolUse" in content[0] else "end_turn"
                 usage = {

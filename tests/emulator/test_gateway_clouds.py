@@ -63,6 +63,7 @@ def clouds(tmp_path: Path, free_port: int) -> Iterator[Clouds]:
             {"name": "nova-tool", "upstream_model": "amazon.nova-tool", **nova},
             {"name": "nova-fail", "upstream_model": "amazon.nova-fail", **nova},
             {"name": "nova-limited", "upstream_model": "amazon.nova-limited", **nova},
+            {"name": "titan", "upstream_model": "amazon.titan-embed", "kind": "embedding", **nova},
             {
                 "name": "nova-rescued",
                 "upstream_model": "amazon.nova-fail",
@@ -208,16 +209,126 @@ def test_anthropic_shape_passes_through(clouds: Clouds) -> None:
     assert rescued.status_code == 200, rescued.text  # the upstream's 529: the offline model
     assert rescued.json()["model"] == "nexus-offline"
     assert rescued.json()["content"][0]["text"] == "hello up there"
-    other = client.post("/messages", json={**body, "model": "nova"})
-    assert other.status_code == 400
-    assert other.json()["error"]["type"] == "invalid_request_error"
-    assert "call it with OpenAI's chat completions" in other.json()["error"]["message"]
     audit = emu.client.get("/v1/gateway/audit", params={"agent": "bot"}).json()
     assert [(a["model"], a["tokens_in"], a["tokens_out"], a["status"]) for a in audit] == [
         ("claude", 11, 5, 200),
         ("claude", 11, 5, 200),
         ("claude-rescued", 0, 0, 502),
         ("nexus-offline", 6, 3, 200),  # cl100k: Be| brief|. and hello| up| there
+    ]
+
+
+def message_events(client: httpx.Client, body: dict[str, Any]) -> list[dict[str, Any]]:
+    with client.stream("POST", "/messages", json={**body, "stream": True}) as s:
+        assert s.status_code == 200, s.read()
+        lines = list(s.iter_lines())
+    names = [line[7:] for line in lines if line.startswith("event: ")]
+    events = [json.loads(line[6:]) for line in lines if line.startswith("data: ")]
+    assert names == [e["type"] for e in events]
+    return events
+
+
+def test_claude_client_on_bedrock(clouds: Clouds) -> None:
+    """A Claude client's Messages call to a model routed to Bedrock: translated to Converse
+    and back, tools and streaming too, with Bedrock's token counts in usage and audit."""
+    emu, client, _, bedrock = clouds
+    body: dict[str, Any] = {
+        "model": "nova",
+        "max_tokens": 64,
+        "system": [{"type": "text", "text": "Be brief."}],
+        "messages": [{"role": "user", "content": [{"type": "text", "text": "hello up there"}]}],
+    }
+    r = client.post("/messages", json=body)
+    assert r.status_code == 200, r.text
+    message = r.json()
+    assert message["type"] == "message"
+    assert message["model"] == "nova"
+    assert message["content"] == [{"type": "text", "text": "HELLO UP THERE"}]
+    assert message["stop_reason"] == "end_turn"
+    assert message["usage"] == {"input_tokens": 11, "output_tokens": 5}
+    sent = bedrock.bodies[-1]
+    assert sent["system"] == [{"text": "Be brief."}]
+    assert sent["inferenceConfig"] == {"maxTokens": 64}
+    assert sent["messages"] == [{"role": "user", "content": [{"text": "hello up there"}]}]
+
+    tools = [{"name": "weather", "description": "The weather", "input_schema": {"type": "object"}}]
+    asked = {**body, "model": "nova-tool", "tools": tools, "tool_choice": {"type": "any"}}
+    used = client.post("/messages", json=asked)
+    assert used.status_code == 200, used.text
+    assert used.json()["stop_reason"] == "tool_use"
+    assert used.json()["content"] == [
+        {"type": "tool_use", "id": "tooluse_up1", "name": "weather", "input": {"city": "Paris"}}
+    ]
+    assert bedrock.bodies[-1]["toolConfig"]["toolChoice"] == {"any": {}}
+    result = {"type": "tool_result", "tool_use_id": "tooluse_up1", "content": "sunny"}
+    chat = [*body["messages"], {"role": "assistant", "content": used.json()["content"]}]
+    chat.append({"role": "user", "content": [result]})
+    again = client.post(
+        "/messages", json={**body, "model": "nova-tool", "tools": tools, "messages": chat}
+    )
+    assert again.status_code == 200, again.text
+    assert bedrock.bodies[-1]["messages"][1:] == [
+        {
+            "role": "assistant",
+            "content": [
+                {
+                    "toolUse": {
+                        "toolUseId": "tooluse_up1",
+                        "name": "weather",
+                        "input": {"city": "Paris"},
+                    }
+                }
+            ],
+        },
+        {
+            "role": "user",
+            "content": [
+                {"toolResult": {"toolUseId": "tooluse_up1", "content": [{"text": "sunny"}]}}
+            ],
+        },
+    ]
+
+    events = message_events(client, body)
+    assert events[0]["type"] == "message_start"
+    assert events[0]["message"]["model"] == "nova"
+    assert events[1] == {
+        "type": "content_block_start",
+        "index": 0,
+        "content_block": {"type": "text", "text": ""},
+    }
+    words = [e["delta"]["text"] for e in events if e["type"] == "content_block_delta"]
+    assert words == ["HELLO", "UP", "THERE"]
+    assert events[-3] == {"type": "content_block_stop", "index": 0}
+    assert events[-2]["delta"]["stop_reason"] == "end_turn"
+    assert events[-2]["usage"] == {"input_tokens": 11, "output_tokens": 5}
+    assert events[-1] == {"type": "message_stop"}
+    events = message_events(client, asked)
+    start = next(e for e in events if e["type"] == "content_block_start")
+    assert start["content_block"] == {
+        "type": "tool_use",
+        "id": "tooluse_up1",
+        "name": "weather",
+        "input": {},
+    }
+    parts = [e["delta"]["partial_json"] for e in events if e["type"] == "content_block_delta"]
+    assert json.loads("".join(parts)) == {"city": "Paris"}
+    assert events[-2]["delta"]["stop_reason"] == "tool_use"
+
+    failed = client.post("/messages", json={**body, "model": "nova-fail"})
+    assert failed.status_code == 502
+    assert failed.json()["type"] == "error"
+    assert failed.json()["error"]["type"] == "api_error"
+    rescued = client.post("/messages", json={**body, "model": "nova-rescued"})
+    assert rescued.status_code == 200, rescued.text  # Bedrock's 500: claude answers
+    assert rescued.json()["model"] == "claude"
+    audit = emu.client.get("/v1/gateway/audit", params={"agent": "bot"}).json()
+    rows = [(a["model"], a["tokens_in"], a["tokens_out"], a["status"]) for a in audit]
+    ok = [(m, 11, 5, 200) for m in ("nova", "nova-tool", "nova-tool", "nova", "nova-tool")]
+    assert rows == [
+        *ok,
+        ("nova-fail", 0, 0, 502),
+        ("nova-rescued", 0, 0, 502),
+        ("claude", 11, 5, 200),
     ]
 
 
@@ -316,3 +427,21 @@ def test_bad_cloud_routes(clouds: Clouds) -> None:
     assert emu.client.post("/v1/gateway/models", json=default).status_code == 200
     listed = {m["id"]: m for m in emu.client.get("/v1/gateway/models").json()}
     assert listed["claude-cloud"]["url"] is None  # Anthropic's own, https://api.anthropic.com
+
+
+def test_bedrock_embeddings(clouds: Clouds) -> None:
+    """Embeddings from a Bedrock model (InvokeModel, Titan's body), signed with the vault's
+    key; Bedrock's token counts in the answer and the audit."""
+    emu, client, _, bedrock = clouds
+    r = client.post(
+        "/embeddings", json={"model": "titan", "input": ["ab", "abcd"], "dimensions": 3}
+    )
+    assert r.status_code == 200, r.text
+    assert [d["embedding"] for d in r.json()["data"]] == [[2.0, 3.0], [4.0, 3.0]]
+    assert r.json()["usage"] == {"prompt_tokens": 6, "total_tokens": 6}
+    assert bedrock.bodies[-1] == {"inputText": "abcd", "dimensions": 3}
+    assert bedrock.auths[-1].startswith("AWS4-HMAC-SHA256 Credential=AKIDTEST/")
+    audit = emu.client.get("/v1/gateway/audit", params={"agent": "bot"}).json()
+    assert [(a["model"], a["provider"], a["tokens_in"], a["status"]) for a in audit] == [
+        ("titan", "bedrock", 6, 200)
+    ]

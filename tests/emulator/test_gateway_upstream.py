@@ -32,6 +32,8 @@ def routed(tmp_path: Path, free_port: int) -> Iterator[tuple[Emu, httpx.Client, 
             ("gpt-rescued", "up-fail", {"fallback": "nexus-offline"}),
             ("gpt-slow", "up-slow", {"timeout": 0.5}),
             ("gpt-limited", "up-limited", {}),
+            ("embed-local", "up-embed", {"kind": "embedding"}),
+            ("embed-rescued", "up-fail", {"kind": "embedding", "fallback": "nexus-offline-embed"}),
         ):
             r = emu.client.post(
                 "/v1/gateway/models",
@@ -116,13 +118,114 @@ def test_bad_routes(routed: tuple[Emu, httpx.Client, OpenAIUpstream]) -> None:
     for body in (
         {"name": "nexus-offline", "url": upstream.url, "upstream_model": "x"},
         {"name": "x", "url": "ftp://nope", "upstream_model": "x"},
-        {"name": "x", "url": upstream.url, "upstream_model": "x", "fallback": "unknown"},
         {"name": "x", "url": upstream.url, "upstream_model": "x", "timeout": -1},
         {"name": "x", "url": upstream.url, "upstream_model": "x", "provider": "carrier-pigeon"},
+        {"name": "x", "upstream_model": "x", "provider": "anthropic", "kind": "embedding"},
+        {"name": "x", "url": upstream.url, "upstream_model": "x", "kind": "sketch"},
     ):
         assert emu.client.post("/v1/gateway/models", json=body).status_code == 400, body
+    unknown = {"name": "x", "url": upstream.url, "upstream_model": "x", "fallback": "unknown"}
+    assert emu.client.post("/v1/gateway/models", json=unknown).status_code == 404  # no such model
     assert emu.client.delete("/v1/gateway/models/gpt-local").json() == {
         "name": "gpt-local",
         "removed": True,
     }
     assert emu.client.delete("/v1/gateway/models/gpt-local").status_code == 404
+
+
+def test_claude_client_on_openai_upstream(
+    routed: tuple[Emu, httpx.Client, OpenAIUpstream],
+) -> None:
+    """A Claude client's Messages call to an OpenAI-compatible model: translated there and
+    back, streamed as Anthropic's events, with the upstream's token counts."""
+    emu, client, upstream = routed
+    body = {
+        "model": "gpt-local",
+        "max_tokens": 50,
+        "messages": [{"role": "user", "content": "hello up there"}],
+    }
+    r = client.post("/messages", json=body)
+    assert r.status_code == 200, r.text
+    message = r.json()
+    assert (message["type"], message["role"], message["model"]) == (
+        "message",
+        "assistant",
+        "gpt-local",
+    )
+    assert message["content"] == [{"type": "text", "text": "HELLO UP THERE"}]
+    assert message["stop_reason"] == "end_turn"
+    assert message["usage"] == {"input_tokens": 7, "output_tokens": 3}
+    assert upstream.keys[-1] == "Bearer sk-up-123"
+    with client.stream("POST", "/messages", json={**body, "stream": True}) as s:
+        assert s.status_code == 200
+        assert s.headers["content-type"].startswith("text/event-stream")
+        events = [json.loads(line[6:]) for line in s.iter_lines() if line.startswith("data: ")]
+    assert [e["type"] for e in events] == [
+        "message_start",
+        "content_block_start",
+        *["content_block_delta"] * 3,
+        "content_block_stop",
+        "message_delta",
+        "message_stop",
+    ]
+    assert [e["delta"]["text"] for e in events[2:5]] == ["HELLO", "UP", "THERE"]
+    assert events[-2]["usage"] == {"input_tokens": 7, "output_tokens": 3}
+    broken = client.post("/messages", json={**body, "model": "gpt-broken"})
+    assert broken.status_code == 502
+    assert broken.json()["type"] == "error"
+    rescued = client.post("/messages", json={**body, "model": "gpt-rescued"})
+    assert rescued.status_code == 200, rescued.text
+    assert rescued.json()["model"] == "nexus-offline"
+    assert rescued.json()["content"] == [{"type": "text", "text": "hello up there"}]
+    audit = emu.client.get("/v1/gateway/audit", params={"agent": "bot"}).json()
+    assert [(a["model"], a["tokens_in"], a["tokens_out"], a["status"]) for a in audit] == [
+        ("gpt-local", 7, 3, 200),
+        ("gpt-local", 7, 3, 200),
+        ("gpt-broken", 0, 0, 502),
+        ("gpt-rescued", 0, 0, 502),
+        ("nexus-offline", 3, 3, 200),
+    ]
+
+
+def test_routed_embeddings(routed: tuple[Emu, httpx.Client, OpenAIUpstream]) -> None:
+    """Embeddings from an OpenAI-compatible upstream: its vectors in input order, its token
+    counts in the answer, the audit and the agent's token budget; fallback to the offline
+    model; a chat model is no embedding model and the other way round."""
+    emu, client, upstream = routed
+    r = client.post(
+        "/embeddings", json={"model": "embed-local", "input": ["ab", "abcd"], "dimensions": 3}
+    )
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert doc["model"] == "embed-local"
+    assert [d["embedding"] for d in doc["data"]] == [[2.0, 0.0, 3.0], [4.0, 1.0, 3.0]]
+    assert [d["index"] for d in doc["data"]] == [0, 1]
+    assert doc["usage"] == {"prompt_tokens": 8, "total_tokens": 8}
+    assert upstream.keys[-1] == "Bearer sk-up-123"
+    rescued = client.post("/embeddings", json={"model": "embed-rescued", "input": "ab"})
+    assert rescued.status_code == 200, rescued.text
+    assert rescued.json()["model"] == "nexus-offline-embed"
+    assert len(rescued.json()["data"][0]["embedding"]) == 256
+    wrong = client.post("/embeddings", json={"model": "gpt-local", "input": "ab"})
+    assert wrong.status_code == 400
+    assert "not a embedding one" in wrong.json()["error"]["message"]
+    chat = ask(client, "embed-local")
+    assert chat.status_code == 400
+    audit = emu.client.get("/v1/gateway/audit", params={"agent": "bot"}).json()
+    assert [
+        (a["model"], a["provider"], a["tokens_in"], a["tokens_out"], a["status"]) for a in audit
+    ] == [
+        ("embed-local", "openai", 8, 0, 200),
+        ("embed-rescued", "openai", 0, 0, 502),
+        ("nexus-offline-embed", "offline", 1, 0, 200),
+    ]
+    usage = emu.client.get("/v1/gateway/usage/bot").json()["environments"]["development"]
+    assert (usage["calls"], usage["tokens_in"], usage["tokens_today"]) == (3, 9, 9)
+    listed = emu.client.get("/v1/gateway/models").json()
+    assert {"id": "embed-local", "kind": "embedding", "provider": "openai",
+            "upstream_model": "up-embed", "url": upstream.url, "agent": None} in listed  # fmt: skip
+    spent = emu.client.put("/v1/gateway/quotas/bot", json={"tokens_per_day": 9})
+    assert spent.status_code == 200, spent.text
+    over = client.post("/embeddings", json={"model": "embed-local", "input": ["ab", "abcd"]})
+    assert over.status_code == 403, over.text  # 8 + 1 tokens spent today: the budget is gone
+    assert over.json()["error"]["code"] == "quota_exceeded"

@@ -3,7 +3,8 @@
 The upstream model name picks the behaviour: ``up-echo`` answers the last message
 upper-cased with its own usage (prompt 7, completion 3), ``up-nousage`` the same
 without usage, ``up-fail`` HTTP 500, ``up-slow`` answers after 3 s, ``up-limited``
-HTTP 429 with ``Retry-After: 7``. Streams send one chunk per word (then a usage
+HTTP 429 with ``Retry-After: 7``. ``/v1/embeddings`` answers any model but ``up-fail``
+(see ``_embed``). Streams send one chunk per word (then a usage
 chunk when asked). Every Authorization header seen is kept in ``keys``.
 """
 
@@ -29,7 +30,10 @@ class OpenAIUpstream:
                 body: dict[str, Any] = json.loads(self.rfile.read(length))
                 upstream.keys.append(self.headers.get("Authorization", ""))
                 model = str(body.get("model"))
-                if self.path != "/v1/chat/completions":
+                if self.path == "/v1/embeddings" and model != "up-fail":
+                    self._embed(body)
+                    return
+                if self.path not in ("/v1/chat/completions", "/v1/embeddings"):
                     self.answer(404, {"error": {"message": f"no {self.path}"}})
                     return
                 if model == "up-fail":
@@ -65,6 +69,18 @@ class OpenAIUpstream:
                 if model != "up-nousage":
                     answer["usage"] = usage
                 self.answer(200, answer)
+
+            def _embed(self, body: dict[str, Any]) -> None:
+                """[length, position, dimensions asked] per text, listed last to first (the
+                gateway orders them by ``index``); 4 prompt tokens a text."""
+                texts = body["input"]
+                data = [
+                    {"object": "embedding", "index": i,
+                     "embedding": [float(len(t)), float(i), float(body.get("dimensions", 0))]}
+                    for i, t in enumerate(texts)
+                ][::-1]  # fmt: skip
+                usage = {"prompt_tokens": 4 * len(texts), "total_tokens": 4 * len(texts)}
+                self.answer(200, {"object": "list", "data": data, "usage": usage})
 
             def _stream(self, model: str, text: str, usage: dict[str, int], body: Any) -> None:
                 self.send_response(200)

@@ -3,8 +3,9 @@
 ``POST …/v1/messages`` (``stream: true`` answers Anthropic's event stream:
 ``message_start``, a ``content_block_*`` run per block, ``message_delta``,
 ``message_stop``). ``max_tokens`` is required, as Anthropic requires it. A model
-routed to Anthropic gets the call as it came, and its answer goes back as it is
-(another upstream's model: 400, it is called in OpenAI's shape). Errors
+routed to Anthropic gets the call as it came, and its answer goes back as it is; a
+model routed elsewhere (OpenAI-compatible, Bedrock) gets it translated to OpenAI's
+shape and its answer, streamed too, back in Anthropic's (``messages_shape.py``). Errors
 in Anthropic's shape: ``{"type": "error", "error": {"type", "message"}}``.
 """
 
@@ -18,7 +19,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from nexus_emulator.gateway import tokens, wire
+from nexus_emulator.gateway import messages_shape, tokens, wire
 from nexus_emulator.gateway.errors import GatewayError
 from nexus_emulator.gateway.offline import Completion
 from nexus_emulator.gateway.service import Model
@@ -64,9 +65,12 @@ async def messages(request: Request) -> Response:
 async def _answer(
     call: wire.Ask, model: Model, limit: int, tools: list[dict[str, Any]] | None
 ) -> Response:
-    """The offline model's answer, or an Anthropic upstream's as it sent it."""
+    """The offline model's answer, an Anthropic upstream's as it sent it, or another
+    upstream's (OpenAI-compatible, Bedrock) translated to and from OpenAI's shape."""
     if model.route is None:
         return _offline(call, model, limit, tools)
+    if model.route.provider != "anthropic":
+        return await _translated(call, model)
     if call.body.get("stream") is True:
         events, headers = await call.gateway.relay_stream(
             call.caller, model, call.body, "anthropic"
@@ -74,6 +78,16 @@ async def _answer(
         return StreamingResponse(events, media_type="text/event-stream", headers=headers)
     answer, headers = await call.gateway.relay(call.caller, model, call.body, "anthropic")
     return JSONResponse(answer, headers=headers)
+
+
+async def _translated(call: wire.Ask, model: Model) -> Response:
+    body = messages_shape.openai_request(call.body)
+    if body.get("stream") is True:
+        chunks, headers = await call.gateway.relay_stream(call.caller, model, body)
+        events = messages_shape.events(chunks, model.id)
+        return StreamingResponse(events, media_type="text/event-stream", headers=headers)
+    answer, headers = await call.gateway.relay(call.caller, model, body)
+    return JSONResponse(messages_shape.message(answer, model.id), headers=headers)
 
 
 def _offline(

@@ -15,6 +15,7 @@ by their HTTP status, as for any upstream (``upstream.refused``).
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -109,6 +110,27 @@ class BedrockUpstream:
         answer = await asyncio.to_thread(self._call, route, key, "converse", wanted)
         completion, tokens_in, tokens_out = convert.from_converse(answer, route.name)
         return completion, Used(tokens_in, tokens_out)
+
+    async def embed(
+        self, route: ModelRoute, texts: list[str], dims: int | None, key: str | None
+    ) -> tuple[list[list[float]], int]:
+        """Titan-style embeddings (``InvokeModel`` with ``inputText``), one call per text:
+        the vectors and the tokens Bedrock counted (``inputTextTokenCount``)."""
+        vectors, used = [], 0
+        for text in texts:
+            doc = {"inputText": text, **({"dimensions": dims} if dims else {})}
+            wanted = {"modelId": route.upstream_model, "body": json.dumps(doc),
+                      "contentType": "application/json", "accept": "application/json"}  # fmt: skip
+            answer = await asyncio.to_thread(self._call, route, key, "invoke_model", wanted)
+            try:
+                got = json.loads(await asyncio.to_thread(answer["body"].read))
+                vectors.append([float(x) for x in got["embedding"]])
+            except (KeyError, TypeError, ValueError):
+                raise GatewayError(
+                    502, "upstream", f"{route.name}: Bedrock answered no embedding"
+                ) from None
+            used += int(got.get("inputTextTokenCount", 0))
+        return vectors, used
 
     async def stream(
         self, route: ModelRoute, body: dict[str, Any], key: str | None, used: Used

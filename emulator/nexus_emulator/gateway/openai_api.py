@@ -2,7 +2,8 @@
 
 ``POST …/v1/chat/completions`` (``stream: true`` answers server-sent events, one
 chunk per token, then ``[DONE]``; ``stream_options.include_usage`` adds a usage
-chunk), ``POST …/v1/embeddings``, ``GET …/v1/models``. Errors in OpenAI's shape:
+chunk), ``POST …/v1/embeddings`` (the offline model's, or a routed embedding model's:
+OpenAI-compatible or Bedrock), ``GET …/v1/models``. Errors in OpenAI's shape:
 ``{"error": {"message", "type", "param", "code"}}``.
 """
 
@@ -106,18 +107,25 @@ def _offline(call: wire.Ask, model: Model, limit: int | None) -> Response:
 async def embeddings(request: Request) -> Response:
     try:
         call = await wire.ask(request, "embedding")
-        body, model = call.body, call.model
-        given = body.get("input")
+        given = call.body.get("input")
         texts = [given] if isinstance(given, str) else given
         if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
             raise GatewayError(400, "bad_request", "input must be a string or strings", "input")
-        dims = wire.positive_int(body, "dimensions") or 256
-        if dims > 4096:
+        dims = wire.positive_int(call.body, "dimensions")
+        if dims is not None and dims > 4096:
             raise GatewayError(400, "bad_request", "dimensions must be at most 4096", "dimensions")
-        vectors, headers = call.gateway.embed(call.caller, model, texts, dims)
+        return await wire.with_fallback(call, functools.partial(_vectors, call, texts, dims))
     except GatewayError as exc:
         return error(exc)
-    used = sum(tokens.count(t) for t in texts)
+
+
+async def _vectors(call: wire.Ask, texts: list[str], dims: int | None, model: Model) -> Response:
+    """The offline model's vectors (256 dimensions unless asked), or the upstream's."""
+    if model.route is None:
+        vectors, headers = call.gateway.embed(call.caller, model, texts, dims or 256)
+        used = sum(tokens.count(t) for t in texts)
+    else:
+        vectors, used, headers = await call.gateway.relay_embed(call.caller, model, texts, dims)
     data = [{"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(vectors)]
     return JSONResponse(
         {

@@ -107,12 +107,12 @@ class Gateway:
         in its nexus.toml, before a route of the same name); every one without ``agent``."""
         if self.catalog is None:
             return list(MODELS)
-        routed = {r.name: Model(r.name, "chat", r.provider, r) for r in self.catalog.routes()}
+        routed = {r.name: Model(r.name, r.kind, r.provider, r) for r in self.catalog.routes()}
         if agent is not None:
             own = self.catalog.own(agent).values()
-            routed.update({r.name: Model(r.name, "chat", r.provider, r, agent) for r in own})
+            routed.update({r.name: Model(r.name, r.kind, r.provider, r, agent) for r in own})
             return [*MODELS, *routed.values()]
-        owned = [Model(r.name, "chat", r.provider, r, a) for a, r in self.catalog.declared()]
+        owned = [Model(r.name, r.kind, r.provider, r, a) for a, r in self.catalog.declared()]
         return [*MODELS, *routed.values(), *owned]
 
     def model(self, name: str | None, kind: str, agent: str | None = None) -> Model:
@@ -183,6 +183,24 @@ class Gateway:
         self.spent(caller, model, used, 0)
         return vectors, call.headers if call else {}
 
+    async def relay_embed(
+        self, caller: Caller, model: Model, texts: list[str], dims: int | None
+    ) -> tuple[list[list[float]], int, Headers]:
+        """The vectors from the model's upstream, the tokens it counted, the headers."""
+        assert model.route is not None
+        upstream = self.upstream(model.route)
+        call = self._admit(caller, model)
+        try:
+            vectors, used = await upstream.embed(
+                model.route, texts, dims, self.key(caller, model.route)
+            )
+        except GatewayError as exc:
+            self._finish(call, exc.status, 0, 0)
+            raise
+        self._finish(call, 200, used, 0)
+        self.spent(caller, model, used, 0)
+        return vectors, used, call.headers if call else {}
+
     def key(self, caller: Caller, route: ModelRoute) -> str | None:
         """The upstream key: the calling agent's credential named by the route."""
         if route.credential is None or self.key_of is None:
@@ -244,16 +262,10 @@ class Gateway:
 
     def upstream(self, route: ModelRoute, shape: str = "openai") -> Upstream:
         """The client of the route's provider (OpenAI-compatible, Anthropic or Bedrock) for
-        a call in OpenAI's shape, or in Anthropic's (``/v1/messages``: Anthropic models
-        only, sent on as they are)."""
-        if shape == "anthropic" and route.provider != "anthropic":
-            raise GatewayError(
-                400,
-                "bad_request",
-                f"{route.name} is a {route.provider} model: call it with OpenAI's chat "
-                "completions (/v1/chat/completions)",
-                "model",
-            )
+        a call in OpenAI's shape, or in Anthropic's (``/v1/messages`` to an Anthropic
+        model, sent on as it is; other models get it translated to OpenAI's shape)."""
+        if route.provider != "anthropic":
+            shape = "openai"
         kind = route.provider if shape == "openai" else f"{route.provider}:{shape}"
         upstream = self._upstreams.get(kind)
         if upstream is None:
@@ -309,10 +321,12 @@ class Gateway:
         """Account for an answered call: its invocation's tokens, and a span with the
         OpenTelemetry GenAI attributes when the call came within a trace."""
         if self.tracer is not None and caller.trace_id and caller.parent_id:
+            operation = "chat" if model.kind == "chat" else "embeddings"
+            name = f"{operation} {model.id}"
             span = Span(caller.trace_id, secrets.token_hex(8), caller.parent_id, caller.agent,
-                        caller.env, f"chat {model.id}", "client", caller.started)  # fmt: skip
+                        caller.env, name, "client", caller.started)  # fmt: skip
             attributes = {
-                "gen_ai.operation.name": "chat" if model.kind == "chat" else "embeddings",
+                "gen_ai.operation.name": operation,
                 "gen_ai.system": model.provider,
                 "gen_ai.request.model": model.id,
                 "gen_ai.usage.input_tokens": tokens_in,

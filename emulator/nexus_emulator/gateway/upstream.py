@@ -42,6 +42,10 @@ class Upstream(Protocol):
         self, route: ModelRoute, body: dict[str, Any], key: str | None, used: Used
     ) -> AsyncIterator[bytes]: ...
 
+    async def embed(
+        self, route: ModelRoute, texts: list[str], dims: int | None, key: str | None
+    ) -> tuple[list[list[float]], int]: ...
+
     async def close(self) -> None: ...
 
 
@@ -97,18 +101,51 @@ class HttpUpstream:
             raise GatewayError(502, "upstream", f"{where(route)} answered no JSON object")
         return answer
 
+    async def embed(
+        self, route: ModelRoute, texts: list[str], dims: int | None, key: str | None
+    ) -> tuple[list[list[float]], int]:
+        raise GatewayError(400, "bad_request", f"{where(route)} has no embeddings", "model")
+
 
 class OpenAIUpstream(HttpUpstream):
-    def _request(self, route: ModelRoute, body: dict[str, Any], key: str | None) -> dict[str, Any]:
+    def _request(
+        self,
+        route: ModelRoute,
+        body: dict[str, Any],
+        key: str | None,
+        path: str = "/chat/completions",
+    ) -> dict[str, Any]:
         headers = {"Content-Type": "application/json"}
         if key:
             headers["Authorization"] = f"Bearer {key}"
         return {
-            "url": str(route.url).rstrip("/") + "/chat/completions",
+            "url": str(route.url).rstrip("/") + path,
             "data": json.dumps({**body, "model": route.upstream_model}),
             "headers": headers,
             "timeout": aiohttp.ClientTimeout(total=route.timeout),
         }
+
+    async def embed(
+        self, route: ModelRoute, texts: list[str], dims: int | None, key: str | None
+    ) -> tuple[list[list[float]], int]:
+        """The upstream's vectors (in the order of ``texts``) and its prompt tokens
+        (counted with cl100k when it sends no usage)."""
+        wanted: dict[str, Any] = {"input": texts, **({"dimensions": dims} if dims else {})}
+        answer = await self.whole(route, self._request(route, wanted, key, "/embeddings"))
+        try:
+            data = sorted(answer["data"], key=lambda d: int(d.get("index", 0)))
+            vectors = [[float(x) for x in d["embedding"]] for d in data]
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise GatewayError(502, "upstream", f"{where(route)} answered no embeddings") from None
+        if len(vectors) != len(texts):
+            raise GatewayError(
+                502,
+                "upstream",
+                f"{where(route)} answered {len(vectors)} vectors for {len(texts)} inputs",
+            )
+        usage = answer.get("usage") or {}
+        used = usage.get("prompt_tokens")
+        return vectors, int(used) if used is not None else sum(tokens.count(t) for t in texts)
 
     async def chat(
         self, route: ModelRoute, body: dict[str, Any], key: str | None

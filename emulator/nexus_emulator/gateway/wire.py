@@ -75,7 +75,8 @@ async def with_fallback(call: Ask, answer: Callable[[Model], Awaitable[Response]
         route = call.model.route
         if route is None or route.fallback is None or exc.status not in RESCUED:
             raise
-        return await answer(call.gateway.model(route.fallback, "chat", call.caller.agent))
+        kind = call.model.kind
+        return await answer(call.gateway.model(route.fallback, kind, call.caller.agent))
 
 
 def positive_int(body: dict[str, Any], *names: str) -> int | None:

@@ -1,5 +1,5 @@
-"""``nexus ai gateway model add NAME [--api A] [--url URL] --upstream-model M``: route a
-model name to an upstream."""
+"""``nexus ai gateway model add NAME [--api A] [--kind K] [--url URL] --upstream-model M``:
+route a model name to an upstream."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ def _render(route: ModelRoute) -> str:
     fallback = f", falls back to {route.fallback}" if route.fallback else ""
     region = f" in {route.region}" if route.region else ""
     at = route.url or f"{route.provider}'s endpoint{region}"
-    return f"{route.name} -> {route.provider} {route.upstream_model} at {at}{key}{fallback}."
+    kind = " (embeddings)" if route.kind == "embedding" else ""
+    return f"{route.name}{kind} -> {route.provider} {route.upstream_model} at {at}{key}{fallback}."
 
 
 def add(
@@ -41,6 +42,12 @@ def add(
             "anthropic: api.anthropic.com; bedrock: AWS's endpoint for the region).",
         ),
     ] = None,
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind", help="chat, or embedding (/v1/embeddings: openai or bedrock upstreams)."
+        ),
+    ] = "chat",
     region: Annotated[
         str | None, typer.Option("--region", help="bedrock: the AWS region (us-east-1).")
     ] = None,
@@ -64,7 +71,7 @@ def add(
     from nexus_cli.context import provider, use_json
 
     use_json(json_)
-    route = {"name": name, "provider": api, "url": url, "region": region,
+    route = {"name": name, "provider": api, "kind": kind, "url": url, "region": region,
              "upstream_model": upstream_model, "credential": credential,
              "fallback": fallback, "timeout": timeout}  # fmt: skip
     output.emit(provider().gateway_model_add(route), _render)
