@@ -64,7 +64,7 @@ def test_vector_search_is_off_until_turned_on_then_embeds_old_and_new_records(em
         assert status["embedded"] == 0
         assert status["records"] == 5
         off = bot.post("/search", json={"query": "dogs", "mode": "vector"})
-        assert off.status_code == 400
+        assert off.status_code == 409  # the agent's setting says no, not the request
         assert "--vectors on" in off.json()["error"]["hint"]
         # without vectors the default mode is text: scores are BM25's and no vector score
         hits = search(bot, query="dog")

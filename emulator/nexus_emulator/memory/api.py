@@ -151,7 +151,7 @@ def build(prefix: str, agent_of: Callable[..., str]) -> APIRouter:
     async def search(body: SearchIn, request: Request, agent: str = Agent) -> list[SearchHit]:
         if body.namespace is not None:
             rules.namespace(agent, body.namespace, body.actor)
-        return _memory(request).search(agent, body)
+        return await _memory(request).search_async(agent, body)
 
     @router.get("/retention", summary="How long events are kept")
     async def retention(request: Request, agent: str = Agent) -> Retention:

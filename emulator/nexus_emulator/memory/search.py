@@ -14,6 +14,7 @@ The default mode is ``hybrid`` for an agent with vectors on, else ``text``.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import sqlite3
@@ -25,7 +26,7 @@ from nexus_emulator import errors
 from nexus_emulator.memory import rules
 
 if TYPE_CHECKING:
-    from nexus_emulator.memory.vectors import Vectors
+    from nexus_emulator.memory.vectors import Index, Vectors
 
 LIVE = "(r.expires_at IS NULL OR r.expires_at > ?)"
 
@@ -34,44 +35,72 @@ def search(
     conn: sqlite3.Connection, vectors: Vectors | None, agent: str, asked: SearchIn
 ) -> list[SearchHit]:
     """``asked``'s query, namespace (and those under it), top_k, min_score and mode."""
-    query, namespace, top_k, min_score = asked.query, asked.namespace, asked.top_k, asked.min_score
-    words = re.findall(r"\w+", query.lower())
+    words, mode = _asked(vectors, agent, asked)
+    if mode == "text" or vectors is None:
+        return _by_words(conn, agent, words, asked)
+    vec, wanted = vectors.query(agent, asked.query), _wanted(asked.top_k, mode)
+    index = vectors.index(agent)
+    near = dict(index.top(vec, wanted, asked.namespace))
+    return _by_meaning(conn, index, vec, near, agent, words, asked, mode)
+
+
+async def search_async(
+    conn: sqlite3.Connection, vectors: Vectors | None, agent: str, asked: SearchIn
+) -> list[SearchHit]:
+    """``search`` with the matrix loaded and the vectors scored in worker threads, so
+    the event loop keeps serving other requests."""
+    words, mode = _asked(vectors, agent, asked)
+    if mode == "text" or vectors is None:
+        return _by_words(conn, agent, words, asked)
+    vec, wanted = vectors.query(agent, asked.query), _wanted(asked.top_k, mode)
+    index = await vectors.ready(agent)
+    near = dict(await asyncio.to_thread(index.top, vec, wanted, asked.namespace))
+    return _by_meaning(conn, index, vec, near, agent, words, asked, mode)
+
+
+def _asked(vectors: Vectors | None, agent: str, asked: SearchIn) -> tuple[list[str], str]:
+    """The query's words and the mode, checked."""
+    words = re.findall(r"\w+", asked.query.lower())
     if not words:
         raise errors.usage(
             "the search query is empty", hint="search with some words, e.g. 'favourite colour'"
         )
-    rules.top_k(top_k)
+    rules.top_k(asked.top_k)
     on = vectors is not None and vectors.enabled(agent)
     mode = asked.mode or ("hybrid" if on else "text")
-    if mode == "text":
-        return [
-            SearchHit(record=record_of(r), score=s, text_score=s)
-            for r, s in _fts(conn, agent, words, namespace, top_k, min_score)
-        ]
-    if vectors is None:
+    if mode != "text" and vectors is None:
         raise errors.usage("vector search is not available here")
-    return _by_meaning(
-        conn, vectors, agent, query, words, namespace, top_k, min_score, mode == "hybrid"
-    )
+    return words, mode
+
+
+def _wanted(top_k: int, mode: str) -> int:
+    """How many nearest vectors to take: a few more than top_k (a record may be gone),
+    or the hybrid's candidates."""
+    return max(4 * top_k, 20) if mode == "hybrid" else top_k + 5
+
+
+def _by_words(
+    conn: sqlite3.Connection, agent: str, words: list[str], asked: SearchIn
+) -> list[SearchHit]:
+    found = _fts(conn, agent, words, asked.namespace, asked.top_k, asked.min_score)
+    return [SearchHit(record=record_of(r), score=s, text_score=s) for r, s in found]
 
 
 def _by_meaning(
     conn: sqlite3.Connection,
-    vectors: Vectors,
+    index: Index,
+    vec: Any,
+    near: dict[int, float],
     agent: str,
-    query: str,
     words: list[str],
-    namespace: str | None,
-    top_k: int,
-    min_score: float | None,
-    hybrid: bool,
+    asked: SearchIn,
+    mode: str,
 ) -> list[SearchHit]:
-    vec = vectors.query(agent, query)
-    index = vectors.index(agent)
-    wanted = max(4 * top_k, 20) if hybrid else top_k + 5  # a few more: a record may be gone
-    near = dict(index.top(vec, wanted, namespace))
+    """The hits of the nearest vectors ``near`` (and, hybrid, of the words)."""
+    namespace, top_k, min_score, hybrid = asked.namespace, asked.top_k, asked.min_score, False
     matched = {}
-    if hybrid:
+    if mode == "hybrid":
+        hybrid, wanted = True, _wanted(top_k, mode)
         matched = {r["rid"]: (r, s) for r, s in _fts(conn, agent, words, namespace, wanted, None)}
         near.update(index.cosines(vec, [rid for rid in matched if rid not in near]))
     rows = {rid: row for rid, (row, _) in matched.items()}

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from nexus_api.memory import Event, Record, SearchHit, SearchIn, SessionInfo, Strategies
 from nexus_emulator import errors
 from nexus_emulator.memory import rules
-from nexus_emulator.memory.search import record_of, search, under, within
+from nexus_emulator.memory.search import record_of, search, search_async, under, within
 
 if TYPE_CHECKING:
     from nexus_emulator.memory.extract import Extractor
@@ -325,6 +325,10 @@ class Memory:
     def search(self, agent: str, asked: SearchIn) -> list[SearchHit]:
         """Records by text, meaning or both (``search.py``), best first."""
         return search(self.conn, self.vectors, agent, asked)
+
+    async def search_async(self, agent: str, asked: SearchIn) -> list[SearchHit]:
+        """``search`` without holding the event loop for a matrix load or the scoring."""
+        return await search_async(self.conn, self.vectors, agent, asked)
 
     def _record_where(self, where: str, args: tuple[Any, ...]) -> Record | None:
         row = self.conn.execute(
