@@ -216,6 +216,19 @@ def task_when(swarm: Swarm, task_id: str, done: Callable[[dict[str, Any]], bool]
     return task
 
 
+def until_ok(swarm: Swarm, *args: str) -> dict[str, Any]:
+    """The command's JSON answer once it succeeds (the front may be restarting)."""
+    deadline = time.monotonic() + 180
+    while True:
+        result = swarm("--json", *args)
+        if result.code == 0 or time.monotonic() > deadline:
+            assert result.code == 0, result.out
+            answer = json.loads(result.stdout)
+            assert isinstance(answer, dict)
+            return answer
+        time.sleep(0.5)
+
+
 def test_tasks_survive_a_front_restart_and_post_signed_webhooks(swarm: Swarm) -> None:
     with receiver() as hook:
         submitted = swarm.json(
@@ -239,6 +252,21 @@ def test_tasks_survive_a_front_restart_and_post_signed_webhooks(swarm: Swarm) ->
         posted = json.loads(body)
         assert (posted["task_id"], posted["status"]) == (done_id, "succeeded")
         assert posted["result"] == {"says": "hello x", "key": "-"}
+
+        rotated = swarm.json("ai", "agent", "webhook", "secret", "rotate", swarm.name)
+        assert isinstance(rotated, dict)
+        assert rotated["secret"] != shown["secret"]
+        assert len(rotated["previous_until"]) == 1
+        args = ("ai", "agent", "run", swarm.name, "y", "-e", "staging", "--async")
+        second = until_ok(swarm, *args, "--webhook", hook.url)  # the front is being updated
+        task_when(swarm, str(second["task_id"]), lambda t: t["status"] == "succeeded")
+        deadline = time.monotonic() + 60
+        while len(hook.posts) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        headers, body = hook.posts[1]
+        assert len(headers["webhook-signature"].split(" ")) == 2  # both sign while rotating
+        verify(str(rotated["secret"]), headers, body)
+        verify(str(shown["secret"]), headers, body)
 
     slow = swarm.json("ai", "agent", "run", swarm.name, "slow", "-e", "staging", "--async")
     assert isinstance(slow, dict)

@@ -34,3 +34,19 @@ def test_ingress_mode_publishes_through_the_mesh_on_a_virtual_ip() -> None:
 def test_an_unknown_mode_is_refused() -> None:
     with pytest.raises(ValueError, match="publish mode 'mesh'"):
         front_service("a", "staging", "img", "net", SCRIPTS, publish="mesh")
+
+
+def test_the_front_keeps_its_tasks_on_a_volume_and_gets_the_signing_secret() -> None:
+    spec = front_service("a", "staging", "img", "net", SCRIPTS, signing=("sid", "nexus-a-wh-1"))
+    container = spec["task_template"]["ContainerSpec"]
+    volume = container["Mounts"][-1]
+    assert (volume["Type"], volume["Source"], volume["Target"]) == (
+        "volume",
+        "nexus-a-staging-front-state",
+        "/var/tmp",
+    )
+    assert volume["VolumeOptions"]["Labels"]["dev.nexus.role"] == "state"
+    assert "NEXUS_FRONT_STATE=/var/tmp" in container["Env"]
+    (secret,) = container["Secrets"]
+    assert (secret["SecretID"], secret["File"]["Mode"]) == ("sid", 0o400)
+    assert f"NEXUS_WEBHOOK_SECRETS={secret['File']['Name']}" in container["Env"]
