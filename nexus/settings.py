@@ -31,9 +31,14 @@ class SettingsError(SpecError):
 
 
 def _var(
-    name: str, doc: str, default_doc: str | None = None, choices: tuple[str, ...] = ()
+    name: str,
+    doc: str,
+    default_doc: str | None = None,
+    choices: tuple[str, ...] = (),
+    also: str | None = None,
 ) -> dict[str, Any]:
-    return {"env": name, "doc": doc, "default_doc": default_doc, "choices": choices}
+    """A variable's description; ``also`` is a standard name read when ``name`` is unset."""
+    return {"env": name, "doc": doc, "default_doc": default_doc, "choices": choices, "also": also}
 
 
 def _default_home(env: Mapping[str, str]) -> Path:
@@ -153,8 +158,10 @@ class Settings:
             "NEXUS_OTLP_ENDPOINT",
             "An external OpenTelemetry collector's OTLP/HTTP base URL (e.g. "
             "`http://127.0.0.1:4318`): the emulator forwards every span it stores, its own "
-            "and the agents', to `<url>/v1/traces` as OTLP/JSON.",
+            "and the agents', to `<url>/v1/traces` as OTLP/JSON. Unset, OpenTelemetry's own "
+            "`OTEL_EXPORTER_OTLP_ENDPOINT` is read instead (ignored when it is no http(s) URL).",
             "none: spans stay in the emulator",
+            also="OTEL_EXPORTER_OTLP_ENDPOINT",
         ),
     )
     otlp_headers: str | None = field(
@@ -162,7 +169,9 @@ class Settings:
         metadata=_var(
             "NEXUS_OTLP_HEADERS",
             "Headers sent with each forwarded export, `name=value` pairs separated by commas "
-            "(as `OTEL_EXPORTER_OTLP_HEADERS`), e.g. `authorization=Bearer abc`.",
+            "(as `OTEL_EXPORTER_OTLP_HEADERS`, read instead when this is unset), e.g. "
+            "`authorization=Bearer abc`.",
+            also="OTEL_EXPORTER_OTLP_HEADERS",
         ),
     )
     base_image: str | None = field(
@@ -242,14 +251,24 @@ class Settings:
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         for f in fields(cls):
-            raw = env.get(f.metadata["env"], "").strip()
-            if raw:
-                values[f.name] = _convert(f.metadata["env"], raw, f.default)
+            name = f.metadata["env"]
+            raw = env.get(name, "").strip()
+            if not raw and f.metadata["also"]:
+                name = f.metadata["also"]
+                raw = env.get(name, "").strip()
+                try:  # another tool's variable: a value this one cannot use is not its error
+                    values[f.name] = _convert(name, raw, f.default) if raw else None
+                except SettingsError:
+                    raw = ""
+                if not raw:
+                    values.pop(f.name, None)
+            elif raw:
+                values[f.name] = _convert(name, raw, f.default)
             choices = f.metadata["choices"]
             if raw and choices and raw not in choices:
                 raise SettingsError(
-                    f"{f.metadata['env']}={raw!r} is not one of {', '.join(choices)}",
-                    hint=f"e.g. {f.metadata['env']}={choices[0]}, or unset it",
+                    f"{name}={raw!r} is not one of {', '.join(choices)}",
+                    hint=f"e.g. {name}={choices[0]}, or unset it",
                 )
         if "home" not in values:
             values["home"] = _default_home(env)

@@ -74,8 +74,10 @@ def agent_client(emu: Emu) -> httpx.Client:
     return httpx.Client(base_url=emu.url, headers=headers, timeout=30)
 
 
-def test_spans_reach_the_collector(sink: Sink, tmp_path: Path, free_port: int) -> None:
-    env = {"NEXUS_OTLP_ENDPOINT": sink.url, "NEXUS_OTLP_HEADERS": "authorization=Bearer sink-key"}
+@pytest.mark.parametrize("prefix", ["NEXUS_OTLP", "OTEL_EXPORTER_OTLP"])
+def test_spans_reach_the_collector(sink: Sink, tmp_path: Path, free_port: int, prefix: str) -> None:
+    """Configured with Nexus's variables, or with OpenTelemetry's standard ones."""
+    env = {f"{prefix}_ENDPOINT": sink.url, f"{prefix}_HEADERS": "authorization=Bearer sink-key"}
     with running_emulator(tmp_path, free_port, "process", env) as emu:
         trace_id, parent = secrets.token_hex(16), secrets.token_hex(8)
         with agent_client(emu) as client:

@@ -25,6 +25,20 @@ def test_settings_read_the_environment_given() -> None:
     assert Settings.load({"NEXUS_MAX_BODY": "1000"}).max_body == 1000
 
 
+def test_opentelemetrys_own_names_when_nexus_ones_are_unset() -> None:
+    otel = {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318",
+        "OTEL_EXPORTER_OTLP_HEADERS": "api-key=abc",
+    }
+    s = Settings.load(otel)
+    assert (s.otlp_endpoint, s.otlp_headers) == ("http://collector:4318", "api-key=abc")
+    ours = Settings.load({**otel, "NEXUS_OTLP_ENDPOINT": "http://ours:4318"})
+    assert (ours.otlp_endpoint, ours.otlp_headers) == ("http://ours:4318", "api-key=abc")
+    grpc = Settings.load({"OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4317"})  # not ours to refuse
+    assert grpc.otlp_endpoint is None
+    assert Settings.load({}).otlp_endpoint is None
+
+
 @pytest.mark.parametrize(
     ("variable", "value", "message"),
     [
