@@ -59,7 +59,11 @@ def in_tmux(env: dict[str, str], count: int) -> tuple[float, float]:
             screen = subprocess.run(
                 ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True
             ).stdout
-            rows = [line for line in screen.splitlines() if line.startswith(" agent-")]
+            rows = [  # the table's rows (the agent view below starts with a name too)
+                line
+                for line in screen.splitlines()
+                if line.startswith(" agent-") and " development " in line
+            ]
             if f"{count} agent(s)" in screen and rows:
                 first = first or time.perf_counter() - t0
                 if all("1/1" in row for row in rows):
