@@ -185,6 +185,10 @@ def test_claude_client_on_openai_upstream(
         ("gpt-rescued", 0, 0, 502),
         ("nexus-offline", 3, 3, 200),
     ]
+    odd = {"content": 5, "role": "user"}  # not Anthropic's shapes: no server error
+    tools = [{"name": "weather", "input_schema": {"type": "object"}}]
+    strange = {**body, "messages": [odd], "tools": tools, "tool_choice": "auto"}
+    assert client.post("/messages", json=strange).status_code == 200
 
 
 def test_routed_embeddings(routed: tuple[Emu, httpx.Client, OpenAIUpstream]) -> None:

@@ -25,7 +25,7 @@ CHOICE = {"auto": "auto", "any": "required", "none": "none"}
 def _blocks(content: Any) -> list[dict[str, Any]]:
     if isinstance(content, str):
         return [{"type": "text", "text": content}]
-    return [b for b in content or [] if isinstance(b, dict)]
+    return [b for b in content if isinstance(b, dict)] if isinstance(content, list) else []
 
 
 def openai_request(body: dict[str, Any]) -> dict[str, Any]:
@@ -85,7 +85,8 @@ def openai_request(body: dict[str, Any]) -> dict[str, Any]:
             }
             for t in tools
         ]
-        choice = body.get("tool_choice") or {}
+        choice = body.get("tool_choice")
+        choice = choice if isinstance(choice, dict) else {}
         if choice.get("type") == "tool":
             wanted["tool_choice"] = {"type": "function", "function": {"name": choice.get("name")}}
         elif choice.get("type") in CHOICE:
