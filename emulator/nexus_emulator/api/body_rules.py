@@ -135,7 +135,12 @@ SHAPES: dict[str, Schema] = {
             {
                 "properties": {"provider": {"const": "anthropic"}},
                 "required": ["provider"],
-                "not": {"required": ["region"], "properties": {"region": {"type": "string"}}},
+                "not": {
+                    "anyOf": [  # no region, and no embedding models (Anthropic has none)
+                        {"required": ["region"], "properties": {"region": {"type": "string"}}},
+                        {"required": ["kind"], "properties": {"kind": {"const": "embedding"}}},
+                    ]
+                },
             },
             {"properties": {"provider": {"const": "bedrock"}}, "required": ["provider"]},
         ]
