@@ -28,6 +28,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -120,9 +121,9 @@ class Index:
         if not len(rows):
             return []
         if len(rows) == n:  # every row: no copy of the scores
-            scores = matrix[:n] @ query
+            scores = _scores(matrix, n, query)
         elif len(rows) * 4 > n:  # scoring every row beats copying most of them first
-            scores = (matrix[:n] @ query)[rows]
+            scores = _scores(matrix, n, query)[rows]
         else:
             scores = matrix[rows] @ query
         k = min(k, len(rows))
@@ -138,6 +139,27 @@ class Index:
             return {}
         scores = self.matrix[[r for _, r in rows]] @ query
         return {rid: float(s) for (rid, _), s in zip(rows, scores, strict=True)}
+
+
+SPLIT = 32_768  # rows from which the product is split in two halves, one per core
+_helper: ThreadPoolExecutor | None = None
+
+
+def _scores(matrix: Any, n: int, query: Any) -> Any:
+    """``matrix[:n] @ query``, its second half in a helper thread from SPLIT rows: the
+    product is bound by memory reads, and two cores read more than one (numpy releases
+    the GIL; bench/README.md has the figures)."""
+    global _helper
+    if n < SPLIT:
+        return matrix[:n] @ query
+    if _helper is None:
+        _helper = ThreadPoolExecutor(1, thread_name_prefix="nexus-vectors")
+    out = load_numpy().empty(n, dtype=matrix.dtype)
+    half = n // 2
+    second = _helper.submit(load_numpy().dot, matrix[half:n], query, out[half:])
+    load_numpy().dot(matrix[:half], query, out[:half])
+    second.result()
+    return out
 
 
 def _read(conn: sqlite3.Connection, agent: str) -> Index:
