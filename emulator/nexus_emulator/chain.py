@@ -289,11 +289,11 @@ class Chain:
             yield answers.frame({"text": output} if isinstance(output, str) else output)
             yield answers.DONE
             outcome = "ok"
-        except UpstreamError as exc:
-            error = f"the replica stopped answering: {exc}"
+        except UpstreamError as exc:  # before or after frames were relayed: a failed call
+            outcome, error = "error", f"the replica stopped answering: {exc}"
             yield answers.frame(errors.failed(error).body())
         except errors.ApiError as exc:
-            error = exc.message
+            outcome, error = "error", exc.message
             yield answers.frame(exc.body())
         finally:
             seconds = time.perf_counter() - call.started if outcome == "ok" else None
