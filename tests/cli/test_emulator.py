@@ -25,6 +25,17 @@ def test_emulator_lifecycle(offline: Platform) -> None:
         assert data["running"]
         assert data["ready"]
         assert not data["started"]
+        # other settings are not silently ignored: the running one is named, with the way out
+        other = offline("ai", "emulator", "start", "--port", str(port + 1), "--runtime", "docker")
+        assert other.code == 2, other.out
+        assert (
+            f"the local emulator already runs on http://127.0.0.1:{port} with runtime process; "
+            f"--port {port + 1} --runtime docker not applied" in other.stderr
+        )
+        assert "nexus ai emulator stop" in other.stderr
+        same = offline("ai", "emulator", "start", "--port", str(port), "--runtime", "process")
+        assert same.code == 0, same.out
+        assert "already runs" in same.stderr
 
         status = json.loads(offline("ai", "emulator", "status", "--json").stdout)
         assert status["port"] == port

@@ -57,6 +57,30 @@ def start(
         info = lifecycle.start(em, runtime=runtime.value, notice=output.notice)
     result = admin.status(lifecycle.Emulator.resolve(int(info["port"])))
     result.started = bool(info.get("started"))
+    if not result.started:
+        _refuse_other_settings(result.url, result.runtime, port, runtime, int(info["port"]))
     if not result.started and not output.json_mode():
         output.notice(f"The local emulator already runs on {result.url} (pid {result.pid}).")
     output.emit(result, render_status)
+
+
+def _refuse_other_settings(
+    url: str, running: str | None, port: int | None, runtime: RuntimeChoice, at: int
+) -> None:
+    """A running emulator keeps its port and runtime: asking for others is an error."""
+    from nexus_cli.errors import UsageError
+
+    asked: list[str] = []
+    if port is not None and port != at:
+        asked.append(f"--port {port}")
+    if runtime is not RuntimeChoice.auto and running and runtime.value != running:
+        asked.append(f"--runtime {runtime.value}")
+    if not asked:
+        return
+    wanted = " ".join(asked)
+    raise UsageError(
+        f"the local emulator already runs on {url} with runtime {running or 'unknown'}; "
+        f"{wanted} not applied",
+        hint=f"stop it first, then start it again: nexus ai emulator stop && "
+        f"nexus ai emulator start {wanted}",
+    )
