@@ -150,7 +150,7 @@ class ProcessRuntime(Runtime):
 
     async def remove_artifact(self, artifact: Artifact) -> None:
         path = Path(artifact.ref)
-        if path.parent.parent.parent == HomePaths(self.home).artifacts:
+        if path.parent.parent == HomePaths(self.home).artifacts:  # <agent>/r<N>
             await asyncio.to_thread(shutil.rmtree, path, True)
 
     async def collect(self, keep: set[str]) -> list[str]:
