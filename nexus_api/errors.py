@@ -12,7 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TypedDict
 
-__all__ = ["API_CODES", "ErrorBody", "ErrorCode", "ErrorObject", "error_body"]
+__all__ = ["API_CODES", "ErrorBody", "ErrorCode", "ErrorObject", "error_body", "not_deployed"]
 
 
 class ErrorCode(StrEnum):
@@ -84,3 +84,13 @@ def error_body(
     return {
         "error": {"code": str(code), "message": message, "hint": hint, "details": details or []}
     }
+
+
+def not_deployed(agent: str, env: str, deployed: list[str]) -> tuple[str, str]:
+    """The message and hint of a call naming an environment the agent is not deployed to
+    (code ``not_found``): the same words from every command and route."""
+    where = ", ".join(sorted(deployed)) or "nothing"
+    return (
+        f"{agent} is not deployed to {env}",
+        f"deployed to: {where}; deploy there with: nexus ai agent deploy {agent} --env {env}",
+    )

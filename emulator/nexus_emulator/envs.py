@@ -7,6 +7,7 @@ in last (scaling does not count: the autoscaler scales too); else development.
 from __future__ import annotations
 
 from nexus.ai import spec
+from nexus_api.errors import not_deployed
 from nexus_emulator import errors
 from nexus_emulator.store.db import DeploymentRow, Store
 
@@ -25,8 +26,17 @@ def deployment_in(store: Store, agent: str, env: str) -> DeploymentRow:
     """The agent's deployment in ``env``, or 404 saying where to look."""
     current = store.deployment(agent, env)
     if current is None:
-        raise errors.not_found(
-            f"{agent} is not deployed to {env}",
-            hint=f"nexus ai agent status {agent}  # shows where it is deployed",
-        )
+        raise not_deployed_error(agent, env, [d.env for d in store.deployments(agent)])
     return current
+
+
+def not_deployed_error(agent: str, env: str, deployed: list[str]) -> errors.ApiError:
+    """404 ``not_found`` for every route that names an environment the agent is not in."""
+    message, hint = not_deployed(agent, env, deployed)
+    return errors.not_found(message, hint=hint)
+
+
+def require_deployed(store: Store, agent: str, env: str | None) -> None:
+    """Nothing when ``env`` is None or the agent is deployed there; else the 404 above."""
+    if env is not None:
+        deployment_in(store, agent, env)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from nexus.ai import spec
 from nexus_emulator import errors
+from nexus_emulator.envs import not_deployed_error
 from nexus_emulator.store import Store
 
 
@@ -59,11 +60,7 @@ class Routing:
             except spec.SpecError as exc:
                 raise errors.from_spec(exc) from None
             if env not in deployed:
-                raise errors.not_found(
-                    f"{name} is not deployed to {env}",
-                    hint=f"deployed to: {', '.join(deployed) or 'nothing'}; "
-                    f"nexus ai agent deploy {name} --env {env}",
-                )
+                raise not_deployed_error(name, env, deployed)
             return env
         if len(deployed) == 1:
             return deployed[0]

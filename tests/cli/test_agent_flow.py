@@ -158,3 +158,26 @@ def test_delete_asks_on_a_terminal_and_no_keeps_the_agent(offline: Platform) -> 
     assert "Delete some-agent with all its versions and replicas?" in err
     assert "cancelled: some-agent was not deleted" in err
     assert not (offline.emulator.home / "emulator.json").exists()  # the provider was not asked
+
+
+def test_an_undeployed_environment_answers_one_way(platform: Platform, deployed: str) -> None:
+    said = f"{deployed} is not deployed to staging"
+    hint = f"deployed to: development; deploy there with: nexus ai agent deploy {deployed} --env staging"
+    for verb in (
+        ["run", deployed, "hi"],
+        ["run", deployed, "hi", "--stream"],
+        ["run", deployed, "hi", "--async"],
+        ["status", deployed],
+        ["logs", deployed],
+        ["metrics", deployed],
+        ["scale", deployed, "--replicas", "2"],
+        ["restart", deployed],
+        ["rollback", deployed],
+    ):
+        result = platform("ai", "agent", *verb, "--env", "staging")
+        assert result.code == 2, (verb, result.out)
+        assert said in result.stderr, (verb, result.stderr)
+        assert hint in result.stderr, (verb, result.stderr)
+    as_json = platform("--json", "ai", "agent", "status", deployed, "--env", "staging")
+    assert as_json.code == 2, as_json.out
+    assert json.loads(as_json.stdout)["error"]["code"] == "not_found"

@@ -27,7 +27,7 @@ from nexus_api.models import (
     SourceUploaded,
 )
 from nexus_emulator import errors, views
-from nexus_emulator.api.deps import emulator_of, known_agent, ready, site
+from nexus_emulator.api.deps import deployed_in, emulator_of, known_agent, ready, site
 from nexus_emulator.envs import default_env, deployment_in
 from nexus_emulator.order import order as deploy_order
 from nexus_emulator.runtime import secrets_root
@@ -134,6 +134,7 @@ async def list_agents(request: Request) -> list[AgentSummary]:
 async def status(name: str, request: Request, env: str | None = None) -> AgentStatus:
     em = ready(emulator_of(request))
     known_agent(em, name)
+    deployed_in(em, name, env)
     return views.status(name, env, em.store, em.pools, site(em))
 
 

@@ -8,6 +8,7 @@ from fastapi import Request
 
 from nexus.ai import spec
 from nexus_emulator import errors
+from nexus_emulator.envs import require_deployed
 from nexus_emulator.views import Site
 
 if TYPE_CHECKING:
@@ -41,6 +42,13 @@ def checked_env(env: str) -> str:
         return spec.check_env(env)
     except spec.SpecError as exc:
         raise errors.from_spec(exc) from None
+
+
+def deployed_in(em: Emulator, name: str, env: str | None) -> None:
+    """Nothing when ``env`` is None or the agent is deployed there; else 400 for an unknown
+    environment, 404 ``not_found`` for one it is not deployed to (as a call answers)."""
+    if env is not None:
+        require_deployed(em.store, name, checked_env(env))
 
 
 def known_agent(em: Emulator, name: str) -> str:

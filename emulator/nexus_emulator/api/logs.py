@@ -22,7 +22,7 @@ from fastapi.responses import StreamingResponse
 
 from nexus_api.logs import LEVELS, Filter
 from nexus_emulator import errors
-from nexus_emulator.api.deps import emulator_of, known_agent, ready
+from nexus_emulator.api.deps import deployed_in, emulator_of, known_agent, ready
 from nexus_emulator.core import Emulator
 from nexus_emulator.logrecords import Reader
 from nexus_emulator.pools import LiveReplica
@@ -145,6 +145,7 @@ async def logs(
 ) -> StreamingResponse:
     em = ready(emulator_of(request))
     known_agent(em, name)
+    deployed_in(em, name, env)
     if level.lower() not in LEVELS:
         raise errors.usage(f"unknown level {level!r}", hint="use " + ", ".join(LEVELS))
     revision = em.deployer.find_version(name, version).revision if version else None

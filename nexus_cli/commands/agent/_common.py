@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from nexus_cli.errors import UsageError, checked
+from nexus_cli.errors import NotFound, UsageError, checked
 
 if TYPE_CHECKING:
     from nexus_cli.providers.base import Provider
@@ -20,6 +20,15 @@ def begin(json_: bool, name: str, env: str | None = None) -> None:
     checked(check_name, name)
     if env is not None:
         checked(check_env, env)
+
+
+def not_deployed(name: str, env: str, deployed: list[str]) -> NotFound:
+    """What a command naming an environment the agent is not deployed to raises: the
+    API's own ``not_found`` words, whatever the provider."""
+    from nexus_api.errors import not_deployed as words
+
+    message, hint = words(name, env, deployed)
+    return NotFound(message, hint=hint)
 
 
 def default_env(chosen: Provider, name: str, verb: str) -> str:

@@ -48,5 +48,9 @@ def metrics(
     begin(json_, name, env)
     result = provider().metrics(name)
     if env is not None:
+        if env not in result.environments:
+            from nexus_cli.commands.agent._common import not_deployed
+
+            raise not_deployed(name, env, list(result.environments))
         result.environments = {k: v for k, v in result.environments.items() if k == env}
     output.emit(result, _render)

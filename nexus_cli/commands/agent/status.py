@@ -7,15 +7,14 @@ from typing import Any
 from nexus_cli.commands._options import AgentArg, EnvOpt, JsonOpt
 
 
-def render(status: dict[str, Any], env_name: str | None = None) -> list[str]:
+def render(status: dict[str, Any]) -> list[str]:
     """The view of an ``AgentStatus`` JSON object (plain text: no Rich needed)."""
     from nexus_cli import output
     from nexus_cli.commands.agent._common import ago, runtime_line
 
     parts: list[str] = []
     if not status["environments"]:
-        where = env_name or "any environment"
-        return [f"{status['name']} is not deployed to {where}."]
+        return [f"{status['name']} is not deployed to any environment."]
     for env in status["environments"]:
         replicas = env.get("replicas") or []
         healthy = sum(1 for r in replicas if r["state"] == "healthy")
@@ -158,5 +157,10 @@ def status(
     from nexus_cli import completion
 
     found = provider(env).status_data(name, env)
+    if env is not None and not found["environments"]:  # a provider that answers 200 anyway
+        from nexus_cli.commands.agent._common import not_deployed
+
+        every = provider(env).status_data(name, None)["environments"]
+        raise not_deployed(name, env, [e["env"] for e in every])
     completion.add_agent(name)
-    output.emit(found, lambda st: render(st, env))
+    output.emit(found, render)
