@@ -162,7 +162,10 @@ def test_delete_asks_on_a_terminal_and_no_keeps_the_agent(offline: Platform) -> 
 
 def test_an_undeployed_environment_answers_one_way(platform: Platform, deployed: str) -> None:
     said = f"{deployed} is not deployed to staging"
-    hint = f"deployed to: development; deploy there with: nexus ai agent deploy {deployed} --env staging"
+    hint = (
+        "deployed to: development; deploy there with: "
+        f"nexus ai agent deploy {deployed} --env staging"
+    )
     for verb in (
         ["run", deployed, "hi"],
         ["run", deployed, "hi", "--stream"],

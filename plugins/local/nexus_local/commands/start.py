@@ -58,7 +58,8 @@ def start(
     result = admin.status(lifecycle.Emulator.resolve(int(info["port"])))
     result.started = bool(info.get("started"))
     if not result.started:
-        _refuse_other_settings(result.url, result.runtime, port, runtime, int(info["port"]))
+        at = int(info["port"])
+        _refuse_other_settings(em.url(at), result.runtime, port, runtime, at)
     if not result.started and not output.json_mode():
         output.notice(f"The local emulator already runs on {result.url} (pid {result.pid}).")
     output.emit(result, render_status)
