@@ -309,7 +309,13 @@ def test_secret_set_and_rotate(swarm: Swarm) -> None:
     assert isinstance(listed, list)
     assert [(s["name"], s["scope"]) for s in listed] == [("API_KEY", "staging")]
     # one swarm secret per key (the rotated one is gone); the value is in no spec
-    names = docker("secret", "ls", "--filter", f"label=dev.nexus.agent={swarm.name}", "-q")
+    mine = (
+        "--filter",
+        f"label=dev.nexus.agent={swarm.name}",
+        "--filter",
+        "label=dev.nexus.role=secret",
+    )
+    names = docker("secret", "ls", *mine, "-q")
     assert len(names.split()) == 1
     assert "second-value" not in docker("service", "inspect", f"nexus-{swarm.name}-staging")
 
