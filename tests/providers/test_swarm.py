@@ -202,89 +202,6 @@ def test_async_tasks_through_the_front(swarm: Swarm) -> None:
     assert "is not a swarm task id" in foreign.stderr
 
 
-def task_when(swarm: Swarm, task_id: str, done: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-    """The task once ``done`` says so; a front that is restarting may fail a call meanwhile."""
-    deadline = time.monotonic() + 180
-    task: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        result = swarm("--json", "ai", "agent", "task", "status", task_id)
-        if result.code == 0:
-            task = json.loads(result.stdout)
-            if done(task):
-                return task
-        time.sleep(0.5)
-    return task
-
-
-def until_ok(swarm: Swarm, *args: str) -> dict[str, Any]:
-    """The command's JSON answer once it succeeds (the front may be restarting)."""
-    deadline = time.monotonic() + 180
-    while True:
-        result = swarm("--json", *args)
-        if result.code == 0 or time.monotonic() > deadline:
-            assert result.code == 0, result.out
-            answer = json.loads(result.stdout)
-            assert isinstance(answer, dict)
-            return answer
-        time.sleep(0.5)
-
-
-def test_tasks_survive_a_front_restart_and_post_signed_webhooks(swarm: Swarm) -> None:
-    with receiver() as hook:
-        submitted = swarm.json(
-            "ai", "agent", "run", swarm.name, "x", "-e", "staging", "--async", "--webhook", hook.url
-        )
-        assert isinstance(submitted, dict)
-        done_id = str(submitted["task_id"])
-        finished = task_when(
-            swarm,
-            done_id,
-            lambda t: bool(t["deliveries"][:1]) and t["deliveries"][0]["delivered_at"] is not None,
-        )
-        assert finished["status"] == "succeeded", finished
-        assert finished["deliveries"][0]["attempts"] == 1, finished
-        assert len(hook.posts) == 1
-        headers, body = hook.posts[0]
-        shown = swarm.json("ai", "agent", "webhook", "secret", "show", swarm.name)
-        assert isinstance(shown, dict)
-        verify(str(shown["secret"]), headers, body)  # raises unless signed with it
-        assert headers["webhook-id"] == finished["deliveries"][0]["webhook_id"]
-        posted = json.loads(body)
-        assert (posted["task_id"], posted["status"]) == (done_id, "succeeded")
-        assert posted["result"] == {"says": "hello x", "key": "-"}
-
-        rotated = swarm.json("ai", "agent", "webhook", "secret", "rotate", swarm.name)
-        assert isinstance(rotated, dict)
-        assert rotated["secret"] != shown["secret"]
-        assert len(rotated["previous_until"]) == 1
-        args = ("ai", "agent", "run", swarm.name, "y", "-e", "staging", "--async")
-        second = until_ok(swarm, *args, "--webhook", hook.url)  # the front is being updated
-        task_when(swarm, str(second["task_id"]), lambda t: t["status"] == "succeeded")
-        deadline = time.monotonic() + 60
-        while len(hook.posts) < 2 and time.monotonic() < deadline:
-            time.sleep(0.2)
-        headers, body = hook.posts[1]
-        assert len(headers["webhook-signature"].split(" ")) == 2  # both sign while rotating
-        verify(str(rotated["secret"]), headers, body)
-        verify(str(shown["secret"]), headers, body)
-
-    slow = swarm.json("ai", "agent", "run", swarm.name, "slow", "-e", "staging", "--async")
-    assert isinstance(slow, dict)
-    slow_id = str(slow["task_id"])
-    running = task_when(swarm, slow_id, lambda t: t["progress"] == 40)
-    assert (running["status"], running["attempt"]) == ("running", 1), running
-    front = f"nexus-{swarm.name}-staging-front"
-    docker("service", "update", "--force", "--detach", front)  # a new front container
-    again = task_when(swarm, slow_id, lambda t: t["attempt"] == 2 and t["status"] == "running")
-    assert (again["status"], again["attempt"]) == ("running", 2), again
-    assert "the front restarted" in str(again["error"])
-    kept = task_when(swarm, done_id, lambda t: True)
-    assert kept["status"] == "succeeded", kept  # the finished task and its result are still there
-    assert kept["result"] == {"says": "hello x", "key": "-"}
-    assert kept["deliveries"][0]["delivered_at"] is not None  # and not posted again
-    swarm.json("ai", "agent", "task", "cancel", slow_id)  # it would sleep for minutes
-
-
 def test_scale_to_three(swarm: Swarm) -> None:
     status = swarm.json("ai", "agent", "scale", swarm.name, "--env", "staging", "--replicas", "3")
     assert isinstance(status, dict)
@@ -450,6 +367,94 @@ def test_front_published_through_the_ingress_mesh(swarm: Swarm) -> None:
     wrong = nexus(*args, env={**swarm.env, "NEXUS_SWARM_PUBLISH": "mesh"})
     assert wrong.code == 2, wrong.out
     assert "the swarm provider's publish option is 'mesh'" in wrong.out
+
+
+def task_when(swarm: Swarm, task_id: str, done: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    """The task once ``done`` says so; a front that is restarting may fail a call meanwhile."""
+    deadline = time.monotonic() + 180
+    task: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        result = swarm("--json", "ai", "agent", "task", "status", task_id)
+        if result.code == 0:
+            task = json.loads(result.stdout)
+            if done(task):
+                return task
+        time.sleep(0.5)
+    return task
+
+
+def until_ok(swarm: Swarm, *args: str) -> dict[str, Any]:
+    """The command's JSON answer once it succeeds (the front may be restarting)."""
+    deadline = time.monotonic() + 180
+    while True:
+        result = swarm("--json", *args)
+        if result.code == 0 or time.monotonic() > deadline:
+            assert result.code == 0, result.out
+            answer = json.loads(result.stdout)
+            assert isinstance(answer, dict)
+            return answer
+        time.sleep(0.5)
+
+
+def test_tasks_survive_a_front_restart_and_post_signed_webhooks(swarm: Swarm) -> None:
+    with receiver() as hook:
+        submitted = swarm.json(
+            "ai", "agent", "run", swarm.name, "x", "-e", "staging", "--async", "--webhook", hook.url
+        )
+        assert isinstance(submitted, dict)
+        done_id = str(submitted["task_id"])
+        finished = task_when(
+            swarm,
+            done_id,
+            lambda t: bool(t["deliveries"][:1]) and t["deliveries"][0]["delivered_at"] is not None,
+        )
+        assert finished["status"] == "succeeded", finished
+        assert finished["deliveries"][0]["attempts"] == 1, finished
+        assert len(hook.posts) == 1
+        headers, body = hook.posts[0]
+        shown = swarm.json("ai", "agent", "webhook", "secret", "show", swarm.name)
+        assert isinstance(shown, dict)
+        verify(str(shown["secret"]), headers, body)  # raises unless signed with it
+        assert headers["webhook-id"] == finished["deliveries"][0]["webhook_id"]
+        posted = json.loads(body)
+        assert (posted["task_id"], posted["status"]) == (done_id, "succeeded")
+        assert posted["result"] == finished["result"]
+        assert posted["result"]["says"] == "hello x"
+
+        rotated = swarm.json("ai", "agent", "webhook", "secret", "rotate", swarm.name)
+        assert isinstance(rotated, dict)
+        assert rotated["secret"] != shown["secret"]
+        assert len(rotated["previous_until"]) == 1
+        args = ("ai", "agent", "run", swarm.name, "y", "-e", "staging", "--async")
+        second = until_ok(swarm, *args, "--webhook", hook.url)  # the front is being updated
+        task_when(swarm, str(second["task_id"]), lambda t: t["status"] == "succeeded")
+        deadline = time.monotonic() + 60
+        while len(hook.posts) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        headers, body = hook.posts[1]
+        assert len(headers["webhook-signature"].split(" ")) == 2  # both sign while rotating
+        verify(str(rotated["secret"]), headers, body)
+        verify(str(shown["secret"]), headers, body)
+
+    slow = swarm.json("ai", "agent", "run", swarm.name, "slow", "-e", "staging", "--async")
+    assert isinstance(slow, dict)
+    slow_id = str(slow["task_id"])
+    running = task_when(swarm, slow_id, lambda t: t["progress"] == 40)
+    assert (running["status"], running["attempt"]) == ("running", 1), running
+    front = f"nexus-{swarm.name}-staging-front"
+    # the front's container dies; the swarm starts another (its spec unchanged)
+    (container,) = docker(
+        "ps", "-q", "--filter", f"label=com.docker.swarm.service.name={front}"
+    ).split()
+    docker("kill", container)
+    again = task_when(swarm, slow_id, lambda t: t["attempt"] == 2 and t["status"] == "running")
+    assert (again["status"], again["attempt"]) == ("running", 2), again
+    assert "the front restarted" in str(again["error"])
+    kept = task_when(swarm, done_id, lambda t: True)
+    assert kept["status"] == "succeeded", kept  # the finished task and its result are still there
+    assert kept["result"] == finished["result"]
+    assert kept["deliveries"][0]["delivered_at"] is not None  # and not posted again
+    swarm.json("ai", "agent", "task", "cancel", slow_id)  # it would sleep for minutes
 
 
 def test_delete_removes_everything(swarm: Swarm) -> None:
