@@ -19,7 +19,7 @@ from typing import Any
 
 from nexus.ai import spec
 from nexus_api.deploy import Size
-from nexus_emulator import errors
+from nexus_emulator import errors, rebuild
 from nexus_emulator.config import EmulatorConfig
 from nexus_emulator.envs import deployment_in
 from nexus_emulator.locks import AgentLocks
@@ -307,6 +307,9 @@ class Deployer:
     ) -> Pool:
         """Healthy replicas of ``version``, or an API error that says what keeps serving."""
         try:
+            version = await rebuild.for_runtime(
+                self.config, self.store, self.runtime, version, emit
+            )
             return await self.replicas.start(agent, env, version, size, emit, keep)
         except ReplicaFailed as exc:
             raise errors.failed(

@@ -105,6 +105,16 @@ class Store:
 
     # ------------------------------------------------------------ versions
 
+    def set_artifact(
+        self, agent: str, revision: int, ref: str, digest: str, base: str | None
+    ) -> None:
+        """A version rebuilt for another runtime: same revision and label, new artifact."""
+        self._tx(
+            "UPDATE versions SET artifact=?, digest=?, base=? WHERE agent=? AND revision=?",
+            (ref, digest, base, agent, revision),
+        )
+        self.generation += 1
+
     def _insert_version(self, v: VersionRow) -> None:
         self.conn.execute(
             "INSERT INTO agents(name, created_at, updated_at) VALUES (?, ?, ?) "
