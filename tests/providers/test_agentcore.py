@@ -28,7 +28,8 @@ from tests.cli.cli_support import Result, base_env, free_port, nexus
 from tests.providers.agentcore_dataplane import SESSION, DataPlane
 from tests.providers.swarm_support import shared_swarm
 
-pytestmark = [pytest.mark.docker, pytest.mark.slow]
+# one worker runs the module in order: its tests build on each other (deploy first, delete last)
+pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.xdist_group("agentcore")]
 
 REGION = "us-east-1"
 ROLE = "arn:aws:iam::123456789012:role/nexus-agent"

@@ -24,7 +24,8 @@ from tests.emulator.webhook_verify import verify
 from tests.providers.hook_receiver import receiver
 from tests.providers.swarm_support import shared_swarm
 
-pytestmark = [pytest.mark.docker, pytest.mark.slow]
+# one worker runs the module in order: its tests build on each other (deploy first, delete last)
+pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.xdist_group("swarm")]
 
 AGENT = """
 import os
