@@ -93,6 +93,21 @@ class Settings:
             "replicas start or are replaced (then HTTP 503 with `Retry-After`).",
         ),
     )
+    session_idle: float = field(
+        default=900.0,
+        metadata=_var(
+            "NEXUS_SESSION_IDLE",
+            "Seconds a session's own replica (`deploy --isolation session`) lives without a "
+            "call before it is destroyed.",
+        ),
+    )
+    session_lifetime: float = field(
+        default=8 * 3600.0,
+        metadata=_var(
+            "NEXUS_SESSION_LIFETIME",
+            "Seconds a session's own replica lives at most, called or not.",
+        ),
+    )
     health_interval: float = field(
         default=2.0,
         metadata=_var(

@@ -81,6 +81,11 @@ class Sizing(BaseModel):
         description='egress: "public" (the platform endpoint and the internet) or "platform" '
         "(the platform endpoint only)",
     )
+    isolation: Literal["shared", "session"] | None = Field(
+        default=None,
+        description='"shared" (replicas take every session) or "session" (each new session id '
+        "gets a fresh replica of its own until it is idle or too old, then destroyed)",
+    )
 
     def check(self, env: str, where: str = "") -> None:
         try:
@@ -166,6 +171,7 @@ class Size:
     max_attempts: int | None = None  # runs of a task cut short before it is dead
     # (None: the platform's default, NEXUS_TASK_ATTEMPTS on the emulator)
     network: str = spec.DEFAULT_NETWORK
+    isolation: str = spec.DEFAULT_ISOLATION
 
 
 def env_defaults(env: str) -> Size:
@@ -178,7 +184,7 @@ def resolve(asked: DeploySpec, current: Size | None, before: Sizing | None) -> S
     """The size a deploy runs with. Each of its fields comes from, first found:
 
     1. the flag (``--replicas``, ``--cpu``, ``--memory``, ``--max-concurrency``,
-       ``--max-attempts``, ``--network``);
+       ``--max-attempts``, ``--network``, ``--isolation``);
     2. nexus.toml's value for the environment (``declared``), on the first deploy there,
        or when it differs from what the previous deploy declared (``before``): a changed
        baseline;
@@ -205,4 +211,12 @@ def resolve(asked: DeploySpec, current: Size | None, before: Sizing | None) -> S
     return Size(*(pick(f) for f in SIZE_FIELDS))
 
 
-SIZE_FIELDS = ("replicas", "cpu", "memory", "max_concurrency", "max_attempts", "network")
+SIZE_FIELDS = (
+    "replicas",
+    "cpu",
+    "memory",
+    "max_concurrency",
+    "max_attempts",
+    "network",
+    "isolation",
+)

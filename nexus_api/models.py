@@ -67,6 +67,18 @@ class Replica(BaseModel):
     usage: Usage | None = None  # from the engine's stats (docker runtime)
 
 
+class IsolatedSession(BaseModel):
+    """A session's own replica (``deploy --isolation session``)."""
+
+    id: str  # the session id its calls carry
+    agent: str
+    env: str
+    replica: Replica
+    started_at: float
+    used_at: float  # its last call started
+    expires_at: float  # when it is destroyed unless called again (idle or lifetime)
+
+
 class CrashLoop(BaseModel):
     """Replicas of an environment that keep dying: replaced with backoff."""
 

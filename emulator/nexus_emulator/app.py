@@ -34,6 +34,7 @@ log = logging.getLogger("nexus_emulator")
 # long to be ready. (module, router attribute, path prefixes; {} is one path segment)
 LAZY_ROUTERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("nexus_emulator.api.authorizer", "router", ("/v1/agents/{}/authorizer",)),
+    ("nexus_emulator.api.sessions", "router", ("/v1/agents/{}/sessions",)),
     (
         "nexus_emulator.api.credentials",
         "router",
@@ -172,6 +173,7 @@ def create_app(config: EmulatorConfig, *, own_lifespan: bool = True) -> App:
         health.router,
         identity.router,
         slot("api.authorizer"),
+        slot("api.sessions"),
         slot("api.credentials"),
         control.router,
         fastpath.router,

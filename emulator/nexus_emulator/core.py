@@ -27,6 +27,7 @@ from nexus_emulator.replicas import Replicas
 from nexus_emulator.routing import Routing
 from nexus_emulator.runtime.base import Runtime
 from nexus_emulator.scaling import Scaling
+from nexus_emulator.sessions import Sessions
 from nexus_emulator.store import Store
 from nexus_emulator.tasks import TaskQueue
 from nexus_emulator.tracing import Tracer
@@ -61,6 +62,7 @@ class Emulator:
         self.credentials: Credentials | None = None
         self.memory: Memory | None = None
         self.tasks: TaskQueue | None = None
+        self._sessions: Sessions | None = None
         self._store: Store | None = None
         self._runtime: Runtime | None = None
         self.lock = AgentLocks()  # shared by the deployer, scaling, health, reconcile and gc
@@ -104,6 +106,11 @@ class Emulator:
     def replicas(self) -> Replicas:
         assert self._replicas is not None, "emulator not started"
         return self._replicas
+
+    @property
+    def sessions(self) -> Sessions:
+        assert self._sessions is not None, "emulator not started"
+        return self._sessions
 
     @property
     def scaling(self) -> Scaling:
@@ -156,6 +163,9 @@ class Emulator:
             self.config, runtime, self.relay, self.vault.resolve, self.identity.platform_file
         )
         self._replicas = replicas
+        self._sessions = Sessions(
+            self._store, replicas, self.config.session_idle, self.config.session_lifetime
+        )
         self._deployer = Deployer(
             self.config, self._store, runtime, self.pools, replicas, self.lock, self.vault
         )
@@ -213,6 +223,7 @@ class Emulator:
             monitor(parts, self.config.health_interval),
             autoscaler.run(),
             self.tasks.run(),
+            self.sessions.run(),
             self.tracer.run(),
             keep_fresh(self.pools, self.identity),
             self.identity.authorizers.refresh(),

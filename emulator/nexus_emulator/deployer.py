@@ -267,6 +267,7 @@ class Deployer:
             max_concurrency=size.max_concurrency,
             max_attempts=size.max_attempts,
             network=size.network,
+            isolation=size.isolation,
         )
         self.store.set_deployment(
             row, action, version.label, order.actor, new_version=version if new else None

@@ -51,6 +51,7 @@ def serving(d: DeploymentRow) -> Size:
         cpu=Cpu(d.cpu, d.nano_cpus) if d.cpu and d.nano_cpus else None,
         memory=Memory(d.memory, d.memory_bytes) if d.memory and d.memory_bytes else None,
         network=d.network,
+        isolation=d.isolation,
         declared=None,
         max_concurrency=d.max_concurrency,
         max_attempts=d.max_attempts,

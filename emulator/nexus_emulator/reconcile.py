@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from nexus_emulator.outcomes import Reconciled
 from nexus_emulator.pools import LiveReplica, Pool
+from nexus_emulator.sessions import SESSION_INDEX
 from nexus_emulator.upkeep import Upkeep
 
 log = logging.getLogger("nexus_emulator.reconcile")
@@ -26,12 +27,18 @@ async def reconcile(parts: Upkeep, adopted: Callable[[], None] = lambda: None) -
     wanted = {(d.agent, d.env): d for d in store.deployments()}
     for handle in existing:
         d = wanted.get((handle.agent, handle.env))
-        if d is None or handle.revision != d.revision or not handle.running:
+        if (
+            d is None
+            or handle.revision != d.revision
+            or not handle.running
+            or handle.replica >= SESSION_INDEX  # a session's: sessions end with the emulator
+        ):
             log.info("stopping stray replica %s", handle.id)
             await runtime.stop(handle.id)
             done.stopped += 1
     missing: list[tuple[str, str, int, list[LiveReplica]]] = []
     drop: list[str] = []
+    existing = [h for h in existing if h.replica < SESSION_INDEX]
     for (agent, env), d in wanted.items():
         version = store.version(agent, d.revision)
         if version is None:

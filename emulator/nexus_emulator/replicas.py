@@ -90,39 +90,12 @@ class Replicas:
         On any failure the replicas started here are stopped again; a replica that
         exits or never answers raises ReplicaFailed with its last log lines.
         """
-        artifact = Artifact(version.artifact, version.digest, version.base)
         secrets = self.secrets(agent, env)
         keep = keep or []
         count = size.replicas
         used = {r.handle.replica for r in keep}
         indexes = [i for i in range(count + len(used)) if i not in used][: count - len(keep)]
-        specs = [
-            ReplicaSpec(
-                agent=agent,
-                env=env,
-                revision=version.revision,
-                replica=i,
-                artifact=artifact,
-                nano_cpus=size.cpu.nano_cpus,
-                memory_bytes=size.memory.bytes,
-                environment={
-                    "NEXUS_AGENT_NAME": agent,
-                    "NEXUS_ENV": env,
-                    "NEXUS_VERSION": version.label,
-                    "NEXUS_REVISION": str(version.revision),
-                    # its /ping answers HealthyBusy at this many calls at once
-                    **(
-                        {"NEXUS_MAX_CONCURRENCY": str(size.max_concurrency)}
-                        if size.max_concurrency
-                        else {}
-                    ),
-                },
-                secrets=secrets,
-                platform=self.platform(agent, env, version.revision, i),
-                network=size.network,
-            )
-            for i in indexes
-        ]
+        specs = [self._spec(agent, env, version, size, secrets, i) for i in indexes]
         results = await asyncio.gather(
             *(self._start_one(s, emit) for s in specs), return_exceptions=True
         )
@@ -132,6 +105,47 @@ class Replicas:
             await asyncio.gather(*(self.stop(r) for r in started))
             raise failures[0]
         return Pool(agent, env, version.revision, keep + started, size.max_concurrency)
+
+    def _spec(
+        self,
+        agent: str,
+        env: str,
+        version: VersionRow,
+        size: Size,
+        secrets: dict[str, str],
+        index: int,
+    ) -> ReplicaSpec:
+        return ReplicaSpec(
+            agent=agent,
+            env=env,
+            revision=version.revision,
+            replica=index,
+            artifact=Artifact(version.artifact, version.digest, version.base),
+            nano_cpus=size.cpu.nano_cpus,
+            memory_bytes=size.memory.bytes,
+            environment={
+                "NEXUS_AGENT_NAME": agent,
+                "NEXUS_ENV": env,
+                "NEXUS_VERSION": version.label,
+                "NEXUS_REVISION": str(version.revision),
+                # its /ping answers HealthyBusy at this many calls at once
+                **(
+                    {"NEXUS_MAX_CONCURRENCY": str(size.max_concurrency)}
+                    if size.max_concurrency
+                    else {}
+                ),
+            },
+            secrets=secrets,
+            platform=self.platform(agent, env, version.revision, index),
+            network=size.network,
+        )
+
+    async def start_at(
+        self, agent: str, env: str, version: VersionRow, size: Size, index: int, emit: Emit
+    ) -> LiveReplica:
+        """One replica with its own index (a session's, sessions.py), healthy or raising."""
+        rs = self._spec(agent, env, version, size, self.secrets(agent, env), index)
+        return await self._start_one(rs, emit)
 
     async def _start_one(self, rs: ReplicaSpec, emit: Emit) -> LiveReplica:
         t0 = time.monotonic()  # healthy_after counts the container's start too

@@ -21,14 +21,19 @@ class Routing:
         self._names: frozenset[str] = frozenset()
         self._envs: dict[str, list[str]] = {}
         self._labels: dict[tuple[str, int], str | None] = {}
+        self._isolated: frozenset[tuple[str, str]] = frozenset()  # isolation = "session"
 
     def _fresh(self) -> None:
         if self._generation == self.store.generation:
             return
         generation = self.store.generation
         envs: dict[str, list[str]] = {}
+        isolated = set()
         for d in self.store.deployments():
             envs.setdefault(d.agent, []).append(d.env)
+            if d.isolation == "session":
+                isolated.add((d.agent, d.env))
+        self._isolated = frozenset(isolated)
         self._names = frozenset(self.store.agent_names())
         self._envs = envs
         self._labels = {}
@@ -70,6 +75,11 @@ class Routing:
             f"{name} is deployed to several environments: {', '.join(deployed)}",
             hint="pick one with --env (or ?env= on the API)",
         )
+
+    def isolated(self, name: str, env: str) -> bool:
+        """Each session of this deployment gets a replica of its own (sessions.py)."""
+        self._fresh()
+        return (name, env) in self._isolated
 
     def label(self, name: str, revision: int) -> str | None:
         """The version label of a revision (read once, then kept until the next change)."""

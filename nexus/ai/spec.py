@@ -118,6 +118,24 @@ def check_network(value: object) -> str:
     return str(value)
 
 
+# Isolation per deployment: "shared" replicas take every caller's calls; "session" gives
+# each new session id a fresh replica of its own, destroyed when the session ends.
+ISOLATIONS = ("shared", "session")
+DEFAULT_ISOLATION = "shared"
+ISOLATION_HINT = (
+    'isolation = "shared" (replicas take every session) or "session" (a fresh replica '
+    "per session id)"
+)
+
+
+def check_isolation(value: object) -> str:
+    if value not in ISOLATIONS:
+        raise SpecError(
+            f"isolation {value!r} is not one of: {', '.join(ISOLATIONS)}", ISOLATION_HINT
+        )
+    return str(value)
+
+
 CPU_PATTERN = r"^(?:(\d+)m|(\d+(?:\.\d+)?))$"
 _CPU_RE = re.compile(CPU_PATTERN)
 
@@ -225,6 +243,7 @@ class EnvSettings:
     max_concurrency: int | None = None
     max_attempts: int | None = None
     network: str | None = None  # egress: "public" or "platform"
+    isolation: str | None = None  # "shared" or "session"
 
 
 @dataclass
@@ -241,6 +260,7 @@ class Project:
     max_concurrency: int | None = None  # [agent]'s, for environments that set none
     max_attempts: int | None = None
     network: str | None = None  # [agent]'s egress, for environments that set none
+    isolation: str | None = None  # [agent]'s, for environments that set none
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -359,6 +379,12 @@ def load_project(start: Path) -> Project:
             check_network(network)
         except SpecError as exc:
             raise fail("network", exc.message, exc.hint) from None
+    isolation = agent.get("isolation")
+    if isolation is not None:
+        try:
+            check_isolation(isolation)
+        except SpecError as exc:
+            raise fail("isolation", exc.message, exc.hint) from None
     log_level = agent.get("log_level")  # read by the replica itself (nexus.ai.agents._log)
     if log_level is not None and str(log_level).lower() not in LOG_LEVELS:
         raise fail("log_level", "log_level must be one of: " + ", ".join(LOG_LEVELS))
@@ -404,11 +430,14 @@ def load_project(start: Path) -> Project:
                 None if limit is None else check_max_concurrency(limit),
                 None if attempts is None else check_max_attempts(attempts),
                 None if settings.get("network") is None else check_network(settings["network"]),
+                None
+                if settings.get("isolation") is None
+                else check_isolation(settings["isolation"]),
             )
         except SpecError as exc:
             bad = (
                 exc.message.split(" ", 1)[0]
-                if exc.message.startswith(("max_", "network"))
+                if exc.message.startswith(("max_", "network", "isolation"))
                 else "replicas"
                 if "replica" in exc.message
                 else "cpu"
@@ -434,6 +463,7 @@ def load_project(start: Path) -> Project:
         root=path.parent,
         **calls,
         network=network,
+        isolation=isolation,
     )
 
 

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         EnvironmentStatus,
         History,
         HistoryEvent,
+        IsolatedSession,
         Replica,
         Resources,
         RunResult,
@@ -346,6 +347,14 @@ class Provider(ABC):
 
     def authorizer_get(self, name: str) -> AuthorizerInfo:
         raise self.unsupported("external issuers")
+
+    def session_list(self, name: str) -> list[IsolatedSession]:
+        """The agent's sessions with a replica of their own (``deploy --isolation session``)."""
+        raise self.unsupported("per-session isolation")
+
+    def session_stop(self, name: str, session: str) -> IsolatedSession:
+        """End a session: its replica is destroyed with its filesystem."""
+        raise self.unsupported("per-session isolation")
 
     def authorizer_delete(self, name: str) -> AuthorizerInfo:
         raise self.unsupported("external issuers")

@@ -187,6 +187,7 @@ async def delete(name: str, request: Request) -> DeleteResult:
     if em.tasks is not None:
         em.tasks.cancel_agent(name)
     await em.deployer.delete(name)
+    em.sessions.forget(name)
     if em.gateway.catalog is not None:
         em.gateway.catalog.declare(name, [])  # the models it declared for itself go too
     return DeleteResult(name=name)
@@ -207,6 +208,7 @@ async def reset(request: Request) -> dict[Literal["reset"], bool]:
     em = ready(emulator_of(request))
     for agent in em.store.agent_names():
         await em.deployer.delete(agent)
+        em.sessions.forget(agent)
     for handle in await em.runtime.replicas():
         await em.runtime.stop(handle.id)
     await em.runtime.remove_artifacts()  # also those of builds a crash cut short

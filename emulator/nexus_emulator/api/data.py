@@ -85,8 +85,12 @@ async def prepare(em: Emulator, req: Incoming, operation: str) -> Call:
     name, env = chain.resolve(req.name, req.env)
     payload = parse_body(req.body)
     actor = speaker(req.principal, payload)
-    picked = await chain.pick_or_wait(name, env)
     context = payload.get("context")
+    session = req.session or (context.get("session_id") if isinstance(context, dict) else None)
+    if session and chain.routing.isolated(name, env):
+        picked = await em.sessions.pick(name, env, header_value(session, "session_id"))
+    else:
+        picked = await chain.pick_or_wait(name, env)
     return chain.start(
         operation,
         name,

@@ -44,6 +44,7 @@ class DeploymentRow:
     max_concurrency: int = 0  # calls one replica takes at once; 0: no limit
     max_attempts: int | None = None  # runs of a task cut short before it is dead (None: default)
     network: str = "public"  # egress: "public" or "platform"
+    isolation: str = "shared"  # "shared", or "session": a replica per session id
 
 
 @dataclass(frozen=True)
@@ -189,13 +190,14 @@ class Store:
             self.conn.execute(
                 "INSERT INTO deployments(agent, env, revision, replicas, cpu, memory, nano_cpus, "
                 "memory_bytes, updated_at, autoscale, declared, max_concurrency, max_attempts, "
-                "network) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                "network, isolation) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
                 "ON CONFLICT(agent, env) DO UPDATE SET revision=excluded.revision, "
                 "replicas=excluded.replicas, cpu=excluded.cpu, memory=excluded.memory, "
                 "nano_cpus=excluded.nano_cpus, memory_bytes=excluded.memory_bytes, "
                 "updated_at=excluded.updated_at, autoscale=excluded.autoscale, "
                 "declared=excluded.declared, max_concurrency=excluded.max_concurrency, "
-                "max_attempts=excluded.max_attempts, network=excluded.network",
+                "max_attempts=excluded.max_attempts, network=excluded.network, "
+                "isolation=excluded.isolation",
                 (
                     d.agent,
                     d.env,
@@ -211,6 +213,7 @@ class Store:
                     d.max_concurrency,
                     d.max_attempts,
                     d.network,
+                    d.isolation,
                 ),
             )
             self.conn.execute(

@@ -344,6 +344,13 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE deployments ADD COLUMN network TEXT NOT NULL DEFAULT 'public';
         """,
     ),
+    (
+        19,
+        "deployments: isolation, shared replicas or a fresh replica per session",
+        """
+        ALTER TABLE deployments ADD COLUMN isolation TEXT NOT NULL DEFAULT 'shared';
+        """,
+    ),
 ]
 
 

@@ -29,6 +29,8 @@ class _Agent(LazyGroup):
         "credential": f"{_HERE}.credential:app",
         "memory": f"{_HERE}.memory:app",
         "webhook": f"{_HERE}.webhook:app",
+        "sessions": f"{_HERE}.sessions:sessions",
+        "session": f"{_HERE}.session:app",
     }
 
 

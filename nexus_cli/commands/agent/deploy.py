@@ -69,6 +69,7 @@ def request(
     max_concurrency: int | None = None,
     max_attempts: int | None = None,
     network: str | None = None,
+    isolation: str | None = None,
 ) -> DeployRequest:
     """The deploy as the user gave it: the flags, and nexus.toml (read here, once) when the
     project has one. Sizes left out are decided by the provider (see docs: redeploy)."""
@@ -101,6 +102,7 @@ def request(
                 ("max_concurrency", project.max_concurrency),
                 ("max_attempts", project.max_attempts),
                 ("network", project.network),
+                ("isolation", project.isolation),
             )
         }
         if table is not None or any(v is not None for v in calls.values()):
@@ -127,6 +129,7 @@ def request(
             cpu=cpu,
             memory=memory,
             network=network,
+            isolation=isolation,
             declared=declared,
             image=image,
             project=built,
@@ -229,6 +232,15 @@ def deploy(
             "endpoint only). Left out: nexus.toml's network, else what the environment runs.",
         ),
     ] = None,
+    isolation: Annotated[
+        str | None,
+        typer.Option(
+            "--isolation",
+            help="shared (replicas take every session) or session (a fresh replica per "
+            "session id, destroyed when idle or too old). Left out: nexus.toml's isolation, "
+            "else what the environment runs.",
+        ),
+    ] = None,
     watch: Annotated[
         bool,
         typer.Option("--watch", "-w", help="Deploy again whenever a project file changes."),
@@ -247,6 +259,7 @@ def deploy(
         Cpu,
         Memory,
         check_env,
+        check_isolation,
         check_max_attempts,
         check_max_concurrency,
         check_network,
@@ -267,6 +280,7 @@ def deploy(
         else checked(check_max_concurrency, max_concurrency),
         "max_attempts": None if max_attempts is None else checked(check_max_attempts, max_attempts),
         "network": None if network is None else checked(check_network, network),
+        "isolation": None if isolation is None else checked(check_isolation, isolation),
     }
     if watch and image is not None:
         raise UsageError("--watch needs a project to watch", hint="leave out --image")

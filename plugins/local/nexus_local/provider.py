@@ -15,6 +15,7 @@ from nexus_local.gateway_calls import GatewayCalls
 from nexus_local.identity_calls import IdentityCalls
 from nexus_local.lifecycle import Emulator, ensure_running, running_info
 from nexus_local.memory_calls import MemoryCalls
+from nexus_local.session_calls import SessionCalls
 
 if TYPE_CHECKING:
     from nexus_api.models import (
@@ -47,7 +48,7 @@ def actor() -> str:
     return f"{user}@{socket.gethostname()} via nexus-cli"
 
 
-class LocalProvider(IdentityCalls, GatewayCalls, MemoryCalls, Provider):
+class LocalProvider(IdentityCalls, GatewayCalls, MemoryCalls, SessionCalls, Provider):
     """Agents on this machine, hosted by the local emulator (started on demand)."""
 
     name = "local"
