@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import shutil
-import tarfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -34,6 +33,7 @@ from nexus_emulator.runtime.base import (
     ReplicaFailed,
     Runtime,
 )
+from nexus_emulator.safetar import tarfile
 from nexus_emulator.store.db import DeploymentRow, Store, VersionRow
 from nexus_emulator.vault import Vault
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import tarfile
 import zlib
 from pathlib import Path
+from typing import Any
 
 from nexus_emulator import errors
+from nexus_emulator.safetar import tarfile
 
 _HINT = "upload the project as `nexus ai agent deploy` packs it: a gzip-compressed tar archive"
 
@@ -27,7 +28,7 @@ def check_archive(path: Path) -> int:
     return files
 
 
-def _check_member(member: tarfile.TarInfo) -> None:
+def _check_member(member: Any) -> None:
     """What the deployer's extraction (``filter="data"``) would refuse, refused now."""
     try:
         tarfile.data_filter(member, "/project")
