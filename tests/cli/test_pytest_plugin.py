@@ -45,7 +45,7 @@ def test_client_and_cli_reach_the_same_emulator(nexus_agent, nexus_client, nexus
     assert json.loads(status.stdout)["environments"][0]["env"] == "development"
     Path(os.environ["SAMPLE_REPORT"]).write_text(json.dumps({
         "home": str(nexus_emulator.home), "url": nexus_emulator.url,
-        "runtime": nexus_emulator.runtime,
+        "runtime": nexus_emulator.runtime, "mode": nexus_emulator.mode,
     }))
 
 
@@ -91,7 +91,9 @@ def run_pytest(project: Path, tmp_path: Path, *args: str) -> subprocess.Complete
     )
 
 
-def check_run(tmp_path: Path, done: subprocess.CompletedProcess[str], runtime: str) -> None:
+def check_run(
+    tmp_path: Path, done: subprocess.CompletedProcess[str], runtime: str, mode: str = "process"
+) -> None:
     out = done.stdout + done.stderr
     assert done.returncode == 1, out  # the one wrong expectation
     assert "1 failed, 6 passed" in out, out  # the example's own 2, and these 5
@@ -99,6 +101,7 @@ def check_run(tmp_path: Path, done: subprocess.CompletedProcess[str], runtime: s
     assert "something else" in out
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["runtime"] == runtime
+    assert report["mode"] == mode
     home = Path(report["home"])
     assert str(home).startswith(str(tmp_path / "basetemp"))
     assert not (tmp_path / "users-own-home").exists()
@@ -108,7 +111,7 @@ def check_run(tmp_path: Path, done: subprocess.CompletedProcess[str], runtime: s
 
 def test_sample_project_tests_itself_on_the_process_runtime(tmp_path: Path) -> None:
     project = sample(tmp_path)
-    done = run_pytest(project, tmp_path, "--nexus-runtime", "process")
+    done = run_pytest(project, tmp_path, "--nexus-runtime", "process", "--nexus-emulator=process")
     check_run(tmp_path, done, "process")
 
 
@@ -117,9 +120,32 @@ def test_sample_project_tests_itself_in_docker(tmp_path: Path) -> None:
     project = sample(tmp_path)
     (project / "pytest.ini").write_text(
         "[pytest]\naddopts = -p no:cacheprovider\nnexus_runtime = docker\n"
+        "nexus_emulator = process\n"
     )
     done = run_pytest(project, tmp_path)
     check_run(tmp_path, done, "docker")
+
+
+@pytest.mark.docker
+def test_sample_project_tests_itself_on_a_containerised_emulator(tmp_path: Path) -> None:
+    """The emulator in a container (testcontainers, its image built offline from host
+    wheels) runs the agent's replicas as siblings on the host engine; the CLI on the host
+    sees it as the running emulator of the session's home; it is removed at the end."""
+    project = sample(tmp_path)
+    done = run_pytest(
+        project, tmp_path, "-v", "--nexus-emulator=container", "--nexus-runtime=docker"
+    )
+    out = done.stdout + done.stderr
+    assert "nexus: the fixtures' emulator runs as a container" in out, out
+    check_run(tmp_path, done, "docker", "container")
+    home = json.loads((tmp_path / "report.json").read_text())["home"]
+    left = subprocess.run(
+        ["docker", "ps", "-aq", "--filter", f"volume={home}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert left.stdout.strip() == "", "the emulator's container is still there"
 
 
 def test_a_project_without_nexus_toml_is_named(tmp_path: Path) -> None:

@@ -47,6 +47,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="where the fixtures' emulator runs agents (default: docker when an engine "
         "answers, else process; also the nexus_runtime ini option)",
     )
+    group.addoption(
+        "--nexus-emulator",
+        choices=("auto", "container", "process"),
+        default=None,
+        help="how the fixtures' emulator itself runs: a container (testcontainers, an image "
+        "built offline) or a local process (default auto: a container where Docker answers "
+        "and the image can be built; also the nexus_emulator ini option)",
+    )
+    parser.addini("nexus_emulator", "auto, container or process", default="auto")
     parser.addini("nexus_project", "the project under test, relative to the rootdir")
     parser.addini("nexus_env", "the environment nexus_agent deploys to", default="development")
     parser.addini("nexus_runtime", "auto, docker or process", default="auto")
@@ -59,6 +68,7 @@ class NexusEmulator:
     emulator: Emulator
     runtime: str
     provider: LocalProvider
+    mode: str = "process"  # or "container"
 
     @property
     def url(self) -> str:
@@ -107,6 +117,51 @@ def _runtime(config: pytest.Config) -> str | None:
     return None if chosen == "auto" else str(chosen)
 
 
+def _mode(config: pytest.Config) -> str:
+    chosen = config.getoption("--nexus-emulator") or config.getini("nexus_emulator") or "auto"
+    if chosen not in ("auto", "container", "process"):
+        raise pytest.UsageError(f"nexus_emulator = {chosen!r}: use auto, container or process")
+    return str(chosen)
+
+
+def _container_unavailable() -> str | None:
+    """Why the emulator cannot be a container here (cheap checks), or None."""
+    try:
+        import docker
+        import testcontainers  # noqa: F401
+    except ImportError as exc:
+        return f"{exc.name} is not installed (pip install 'nexus-agents[testing]')"
+    try:
+        client = docker.from_env(timeout=5)
+        try:
+            client.ping()
+        finally:
+            client.close()
+    except Exception as exc:
+        return f"no Docker engine answers ({type(exc).__name__})"
+    return None
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    mode = _mode(config)
+    if mode == "process" or not _uses_nexus(config):
+        return (
+            "nexus: the fixtures' emulator runs as a local process" if mode == "process" else None
+        )
+    why = _container_unavailable()
+    config.stash[_WHY] = why
+    if why is None:
+        return "nexus: the fixtures' emulator runs as a container (--nexus-emulator)"
+    return f"nexus: the fixtures' emulator runs as a local process: {why}"
+
+
+_WHY = pytest.StashKey[str | None]()
+
+
+def _uses_nexus(config: pytest.Config) -> bool:
+    return bool(config.getini("nexus_project")) or (Path(config.rootpath) / "nexus.toml").is_file()
+
+
 def project_under_test(config: pytest.Config) -> Path:
     named = config.getini("nexus_project")
     root = Path(config.rootpath)
@@ -128,6 +183,7 @@ def nexus_emulator(
     import socket
 
     from nexus_local.admin import reset
+    from nexus_local.emulator_container import wait_ready
     from nexus_local.lifecycle import Emulator, start
     from nexus_local.provider import LocalProvider
 
@@ -141,11 +197,51 @@ def nexus_emulator(
         env.setenv("NEXUS_EMULATOR_PORT", str(port))
         env.delenv("NEXUS_URL", raising=False)
         env.delenv("NEXUS_TOKEN", raising=False)
-        info = start(em, runtime=_runtime(pytestconfig))
+        container = _start_container(pytestconfig, em, tmp_path_factory)
         try:
-            yield NexusEmulator(em, str(info.get("runtime", "unknown")), LocalProvider())
+            if container is not None:
+                runtime = wait_ready(container, em.url(), 120.0)
+                yield NexusEmulator(em, runtime, LocalProvider(), "container")
+            else:
+                info = start(em, runtime=_runtime(pytestconfig))
+                yield NexusEmulator(em, str(info.get("runtime", "unknown")), LocalProvider())
         finally:
             reset(em, lambda _msg: None)
+            if container is not None:
+                container.stop()
+
+
+def _start_container(config: pytest.Config, em: Emulator, factory: pytest.TempPathFactory) -> Any:
+    """The emulator's container, started; None when the session runs it as a process."""
+    mode = _mode(config)
+    if mode == "process":
+        return None
+    from nexus_local import emulator_container
+
+    why = config.stash.get(_WHY, None) if _WHY in config.stash else _container_unavailable()
+    tag = None
+    if why is None:
+        try:
+            import docker
+            from platformdirs import user_cache_dir
+
+            client = docker.from_env()
+            try:
+                tag = emulator_container.build_image(
+                    client, Path(user_cache_dir("nexus")) / "emulator-image"
+                )
+            finally:
+                client.close()
+        except emulator_container.NoContainer as exc:
+            why = str(exc)
+    if tag is None:
+        if mode == "container":
+            raise pytest.UsageError(f"--nexus-emulator=container: {why}")
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"nexus: the fixtures' emulator runs as a local process: {why}")
+        return None
+    return emulator_container.run(tag, em.home, em.port, _runtime(config))
 
 
 @pytest.fixture(scope="session")
