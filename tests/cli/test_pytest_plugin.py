@@ -70,7 +70,9 @@ def sample(tmp_path: Path) -> Path:
     return project
 
 
-def run_pytest(project: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run_pytest(
+    project: Path, tmp_path: Path, *args: str, docker_host: str | None = None
+) -> subprocess.CompletedProcess[str]:
     keep = ("PATH", "HOME", "LANG", "LC_ALL", "DOCKER_HOST", "TMPDIR", "NEXUS_BASE_IMAGE")
     env = {k: v for k, v in os.environ.items() if k in keep}
     env |= {
@@ -80,6 +82,8 @@ def run_pytest(project: Path, tmp_path: Path, *args: str) -> subprocess.Complete
         # a user's machine has a default home: the plugin must not use it
         "NEXUS_HOME": str(tmp_path / "users-own-home"),
     }
+    if docker_host is not None:
+        env["DOCKER_HOST"] = docker_host
     # its own --basetemp: a nested run must not prune the numbered temp dirs of other runs
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", f"--basetemp={tmp_path / 'basetemp'}", *args],
@@ -146,6 +150,17 @@ def test_sample_project_tests_itself_on_a_containerised_emulator(tmp_path: Path)
         check=True,
     )
     assert left.stdout.strip() == "", "the emulator's container is still there"
+
+
+def test_without_an_engine_the_emulator_is_a_local_process_and_the_header_says_why(
+    tmp_path: Path,
+) -> None:
+    project = sample(tmp_path)
+    gone = f"unix://{tmp_path / 'no-engine.sock'}"
+    done = run_pytest(project, tmp_path, "-v", docker_host=gone)
+    out = done.stdout + done.stderr
+    assert "nexus: the fixtures' emulator runs as a local process: no Docker engine" in out, out
+    check_run(tmp_path, done, "process")
 
 
 def test_a_project_without_nexus_toml_is_named(tmp_path: Path) -> None:
