@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -56,15 +55,10 @@ def test_deploy_staging_with_options_in_docker(offline: Platform, tmp_path: Path
         status = json.loads(docker("--json", "ai", "agent", "status", "dock-agent").stdout)
         assert status["environments"][0]["resources"]["cpu"] == "500m"
         assert len(_containers(offline.emulator.home)) == 2
-        # the same content again tags no new image
-        same = docker("ai", "agent", "deploy", "--env", "staging", cwd=root, timeout=600)
-        assert same.code == 0, same.out
-        assert _tags("dock-agent") == ["nexus/dock-agent:r1", "nexus/dock-agent:r2"]
     finally:
         reset = docker("ai", "emulator", "reset", "--yes")
     assert reset.code == 0, reset.out
     assert _containers(offline.emulator.home) == []
-    assert _tags("dock-agent") == []
 
 
 def test_base_image_from_the_project_file_and_the_environment(
@@ -94,13 +88,3 @@ def test_base_image_from_the_project_file_and_the_environment(
     finally:
         docker("ai", "emulator", "reset", "--yes")
         docker("ai", "emulator", "stop")
-
-
-def _tags(agent: str) -> list[str]:
-    listed = subprocess.run(
-        ["docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}", f"nexus/{agent}"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return sorted(listed.split())
