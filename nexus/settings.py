@@ -2,25 +2,28 @@
 
 ``Settings.load()`` reads the environment when called (never at import) and
 checks each value; a bad one raises :class:`SettingsError` naming the variable.
-Each field's metadata is its documentation: ``scripts/gen_docs.py`` writes
-docs/configuration.md from it. :class:`HomePaths` says where each file lives
-under ``NEXUS_HOME``, for the emulator and the tools that start it alike.
+Each field's metadata is its documentation: ``nexus.settings_reference`` turns
+it into docs/configuration.md. :class:`HomePaths` (``nexus.home``, re-exported
+here) says where each file lives under ``NEXUS_HOME``.
 
 Standard library only, and cheap to import: the CLI loads it on start-up.
 Variables an agent replica reads (``PORT``, ``NEXUS_ENTRYPOINT``, …) stay with
-the runtime server in ``nexus.ai.agents.serve``; they are listed in
-:data:`REPLICA_VARIABLES` for the documentation.
+the runtime server in ``nexus.ai.agents.serve``; the documentation lists them
+from ``nexus.settings_reference.REPLICA_VARIABLES``.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from nexus.ai.spec import DEFAULT_EMULATOR_PORT, SpecError
+from nexus.home import HomePaths
+
+__all__ = ["HomePaths", "Settings", "SettingsError"]
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -337,176 +340,3 @@ def _convert(name: str, raw: str, default: Any) -> Any:
                 f"{name}={raw!r} is not a number of seconds", hint=f"e.g. {name}={default:g}"
             ) from None
     return raw
-
-
-@dataclass(frozen=True)
-class HomePaths:
-    """Where each file of one ``NEXUS_HOME`` lives."""
-
-    root: Path
-
-    def ensure(self) -> Path:
-        """The home, created if missing, readable by its owner only (0700)."""
-        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self.root.chmod(0o700)
-        return self.root
-
-    @property
-    def db(self) -> Path:
-        """The emulator's state (SQLite, WAL; 0600, and so are its -wal and -shm files)."""
-        return self.root / "state.db"
-
-    @property
-    def token(self) -> Path:
-        """The admin token (0600), where no OS keyring holds it."""
-        return self.root / "token"
-
-    @property
-    def info(self) -> Path:
-        """The pid and port of the running emulator."""
-        return self.root / "emulator.json"
-
-    @property
-    def log(self) -> Path:
-        """The emulator's output when started in the background (0600)."""
-        return self.root / "emulator.log"
-
-    @property
-    def lock(self) -> Path:
-        """Held by whoever starts the emulator: one starter at a time."""
-        return self.root / "emulator.lock"
-
-    @property
-    def sources(self) -> Path:
-        """Uploaded projects, by digest."""
-        return self.root / "sources"
-
-    @property
-    def builds(self) -> Path:
-        """Unpacked sources and build contexts."""
-        return self.root / "builds"
-
-    @property
-    def artifacts(self) -> Path:
-        """Built versions of the process runtime."""
-        return self.root / "artifacts"
-
-    @property
-    def replicas(self) -> Path:
-        """Records and logs of the process runtime's replicas."""
-        return self.root / "replicas"
-
-    @property
-    def images(self) -> Path:
-        """Docker build contexts of base images made for a Python version."""
-        return self.root / "images"
-
-    @property
-    def wheelhouse(self) -> Path:
-        """Wheels built once per set of dependencies and reused by every build."""
-        return self.root / "wheelhouse"
-
-    @property
-    def run(self) -> Path:
-        """Replicas' secrets folders, where /dev/shm cannot be written."""
-        return self.root / "run"
-
-    @property
-    def identity(self) -> Path:
-        """The issuer's signing keys and the installation key (0700)."""
-        return self.root / "identity"
-
-    @property
-    def secret_key(self) -> Path:
-        """The secrets key, where there is no OS keyring (0600)."""
-        return self.root / "secret.key"
-
-    @property
-    def webhooks(self) -> Path:
-        """Per agent, the secrets (`whsec_…`, 0600) that sign its task webhooks."""
-        return self.root / "webhooks"
-
-
-# Set by the platform inside each replica, read by the runtime server and the SDK.
-REPLICA_VARIABLES: tuple[tuple[str, str], ...] = (
-    ("PORT", "Port the runtime server listens on (default 8080)."),
-    ("NEXUS_HOST", "Address the runtime server binds (default 0.0.0.0)."),
-    ("NEXUS_ENTRYPOINT", "The agent class, `module:Class` (from nexus.toml)."),
-    ("NEXUS_SHUTDOWN_GRACE", "Seconds in-flight calls get to finish on SIGTERM (default 5)."),
-    ("NEXUS_SECRETS_FILE", "A JSON file of the agent's secrets, loaded into `os.environ`."),
-    ("NEXUS_SECRETS_DIR", "A folder of secrets, one file per variable (swarm)."),
-    ("NEXUS_PLATFORM_FILE", "The platform file: workload token and platform URL, renewed."),
-    ("NEXUS_LOG_LEVEL", "The agent's log level (else nexus.toml's `log_level`, else INFO)."),
-    ("NEXUS_AGENT_NAME", "The agent's name."),
-    ("NEXUS_ENV", "The environment the replica serves."),
-    ("NEXUS_VERSION", "The version label the replica runs."),
-    ("NEXUS_REVISION", "The revision number the replica runs."),
-    ("NEXUS_GATEWAY_URL", "The model gateway `self.llm` calls (else the platform file's)."),
-    (
-        "OPENAI_BASE_URL, OPENAI_API_KEY",
-        "Set in the agent's process at start: the gateway and the workload token.",
-    ),
-    (
-        "ANTHROPIC_BASE_URL, ANTHROPIC_API_KEY",
-        "Likewise for Anthropic's clients (left alone when the agent's secrets set a key).",
-    ),
-    ("NEXUS_WORKLOAD_TOKEN", "The replica's token for the model gateway."),
-    ("NEXUS_MODEL", "The model `self.llm` uses when a call names none."),
-)
-
-
-def _shown(value: Any) -> str:
-    if value in (None, MISSING):
-        return "-"
-    if isinstance(value, bool):
-        return "`on`" if value else "`off`"
-    return f"`{value:g}`" if isinstance(value, float) else f"`{value}`"
-
-
-def reference() -> str:
-    """docs/configuration.md: every variable, from the fields above."""
-    lines = [
-        "# Configuration",
-        "",
-        "Every `NEXUS_*` environment variable. This file is generated from",
-        "`nexus/settings.py` by `bash scripts/gen-docs` (checked by the test suite);",
-        "edit the field documentation there, not this file.",
-        "",
-        "## The CLI, the providers and the emulator",
-        "",
-        "| variable | default | what it does |",
-        "|---|---|---|",
-    ]
-    for f in fields(Settings):
-        meta = f.metadata
-        default = meta["default_doc"]
-        if default is None:
-            default = _shown(f.default)
-        lines.append(f"| `{meta['env']}` | {default} | {meta['doc']} |")
-    lines += [
-        "",
-        "## Provider options",
-        "",
-        "Each option of a provider plugin (`nexus ai provider list` shows them) can be",
-        "given as `NEXUS_<PROVIDER>_<OPTION>`, e.g. `NEXUS_SWARM_REGISTRY`, when no",
-        "profile or flag gives it.",
-        "",
-        "## Inside a replica",
-        "",
-        "Set by the platform for the runtime server and the SDK; an agent reads them",
-        "like any environment variable.",
-        "",
-        "| variable | what it is |",
-        "|---|---|",
-        *(f"| `{name}` | {doc} |" for name, doc in REPLICA_VARIABLES),
-        "",
-        "## Files under `NEXUS_HOME`",
-        "",
-        "| file | what |",
-        "|---|---|",
-    ]
-    for name in (n for n in vars(HomePaths) if isinstance(vars(HomePaths)[n], property)):
-        path = getattr(HomePaths(Path("$NEXUS_HOME")), name)
-        doc = vars(HomePaths)[name].__doc__ or ""
-        lines.append(f"| `{path.name}` | {doc} (`HomePaths.{name}`) |")
-    return "\n".join(lines) + "\n"

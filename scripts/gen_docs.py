@@ -1,5 +1,5 @@
 """Generate docs/reference.md, the command reference, from the CLI itself, and
-docs/configuration.md, every NEXUS_* variable, from ``nexus.settings``.
+docs/configuration.md, every NEXUS_* variable, from ``nexus.settings_reference``.
 
 It walks the Click command tree behind the Typer app in ``nexus_cli.main`` and
 writes every command with its usage line, its help and its arguments and options.
@@ -165,12 +165,12 @@ def main(argv: list[str] | None = None) -> int:
             path.write_text(text, encoding="utf-8")
             print(f"gen-docs: wrote {path.relative_to(ROOT)}")
     sys.path.insert(0, str(ROOT))
-    from nexus.settings import reference
+    from nexus.settings_reference import reference
 
     stale_docs = 0
     for target, text, why in (
         (TARGET, render(), "the CLI changed"),
-        (CONFIGURATION, reference(), "nexus/settings.py changed"),
+        (CONFIGURATION, reference(), "nexus/settings.py, home.py or settings_reference.py changed"),
     ):
         name = target.relative_to(ROOT)
         if not args.check:

@@ -91,7 +91,7 @@ def mapped(project_dir: Path | None, env: str | None) -> str | None:
     """The ``provider`` of ``[environments.<env>]`` in the project's nexus.toml, if any."""
     if env is None:
         return None
-    from nexus.ai.spec import read_project
+    from nexus.ai.project import read_project
 
     path = (project_dir or Path.cwd()) / "nexus.toml"
     try:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from nexus.ai.spec import load_project
+from nexus.ai.project import load_project
 from tests.cli.cli_support import Platform
 
 SCAFFOLD = [".gitignore", "README.md", "agent.py", "nexus.toml"]

@@ -99,7 +99,7 @@ def test_uncaught_thread_exception_partial_line_and_child_output(tmp_path: Path)
 
 @pytest.mark.parametrize("value", ["verbose", "3"])
 def test_nexus_toml_refuses_a_bad_log_level(tmp_path: Path, value: str) -> None:
-    from nexus.ai.spec import ProjectFileError, load_project
+    from nexus.ai.project import ProjectFileError, load_project
 
     (tmp_path / "nexus.toml").write_text(
         f'[agent]\nname = "a"\nentrypoint = "agent:A"\nlog_level = "{value}"\n'

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from nexus.ai.agents import Agent, Context
-from nexus.ai.spec import load_project
+from nexus.ai.project import load_project
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -116,7 +116,7 @@ def test_resolve_redeploy_keeps_what_serves_unless_told() -> None:
 
 
 def test_calls_per_replica_and_task_attempts_resolve_as_sizes_do(tmp_path: Path) -> None:
-    from nexus.ai.spec import ProjectFileError, load_project
+    from nexus.ai.project import ProjectFileError, load_project
 
     (tmp_path / "nexus.toml").write_text(
         '[agent]\nname = "a"\nentrypoint = "agent:A"\nmax_concurrency = 4\nmax_attempts = 2\n'
@@ -142,3 +142,13 @@ def test_calls_per_replica_and_task_attempts_resolve_as_sizes_do(tmp_path: Path)
     assert caught.value.message.endswith(
         ":6: [environments.staging] max_attempts 0 is out of bounds: use 1 to 20"
     )
+
+
+def test_the_project_file_reader_is_still_reachable_from_its_old_module() -> None:
+    import nexus.ai.project as project
+    import nexus.ai.spec as spec
+
+    for name in ("load_project", "read_project", "Project", "ProjectFileError", "PROJECT_FILE"):
+        assert getattr(spec, name) is getattr(project, name)
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        spec.nope  # noqa: B018

@@ -10,14 +10,16 @@ import typer
 from nexus_cli.commands._options import JsonOpt
 
 if TYPE_CHECKING:
-    from nexus.ai.spec import Cpu, Memory, Project
+    from nexus.ai.project import Project
+    from nexus.ai.spec import Cpu, Memory
     from nexus_api.gateway import DeclaredGateway
     from nexus_api.models import DeployResult
     from nexus_cli.providers.base import DeployRequest
 
 
 def _project(path: Path) -> Project:
-    from nexus.ai.spec import SpecError, load_project
+    from nexus.ai.project import load_project
+    from nexus.ai.spec import SpecError
     from nexus_cli.errors import ProjectError
 
     try:
