@@ -228,9 +228,11 @@ def _remove_leftovers(api: Any, basetemp: str) -> list[str]:
                 api.remove_container(container["Id"], force=True)
     for image in api.images(filters={"label": LABEL_HOME}):
         tags = [t for t in image.get("RepoTags") or [] if t != "<none>:<none>"]
-        if not ours(image) or (tags and all(t.startswith("nexus-deps:") for t in tags)):
-            continue  # another run's, or a dependency image (a cache shared between homes)
-        found.append("image " + (",".join(tags) or str(image["Id"])[7:19]))
+        if not ours(image):
+            continue  # another run's
+        if not (tags and all(t.startswith("nexus-deps:") for t in tags)):
+            # a dependency image is a cache its home keeps until reset: removed, not reported
+            found.append("image " + (",".join(tags) or str(image["Id"])[7:19]))
         for ref in [*tags, image["Id"]]:
             with contextlib.suppress(NotFound, APIError):  # gone with its last tag, or in use
                 api.remove_image(ref)

@@ -80,6 +80,8 @@ class Deployer:
             revision = self.store.next_revision(order.agent)
             artifact = await self._build(order, revision, emit)
             version = self._same_digest(order.agent, artifact.digest)
+            if version is not None and artifact.ref != version.artifact:
+                await self._discard(artifact)  # same content: no r<N+1> tag or copy is kept
             current = self.store.deployment(order.agent, order.env)
             if (
                 version is not None

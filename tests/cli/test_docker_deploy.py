@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
+from nexus_emulator.runtime.docker_build import home_key
 
 from tests.cli.cli_support import Platform, make_project
 from tests.cli.cli_support import containers as _containers
@@ -17,6 +19,7 @@ def test_deploy_staging_with_options_in_docker(offline: Platform, tmp_path: Path
     env = {**offline.env, "NEXUS_RUNTIME": "docker"}
     docker = Platform(offline.emulator, env)
     root = make_project(tmp_path / "dock-agent", "dock-agent", env)
+    key = home_key(offline.emulator.home.resolve())
     try:
         result = docker(
             "ai",
@@ -55,10 +58,15 @@ def test_deploy_staging_with_options_in_docker(offline: Platform, tmp_path: Path
         status = json.loads(docker("--json", "ai", "agent", "status", "dock-agent").stdout)
         assert status["environments"][0]["resources"]["cpu"] == "500m"
         assert len(_containers(offline.emulator.home)) == 2
+        # the same content again tags no new image
+        same = docker("ai", "agent", "deploy", "--env", "staging", cwd=root, timeout=600)
+        assert same.code == 0, same.out
+        assert _tags("dock-agent", key) == [f"r1-{key}", f"r2-{key}"]
     finally:
         reset = docker("ai", "emulator", "reset", "--yes")
     assert reset.code == 0, reset.out
     assert _containers(offline.emulator.home) == []
+    assert _tags("dock-agent", key) == []
 
 
 def test_base_image_from_the_project_file_and_the_environment(
@@ -88,3 +96,14 @@ def test_base_image_from_the_project_file_and_the_environment(
     finally:
         docker("ai", "emulator", "reset", "--yes")
         docker("ai", "emulator", "stop")
+
+
+def _tags(agent: str, key: str) -> list[str]:
+    """This home's tags of ``agent`` (other emulators on the engine have their own)."""
+    listed = subprocess.run(
+        ["docker", "image", "ls", "--format", "{{.Tag}}", f"nexus/{agent}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return sorted(tag for tag in listed.split() if tag.endswith(f"-{key}"))

@@ -66,6 +66,9 @@ def test_deploy_run_redeploy_rollback_delete(emu: Emu, tmp_path: Path) -> None:
         # refreshes the pool with the same version, and still builds nothing new
         said = [e.get("message", "") for e in redeploy]
         assert any("same content as r1" in m for m in said), redeploy
+    # and no copy of it is kept under the next revision's name
+    if emu.runtime == "process":
+        assert sorted(p.name for p in (emu.home / "artifacts" / "echo").iterdir()) == ["r1"]
 
     write_agent(project, tag="v2")
     second = result(emu.deploy("echo", project, env="development", label="2.0.0"))

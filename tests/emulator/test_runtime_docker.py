@@ -25,6 +25,7 @@ from nexus_emulator.runtime.base import (
     RuntimeUnavailable,
 )
 from nexus_emulator.runtime.docker import DockerRuntime
+from nexus_emulator.runtime.docker_build import agent_tag
 
 from tests.emulator.runtime_support import (
     BROKEN,
@@ -75,6 +76,29 @@ def hello(dock: Dock, tmp_path_factory: pytest.TempPathFactory) -> Hello:
     return name, artifact
 
 
+def test_another_home_building_the_same_agent_leaves_this_one_alone(
+    dock: Dock, hello: Hello, tmp_path: Path
+) -> None:
+    """Two emulators on one engine (a developer's and a test session's): the same agent
+    name and revision built, then removed, by the other home moves or removes nothing here."""
+    _, client = dock
+    name, artifact = hello
+    other = DockerRuntime(tmp_path / "other-home")
+    try:
+        project = write_project(tmp_path / "same", name)
+        theirs = run(other.build(BuildSpec(name, 1, project, "agent:Hello"), lambda _: None))
+        assert theirs.ref != artifact.ref
+        assert client.images.get(theirs.ref).labels[LABEL_HOME] == str(other.home)
+        assert client.images.get(artifact.ref).id == artifact.digest  # still ours
+        run(other.remove_artifacts())
+        with pytest.raises(docker.errors.ImageNotFound):
+            client.images.get(theirs.ref)
+        assert client.images.get(artifact.ref).id == artifact.digest
+    finally:
+        run(other.close())
+        cleanup(client, other.home)
+
+
 def _replica(agent: str, artifact: Artifact, **extra: Any) -> ReplicaSpec:
     return ReplicaSpec(agent, "development", 1, 0, artifact, **extra)
 
@@ -83,7 +107,8 @@ def test_build_tags_and_labels_the_image(dock: Dock, hello: Hello) -> None:
     runtime, client = dock
     name, artifact = hello
     image = client.images.get(artifact.ref)
-    assert artifact.ref == f"nexus/{name}:r1"
+    assert artifact.ref == agent_tag(runtime.home, name, 1)
+    assert artifact.ref.startswith(f"nexus/{name}:r1-")
     assert artifact.digest == image.id
     assert artifact.base == "nexus-base:bookworm-py3"  # no python:*-slim here, nothing pullable
     assert image.labels[LABEL_AGENT] == name

@@ -463,10 +463,14 @@ class DockerRuntime(Runtime):
         await self._call(self._remove_images_sync)
 
     def _remove_images_sync(self) -> None:
-        """Every agent image of this home, recorded as a version or not (a build cut short)."""
-        label = {"label": [f"{LABEL_HOME}={self.home}", LABEL_AGENT]}
-        for image in self.client().images.list(filters=label):
+        """Every agent image of this home, recorded as a version or not (a build cut short),
+        then its dependency images (named and labelled for this home alone)."""
+        images, home = self.client().images, f"{LABEL_HOME}={self.home}"
+        for image in images.list(filters={"label": [home, LABEL_AGENT]}):
             for ref in image.tags or [image.id]:  # the image goes with its last tag
+                self._remove_image_sync(Artifact(ref=ref, digest=image.id, base=""))
+        for image in images.list(name="nexus-deps", filters={"label": [home]}):
+            for ref in image.tags or [image.id]:
                 self._remove_image_sync(Artifact(ref=ref, digest=image.id, base=""))
 
     async def collect(self, keep: set[str]) -> list[str]:

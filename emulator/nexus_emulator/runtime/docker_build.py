@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import time
 import uuid
@@ -12,7 +13,7 @@ from typing import Any
 from nexus.settings import HomePaths
 
 from ._files import sdk_root
-from .base import LABEL_AGENT, LABEL_HOME, LABEL_MOUNT, Artifact, BuildFailed, BuildSpec, LogFn
+from .base import LABEL_AGENT, LABEL_MOUNT, Artifact, BuildFailed, BuildSpec, LogFn
 from .dockerfile import STAGE_LABEL, prepare_agent_context, prepare_deps_context
 from .images import image_present, resolve_base_image
 from .targets import image_target
@@ -47,15 +48,12 @@ def build_image(
         if spec.dependencies:
             parent = dependency_image(client, home, build_dir, base, spec.dependencies, both)
         sdk_package = (sdk_dir or sdk_root()) / "nexus"
-        tag = f"nexus/{spec.agent}:r{spec.revision}"
-        labels = {
-            LABEL_AGENT: spec.agent,
-            LABEL_HOME: str(home),
-        }
+        tag = agent_tag(home, spec.agent, spec.revision)
+        labels = {LABEL_AGENT: spec.agent}
         if spec.mount is not None:  # nexus ai agent dev: replicas run this directory
             labels[LABEL_MOUNT] = str(spec.mount)
         ctx = prepare_agent_context(
-            build_dir, parent, spec.entrypoint, spec.source_dir, sdk_package, labels
+            build_dir, parent, spec.entrypoint, spec.source_dir, sdk_package, str(home), labels
         )
         # No revision label: the same inputs give the same image id (every step
         # cached), so a redeploy of unchanged code is recognised by its digest.
@@ -65,6 +63,20 @@ def build_image(
         return Artifact(ref=tag, digest=image_id, base=base)
 
 
+def home_key(home: Path) -> str:
+    """Eight hex digits naming one NEXUS_HOME in image tags.
+
+    Emulators with different homes may share one engine (a developer's own and the
+    one a test session starts): a tag without the home would be moved, or removed,
+    by the other emulator.
+    """
+    return hashlib.sha256(str(home).encode()).hexdigest()[:8]
+
+
+def agent_tag(home: Path, agent: str, revision: int) -> str:
+    return f"nexus/{agent}:r{revision}-{home_key(home)}"
+
+
 def dependency_image(
     client: Any, home: Path, build_dir: Path, base: str, dependencies: list[str], log: LogFn
 ) -> str:
@@ -72,15 +84,15 @@ def dependency_image(
     target = image_target(client, base, HomePaths(home).images)
     wheelhouse = ensure_wheelhouse(home, dependencies, log, target)
     base_id = str(client.images.get(base).id).split(":")[-1][:12]
-    tag = f"nexus-deps:{wheelhouse.name}-{base_id}"
+    tag = f"nexus-deps:{wheelhouse.name}-{base_id}-{home_key(home)}"
     if image_present(client, tag):
         log(f"Using cached dependency image {tag}")
         return tag
     log(f"Building dependency image {tag}")
     stage = f"install-{uuid.uuid4().hex[:12]}"  # only this build's stage is pruned below
-    ctx = prepare_deps_context(build_dir, base, wheelhouse, stage)
+    ctx = prepare_deps_context(build_dir, base, wheelhouse, stage, str(home))
     try:
-        image_build(client, ctx, tag, {LABEL_HOME: str(home)}, log)
+        image_build(client, ctx, tag, {}, log)
     finally:
         shutil.rmtree(ctx, ignore_errors=True)
         prune_stage(client, stage)
