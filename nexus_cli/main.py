@@ -9,26 +9,45 @@ from typing import Annotated
 import typer
 
 from nexus_cli import completion
-from nexus_cli.commands._group import SETTINGS, RootGroup, group
+from nexus_cli.commands._group import SETTINGS, Lazy, RootGroup, group
 from nexus_cli.commands._plugins import PluginGroup
 from nexus_cli.context import Invocation
 
 
 class _Root(RootGroup):
-    lazy = {"completion": "nexus_cli.commands.completion:app"}
+    lazy = {
+        "completion": Lazy(
+            "nexus_cli.commands.completion:app",
+            "Shell completion: print or install the script (bash, zsh, fish, powershell).",
+        )
+    }
 
 
 class _Ai(PluginGroup):
     # Built in, imported when used; plugins add groups through the nexus.commands
     # entry points (nexus_cli/plugin.py).
     lazy = {
-        "dashboard": "nexus_cli.commands.dashboard.dashboard:dashboard",
-        "agent": "nexus_cli.commands.agent:app",
-        "provider": "nexus_cli.commands.provider:app",
-        "profile": "nexus_cli.commands.profile:app",
-        "identity": "nexus_cli.commands.identity:app",
-        "token": "nexus_cli.commands.token:app",
-        "gateway": "nexus_cli.commands.gateway:app",
+        "dashboard": Lazy(
+            "nexus_cli.commands.dashboard.dashboard:dashboard",
+            "Open the terminal dashboard: agents per environment with their load, and the "
+            "selected agent's replicas, logs, tasks, traces and memory. ? lists the keys.",
+        ),
+        "agent": Lazy("nexus_cli.commands.agent:app", "Create, deploy, run and roll back agents."),
+        "provider": Lazy("nexus_cli.commands.provider:app", "Hosting provider plugins."),
+        "profile": Lazy(
+            "nexus_cli.commands.profile:app",
+            "Profiles: a provider and its options, under a name (never credentials).",
+        ),
+        "identity": Lazy(
+            "nexus_cli.commands.identity:app", "The platform's token issuer: its signing keys."
+        ),
+        "token": Lazy(
+            "nexus_cli.commands.token:app", "Tokens (JWTs) for callers of the agents' HTTP API."
+        ),
+        "gateway": Lazy(
+            "nexus_cli.commands.gateway:app",
+            "The AI gateway agents reach models through: models, quotas, audit, usage.",
+        ),
     }
 
 

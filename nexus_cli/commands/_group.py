@@ -16,8 +16,9 @@ gives a value Typer would not.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import import_module
-from typing import Any, ClassVar, get_args
+from typing import Any, ClassVar, NamedTuple, get_args
 
 import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption, _TyperParameter
@@ -83,26 +84,70 @@ class FastGroup(TyperGroup):
         return _plain(super().get_params(ctx))
 
 
-class LazyGroup(FastGroup):
-    """A group whose commands are named as ``"module:attribute"`` in ``lazy`` and imported
-    (and turned into Click commands by Typer) only when one is run, completed or listed
-    in a help page. Building every command of the CLI costs Typer a signature and the type
-    hints of each verb: ``nexus --help`` would pay for all of them."""
+class Lazy(NamedTuple):
+    """A command of a :class:`LazyGroup`, named by where it is defined, with what its group's
+    help page and shell completion show for it without importing it: the first paragraph of
+    its help (tests/cli/test_lazy_commands.py checks that the two agree)."""
 
-    lazy: ClassVar[dict[str, str]] = {}
+    target: str  # "module:attribute": a Typer app (a group) or a command function
+    summary: str
+
+
+class LazyGroup(FastGroup):
+    """A group whose commands are named in ``lazy`` and imported (and turned into Click
+    commands by Typer) only when one runs or its own help is shown; the group's help page
+    and completion list them from their summaries. Building every command of the CLI costs
+    Typer a signature and the type hints of each verb: ``nexus --help`` would pay for all
+    of them, ``nexus ai agent --help`` for twenty-two."""
+
+    lazy: ClassVar[dict[str, Lazy]] = {}
 
     def list_commands(self, ctx: Any) -> list[str]:
         names: list[str] = super().list_commands(ctx)
-        return names + [name for name in self.lazy if name not in names]
+        return [name for name in names if name not in self.lazy] + list(self.lazy)
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         command = super().get_command(ctx, cmd_name)
-        target = self.lazy.get(cmd_name)
-        if command is None and target is not None:
-            module, _, attribute = target.partition(":")
+        entry = self.lazy.get(cmd_name)
+        if command is None and entry is not None:
+            module, _, attribute = entry.target.partition(":")
             command = click_command(cmd_name, getattr(import_module(module), attribute))
             self.add_command(command, cmd_name)
         return command
+
+    def summaries(self, ctx: Any) -> list[tuple[str, Callable[[int], str]]]:
+        """Each visible command's name and its short help at a width, as Click words it;
+        a command not loaded yet is not imported for it."""
+        rows: list[tuple[str, Callable[[int], str]]] = []
+        for name in self.list_commands(ctx):
+            entry = self.lazy.get(name)
+            if entry is not None and name not in self.commands:
+                rows.append((name, FastCommand(name, help=entry.summary).get_short_help_str))
+                continue
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str))
+        return rows
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = self.summaries(ctx)
+        if rows:  # the width Click gives the help column
+            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, short(limit)) for name, short in rows])
+
+    def shell_complete(self, ctx: Any, incomplete: str) -> list[Any]:
+        # Typer's copy of Click's class, the one its completion scripts read
+        from typer.core import CompletionItem  # type: ignore[attr-defined]
+
+        found = [
+            CompletionItem(name, help=short(45))
+            for name, short in self.summaries(ctx)
+            if name.startswith(incomplete)
+        ]
+        # the options, as a group's completion adds them (TyperGroup's base is a Command)
+        options: list[Any] = super(TyperGroup, self).shell_complete(ctx, incomplete)
+        return found + options
 
 
 def click_command(name: str, target: Any) -> Any:
@@ -125,8 +170,14 @@ class FastTyper(typer.Typer):
         return super().command(name, cls=cls or FastCommand, **kwargs)
 
 
-def group(help: str, cls: type[TyperGroup] | None = None) -> typer.Typer:
-    """A command group: plain help, shown when called without a command."""
+def group(
+    help: str, cls: type[TyperGroup] | None = None, lazy: dict[str, Lazy] | None = None
+) -> typer.Typer:
+    """A command group: plain help, shown when called without a command; ``lazy`` names
+    the commands it imports only when they run (:class:`LazyGroup`)."""
+    if lazy is not None:
+        base = cls if cls is not None and issubclass(cls, LazyGroup) else LazyGroup
+        cls = type(base.__name__, (base,), {"lazy": lazy})
     return FastTyper(help=help, no_args_is_help=True, cls=cls or FastGroup, **GROUP_SETTINGS)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -111,3 +112,23 @@ def containers(home: Path) -> list[str]:
         check=True,
     ).stdout
     return out.split()
+
+
+def imported_by(argv: list[str]) -> tuple[str, list[str]]:
+    """What a real `nexus ARGV` process printed, and every module it had imported at exit."""
+    code = (
+        "import atexit, json, sys\n"
+        "atexit.register(lambda: print('MODULES', json.dumps(sorted(sys.modules)),"
+        " file=sys.stderr))\n"
+        "from nexus_cli.entry import run\n"
+        "sys.argv = ['nexus', *sys.argv[1:]]\n"
+        "run()\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *argv], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("MODULES "), proc.stderr
+    modules: list[str] = json.loads(last.removeprefix("MODULES "))
+    return proc.stdout, modules

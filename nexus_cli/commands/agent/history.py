@@ -14,7 +14,7 @@ def _render(history: History) -> list[Any]:
     from rich.table import Table
     from rich.text import Text
 
-    from nexus_cli.commands.agent._common import ago, short_digest
+    from nexus_cli.commands._cells import ago, short_digest
 
     if not history.versions:
         return [f"{history.name} has no versions yet."]

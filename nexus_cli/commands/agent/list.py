@@ -11,7 +11,7 @@ def render(agents: list[dict[str, Any]]) -> str:
     """The table of ``AgentSummary`` JSON objects (plain text: no Rich needed)."""
     from nexus.ai.spec import ENVIRONMENTS
     from nexus_cli import output
-    from nexus_cli.commands.agent._common import ago
+    from nexus_cli.commands._cells import ago
 
     if not agents:
         return "No agents yet. Create one with: nexus ai agent init my-agent"

@@ -10,7 +10,7 @@ from nexus_cli.commands._options import AgentArg, EnvOpt, JsonOpt
 def render(status: dict[str, Any]) -> list[str]:
     """The view of an ``AgentStatus`` JSON object (plain text: no Rich needed)."""
     from nexus_cli import output
-    from nexus_cli.commands.agent._common import ago, runtime_line
+    from nexus_cli.commands._cells import ago, runtime_line
 
     parts: list[str] = []
     if not status["environments"]:

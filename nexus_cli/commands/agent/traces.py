@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 def _list(traces: list[TraceSummary]) -> Any:
     from rich.table import Table
 
-    from nexus_cli.commands.agent._common import ago
+    from nexus_cli.commands._cells import ago
 
     if not traces:
         return "No traces yet: every run, stream and task records one."

@@ -1,19 +1,32 @@
-"""``nexus ai gateway``: registers one command per verb module."""
+"""``nexus ai gateway``: one command per verb module, imported when it is used."""
 
 from __future__ import annotations
 
-from nexus_cli.commands._group import group
-from nexus_cli.commands.gateway.audit import audit
-from nexus_cli.commands.gateway.model import app as model_app
-from nexus_cli.commands.gateway.models import models
-from nexus_cli.commands.gateway.quota import app as quota_app
-from nexus_cli.commands.gateway.usage import usage
+from nexus_cli.commands._group import Lazy, group
 
-app = group("The AI gateway agents reach models through: models, quotas, audit, usage.")
-app.command("models")(models)
-app.add_typer(model_app, name="model")
-app.add_typer(quota_app, name="quota")
-app.command("audit")(audit)
-app.command("usage")(usage)
+_HERE = "nexus_cli.commands.gateway"
+
+app = group(
+    "The AI gateway agents reach models through: models, quotas, audit, usage.",
+    lazy={
+        "models": Lazy(
+            f"{_HERE}.models:models",
+            "List the models the gateway serves (the offline model answers without network).",
+        ),
+        "audit": Lazy(
+            f"{_HERE}.audit:audit",
+            "Show the gateway's audit: agent, model, tokens, latency and status of each call.",
+        ),
+        "usage": Lazy(
+            f"{_HERE}.usage:usage",
+            "Show an agent's calls and tokens at the gateway, per environment.",
+        ),
+        "model": Lazy(
+            f"{_HERE}.model:app",
+            "Models the gateway routes to an upstream (any OpenAI-compatible URL).",
+        ),
+        "quota": Lazy(f"{_HERE}.quota:app", "An agent's quota at the gateway, per environment."),
+    },
+)
 
 __all__ = ["app"]

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 def _render(keys: list[KeyInfo]) -> Any:
     from rich.table import Table
 
-    from nexus_cli.commands.agent._common import ago
+    from nexus_cli.commands._cells import ago
 
     table = Table(box=None, pad_edge=False, header_style="bold")
     for column in ("KID", "STATE", "CREATED", "RETIRED"):

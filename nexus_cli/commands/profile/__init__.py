@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from nexus_cli.commands._group import group
-from nexus_cli.commands.profile.create import create
-from nexus_cli.commands.profile.list import list_profiles
-from nexus_cli.commands.profile.show import show
-from nexus_cli.commands.profile.use import use
+from nexus_cli.commands._group import Lazy, group
 
-app = group("Profiles: a provider and its options, under a name (never credentials).")
-app.command("create")(create)
-app.command("use")(use)
-app.command("list")(list_profiles)
-app.command("show")(show)
+_HERE = "nexus_cli.commands.profile"
+
+app = group(
+    "Profiles: a provider and its options, under a name (never credentials).",
+    lazy={
+        "create": Lazy(
+            f"{_HERE}.create:create",
+            "Create (or replace) a profile: a provider and its options under a name.",
+        ),
+        "use": Lazy(
+            f"{_HERE}.use:use",
+            "Use this profile from now on (--provider and NEXUS_PROVIDER still win).",
+        ),
+        "list": Lazy(f"{_HERE}.list:list_profiles", "List profiles (* marks the one in use)."),
+        "show": Lazy(f"{_HERE}.show:show", "Show a profile: its provider and options."),
+    },
+)
 
 __all__ = ["app"]

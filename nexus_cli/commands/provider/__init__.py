@@ -1,13 +1,22 @@
-"""``nexus ai provider``: registers one command per verb module."""
+"""``nexus ai provider``: one command per verb module, imported when it is used."""
 
 from __future__ import annotations
 
-from nexus_cli.commands._group import group
-from nexus_cli.commands.provider.list import list_providers
-from nexus_cli.commands.provider.show import show_provider
+from nexus_cli.commands._group import Lazy, group
 
-app = group("Hosting provider plugins.")
-app.command("list")(list_providers)
-app.command("show")(show_provider)
+_HERE = "nexus_cli.commands.provider"
+
+app = group(
+    "Hosting provider plugins.",
+    lazy={
+        "list": Lazy(
+            f"{_HERE}.list:list_providers", "List provider plugins (* marks the one in use)."
+        ),
+        "show": Lazy(
+            f"{_HERE}.show:show_provider",
+            "Show what a provider can do and its options (with their values in use).",
+        ),
+    },
+)
 
 __all__ = ["app"]

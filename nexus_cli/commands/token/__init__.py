@@ -1,11 +1,19 @@
-"""``nexus ai token``: registers one command per verb module."""
+"""``nexus ai token``: one command per verb module, imported when it is used."""
 
 from __future__ import annotations
 
-from nexus_cli.commands._group import group
-from nexus_cli.commands.token.create import create
+from nexus_cli.commands._group import Lazy, group
 
-app = group("Tokens (JWTs) for callers of the agents' HTTP API.")
-app.command("create")(create)
+_HERE = "nexus_cli.commands.token"
+
+app = group(
+    "Tokens (JWTs) for callers of the agents' HTTP API.",
+    lazy={
+        "create": Lazy(
+            f"{_HERE}.create:create",
+            "Mint a signed token (JWT) that callers present to /agents/NAME/run, stream and tasks.",
+        ),
+    },
+)
 
 __all__ = ["app"]

@@ -1,15 +1,24 @@
-"""``nexus ai agent credential``: registers one command per verb module."""
+"""``nexus ai agent credential``: one command per verb module, imported when it is used."""
 
 from __future__ import annotations
 
-from nexus_cli.commands._group import group
-from nexus_cli.commands.agent.credential.delete import delete
-from nexus_cli.commands.agent.credential.list import list_credentials
-from nexus_cli.commands.agent.credential.set import set_credential
+from nexus_cli.commands._group import Lazy, group
 
-app = group("Outbound credentials an agent uses: API keys and OAuth2 clients.")
-app.command("set")(set_credential)
-app.command("list")(list_credentials)
-app.command("delete")(delete)
+_HERE = "nexus_cli.commands.agent.credential"
+
+app = group(
+    "Outbound credentials an agent uses: API keys and OAuth2 clients.",
+    lazy={
+        "set": Lazy(
+            f"{_HERE}.set:set_credential",
+            "Store a credential the agent fetches with self.credentials (values are never shown).",
+        ),
+        "list": Lazy(
+            f"{_HERE}.list:list_credentials",
+            "List an agent's outbound credentials: names and kinds (values are never shown).",
+        ),
+        "delete": Lazy(f"{_HERE}.delete:delete", "Delete an outbound credential of the agent."),
+    },
+)
 
 __all__ = ["app"]

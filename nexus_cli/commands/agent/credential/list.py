@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 def _render(items: list[CredentialInfo]) -> Any:
     from rich.table import Table
 
-    from nexus_cli.commands.agent._common import ago
+    from nexus_cli.commands._cells import ago
 
     if not items:
         return "No credentials yet: nexus ai agent credential set NAME CRED --api-key -"

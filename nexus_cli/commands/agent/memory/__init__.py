@@ -1,21 +1,36 @@
-"""``nexus ai agent memory``: registers one command per verb module."""
+"""``nexus ai agent memory``: one command per verb module, imported when it is used."""
 
 from __future__ import annotations
 
-from nexus_cli.commands._group import group
-from nexus_cli.commands.agent.memory.delete import delete
-from nexus_cli.commands.agent.memory.records import records
-from nexus_cli.commands.agent.memory.search import search
-from nexus_cli.commands.agent.memory.sessions import sessions
-from nexus_cli.commands.agent.memory.settings import settings
-from nexus_cli.commands.agent.memory.show import show
+from nexus_cli.commands._group import Lazy, group
 
-app = group("An agent's memory: conversation sessions and long-term records.")
-app.command("sessions")(sessions)
-app.command("show")(show)
-app.command("search")(search)
-app.command("records")(records)
-app.command("delete")(delete)
-app.command("settings")(settings)
+_HERE = "nexus_cli.commands.agent.memory"
+
+app = group(
+    "An agent's memory: conversation sessions and long-term records.",
+    lazy={
+        "sessions": Lazy(
+            f"{_HERE}.sessions:sessions", "List an agent's memory sessions, most recent first."
+        ),
+        "show": Lazy(f"{_HERE}.show:show", "Show a session's turns and payloads, oldest first."),
+        "search": Lazy(
+            f"{_HERE}.search:search",
+            "Search an agent's long-term records; higher scores match better (text: BM25, "
+            "vector: cosine similarity, hybrid: half of each, at most 1).",
+        ),
+        "records": Lazy(
+            f"{_HERE}.records:records", "List an agent's long-term records, newest first."
+        ),
+        "delete": Lazy(
+            f"{_HERE}.delete:delete",
+            "Delete a session, a record, or everything an actor left in an agent's memory.",
+        ),
+        "settings": Lazy(
+            f"{_HERE}.settings:settings",
+            "Show or change how long an agent's memory keeps events, what it extracts and "
+            "whether its records are searched by meaning.",
+        ),
+    },
+)
 
 __all__ = ["app"]

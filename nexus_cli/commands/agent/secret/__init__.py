@@ -1,15 +1,27 @@
-"""``nexus ai agent secret``: registers one command per verb module."""
+"""``nexus ai agent secret``: one command per verb module, imported when it is used."""
 
 from __future__ import annotations
 
-from nexus_cli.commands._group import group
-from nexus_cli.commands.agent.secret.delete import delete
-from nexus_cli.commands.agent.secret.list import list_secrets
-from nexus_cli.commands.agent.secret.set import set_secret
+from nexus_cli.commands._group import Lazy, group
 
-app = group("Secrets of an agent: injected as environment variables, encrypted at rest.")
-app.command("set")(set_secret)
-app.command("list")(list_secrets)
-app.command("delete")(delete)
+_HERE = "nexus_cli.commands.agent.secret"
+
+app = group(
+    "Secrets of an agent: injected as environment variables, encrypted at rest.",
+    lazy={
+        "set": Lazy(
+            f"{_HERE}.set:set_secret",
+            "Set a secret for every environment (or one --env); running replicas restart.",
+        ),
+        "list": Lazy(
+            f"{_HERE}.list:list_secrets",
+            "List an agent's secrets: names, environments and digests (values are never shown).",
+        ),
+        "delete": Lazy(
+            f"{_HERE}.delete:delete",
+            "Delete a secret (the agent-wide one, or one --env's); running replicas restart.",
+        ),
+    },
+)
 
 __all__ = ["app"]

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 def _render(secrets: list[Secret]) -> Any:
     from rich.table import Table
 
-    from nexus_cli.commands.agent._common import ago
+    from nexus_cli.commands._cells import ago
 
     if not secrets:
         return "No secrets yet: nexus ai agent secret set NAME KEY"

@@ -1,11 +1,18 @@
-"""``nexus ai agent session``: registers one command per verb module."""
+"""``nexus ai agent session``: one command per verb module, imported when it is used."""
 
 from __future__ import annotations
 
-from nexus_cli.commands._group import group
-from nexus_cli.commands.agent.session.stop import stop
+from nexus_cli.commands._group import Lazy, group
 
-app = group("One session of an agent deployed with --isolation session.")
-app.command("stop")(stop)
+_HERE = "nexus_cli.commands.agent.session"
+
+app = group(
+    "One session of an agent deployed with --isolation session.",
+    lazy={
+        "stop": Lazy(
+            f"{_HERE}.stop:stop", "End a session now: its replica is destroyed with its filesystem."
+        ),
+    },
+)
 
 __all__ = ["app"]

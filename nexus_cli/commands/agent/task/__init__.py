@@ -1,17 +1,28 @@
-"""``nexus ai agent task``: registers one command per verb module."""
+"""``nexus ai agent task``: one command per verb module, imported when it is used."""
 
 from __future__ import annotations
 
-from nexus_cli.commands._group import group
-from nexus_cli.commands.agent.task.cancel import cancel
-from nexus_cli.commands.agent.task.list import list_tasks
-from nexus_cli.commands.agent.task.retry import retry
-from nexus_cli.commands.agent.task.status import status
+from nexus_cli.commands._group import Lazy, group
 
-app = group("Tasks queued with `nexus ai agent run --async`.")
-app.command("status")(status)
-app.command("list")(list_tasks)
-app.command("cancel")(cancel)
-app.command("retry")(retry)
+_HERE = "nexus_cli.commands.agent.task"
+
+app = group(
+    "Tasks queued with `nexus ai agent run --async`.",
+    lazy={
+        "status": Lazy(
+            f"{_HERE}.status:status",
+            "Show a task's status, progress and result (--wait: until it ends).",
+        ),
+        "list": Lazy(f"{_HERE}.list:list_tasks", "List the agent's latest tasks, newest first."),
+        "cancel": Lazy(
+            f"{_HERE}.cancel:cancel",
+            "Cancel a pending or running task (its result, if any, is dropped).",
+        ),
+        "retry": Lazy(
+            f"{_HERE}.retry:retry",
+            "Queue a dead, failed or cancelled task again (its attempts start afresh).",
+        ),
+    },
+)
 
 __all__ = ["app"]

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 def _render(tasks: list[Task]) -> Any:
     from rich.table import Table
 
-    from nexus_cli.commands.agent._common import ago
+    from nexus_cli.commands._cells import ago
 
     if not tasks:
         return "No tasks yet: nexus ai agent run NAME INPUT --async"

@@ -1,13 +1,19 @@
-"""``nexus ai gateway quota``: registers one command per verb module."""
+"""``nexus ai gateway quota``: one command per verb module, imported when it is used."""
 
 from __future__ import annotations
 
-from nexus_cli.commands._group import group
-from nexus_cli.commands.gateway.quota.set import set_quota
-from nexus_cli.commands.gateway.quota.show import show_quota
+from nexus_cli.commands._group import Lazy, group
 
-app = group("An agent's quota at the gateway, per environment.")
-app.command("set")(set_quota)
-app.command("show")(show_quota)
+_HERE = "nexus_cli.commands.gateway.quota"
+
+app = group(
+    "An agent's quota at the gateway, per environment.",
+    lazy={
+        "set": Lazy(
+            f"{_HERE}.set:set_quota", "Change an agent's limits (those not given stay as they are)."
+        ),
+        "show": Lazy(f"{_HERE}.show:show_quota", "Show an agent's limits at the gateway."),
+    },
+)
 
 __all__ = ["app"]
