@@ -340,3 +340,12 @@ def _convert(name: str, raw: str, default: Any) -> Any:
                 f"{name}={raw!r} is not a number of seconds", hint=f"e.g. {name}={default:g}"
             ) from None
     return raw
+
+
+def __getattr__(name: str) -> Any:
+    """The documentation's names, which lived here once (now ``nexus.settings_reference``)."""
+    if name in ("reference", "REPLICA_VARIABLES"):
+        from nexus import settings_reference
+
+        return getattr(settings_reference, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -121,6 +121,16 @@ class Vectors(BaseModel):
     records: Whole | None = None  # answered: live records
 
 
+class SettingsChange(BaseModel):
+    """What ``memory settings`` changes; a part left None stays as it is."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    retention_days: Number | None = None
+    strategies: Strategies | None = None
+    vectors: StrictBool | None = None
+
+
 class MemorySettings(BaseModel):
     """An agent's memory settings: how long events are kept, which strategies run,
     whether records are searched by vector too."""

@@ -27,7 +27,15 @@ if TYPE_CHECKING:
         RotateResult,
         TokenResult,
     )
-    from nexus_api.memory import Event, MemorySettings, Record, SearchHit, SessionInfo
+    from nexus_api.memory import (
+        Event,
+        MemorySettings,
+        Record,
+        SearchHit,
+        SearchIn,
+        SessionInfo,
+        SettingsChange,
+    )
     from nexus_api.models import (
         AgentMetrics,
         AgentStatus,
@@ -298,30 +306,16 @@ class Provider(ABC):
     def memory_events(self, name: str, session: str, actor: str) -> list[Event]:
         raise self.unsupported("agent memory")
 
-    def memory_search(
-        self,
-        name: str,
-        query: str,
-        namespace: str | None,
-        top_k: int,
-        min_score: float | None,
-        mode: str | None = None,
-    ) -> list[SearchHit]:
-        """Records by ``mode``: ``text``, ``vector`` or ``hybrid`` (None: the agent's default)."""
+    def memory_search(self, name: str, asked: SearchIn) -> list[SearchHit]:
+        """Records ranked by ``asked.mode``: ``text``, ``vector`` or ``hybrid`` (None: the
+        agent's default)."""
         raise self.unsupported("agent memory")
 
     def memory_records(self, name: str, namespace: str | None, limit: int) -> list[Record]:
         raise self.unsupported("agent memory")
 
-    def memory_settings(
-        self,
-        name: str,
-        retention_days: float | None,
-        strategies: list[str] | None,
-        custom_prompt: str | None = None,
-        vectors: bool | None = None,
-    ) -> MemorySettings:
-        """An agent's memory settings, after changing those given."""
+    def memory_settings(self, name: str, change: SettingsChange) -> MemorySettings:
+        """An agent's memory settings, after ``change``."""
         raise self.unsupported("agent memory")
 
     def memory_delete(self, name: str, what: str, id: str, actor: str | None) -> dict[str, Any]:

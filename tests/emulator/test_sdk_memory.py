@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import CheckpointTuple
 from langgraph.graph import START, MessagesState, StateGraph
 
 from nexus.ai.agents.adapters.langgraph_memory import NexusCheckpointer, NexusStore
@@ -75,6 +77,26 @@ def test_a_graph_checkpoints_lists_and_deletes_threads(emu: Emu) -> None:
     saver.delete_thread("th-1")
     assert saver.get_tuple(config) is None
     saver.delete_thread("th-1")  # already gone: nothing to do
+
+
+def test_the_async_twins_answer_as_the_sync_methods(emu: Emu) -> None:
+    saver = NexusCheckpointer(actor="ann")
+    app = graph(saver)
+    config: RunnableConfig = {"configurable": {"thread_id": "th-async"}}
+    asyncio.run(app.ainvoke({"messages": [("user", "hi")]}, config))  # type: ignore[attr-defined]
+    history = list(saver.list(config))
+    assert history
+
+    async def listed() -> list[CheckpointTuple]:
+        return [found async for found in saver.alist(config, limit=2)]
+
+    assert [h.config for h in asyncio.run(listed())] == [h.config for h in history[:2]]
+    newest = asyncio.run(saver.aget_tuple(config))
+    assert newest is not None
+    assert newest.config == history[0].config
+    asyncio.run(saver.adelete_thread("th-async"))
+    assert saver.get_tuple(config) is None
+    asyncio.run(saver.adelete_thread("th-async"))  # already gone: nothing to do
 
 
 def test_the_store_puts_gets_searches_and_lists(emu: Emu) -> None:

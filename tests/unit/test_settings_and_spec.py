@@ -152,3 +152,15 @@ def test_the_project_file_reader_is_still_reachable_from_its_old_module() -> Non
         assert getattr(spec, name) is getattr(project, name)
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         spec.nope  # noqa: B018
+
+
+def test_the_configuration_reference_is_still_reachable_from_nexus_settings() -> None:
+    import nexus.home
+    import nexus.settings
+    import nexus.settings_reference
+
+    assert nexus.settings.reference is nexus.settings_reference.reference
+    assert nexus.settings.HomePaths is nexus.home.HomePaths
+    assert "| `NEXUS_HOME` |" in nexus.settings.reference()
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        nexus.settings.nope  # noqa: B018

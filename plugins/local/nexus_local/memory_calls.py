@@ -9,7 +9,15 @@ from urllib.parse import quote
 from nexus_local.calls import EmulatorCalls
 
 if TYPE_CHECKING:
-    from nexus_api.memory import Event, MemorySettings, Record, SearchHit, SessionInfo
+    from nexus_api.memory import (
+        Event,
+        MemorySettings,
+        Record,
+        SearchHit,
+        SearchIn,
+        SessionInfo,
+        SettingsChange,
+    )
 
 
 class MemoryCalls(EmulatorCalls):
@@ -32,20 +40,10 @@ class MemoryCalls(EmulatorCalls):
             answer = client.request("GET", path, params={"actor": actor})
         return [Event.model_validate(item) for item in answer]
 
-    def memory_search(
-        self,
-        name: str,
-        query: str,
-        namespace: str | None,
-        top_k: int,
-        min_score: float | None,
-        mode: str | None = None,
-    ) -> list[SearchHit]:
+    def memory_search(self, name: str, asked: SearchIn) -> list[SearchHit]:
         from nexus_api.memory import SearchHit
 
-        body = {"query": query, "namespace": namespace, "top_k": top_k, "min_score": min_score}
-        if mode is not None:
-            body["mode"] = mode
+        body = asked.model_dump(exclude_none=True)
         with self._client() as client:
             answer = client.request("POST", f"{self._memory(name)}/search", json=body)
         return [SearchHit.model_validate(item) for item in answer]
@@ -60,23 +58,16 @@ class MemoryCalls(EmulatorCalls):
             answer = client.request("GET", f"{self._memory(name)}/records", params=params)
         return [Record.model_validate(item) for item in answer]
 
-    def memory_settings(
-        self,
-        name: str,
-        retention_days: float | None,
-        strategies: list[str] | None,
-        custom_prompt: str | None = None,
-        vectors: bool | None = None,
-    ) -> MemorySettings:
+    def memory_settings(self, name: str, change: SettingsChange) -> MemorySettings:
         from nexus_api.memory import MemorySettings
 
         base = self._memory(name)
+        days, strategies, vectors = change.retention_days, change.strategies, change.vectors
         with self._client() as client:
-            if retention_days is not None:
-                client.request("PUT", f"{base}/retention", json={"retention_days": retention_days})
+            if days is not None:
+                client.request("PUT", f"{base}/retention", json={"retention_days": days})
             if strategies is not None:
-                chosen = {"strategies": strategies, "custom_prompt": custom_prompt}
-                client.request("PUT", f"{base}/strategies", json=chosen)
+                client.request("PUT", f"{base}/strategies", json=strategies.model_dump())
             if vectors is not None:
                 client.request("PUT", f"{base}/vectors", json={"enabled": vectors})
             retention = client.request("GET", f"{base}/retention")

@@ -33,9 +33,17 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Callable,
+    Coroutine,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from langgraph.checkpoint.base import (
     WRITES_IDX_MAP,
@@ -63,6 +71,21 @@ PART = 40 * 1024  # characters of an entry's JSON per event (events hold up to 6
 PARTS_PER_CALL = 50
 _SESSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@:+-]{0,127}$")
 Config = Any  # LangGraph's RunnableConfig (a dict)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _threaded(
+    method: Callable[Concatenate[Any, P], R],
+) -> Callable[Concatenate[Any, P], Coroutine[Any, Any, R]]:
+    """The method ``method`` as a coroutine method that runs it in a worker thread."""
+
+    async def run(self: Any, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        return await asyncio.to_thread(method, self, *args, **kwargs)
+
+    run.__name__ = "a" + method.__name__
+    run.__doc__ = method.__doc__
+    return run
 
 
 def session_of(thread_id: Any) -> str:
@@ -227,8 +250,11 @@ class NexusCheckpointer(BaseCheckpointSaver[int]):
             if exc.status != 404:
                 raise
 
-    async def aget_tuple(self, config: Config) -> CheckpointTuple | None:
-        return await asyncio.to_thread(self.get_tuple, config)
+    # The async API: each method is its sync one, run in a worker thread (the calls block).
+    aget_tuple = _threaded(get_tuple)
+    aput = _threaded(put)
+    aput_writes = _threaded(put_writes)
+    adelete_thread = _threaded(delete_thread)
 
     async def alist(
         self,
@@ -243,27 +269,6 @@ class NexusCheckpointer(BaseCheckpointSaver[int]):
 
         for found in await asyncio.to_thread(listed):
             yield found
-
-    async def aput(
-        self,
-        config: Config,
-        checkpoint: Checkpoint,
-        metadata: CheckpointMetadata,
-        new_versions: ChannelVersions,
-    ) -> Config:
-        return await asyncio.to_thread(self.put, config, checkpoint, metadata, new_versions)
-
-    async def aput_writes(
-        self,
-        config: Config,
-        writes: Sequence[tuple[str, Any]],
-        task_id: str,
-        task_path: str = "",
-    ) -> None:
-        await asyncio.to_thread(self.put_writes, config, writes, task_id, task_path)
-
-    async def adelete_thread(self, thread_id: str) -> None:
-        await asyncio.to_thread(self.delete_thread, thread_id)
 
 
 def _shown(key: str, value: Any) -> bool:
@@ -312,7 +317,7 @@ class NexusStore(BaseStore):
         return [self._one(op) for op in ops]
 
     async def abatch(self, ops: Iterable[Op]) -> list[Result]:
-        return await asyncio.to_thread(self.batch, list(ops))
+        return await asyncio.to_thread(self.batch, list(ops))  # ops may be a one-pass iterator
 
     def _one(self, op: Op) -> Result:
         if isinstance(op, GetOp):

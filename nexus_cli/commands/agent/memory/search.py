@@ -50,5 +50,8 @@ def search(
         from nexus_cli.errors import UsageError
 
         raise UsageError(f"--mode is text, vector or hybrid, not {mode!r}", hint="--mode hybrid")
-    hits = provider().memory_search(name, query, namespace, top_k, min_score, mode)
+    from nexus_api.memory import SearchIn
+
+    asked = {"query": query, "namespace": namespace, "top_k": top_k, "min_score": min_score}
+    hits = provider().memory_search(name, SearchIn.model_validate({**asked, "mode": mode}))
     output.emit(hits, _render)

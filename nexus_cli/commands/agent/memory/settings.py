@@ -67,6 +67,14 @@ def settings(
         from nexus_cli.errors import UsageError
 
         raise UsageError(f"--vectors is on or off, not {vectors!r}", hint="--vectors on")
-    on = None if vectors is None else vectors == "on"
-    settings = provider().memory_settings(name, retention_days, chosen, custom_prompt, on)
+    from nexus_api.memory import SettingsChange, Strategies
+
+    change = SettingsChange(
+        retention_days=retention_days,
+        strategies=None
+        if chosen is None
+        else Strategies(strategies=chosen, custom_prompt=custom_prompt),
+        vectors=None if vectors is None else vectors == "on",
+    )
+    settings = provider().memory_settings(name, change)
     output.emit(settings, _render)
