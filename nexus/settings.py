@@ -111,6 +111,14 @@ class Settings:
             "Seconds a session's own replica lives at most, called or not.",
         ),
     )
+    session_spare: bool = field(
+        default=True,
+        metadata=_var(
+            "NEXUS_SESSION_SPARE",
+            "Keep one started, health-checked replica ready per session-isolated environment "
+            "for the next new session (off: each new session waits for its replica to start).",
+        ),
+    )
     health_interval: float = field(
         default=2.0,
         metadata=_var(

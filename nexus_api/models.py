@@ -57,7 +57,9 @@ class Usage(BaseModel):
 
 class Replica(BaseModel):
     id: str
-    state: str  # starting | healthy | unhealthy | ejected (failed calls in a row) | stopped
+    # starting | healthy | unhealthy | ejected (failed calls in a row) | stopped | gone (a
+    # session's replica that died: the session gets a fresh one on its next call)
+    state: str
     endpoint: str | None = None
     version: str | None = None
     started_at: float | None = None
@@ -77,6 +79,8 @@ class IsolatedSession(BaseModel):
     started_at: float
     used_at: float  # its last call started
     expires_at: float  # when it is destroyed unless called again (idle or lifetime)
+    lost: int = 0  # times its replica died and a fresh one took over: its state was lost
+    lost_at: float | None = None  # when that last happened
 
 
 class CrashLoop(BaseModel):
@@ -107,6 +111,8 @@ class EnvironmentStatus(BaseModel):
     max_concurrency: int = 0  # calls one replica takes at once; 0: no limit
     queued: int = 0  # calls waiting now for a replica to take them
     max_attempts: int | None = None  # runs of a task cut short before it is dead (None: default)
+    # isolation session: the started replica kept ready for the next new session
+    session_spare: Replica | None = None
 
 
 class AgentStatus(BaseModel):

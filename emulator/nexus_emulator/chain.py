@@ -10,7 +10,8 @@
   relay    POST /invocations on a keep-alive connection (upstream.py); a refused
            connection marks the replica unhealthy and goes to the next healthy one;
            so does, once per call, a connection reset before any answer (a replica
-           killed a moment ago): a call that crashes its replica takes two at most
+           killed a moment ago): a call that crashes its replica takes two at most;
+           a session's replica that is gone is replaced by a fresh one (sessions.py)
   decode   JSON or text/event-stream into one shape (answers.py)
   record   metrics and the trace, exactly once per call: ``Chain._record`` is the
            only caller of ``Metrics.record`` and of the tracer for the data plane
@@ -228,6 +229,8 @@ class Chain:
                     resent = True
                 replica.state = "unhealthy"  # the health monitor replaces it if it is gone
                 other = call.pool.pick()
+                if other is None and call.pool.renew is not None:  # a session's (sessions.py)
+                    other = await call.pool.renew(replica)
                 if other is None:
                     raise errors.unavailable(
                         f"{call.name} has no replica in {call.env} that accepts connections",

@@ -20,6 +20,7 @@ class EmulatorConfig:
     replica_wait: float = 30.0  # seconds a call waits for a healthy replica, then 503
     session_idle: float = 900.0  # seconds a session's replica lives without a call
     session_lifetime: float = 8 * 3600.0  # seconds a session's replica lives at most
+    session_spare: bool = True  # a warm spare per session-isolated environment (spares.py)
     health_interval: float = 2.0  # seconds between health checks of running replicas
     autoscale_window: float = 10.0  # seconds of load the autoscaler looks at per step
     workload_ttl: float = 900.0  # seconds a replica's workload token lives (refreshed before)
@@ -41,6 +42,7 @@ class EmulatorConfig:
             "replica_wait": s.replica_wait,
             "session_idle": s.session_idle,
             "session_lifetime": s.session_lifetime,
+            "session_spare": s.session_spare,
             "health_interval": s.health_interval,
             "autoscale_window": s.autoscale_window,
             "workload_ttl": s.workload_ttl,

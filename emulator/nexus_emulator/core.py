@@ -164,7 +164,12 @@ class Emulator:
         )
         self._replicas = replicas
         self._sessions = Sessions(
-            self._store, replicas, self.config.session_idle, self.config.session_lifetime
+            self._store,
+            replicas,
+            self.config.session_idle,
+            self.config.session_lifetime,
+            self.pools,
+            self.config.session_spare,
         )
         self._deployer = Deployer(
             self.config, self._store, runtime, self.pools, replicas, self.lock, self.vault
@@ -213,7 +218,11 @@ class Emulator:
 
             log.info(
                 "garbage collected after the start: %s",
-                (await collect(self.store, self.runtime, self.config, self.lock)).summary(),
+                (
+                    await collect(
+                        self.store, self.runtime, self.config, self.lock, self.sessions.tracked
+                    )
+                ).summary(),
             )
         except Exception:  # a leftover is no reason not to serve
             log.exception("garbage collection after the start failed")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -17,7 +18,8 @@ EJECT_AFTER = 5  # failed or timed-out invocations in a row that eject a replica
 @dataclass
 class LiveReplica:
     handle: ReplicaHandle
-    state: str = "starting"  # starting | healthy | unhealthy | ejected | stopped
+    state: str = "starting"  # starting | healthy | unhealthy | ejected | stopped | gone
+    # (gone: a session's replica that died, replaced on the session's next call)
     started_at: float = field(default_factory=time.time)
     healthy_after: float | None = None  # seconds from start to first healthy /ping
     in_flight: int = 0  # calls relayed to it now (counted from Chain.start to the answer)
@@ -47,6 +49,8 @@ class Pool:
     max_concurrency: int = 0  # calls one replica takes at once; 0: no limit
     _next: int = 0
     freed: asyncio.Event = field(default_factory=asyncio.Event)  # set when a call ends
+    # a session's pool (sessions.py): a fresh replica for one that refused the call, or None
+    renew: Callable[[LiveReplica], Awaitable[LiveReplica | None]] | None = None
 
     def takes(self, r: LiveReplica) -> bool:
         """Healthy, and below the per-replica limit (if there is one)."""
@@ -81,9 +85,18 @@ class Pool:
         return healthy * (self.max_concurrency or 1)
 
 
+@dataclass
+class Spare:
+    """A session-isolated environment's warm spare (spares.py), bound to no session yet."""
+
+    live: LiveReplica
+    made_for: float  # the deployment's updated_at when it started: a later change retires it
+
+
 class Pools:
     def __init__(self) -> None:
         self._pools: dict[tuple[str, str], Pool] = {}
+        self.spares: dict[tuple[str, str], Spare] = {}  # outside every pool: no call reaches it
         self.crashes = CrashLoops()  # replacements per environment, for the backoff
         self.waiting: dict[tuple[str, str], int] = {}  # calls waiting for a replica to take them
 

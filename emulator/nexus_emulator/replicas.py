@@ -47,6 +47,7 @@ class Replicas:
         self.relay = relay
         self.secrets: SecretsFn = secrets or (lambda _agent, _env: {})
         self.platform: PlatformFn = platform or (lambda _a, _e, _r, _i: {})
+        self._owners: dict[str, str] = {}  # endpoint -> the replica last admitted there
 
     def admit(self, handle: ReplicaHandle) -> None:
         """Let the relay present this replica's secret when it calls it."""
@@ -54,8 +55,15 @@ class Replicas:
             "replica_secret"
         )
         for endpoint in (handle.endpoint, handle.address):
+            if endpoint:
+                self._owners[endpoint] = handle.id
             if secret and endpoint:
                 self.relay.admit(endpoint, secret)
+
+    def owner(self, endpoint: str) -> str | None:
+        """The replica last started at ``endpoint``: a dead replica's address (or port) may
+        be given to a new one."""
+        return self._owners.get(endpoint)
 
     async def reach(self, handle: ReplicaHandle) -> ReplicaHandle:
         """The handle the emulator calls from now on: at the replica's own address when it has

@@ -3,6 +3,13 @@ replica of the version serving its environment, reused by that session's calls u
 idle for ``session_idle`` seconds or older than ``session_lifetime``, then destroyed with its
 filesystem (a container's own layer on Docker). The local stand-in for a microVM per session.
 
+A new session takes the environment's warm spare when one is ready (spares.py) and waits
+for a replica to start only when none is. A session whose replica died (killed, crashed)
+gets a fresh one on its next call instead of an error: each call asks the runtime whether
+the session's replica still runs (about 0.2 ms on Docker), and a call refused by one that
+died a moment later goes to its replacement; the log and ``sessions`` (``lost``,
+``lost_at``) say that the session's state was lost.
+
 Session replicas live outside the environment's pool (pools.py): they take no other
 session's calls, the health monitor and the autoscaler do not count them, and they do not
 outlive the emulator (reconcile.py stops them at the next start). A call that names no
@@ -12,6 +19,7 @@ session (no session header, no ``context.session_id``) goes to the shared replic
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import time
@@ -19,15 +27,16 @@ from dataclasses import dataclass, field
 
 from nexus_emulator import errors
 from nexus_emulator.order import serving
-from nexus_emulator.pools import LiveReplica, Pool
+from nexus_emulator.pools import LiveReplica, Pool, Pools
 from nexus_emulator.replicas import Replicas
+from nexus_emulator.spares import Spares
 from nexus_emulator.store import Store
 
 log = logging.getLogger("nexus_emulator.sessions")
 
 # replica indexes of session replicas start here (shared replicas count from 0)
 SESSION_INDEX = 100_000
-SWEEP_EVERY = 1.0  # seconds between looks for idle or old sessions
+SWEEP_EVERY = 1.0  # seconds between looks for idle or old sessions and missing spares
 
 
 @dataclass
@@ -38,6 +47,9 @@ class Session:
     pool: Pool  # the session's one replica
     started_at: float = field(default_factory=time.time)
     used_at: float = field(default_factory=time.time)  # its last call started
+    lost: int = 0  # times its replica died and a fresh one took over (its state was lost)
+    lost_at: float | None = None
+    renewing: asyncio.Future[LiveReplica] | None = None
 
     @property
     def replica(self) -> LiveReplica:
@@ -45,7 +57,15 @@ class Session:
 
 
 class Sessions:
-    def __init__(self, store: Store, replicas: Replicas, idle: float, lifetime: float) -> None:
+    def __init__(
+        self,
+        store: Store,
+        replicas: Replicas,
+        idle: float,
+        lifetime: float,
+        pools: Pools | None = None,
+        spare: bool = True,
+    ) -> None:
         self.store = store
         self.replicas = replicas
         self.idle = idle
@@ -53,6 +73,8 @@ class Sessions:
         self.live: dict[tuple[str, str], Session] = {}  # (agent, session id)
         self._starting: dict[tuple[str, str], asyncio.Future[Session]] = {}
         self._index = itertools.count(SESSION_INDEX)
+        self.spares = Spares(store, replicas, pools or Pools(), self._index, spare)
+        self._wake = asyncio.Event()  # a spare was taken: tend the spares now
 
     def of_agent(self, agent: str) -> list[Session]:
         return sorted(
@@ -60,7 +82,8 @@ class Sessions:
         )
 
     async def pick(self, agent: str, env: str, session: str) -> tuple[Pool, LiveReplica]:
-        """The session's own replica, started (and waited for) on its first call."""
+        """The session's own replica: on its first call the spare, else one started (and
+        waited for); a fresh one when the one it had is gone."""
         key = (agent, session)
         found = self.live.get(key)
         if found is not None and found.env != env:
@@ -75,24 +98,87 @@ class Sessions:
                 self._starting[key] = starting
                 starting.add_done_callback(lambda _f: self._starting.pop(key, None))
             found = await asyncio.shield(starting)
+        elif found.renewing is not None or not await self._alive(found.replica):
+            await self._renew(found, found.replica)
         found.used_at = time.time()
         return found.pool, found.replica
 
-    async def _start(self, agent: str, env: str, session: str) -> Session:
-        """A fresh replica of the version the environment serves, with its size."""
+    async def _alive(self, r: LiveReplica) -> bool:
+        """Still running, and still the one at its address: a dead container's address may
+        go to a new one (of this emulator: its secret replaces the old one's)."""
+        if r.state == "gone":
+            return False
+        if self.replicas.owner(r.handle.endpoint) != r.handle.id or not (
+            await self.replicas.runtime.running(r.handle.id)
+        ):
+            log.warning("session replica %s is gone", r.handle.id[:12])
+            r.state = "gone"
+            return False
+        return True
+
+    async def _fresh(self, agent: str, env: str, session: str) -> LiveReplica:
+        """The environment's spare, else a replica started now, of the version it serves."""
         d = self.store.deployment(agent, env)
         version = self.store.version(agent, d.revision) if d else None
         if d is None or version is None:
             raise errors.not_found(f"{agent} is not deployed to {env}")
-        size = serving(d)
+        live = await self.spares.take(agent, env)
+        self._wake.set()  # start the next spare now
+        if live is not None:
+            log.info("session %s of %s takes the spare %s", session, agent, live.handle.id[:12])
+            return live
         index = next(self._index)
-        live = await self.replicas.start_at(
-            agent, env, version, size, index, lambda m: log.info("session %s: %s", session, m)
+        return await self.replicas.start_at(
+            agent, env, version, serving(d), index, lambda m: log.info("session %s: %s", session, m)
         )
-        pool = Pool(agent, env, version.revision, [live], size.max_concurrency)
+
+    async def _start(self, agent: str, env: str, session: str) -> Session:
+        live = await self._fresh(agent, env, session)
+        d = self.store.deployment(agent, env)
+        pool = Pool(agent, env, live.handle.revision, [live], d.max_concurrency if d else 0)
         made = Session(session, agent, env, pool)
+        pool.renew = lambda old: self._renew_if_gone(made, old)
         self.live[(agent, session)] = made
         return made
+
+    async def _renew_if_gone(self, s: Session, old: LiveReplica) -> LiveReplica | None:
+        """A call to ``old`` was refused: its replacement when ``old`` is gone, else None."""
+        if s.replica is old and s.renewing is None:
+            if await self.replicas.runtime.running(old.handle.id):
+                return None
+            old.state = "gone"
+        if self.live.get((s.agent, s.id)) is not s:
+            return None  # stopped meanwhile
+        return await self._renew(s, old)
+
+    async def _renew(self, s: Session, old: LiveReplica) -> LiveReplica:
+        """Replace the session's dead replica ``old`` once, however many calls ask."""
+        if s.replica is not old and s.renewing is None:
+            return s.replica  # already replaced
+        if s.renewing is None:
+            s.renewing = asyncio.ensure_future(self._replace(s, old))
+
+            def done(_f: object) -> None:
+                s.renewing = None
+
+            s.renewing.add_done_callback(done)
+        return await asyncio.shield(s.renewing)
+
+    async def _replace(self, s: Session, old: LiveReplica) -> LiveReplica:
+        log.warning(
+            "session %s of %s: its replica %s is gone, so the session's state (files, "
+            "processes, memory) was lost; a fresh replica takes its calls",
+            s.id,
+            s.agent,
+            old.handle.id[:12],
+        )
+        await self.replicas.stop(old)  # what is left of it
+        live = await self._fresh(s.agent, s.env, s.id)
+        s.pool.replicas = [live]
+        s.pool.revision = live.handle.revision
+        s.lost += 1
+        s.lost_at = time.time()
+        return live
 
     async def stop(self, agent: str, session: str) -> Session | None:
         """Destroy the session's replica; None when the agent has no such session."""
@@ -101,10 +187,17 @@ class Sessions:
             await self.replicas.stop_pool(found.pool)
         return found
 
-    def forget(self, agent: str) -> None:
-        """The agent is deleted (its replicas with it, by the deployer)."""
+    async def forget(self, agent: str) -> None:
+        """The agent is deleted (its session replicas with it, by the deployer)."""
         for key in [k for k in self.live if k[0] == agent]:
             del self.live[key]
+        await self.spares.forget(agent)
+
+    def tracked(self) -> set[str] | None:
+        """The ids of the session replicas and spares; None while one is starting (gc)."""
+        if self._starting or self.spares.filling or any(s.renewing for s in self.live.values()):
+            return None
+        return {s.replica.handle.id for s in self.live.values()} | self.spares.tracked()
 
     def expired(self, now: float) -> list[Session]:
         return [
@@ -115,9 +208,17 @@ class Sessions:
         ]
 
     async def run(self) -> None:
-        """Destroy sessions idle or older than allowed, for as long as the emulator runs."""
+        """Destroy sessions idle or older than allowed and keep the spares, for as long as
+        the emulator runs."""
         while True:
-            await asyncio.sleep(SWEEP_EVERY)
-            for s in self.expired(time.time()):
-                log.info("session %s of %s ended (idle or too old)", s.id, s.agent)
-                await self.stop(s.agent, s.id)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(SWEEP_EVERY):
+                    await self._wake.wait()
+            self._wake.clear()
+            try:
+                await self.spares.tend()
+                for s in self.expired(time.time()):
+                    log.info("session %s of %s ended (idle or too old)", s.id, s.agent)
+                    await self.stop(s.agent, s.id)
+            except Exception:  # one bad round must not end the sweeps
+                log.exception("the sessions' sweep failed")

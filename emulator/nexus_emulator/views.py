@@ -88,6 +88,7 @@ def deploy_result(rollout: Rollout, store: Store, site: Site) -> DeployResult:
 def environment(d: DeploymentRow, store: Store, pools: Pools, site: Site) -> EnvironmentStatus:
     v = store.version(d.agent, d.revision)
     pool = pools.get(d.agent, d.env)
+    spare = pools.spares.get((d.agent, d.env))
     label = v.label if v else None
     return EnvironmentStatus(
         env=d.env,
@@ -110,6 +111,7 @@ def environment(d: DeploymentRow, store: Store, pools: Pools, site: Site) -> Env
         max_concurrency=d.max_concurrency,
         queued=pools.waiting.get((d.agent, d.env), 0),
         max_attempts=d.max_attempts,
+        session_spare=replica(spare.live, label) if spare else None,
     )
 
 

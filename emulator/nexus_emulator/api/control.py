@@ -187,7 +187,7 @@ async def delete(name: str, request: Request) -> DeleteResult:
     if em.tasks is not None:
         em.tasks.cancel_agent(name)
     await em.deployer.delete(name)
-    em.sessions.forget(name)
+    await em.sessions.forget(name)
     if em.gateway.catalog is not None:
         em.gateway.catalog.declare(name, [])  # the models it declared for itself go too
     return DeleteResult(name=name)
@@ -200,7 +200,7 @@ async def gc(request: Request) -> dict[str, list[str]]:
     from nexus_emulator.gc import collect
 
     em = ready(emulator_of(request))
-    return asdict(await collect(em.store, em.runtime, em.config, em.lock))
+    return asdict(await collect(em.store, em.runtime, em.config, em.lock, em.sessions.tracked))
 
 
 @router.post("/admin/reset", summary="Remove every replica and all state")
@@ -208,7 +208,7 @@ async def reset(request: Request) -> dict[Literal["reset"], bool]:
     em = ready(emulator_of(request))
     for agent in em.store.agent_names():
         await em.deployer.delete(agent)
-        em.sessions.forget(agent)
+        await em.sessions.forget(agent)
     for handle in await em.runtime.replicas():
         await em.runtime.stop(handle.id)
     await em.runtime.remove_artifacts()  # also those of builds a crash cut short

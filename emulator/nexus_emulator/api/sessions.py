@@ -29,6 +29,8 @@ def info(s: Session, sessions: Sessions) -> IsolatedSession:
         started_at=s.started_at,
         used_at=s.used_at,
         expires_at=min(s.used_at + sessions.idle, s.started_at + sessions.lifetime),
+        lost=s.lost,
+        lost_at=s.lost_at,
     )
 
 

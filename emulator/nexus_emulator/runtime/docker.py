@@ -416,8 +416,18 @@ class DockerRuntime(Runtime):
         return result
 
     def _running_sync(self, handle_id: str) -> bool:
+        """Asked before each call of a session (sessions.py): the engine's own answer over its
+        socket takes about 0.2 ms, the SDK's 15 ms on a loaded machine."""
         from docker.errors import NotFound
 
+        try:
+            answer = engine_json(f"/containers/{quote(handle_id)}/json")
+        except (OSError, ValueError):
+            answer = None
+        if answer is not None and answer[0] == 404:
+            return False
+        if answer is not None and answer[0] == 200 and isinstance(answer[1], dict):
+            return bool(answer[1].get("State", {}).get("Running"))
         try:
             return bool(self.client().containers.get(handle_id).status == "running")
         except NotFound:

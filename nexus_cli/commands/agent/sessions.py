@@ -26,6 +26,12 @@ def render(found: list[IsolatedSession]) -> str:
             f"{s.id:<24} {s.env:<12} {s.replica.id[:12]:<14} {s.replica.state:<9} "
             f"{_ago(s.started_at, now)} / {_ago(s.used_at, now)} / {ends}"
         )
+    for s in found:
+        if s.lost:
+            lines.append(
+                f"! {s.id}: its replica died {s.lost} time(s), last {_ago(s.lost_at or now, now)}; "
+                "a fresh replica took over and the session's state (files, processes) was lost"
+            )
     return "\n".join(lines)
 
 

@@ -41,6 +41,7 @@ def render(status: dict[str, Any]) -> list[str]:
             ["runtime", runtime_line(env.get("runtime"), env.get("isolation"))],
             ["calls", _calls_line(env)],
             *_network_row(env),
+            *_spare_row(env),
             ["identity", env.get("service_account") or "-"],
             *_crash_loop_row(env.get("crash_loop")),
             ["updated", ago(env.get("updated_at"))],
@@ -123,6 +124,16 @@ def _network_row(env: dict[str, Any]) -> list[list[str]]:
     if network == "public":
         return [["network", "public: the platform endpoint and the internet"]]
     return [["network", f"platform endpoint only ({env.get('egress') or 'enforcement unknown'})"]]
+
+
+def _spare_row(env: dict[str, Any]) -> list[list[str]]:
+    """A session-isolated environment's warm spare (the next new session takes it)."""
+    spare = env.get("session_spare")
+    if not spare:
+        return []
+    if spare["state"] != "healthy":
+        return [["session spare", spare["state"]]]
+    return [["session spare", f"{spare['id'][:12]} ready for the next new session"]]
 
 
 def _crash_loop_row(loop: dict[str, Any] | None) -> list[list[str]]:

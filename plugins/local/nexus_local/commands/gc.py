@@ -28,7 +28,8 @@ def gc(json_: JsonOpt = False) -> None:
         counts = {k: len(v) for k, v in r.items()}
         return (
             f"Removed {counts['builds']} build folder(s), {counts['artifacts']} image(s) or "
-            f"artifact(s) and {counts['secrets_folders']} empty secrets folder(s)."
+            f"artifact(s), {counts['secrets_folders']} empty secrets folder(s) and "
+            f"{counts.get('replicas', 0)} untracked session replica(s)."
         )
 
     output.emit(result, render)
