@@ -60,8 +60,10 @@ def test_the_spare_goes_to_one_session_and_a_fresh_one_replaces_it(
     assert session(isolated, "session-b")["replica"]["id"] == second
     assert session(isolated, "session-a")["replica"]["id"] == first  # a keeps its own
     assert a["host"] != b["host"], (a, b)
-    assert a["tmp"] == [f"mark-{tag}"] and a["procs"] == [f"mark-{tag}"], a
-    assert b["tmp"] == [] and b["procs"] == [], b  # nothing of session-a's in session-b's
+    assert a["tmp"] == [f"mark-{tag}"], a
+    assert a["procs"] == [f"mark-{tag}"], a
+    assert b["tmp"] == [], b  # nothing of session-a's files in session-b's
+    assert b["procs"] == [], b  # nor of its processes
 
     third = until("a spare after session-b's", lambda: spare(isolated) not in (None, second), 90)
     assert third
@@ -97,11 +99,14 @@ def test_a_killed_session_replica_is_replaced_on_the_next_call(isolated: Emu) ->
 
     after = call(isolated, "look", "kept")  # answered, by a fresh replica
     assert after["host"] != before["host"], after
-    assert after["tmp"] == [] and after["procs"] == [], after  # its state is lost
+    assert after["tmp"] == [], after  # its state is lost
+    assert after["procs"] == [], after
     found = session(isolated, "kept")
     assert found["replica"]["id"] != replica, found
-    assert found["lost"] == 1 and found["lost_at"], found
+    assert found["lost"] == 1, found
+    assert found["lost_at"], found
     log = (isolated.home / "test-emulator.log").read_text()
-    assert "session kept of files: its replica" in log and "was lost" in log, log[-3000:]
+    assert "session kept of files: its replica" in log, log[-3000:]
+    assert "was lost" in log, log[-3000:]
     again = call(isolated, "look", "kept")
     assert again["host"] == after["host"], again  # the fresh one serves the session now
