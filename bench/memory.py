@@ -25,6 +25,7 @@ platform listener's overhead.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import tempfile
@@ -32,7 +33,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import p50, percentile, table, timed
+from _common import p50, percentile, table, timed, timed_cpu
 from nexus_emulator.gateway.service import Gateway
 from nexus_emulator.memory.extract import Extractor
 from nexus_emulator.memory.store import Memory
@@ -73,7 +74,7 @@ def vectors(store: Store, memory: Memory, gateway: Gateway, agent: str) -> float
     """Random unit vectors for every record of ``agent``, vector search on; the first
     search's milliseconds (the matrix loaded from SQLite)."""
     from nexus_emulator.gateway.offline import DIMENSIONS
-    from nexus_emulator.memory.vectors import load_numpy
+    from nexus_emulator.memory.index import load_numpy
 
     np = load_numpy()  # as the emulator imports it (OpenBLAS on one thread)
 
@@ -119,6 +120,7 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=200)
     args = parser.parse_args()
     rng = random.Random(7)
+    started_load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "state.db")
         memory = Memory(store.conn)
@@ -144,14 +146,14 @@ def main() -> None:
         gateway.attach(store.conn)
         load = vectors(store, memory, gateway, "bench")
 
-        def by(mode: SearchMode, namespace: str | None = None) -> list[float]:
-            ms: list[float] = timed(
+        def by(mode: SearchMode, namespace: str | None = None) -> tuple[list[float], list[float]]:
+            both: tuple[list[float], list[float]] = timed_cpu(
                 lambda i: memory.search(
                     "bench", SearchIn(query=queries[i], namespace=namespace, mode=mode)
                 ),
                 args.n,
             )
-            return ms
+            return both
 
         vector, vector_ns, hybrid = by("vector"), by("vector", "/users/u3"), by("hybrid")
         memory.vectors = None
@@ -163,14 +165,18 @@ def main() -> None:
          f"{percentile(plain, 99):.3f}"],
         ["search, namespace", f"{p50(filtered):.3f}", f"{percentile(filtered, 95):.3f}",
          f"{percentile(filtered, 99):.3f}"],
-        *[[name, f"{p50(ms):.3f}", f"{percentile(ms, 95):.3f}", f"{percentile(ms, 99):.3f}"]
-          for name, ms in (("vector search top 5", vector), ("vector, namespace", vector_ns),
-                           ("hybrid search top 5", hybrid))],
+        *[[name, f"{p50(ms):.3f}", f"{percentile(ms, 95):.3f}", f"{percentile(ms, 99):.3f}",
+           f"{p50(cpu):.3f}", f"{percentile(cpu, 95):.3f}"]
+          for name, (ms, cpu) in (("vector search top 5", vector), ("vector, namespace", vector_ns),
+                                  ("hybrid search top 5", hybrid))],
     ]  # fmt: skip
+    rows = [r if len(r) == 6 else [*r, "", ""] for r in rows]
     print(f"{args.records:,} records of one agent (+{args.records:,} of another), "
           f"loaded in {loaded:.1f} s; {args.n} calls each; hits per search "
           f"{sum(hits) / len(hits):.1f} on average")  # fmt: skip
-    print(table(["ms", "p50", "p95", "p99"], rows))
+    print(table(["ms", "p50", "p95", "p99", "CPU p50", "CPU p95"], rows))
+    ended_load = os.getloadavg()[0]
+    print(f"load average (1 min) {started_load:.1f} at the start, {ended_load:.1f} at the end")
     print(f"vector search's first call (the matrix loaded from SQLite): {load:.0f} ms")
     print(f"extraction: {rate:.0f} sessions/s of 10 turns with 3 strategies "
           f"({args.sessions} sessions, {records} records written)")  # fmt: skip

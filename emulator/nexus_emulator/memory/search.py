@@ -26,7 +26,8 @@ from nexus_emulator import errors
 from nexus_emulator.memory import rules
 
 if TYPE_CHECKING:
-    from nexus_emulator.memory.vectors import Index, Vectors
+    from nexus_emulator.memory.index import Index
+    from nexus_emulator.memory.vectors import Vectors
 
 LIVE = "(r.expires_at IS NULL OR r.expires_at > ?)"
 

@@ -6,160 +6,41 @@ the subject is ``memory:embed``), its vector kept as a float32 BLOB in
 ``memory_vectors`` (migration 17; a record's delete or new text drops it by trigger).
 Records written before are embedded in the background, 64 at a time.
 
-Search keeps every vector of an agent in one float32 matrix in memory and scores a
-query with one matrix-vector product: cosine similarity, as the vectors are unit
-length. The matrix is loaded from SQLite at the agent's first search after a start,
+Search keeps every vector of an agent in memory (``index.py``: a float32 matrix and
+its int8 copy, scanned first, with an exact float32 re-rank of the rows that can be
+among the best): cosine similarity, as the vectors are unit length. The matrix is
+loaded from SQLite at the agent's first search after a start,
 in a worker thread on a connection of its own (``ready``): one load per agent at a
 time, the searches that come meanwhile wait for it, and the event loop keeps serving
 every other request (4.5 s at 100,000 vectors on a loaded machine). Records put or
 dropped during a load are applied to the loaded matrix before it is used. The
-scoring of a search runs in a worker thread too (numpy releases the GIL). numpy was chosen over
-sqlite-vec by measurement (bench/memory_vectors.py, bench/README.md): at 100,000
-vectors it answered in a tenth of vec0's time, and sqlite-vec would also need a second
-SQLite library (this Python's sqlite3 loads no extension). OpenBLAS runs one thread
-here: on a busy machine its thread pool made a matrix-vector product slower.
+scoring of a search runs in a worker thread too (numpy and simsimd release the GIL).
+numpy was chosen over sqlite-vec by measurement (bench/memory_vectors.py,
+bench/README.md): at 100,000 vectors it answered in a tenth of vec0's time, and
+sqlite-vec would also need a second SQLite library (this Python's sqlite3 loads no
+extension); simsimd's int8 dot product then cut the scan's CPU time by four. OpenBLAS
+runs one thread here: on a busy machine its thread pool made a product slower.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import sqlite3
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nexus_emulator import errors
 from nexus_emulator.errors import ApiError, ErrorCode
+from nexus_emulator.memory.index import INF, Index, load_numpy
 
 if TYPE_CHECKING:
     from nexus_emulator.gateway.service import Gateway
 
 log = logging.getLogger("nexus_emulator.memory")
 BATCH = 64  # records read (and embedded when they have no vector) per step of a backfill
-INF = float("inf")
-
-
-def load_numpy() -> Any:
-    """numpy, with OpenBLAS on one thread when numpy was not imported before."""
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy's first import
-    import numpy
-
-    return numpy
-
-
-class Index:
-    """One agent's vectors: rows of a float32 matrix grown by doubling."""
-
-    def __init__(self, dims: int) -> None:
-        np = load_numpy()
-        self.np = np
-        self.dims = dims
-        self.n = 0
-        self.matrix = np.zeros((64, dims), dtype=np.float32)
-        self.rids = np.zeros(64, dtype=np.int64)
-        self.ns = np.zeros(64, dtype=np.int32)
-        self.expires = np.full(64, np.inf)
-        self.row_of: dict[int, int] = {}
-        self.ns_id: dict[str, int] = {}
-
-    def set(self, rid: int, vec: bytes, namespace: str, expires: float | None) -> None:
-        np = self.np
-        row = self.row_of.get(rid)
-        if row is None:
-            if self.n == len(self.rids):
-                self._grow()
-            row = self.row_of[rid] = self.n
-            self.n += 1
-        self.matrix[row] = np.frombuffer(vec, dtype=np.float32)
-        self.rids[row] = rid
-        self.ns[row] = self.ns_id.setdefault(namespace, len(self.ns_id))
-        self.expires[row] = np.inf if expires is None else expires
-
-    def load(self, rows: list[tuple[int, bytes, str, float | None]]) -> None:
-        """Fill an empty index at once: (record id, vector, namespace, expires_at) rows."""
-        np, size = self.np, max(64, len(rows))
-        self.matrix = np.zeros((size, self.dims), dtype=np.float32)
-        if rows:
-            vecs = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32)
-            self.matrix[: len(rows)] = vecs.reshape(len(rows), self.dims)
-        self.rids = np.zeros(size, dtype=np.int64)
-        self.rids[: len(rows)] = [r[0] for r in rows]
-        self.ns = np.zeros(size, dtype=np.int32)
-        self.ns[: len(rows)] = [self.ns_id.setdefault(r[2], len(self.ns_id)) for r in rows]
-        self.expires = np.full(size, INF)
-        self.expires[: len(rows)] = [INF if r[3] is None else r[3] for r in rows]
-        self.row_of = {r[0]: i for i, r in enumerate(rows)}
-        self.n = len(rows)
-
-    def drop(self, rid: int) -> None:
-        row = self.row_of.pop(rid, None)
-        if row is not None:
-            self.expires[row] = -INF  # never live again (the row stays, unused)
-
-    def _grow(self) -> None:
-        np, size = self.np, len(self.rids) * 2
-        self.matrix = np.resize(self.matrix, (size, self.dims))
-        self.rids = np.resize(self.rids, size)
-        self.ns = np.resize(self.ns, size)
-        self.expires = np.resize(self.expires, size)
-
-    def top(self, query: Any, k: int, namespace: str | None) -> list[tuple[int, float]]:
-        """The ``k`` best (record id, cosine) among live rows, best first."""
-        # Taken once: it may run in a worker thread while the loop adds rows (every
-        # array holds at least ``n`` rows, as a row is counted after the arrays grew).
-        np, n = self.np, self.n
-        matrix, rids, ns, expires = self.matrix, self.rids, self.ns, self.expires
-        live = expires[:n] > time.time()
-        if namespace is not None:
-            ids = [i for name, i in list(self.ns_id.items()) if _within(name, namespace)]
-            live &= np.isin(ns[:n], ids)
-        rows = np.flatnonzero(live)
-        if not len(rows):
-            return []
-        if len(rows) == n:  # every row: no copy of the scores
-            scores = _scores(matrix, n, query)
-        elif len(rows) * 4 > n:  # scoring every row beats copying most of them first
-            scores = _scores(matrix, n, query)[rows]
-        else:
-            scores = matrix[rows] @ query
-        k = min(k, len(rows))
-        best = np.argpartition(scores, len(scores) - k)[-k:]
-        best = best[np.argsort(-scores[best])]
-        if len(rows) == n:
-            return [(int(rids[i]), float(scores[i])) for i in best]
-        return [(int(rids[rows[i]]), float(scores[i])) for i in best]
-
-    def cosines(self, query: Any, rids: list[int]) -> dict[int, float]:
-        rows = [(rid, self.row_of[rid]) for rid in rids if rid in self.row_of]
-        if not rows:
-            return {}
-        scores = self.matrix[[r for _, r in rows]] @ query
-        return {rid: float(s) for (rid, _), s in zip(rows, scores, strict=True)}
-
-
-SPLIT = 32_768  # rows from which the product is split in two halves, one per core
-_helper: ThreadPoolExecutor | None = None
-
-
-def _scores(matrix: Any, n: int, query: Any) -> Any:
-    """``matrix[:n] @ query``, its second half in a helper thread from SPLIT rows: the
-    product is bound by memory reads, and two cores read more than one (numpy releases
-    the GIL; bench/README.md has the figures)."""
-    global _helper
-    if n < SPLIT:
-        return matrix[:n] @ query
-    if _helper is None:
-        _helper = ThreadPoolExecutor(1, thread_name_prefix="nexus-vectors")
-    out = load_numpy().empty(n, dtype=matrix.dtype)
-    half = n // 2
-    second = _helper.submit(load_numpy().dot, matrix[half:n], query, out[half:])
-    load_numpy().dot(matrix[:half], query, out[:half])
-    second.result()
-    return out
 
 
 def _read(conn: sqlite3.Connection, agent: str) -> Index:
@@ -188,10 +69,6 @@ def _read_file(path: str, agent: str) -> Index:
         return _read(conn, agent)
     finally:
         conn.close()
-
-
-def _within(name: str, namespace: str) -> bool:
-    return name == namespace or name.startswith(namespace.rstrip("/") + "/")
 
 
 class Vectors:
