@@ -111,12 +111,14 @@ class Strategies(BaseModel):
 
 class Vectors(BaseModel):
     """Vector search of an agent's records: on or off; when on, every record is embedded
-    through the gateway's embedding model (those written before in the background)."""
+    through the gateway's embedding model (those written before in the background):
+    the offline one unless ``model`` names another embedding model the gateway serves
+    the agent (a route to an upstream); a change of model embeds every record again."""
 
     model_config = ConfigDict(extra="forbid")
 
     enabled: StrictBool
-    model: str | None = None  # answered: the embedding model
+    model: str | None = None  # the embedding model: asked (None keeps it) and answered
     embedded: Whole | None = None  # answered: live records that have a vector
     records: Whole | None = None  # answered: live records
 
@@ -129,6 +131,7 @@ class SettingsChange(BaseModel):
     retention_days: Number | None = None
     strategies: Strategies | None = None
     vectors: StrictBool | None = None
+    embedding_model: str | None = None  # a gateway embedding model's name
 
 
 class MemorySettings(BaseModel):
@@ -140,3 +143,4 @@ class MemorySettings(BaseModel):
     strategies: list[str]
     custom_prompt: str | None = None
     vectors: bool = False
+    embedding_model: str | None = None

@@ -131,7 +131,11 @@ def test_memory_settings(platform: Platform, memtest: str) -> None:
         "strategies": ["summary", "facts"],
         "custom_prompt": None,
         "vectors": False,
+        "embedding_model": "nexus-offline-embed",
     }
+    unknown = platform("ai", "agent", "memory", "settings", memtest, "--embedding-model", "nope")
+    assert unknown.code == 2, unknown.out
+    assert "no embedding model for the memory of" in unknown.stderr
     run(platform, "I work at Acme in Berlin.", "--session", "f1", "--actor", "dan")
     facts: list[str] = []
     for _ in range(100):

@@ -4,8 +4,10 @@ The upstream model name picks the behaviour: ``up-echo`` answers the last messag
 upper-cased with its own usage (prompt 7, completion 3), ``up-nousage`` the same
 without usage, ``up-fail`` HTTP 500, ``up-slow`` answers after 3 s, ``up-limited``
 HTTP 429 with ``Retry-After: 7``. ``/v1/embeddings`` answers any model but ``up-fail``
-(see ``_embed``). Streams send one chunk per word (then a usage
-chunk when asked). Every Authorization header seen is kept in ``keys``.
+(see ``_embed``; ``up-letters`` counts each text's letters a-z, so texts that share
+letters are near); the texts it embedded are kept in ``embedded``. Streams send one
+chunk per word (then a usage chunk when asked). Every Authorization header seen is
+kept in ``keys``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from tests.emulator.http_support import JsonHandler, serve
 class OpenAIUpstream:
     def __init__(self) -> None:
         self.keys: list[str] = []
+        self.embedded: list[str] = []
         upstream = self
 
         class Handler(JsonHandler):
@@ -73,7 +76,16 @@ class OpenAIUpstream:
             def _embed(self, body: dict[str, Any]) -> None:
                 """[length, position, dimensions asked] per text, listed last to first (the
                 gateway orders them by ``index``); 4 prompt tokens a text."""
-                texts = body["input"]
+                texts = [body["input"]] if isinstance(body["input"], str) else body["input"]
+                upstream.embedded += texts
+                if body["model"] == "up-letters":
+                    vectors = [[float(t.lower().count(c)) for c in "abcdefghijklmnopqrstuvwxyz"]
+                               for t in texts]  # fmt: skip
+                    used = {"prompt_tokens": len(texts), "total_tokens": len(texts)}
+                    data = [{"object": "embedding", "index": i, "embedding": v}
+                            for i, v in enumerate(vectors)]  # fmt: skip
+                    self.answer(200, {"object": "list", "data": data, "usage": used})
+                    return
                 data = [
                     {"object": "embedding", "index": i,
                      "embedding": [float(len(t)), float(i), float(body.get("dimensions", 0))]}

@@ -10,8 +10,9 @@ sessions/{session}/branch`` (``{"actor", "from_event", "to_session"}``), ``DELET
 sessions/{session}?actor=``. Records: ``PUT records``, ``GET
 records[?namespace=][&key=][&limit=]``,
 ``GET|DELETE records/{id}``, ``POST search``. Settings: ``GET|PUT retention``,
-``GET|PUT strategies`` (``extract.py``), ``GET|PUT vectors`` (``{"enabled": true}``:
-records embedded and searched by meaning too, ``vectors.py``).
+``GET|PUT strategies`` (``extract.py``), ``GET|PUT vectors`` (``{"enabled": true,
+"model"?}``: records embedded and searched by meaning too, ``vectors.py``, by the
+gateway embedding model ``model`` names, ``embedding.py``).
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def _vectors_of(memory: Memory, agent: str) -> Vectors:
     embedded, records = vectors.counts(agent)
     return Vectors(
         enabled=vectors.enabled(agent),
-        model=vectors.model_name(),
+        model=vectors.model_name(agent),
         embedded=embedded,
         records=records,
     )
@@ -170,7 +171,8 @@ def build(prefix: str, agent_of: Callable[..., str]) -> APIRouter:
     async def set_vectors(body: Vectors, request: Request, agent: str = Agent) -> Vectors:
         memory = _memory(request)
         assert memory.vectors is not None
-        memory.vectors.set_enabled(agent, body.enabled, memory.retention_days(agent))
+        days = memory.retention_days(agent)
+        memory.vectors.set_enabled(agent, body.enabled, days, body.model)
         return _vectors_of(memory, agent)
 
     @router.get("/strategies", summary="The extraction strategies the agent runs")

@@ -98,6 +98,9 @@ class Index:
                 self._allocate(len(self.rids) * 2)
             row = self.n
         x = np.frombuffer(vec, dtype=np.float32)
+        if x.size != self.dims and not self.n:  # the first vector of another model's size
+            self.dims = x.size
+            self._allocate(64)
         self.matrix[row] = x
         self._quantise(row, row + 1)
         self.rids[row] = rid

@@ -40,7 +40,7 @@ def search(
     if mode == "text" or vectors is None:
         return _by_words(conn, agent, words, asked)
     vec, wanted = vectors.query(agent, asked.query), _wanted(asked.top_k, mode)
-    index = vectors.index(agent)
+    index = _fits(vectors.index(agent), vec, agent)
     near = dict(index.top(vec, wanted, asked.namespace))
     return _by_meaning(conn, index, vec, near, agent, words, asked, mode)
 
@@ -53,10 +53,24 @@ async def search_async(
     words, mode = _asked(vectors, agent, asked)
     if mode == "text" or vectors is None:
         return _by_words(conn, agent, words, asked)
-    vec, wanted = vectors.query(agent, asked.query), _wanted(asked.top_k, mode)
-    index = await vectors.ready(agent)
+    vec, wanted = await vectors.query_async(agent, asked.query), _wanted(asked.top_k, mode)
+    index = _fits(await vectors.ready(agent), vec, agent)
     near = dict(await asyncio.to_thread(index.top, vec, wanted, asked.namespace))
     return _by_meaning(conn, index, vec, near, agent, words, asked, mode)
+
+
+def _fits(index: Index, vec: Any, agent: str) -> Index:
+    """The index, when the query's vector has its length (or it has no row yet)."""
+    if index.n and vec.size != index.dims:
+        raise errors.ApiError(
+            409,
+            errors.ErrorCode.USAGE,
+            f"the query has {vec.size} dimensions and the vectors of {agent} {index.dims}: "
+            "they come from another embedding model",
+            hint=f"nexus ai agent memory settings {agent} --embedding-model NAME  # embeds "
+            "them all again",
+        )
+    return index
 
 
 def _asked(vectors: Vectors | None, agent: str, asked: SearchIn) -> tuple[list[str], str]:

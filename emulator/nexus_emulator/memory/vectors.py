@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nexus_emulator import errors
-from nexus_emulator.errors import ApiError, ErrorCode
+from nexus_emulator.errors import ApiError
 from nexus_emulator.memory.index import INF, Index, load_numpy
 
 if TYPE_CHECKING:
@@ -47,13 +47,14 @@ def _read(conn: sqlite3.Connection, agent: str) -> Index:
     """The agent's vectors from the state database, as one matrix."""
     from nexus_emulator.gateway.offline import DIMENSIONS
 
-    index = Index(DIMENSIONS)
     rows = conn.execute(
         "SELECT v.rid, v.vec, r.namespace, r.expires_at FROM memory_vectors v "
         "JOIN memory_records r ON r.rid = v.rid WHERE v.agent=?",
         (agent,),
     ).fetchall()
-    index.load(rows)
+    size = len(rows[0][1]) if rows else 4 * DIMENSIONS  # one model's vectors, one length
+    index = Index(size // 4)
+    index.load([r for r in rows if len(r[1]) == size])
     return index
 
 
@@ -73,8 +74,11 @@ def _read_file(path: str, agent: str) -> Index:
 
 class Vectors:
     def __init__(self, conn: sqlite3.Connection, gateway: Gateway) -> None:
+        from nexus_emulator.memory.embedding import Embedder
+
         self.conn = conn
         self.gateway = gateway
+        self.embedder = Embedder(conn, gateway)
         self._on: dict[str, bool] = {}
         self._indexes: dict[str, Index] = {}
         self._filling: dict[str, asyncio.Task[None]] = {}
@@ -93,7 +97,15 @@ class Vectors:
             on = self._on[agent] = bool(row and row[0])
         return on
 
-    def set_enabled(self, agent: str, on: bool, retention_days: float) -> None:
+    def set_enabled(
+        self, agent: str, on: bool, retention_days: float, model: str | None = None
+    ) -> None:
+        """Vector search on or off; ``model`` names the gateway model that embeds the
+        records from now on (a change drops the vectors of the one before)."""
+        if model is not None and self.embedder.choose(agent, model, retention_days):
+            self.forget(agent)
+            with self.conn:
+                self.conn.execute("DELETE FROM memory_vectors WHERE agent=?", (agent,))
         with self.conn:
             self.conn.execute(
                 "INSERT INTO memory_settings(agent, retention_days, vectors) VALUES (?, ?, ?) "
@@ -118,8 +130,12 @@ class Vectors:
         ).fetchone()
         return int(row[0]), int(row[1])
 
-    def model_name(self) -> str:
-        return self.gateway.model(None, "embedding").id
+    def model_name(self, agent: str) -> str:
+        """The embedding model's name (the one the settings name when it is gone)."""
+        try:
+            return self.embedder.model(agent).id
+        except ApiError:
+            return str(self.embedder.chosen(agent))
 
     def dropped(self, agent: str, rid: int) -> None:
         self._change(agent, lambda index: index.drop(rid))
@@ -142,33 +158,9 @@ class Vectors:
             self._pending.pop(name, None)
         if agent is None:
             self._on.clear()
+            self.embedder.forget()
 
     # ------------------------------------------------------------ embedding
-
-    def embed(self, agent: str, texts: list[str], purpose: str) -> list[bytes]:
-        """Unit float32 vectors of ``texts``, through the gateway as the agent."""
-        from nexus_emulator.gateway.errors import GatewayError
-        from nexus_emulator.gateway.offline import DIMENSIONS
-        from nexus_emulator.gateway.service import Caller
-
-        np = load_numpy()
-        caller = Caller(agent, "development", None, f"memory:{purpose}")
-        try:
-            model = self.gateway.model(None, "embedding")
-            vectors, _ = self.gateway.embed(caller, model, texts, DIMENSIONS)
-        except GatewayError as exc:
-            raise ApiError(
-                exc.status,
-                ErrorCode.UNAVAILABLE if exc.status >= 429 else ErrorCode.USAGE,
-                f"the gateway refused the embedding: {exc.message}",
-                hint=f"nexus ai gateway quota show {agent}  # the agent's quotas",
-            ) from None
-        out = []
-        for v in vectors:
-            a = np.asarray(v, dtype=np.float32)
-            a /= float(np.linalg.norm(a)) or 1.0
-            out.append(a.tobytes())
-        return out
 
     def after_put(
         self, agent: str, rid: int, text: str, namespace: str, expires: float | None
@@ -185,8 +177,11 @@ class Vectors:
 
             self._change(agent, expiry)
             return
+        if self.embedder.model(agent).route is not None:  # an upstream's: not in this call
+            self.fill_later(agent)
+            return
         try:
-            [vec] = self.embed(agent, [text], "embed")
+            [vec] = self.embedder.embed(agent, [text], "embed")
         except ApiError as exc:  # the record stays, found by its words only
             log.warning("record %s of %s has no vector: %s", rid, agent, exc.message)
             return
@@ -194,16 +189,16 @@ class Vectors:
         self._change(agent, lambda index: index.set(rid, vec, namespace, expires))
 
     def _store(self, agent: str, rows: list[tuple[int, bytes]]) -> None:
-        model = self.model_name()
+        model = self.model_name(agent)
         with self.conn:
             self.conn.executemany(
                 "INSERT OR REPLACE INTO memory_vectors(rid, agent, model, vec) VALUES (?,?,?,?)",
                 [(rid, agent, model, vec) for rid, vec in rows],
             )
 
-    def fill_step(self, agent: str, after: int = 0) -> int:
-        """Embed up to BATCH live records of the agent that have no vector, the first
-        after record id ``after``; the last record id seen (0: none left)."""
+    def _unembedded(self, agent: str, after: int) -> tuple[list[Any], int]:
+        """Up to BATCH live records of the agent after record id ``after``: those without
+        a vector, and the last record id seen (0: none left)."""
         rows = self.conn.execute(
             "SELECT r.rid, r.text, r.namespace, r.expires_at, EXISTS "
             "(SELECT 1 FROM memory_vectors v WHERE v.rid = r.rid) FROM memory_records r "
@@ -212,18 +207,35 @@ class Vectors:
             (after, agent, time.time(), BATCH),
         ).fetchall()
         if not rows or not self.enabled(agent):
-            return 0
-        missing = [r for r in rows if not r[4]]
+            return [], 0
+        return [r for r in rows if not r[4]], int(rows[-1][0])
+
+    def _add(self, agent: str, missing: list[Any], vecs: list[bytes]) -> None:
+        self._store(agent, [(r[0], v) for r, v in zip(missing, vecs, strict=True)])
+
+        def add(index: Index) -> None:
+            for r, v in zip(missing, vecs, strict=True):
+                index.set(r[0], v, r[2], r[3])
+
+        self._change(agent, add)
+
+    def fill_step(self, agent: str, after: int = 0) -> int:
+        """Embed (offline model) up to BATCH records without a vector after record id
+        ``after``; the last record id seen (0: none left)."""
+        missing, last = self._unembedded(agent, after)
         if missing:
-            vecs = self.embed(agent, [r[1] for r in missing], "embed")
-            self._store(agent, [(r[0], v) for r, v in zip(missing, vecs, strict=True)])
+            self._add(agent, missing, self.embedder.embed(agent, [r[1] for r in missing], "embed"))
+        return last
 
-            def add(index: Index) -> None:
-                for r, v in zip(missing, vecs, strict=True):
-                    index.set(r[0], v, r[2], r[3])
-
-            self._change(agent, add)
-        return int(rows[-1][0])
+    async def fill_step_async(self, agent: str, after: int = 0) -> int:
+        """``fill_step`` with the agent's model, an upstream's too."""
+        missing, last = self._unembedded(agent, after)
+        if missing:
+            texts = [r[1] for r in missing]
+            vecs = await self.embedder.embed_async(agent, texts, "embed")
+            if self.enabled(agent):  # not turned off meanwhile
+                self._add(agent, missing, vecs)
+        return last
 
     def fill_later(self, agent: str) -> None:
         """Embed the agent's records that have no vector, in the background (the event
@@ -232,7 +244,9 @@ class Vectors:
             return
         try:
             loop = asyncio.get_running_loop()
-        except RuntimeError:  # no loop (a script): now
+        except RuntimeError:  # no loop (a script): now, offline model only
+            if self.embedder.model(agent).route is not None:
+                return
             after = self.fill_step(agent)
             while after:
                 after = self.fill_step(agent, after)
@@ -241,10 +255,12 @@ class Vectors:
 
     async def _fill(self, agent: str) -> None:
         try:
-            after = self.fill_step(agent)
+            after = await self.fill_step_async(agent)
             while after:
                 await asyncio.sleep(0)
-                after = self.fill_step(agent, after)
+                after = await self.fill_step_async(agent, after)
+        except ApiError as exc:  # the records stay, found by their words only
+            log.warning("the records of %s are not all embedded: %s", agent, exc.message)
         except Exception:
             log.exception("embedding the records of %s failed", agent)
         finally:
@@ -301,7 +317,7 @@ class Vectors:
         self.fill_later(agent)  # what a stop cut short
         return index
 
-    def query(self, agent: str, text: str) -> Any:
+    def _check(self, agent: str) -> None:
         if not self.enabled(agent):
             raise errors.ApiError(  # 409: the agent's settings, not the request, say no
                 409,
@@ -309,5 +325,13 @@ class Vectors:
                 f"vector search is off for {agent}",
                 hint=f"nexus ai agent memory settings {agent} --vectors on",
             )
-        [vec] = self.embed(agent, [text], "search")
+
+    def query(self, agent: str, text: str) -> Any:
+        self._check(agent)
+        [vec] = self.embedder.embed(agent, [text], "search")
+        return load_numpy().frombuffer(vec, dtype=load_numpy().float32)
+
+    async def query_async(self, agent: str, text: str) -> Any:
+        self._check(agent)
+        [vec] = await self.embedder.embed_async(agent, [text], "search")
         return load_numpy().frombuffer(vec, dtype=load_numpy().float32)

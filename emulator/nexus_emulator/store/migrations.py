@@ -351,6 +351,13 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE deployments ADD COLUMN isolation TEXT NOT NULL DEFAULT 'shared';
         """,
     ),
+    (
+        20,
+        "memory: the gateway model that embeds an agent's records (NULL: the offline one)",
+        """
+        ALTER TABLE memory_settings ADD COLUMN embed_model TEXT;
+        """,
+    ),
 ]
 
 

@@ -68,12 +68,17 @@ class MemoryCalls(EmulatorCalls):
                 client.request("PUT", f"{base}/retention", json={"retention_days": days})
             if strategies is not None:
                 client.request("PUT", f"{base}/strategies", json=strategies.model_dump())
-            if vectors is not None:
-                client.request("PUT", f"{base}/vectors", json={"enabled": vectors})
+            if vectors is not None or change.embedding_model is not None:
+                if vectors is None:
+                    vectors = client.request("GET", f"{base}/vectors")["enabled"]
+                body = {"enabled": vectors, "model": change.embedding_model}
+                client.request("PUT", f"{base}/vectors", json=body)
             retention = client.request("GET", f"{base}/retention")
             chosen = client.request("GET", f"{base}/strategies")
-            on = client.request("GET", f"{base}/vectors")["enabled"]
-        return MemorySettings(agent=name, **retention, **chosen, vectors=on)
+            on = client.request("GET", f"{base}/vectors")
+        return MemorySettings(
+            agent=name, **retention, **chosen, vectors=on["enabled"], embedding_model=on["model"]
+        )
 
     def memory_delete(self, name: str, what: str, id: str, actor: str | None) -> dict[str, Any]:
         paths = {"session": "sessions", "record": "records", "actor": "actors"}

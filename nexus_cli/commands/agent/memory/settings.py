@@ -1,4 +1,5 @@
-"""``nexus ai agent memory settings NAME [--retention-days D] [--strategies S,…]``."""
+"""``nexus ai agent memory settings NAME [--retention-days D] [--strategies S,…]
+[--vectors on|off] [--embedding-model M]``."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ def _render(s: MemorySettings) -> str:
         f"strategies  {', '.join(s.strategies) or 'none'}"
         + (f"\ncustom      {s.custom_prompt}" if s.custom_prompt else "")
         + f"\nvectors     {'on' if s.vectors else 'off'}"
+        + (f" ({s.embedding_model})" if s.vectors and s.embedding_model else "")
     )
 
 
@@ -48,6 +50,15 @@ def settings(
             "(hybrid by default); off: words only.",
         ),
     ] = None,
+    embedding_model: Annotated[
+        str | None,
+        typer.Option(
+            "--embedding-model",
+            help="The gateway embedding model that embeds the records: nexus-offline-embed "
+            "(the default) or a route of kind embedding to an upstream; a change embeds them "
+            "all again.",
+        ),
+    ] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Show or change how long an agent's memory keeps events, what it extracts and
@@ -75,6 +86,7 @@ def settings(
         if chosen is None
         else Strategies(strategies=chosen, custom_prompt=custom_prompt),
         vectors=None if vectors is None else vectors == "on",
+        embedding_model=embedding_model,
     )
     settings = provider().memory_settings(name, change)
     output.emit(settings, _render)
