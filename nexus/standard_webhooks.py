@@ -8,6 +8,11 @@ agent, shaped ``whsec_<base64 of 32 random bytes>``, kept in ``<folder>/<agent>.
 ``OVERLAP`` seconds, so a receiver can switch. A failed delivery is retried on
 ``SCHEDULE`` (±20 % jitter), at least as late as a ``Retry-After`` answer says.
 
+Deliveries wait in an :class:`Outbox`, a SQLite table ``outbox`` that both the
+emulator's database and the swarm front's hold, written in the same transaction
+as the task's end so none is lost (by the emulator's task queue, by the front's
+store); :func:`deliver_due` posts what is due.
+
 The swarm front runs this file alone (stored beside front.py as a swarm config),
 so it imports nothing but the standard library.
 """
@@ -18,10 +23,13 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import os
 import random
 import secrets
+import sqlite3
 import time
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -147,3 +155,88 @@ def headers(live: list[str], msg_id: str, at: int, body: bytes) -> dict[str, str
 def message_id(task_id: str, delivery_id: int) -> str:
     """The ``webhook-id`` of a delivery: the same on each of its attempts."""
     return f"msg_{task_id}_{delivery_id}"
+
+
+DELIVERY = ("id", "url", "attempts", "delivered_at", "failed_at", "last_error", "next_at")
+
+
+class Outbox:
+    """The deliveries of task webhooks in a SQLite ``outbox`` table: each is retried on
+    ``SCHEDULE`` until a 2xx answer, at most ``MAX_DELIVERIES`` times; 410 Gone ends it."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def of_task(self, task_id: str) -> list[dict[str, Any]]:
+        """The deliveries of a task's webhook and how their attempts went."""
+        rows = self.conn.execute(
+            f"SELECT {', '.join(DELIVERY)} FROM outbox WHERE task_id=? ORDER BY id", (task_id,)
+        ).fetchall()
+        found = [dict(zip(DELIVERY, row, strict=True)) for row in rows]
+        for d in found:
+            d["webhook_id"] = message_id(task_id, d.pop("id"))
+            if d["delivered_at"] or d["failed_at"]:
+                d["next_at"] = None
+        return found
+
+    def answered(
+        self,
+        delivery_id: int,
+        attempts: int,
+        status: int | None,
+        wait: str | None,
+        error: str,
+        gone: str = "HTTP 410: the endpoint is gone",
+    ) -> bool:
+        """Records one more attempt after ``attempts``: its HTTP ``status`` (None: no
+        answer, ``error`` says why) and ``Retry-After`` (``wait``). A 410 Gone ends the
+        delivery with the error ``gone`` and answers True."""
+        attempts += 1
+        if status is not None and 200 <= status < 300:
+            with self.conn:
+                self.conn.execute(
+                    "UPDATE outbox SET delivered_at=?, attempts=? WHERE id=?",
+                    (time.time(), attempts, delivery_id),
+                )
+            return False
+        if status == 410:
+            self.failed(delivery_id, attempts, gone, None)
+            return True
+        last = attempts >= MAX_DELIVERIES
+        self.failed(
+            delivery_id, attempts, error, None if last else next_delay(attempts, retry_after(wait))
+        )
+        return False
+
+    def failed(self, delivery_id: int, attempts: int, error: str, delay: float | None) -> None:
+        """An attempt that failed: the next one in ``delay`` seconds, or none (failed)."""
+        now = time.time()
+        with self.conn:
+            self.conn.execute(
+                "UPDATE outbox SET attempts=?, last_error=?, next_at=?, failed_at=? WHERE id=?",
+                (
+                    attempts,
+                    error,
+                    now + (delay or 0.0),
+                    now if delay is None else None,
+                    delivery_id,
+                ),
+            )
+
+
+async def deliver_due(
+    due: Callable[[], Sequence[tuple[Any, ...]]],
+    deliver: Callable[..., Awaitable[None]],
+    log: logging.Logger,
+) -> None:
+    """Forever: every quarter second, ``deliver(*row)`` for each row ``due()`` returns (its
+    first field the delivery's id); one delivery that raises does not stop the others."""
+    import asyncio
+
+    while True:
+        await asyncio.sleep(0.25)
+        for row in due():
+            try:
+                await deliver(*row)
+            except Exception:  # logged with its traceback; the others still go
+                log.exception("webhook delivery %d failed", row[0])

@@ -8,6 +8,8 @@ renders it as the wire's error body (``nexus_api.errors``).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 
 from nexus.ai.spec import SpecError
 from nexus_api.errors import ErrorBody, ErrorCode, error_body
@@ -15,6 +17,7 @@ from nexus_api.errors import ErrorBody, ErrorCode, error_body
 __all__ = [
     "ApiError",
     "ErrorCode",
+    "checked",
     "failed",
     "from_spec",
     "from_status",
@@ -27,6 +30,7 @@ __all__ = [
 ]
 
 log = logging.getLogger("nexus_emulator")
+_T = TypeVar("_T")
 
 
 class ApiError(Exception):
@@ -72,6 +76,14 @@ def too_large(size: int, limit: int) -> ApiError:
 
 def from_spec(exc: SpecError) -> ApiError:
     return ApiError(400, ErrorCode.USAGE, exc.message, hint=exc.hint)
+
+
+def checked(rule: Callable[..., _T], *args: object) -> _T:
+    """Run a nexus.ai.spec rule; a SpecError becomes a 400 ``usage`` error."""
+    try:
+        return rule(*args)
+    except SpecError as exc:
+        raise from_spec(exc) from None
 
 
 def not_found(message: str, hint: str | None = None) -> ApiError:

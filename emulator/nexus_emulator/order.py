@@ -65,10 +65,7 @@ def declared(d: DeploymentRow) -> Sizing | None:
 
 def order(store: Store, agent: str, body: DeploySpec) -> DeployOrder:
     """Check a deploy request against the state before anything starts; raises ApiError."""
-    try:
-        spec.check_name(agent)
-    except spec.SpecError as exc:
-        raise errors.from_spec(exc) from None
+    errors.checked(spec.check_name, agent)
     if bool(body.source_id) == bool(body.image):
         raise errors.usage("a deploy needs exactly one of source_id or image")
     project = body.project or ProjectSpec()

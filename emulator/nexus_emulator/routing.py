@@ -60,10 +60,7 @@ class Routing:
         self._fresh()
         deployed = self._envs.get(name, [])
         if env is not None:
-            try:
-                spec.check_env(env)
-            except spec.SpecError as exc:
-                raise errors.from_spec(exc) from None
+            errors.checked(spec.check_env, env)
             if env not in deployed:
                 raise not_deployed_error(name, env, deployed)
             return env

@@ -38,10 +38,8 @@ class SecretInfo:
 
 
 def check_name(name: str) -> str:
-    try:
-        return spec.check_secret_name(name)
-    except spec.SpecError as exc:
-        raise errors.from_spec(exc) from None
+    """A secret's name that follows the rules, else 400."""
+    return errors.checked(spec.check_secret_name, name)
 
 
 class Vault:

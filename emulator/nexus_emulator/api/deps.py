@@ -30,18 +30,12 @@ def site(em: Emulator) -> Site:
 
 def checked_name(name: str) -> str:
     """An agent name that follows the rules, else 400 (it need not exist)."""
-    try:
-        return spec.check_name(name)
-    except spec.SpecError as exc:
-        raise errors.from_spec(exc) from None
+    return errors.checked(spec.check_name, name)
 
 
 def checked_env(env: str) -> str:
     """An environment the platform knows, else 400."""
-    try:
-        return spec.check_env(env)
-    except spec.SpecError as exc:
-        raise errors.from_spec(exc) from None
+    return errors.checked(spec.check_env, env)
 
 
 def deployed_in(em: Emulator, name: str, env: str | None) -> None:

@@ -48,10 +48,7 @@ async def create_token(body: TokenRequest, request: Request) -> dict[str, Any]:
             hint="e.g. --ttl 1h",
         )
     if body.agent is not None:
-        try:
-            spec.check_name(body.agent)
-        except spec.SpecError as exc:
-            raise errors.from_spec(exc) from None
+        errors.checked(spec.check_name, body.agent)
     identity = emulator_of(request).identity
     token, claims = identity.issuer.mint(
         body.sub, sorted(set(body.scopes)), audience=AUD_API, ttl=body.ttl, agent=body.agent

@@ -13,7 +13,7 @@ from nexus.ai import spec
 from nexus_api.bodies import SecretBody
 from nexus_api.models import Secret, SecretChange
 from nexus_emulator import errors
-from nexus_emulator.api.deps import emulator_of, ready
+from nexus_emulator.api.deps import checked_env, checked_name, emulator_of, ready
 from nexus_emulator.core import Emulator
 from nexus_emulator.vault import ALL, check_name
 
@@ -21,19 +21,7 @@ router = APIRouter(prefix="/v1", tags=["secrets"])
 
 
 def _scope(env: str | None) -> str:
-    if env is None:
-        return ALL
-    try:
-        return spec.check_env(env)
-    except spec.SpecError as exc:
-        raise errors.from_spec(exc) from None
-
-
-def _checked_agent(name: str) -> str:
-    try:
-        return spec.check_name(name)
-    except spec.SpecError as exc:
-        raise errors.from_spec(exc) from None
+    return ALL if env is None else checked_env(env)
 
 
 async def _restart(
@@ -58,7 +46,7 @@ async def _restart(
 async def set_secret(name: str, key: str, body: SecretBody, request: Request) -> SecretChange:
     em = ready(emulator_of(request))
     assert em.vault is not None
-    _checked_agent(name)
+    checked_name(name)
     check_name(key)
     info = em.vault.set(name, _scope(body.env), key, body.value)
     restarted = await _restart(em, name, info.scope, f"secret set {key}", body.actor)
@@ -77,7 +65,7 @@ async def set_secret(name: str, key: str, body: SecretBody, request: Request) ->
 async def list_secrets(name: str, request: Request) -> list[Secret]:
     em = ready(emulator_of(request))
     assert em.vault is not None
-    _checked_agent(name)
+    checked_name(name)
     return [
         Secret(name=s.name, scope=s.scope, digest=s.digest, updated_at=s.updated_at)
         for s in em.vault.list(name)
@@ -90,7 +78,7 @@ async def delete_secret(
 ) -> SecretChange:
     em = ready(emulator_of(request))
     assert em.vault is not None
-    _checked_agent(name)
+    checked_name(name)
     scope = _scope(env)
     if not em.vault.delete(name, scope, key):
         where = "every environment" if scope == ALL else env

@@ -91,3 +91,11 @@ def remote(what: str) -> Iterator[None]:
 def labelled(**labels: str) -> dict[str, list[str]]:
     """A ``filters`` argument matching every given ``dev.nexus.<key>=<value>``."""
     return {"label": [f"dev.nexus.{key}={value}" for key, value in labels.items()]}
+
+
+def listed(collection: Any, agent: str, role: str, what: str) -> list[tuple[Any, dict[str, str]]]:
+    """The agent's objects of a ``role`` in ``collection`` (``client.configs``,
+    ``client.secrets``), each with its labels; ``what`` names the listing in errors."""
+    with remote(what):
+        found = collection.list(filters=labelled(agent=agent, role=role))
+    return [(item, item.attrs["Spec"].get("Labels") or {}) for item in found]

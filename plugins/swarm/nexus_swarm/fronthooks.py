@@ -1,7 +1,8 @@
 """Task webhooks from the swarm front, signed as Standard Webhooks (runs in the swarm).
 
-The signing, the retry schedule and the delivery ids are the local emulator's
-(nexus/standard_webhooks.py, stored beside this file as a swarm config). The
+The signing, the retry schedule, the delivery ids and the outbox's bookkeeping
+are the local emulator's (nexus/standard_webhooks.py, stored beside this file as
+a swarm config). The
 agent's live signing secrets come from a swarm secret mounted into the front
 (``NEXUS_WEBHOOK_SECRETS``: one ``whsec_`` secret a line, newest first); the
 provider writes it from the secrets it keeps for the agent. A delivery is
@@ -19,34 +20,13 @@ import urllib.request
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from nexus.standard_webhooks import (
-        MAX_DELIVERIES,
-        TIMEOUT,
-        headers,
-        message_id,
-        next_delay,
-        retry_after,
-    )
+    from nexus import standard_webhooks as webhooks
     from nexus_swarm.frontstore import Store
 else:
     try:  # in the front: the copy stored beside this file
-        from standard_webhooks import (
-            MAX_DELIVERIES,
-            TIMEOUT,
-            headers,
-            message_id,
-            next_delay,
-            retry_after,
-        )
+        import standard_webhooks as webhooks
     except ImportError:  # imported from the nexus_swarm package (tests)
-        from nexus.standard_webhooks import (
-            MAX_DELIVERIES,
-            TIMEOUT,
-            headers,
-            message_id,
-            next_delay,
-            retry_after,
-        )
+        from nexus import standard_webhooks as webhooks
 
 log = logging.getLogger("nexus-front")
 SECRETS_FILE = os.environ.get("NEXUS_WEBHOOK_SECRETS", "/run/secrets/nexus-webhook")
@@ -64,7 +44,7 @@ def post(url: str, body: bytes, signed: dict[str, str]) -> tuple[int | None, str
     """(HTTP status or None, its Retry-After, what went wrong) of one attempt."""
     request = urllib.request.Request(url, data=body, headers=signed, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as answer:
+        with urllib.request.urlopen(request, timeout=webhooks.TIMEOUT) as answer:
             return int(answer.status), None, ""
     except urllib.error.HTTPError as exc:
         return exc.code, exc.headers.get("Retry-After"), f"HTTP {exc.code}"
@@ -75,36 +55,19 @@ def post(url: str, body: bytes, signed: dict[str, str]) -> tuple[int | None, str
 class Hooks:
     def __init__(self, store: Store, secrets_file: str = SECRETS_FILE) -> None:
         self.store = store
+        self.outbox = webhooks.Outbox(store.conn)
         self.secrets_file = secrets_file
 
     def of_task(self, task_id: str) -> list[dict[str, Any]]:
-        found = self.store.deliveries(task_id)
-        for d in found:
-            d["webhook_id"] = message_id(task_id, d.pop("id"))
-            if d["delivered_at"] or d["failed_at"]:
-                d["next_at"] = None
-        return found
+        return self.outbox.of_task(task_id)
 
     async def run(self) -> None:
-        while True:
-            await asyncio.sleep(0.25)
-            for delivery in self.store.due():
-                try:
-                    await self._deliver(*delivery)
-                except Exception:  # one bad delivery must not stop the others
-                    log.exception("webhook delivery %d failed", delivery[0])
+        await webhooks.deliver_due(self.store.due, self._deliver, log)
 
     async def _deliver(self, delivery_id: int, task_id: str, url: str, body: bytes, n: int) -> None:
-        msg_id = message_id(task_id, delivery_id)
-        signed = headers(live_secrets(self.secrets_file), msg_id, int(time.time()), body)
+        msg_id = webhooks.message_id(task_id, delivery_id)
+        signed = webhooks.headers(live_secrets(self.secrets_file), msg_id, int(time.time()), body)
         status, wait, error = await asyncio.to_thread(post, url, body, signed)
-        if status is not None and 200 <= status < 300:
-            self.store.delivered(delivery_id, n + 1)
-            return
-        if status == 410:
-            self.store.failed(delivery_id, n + 1, "HTTP 410: the endpoint is gone", None)
-            return
-        attempts = n + 1
-        delay = None if attempts >= MAX_DELIVERIES else next_delay(attempts, retry_after(wait))
-        self.store.failed(delivery_id, attempts, error, delay)
-        log.warning("webhook delivery %d to %s failed (%s)", delivery_id, url, error)
+        gone = self.outbox.answered(delivery_id, n, status, wait, error)
+        if not gone and (status is None or not 200 <= status < 300):
+            log.warning("webhook delivery %d to %s failed (%s)", delivery_id, url, error)

@@ -34,7 +34,6 @@ CREATE TABLE IF NOT EXISTS outbox (
     last_error TEXT
 );
 """
-DELIVERY = ("id", "url", "attempts", "delivered_at", "failed_at", "last_error", "next_at")
 
 
 class Store:
@@ -75,12 +74,6 @@ class Store:
             self.conn.executemany("DELETE FROM tasks WHERE id=?", [(i,) for i in task_ids])
             self.conn.executemany("DELETE FROM outbox WHERE task_id=?", [(i,) for i in task_ids])
 
-    def deliveries(self, task_id: str) -> list[dict[str, Any]]:
-        rows = self.conn.execute(
-            f"SELECT {', '.join(DELIVERY)} FROM outbox WHERE task_id=? ORDER BY id", (task_id,)
-        ).fetchall()
-        return [dict(zip(DELIVERY, row, strict=True)) for row in rows]
-
     def due(self) -> list[tuple[int, str, str, bytes, int]]:
         """(id, task id, url, payload, attempts) of the deliveries to make now."""
         rows = self.conn.execute(
@@ -89,19 +82,3 @@ class Store:
             (time.time(),),
         ).fetchall()
         return [(i, t, u, bytes(p), n) for i, t, u, p, n in rows]
-
-    def delivered(self, delivery_id: int, attempts: int) -> None:
-        with self.conn:
-            self.conn.execute(
-                "UPDATE outbox SET delivered_at=?, attempts=? WHERE id=?",
-                (time.time(), attempts, delivery_id),
-            )
-
-    def failed(self, delivery_id: int, attempts: int, error: str, delay: float | None) -> None:
-        """An attempt that failed: the next one in ``delay`` seconds, or none (failed)."""
-        now = time.time()
-        with self.conn:
-            self.conn.execute(
-                "UPDATE outbox SET attempts=?, last_error=?, next_at=?, failed_at=? WHERE id=?",
-                (attempts, error, now + (delay or 0.0), None if delay else now, delivery_id),
-            )

@@ -23,7 +23,7 @@ from nexus_swarm.engine import (
     LABEL_REVISION,
     LABEL_ROLE,
     LABEL_VERSION,
-    labelled,
+    listed,
     remote,
 )
 
@@ -32,22 +32,19 @@ LABEL_SOURCE = "dev.nexus.source"
 
 
 def versions(client: Any, agent: str) -> list[Version]:
-    with remote("listing versions"):
-        found = client.configs.list(filters=labelled(agent=agent, role="version"))
-    out = []
-    for config in found:
-        labels = config.attrs["Spec"].get("Labels") or {}
-        out.append(
-            Version(
-                revision=int(labels[LABEL_REVISION]),
-                label=labels[LABEL_VERSION],
-                digest=labels.get(LABEL_DIGEST),
-                image=labels.get(LABEL_IMAGE),
-                created_at=float(labels.get(LABEL_AT, "0")),
-                created_by=labels.get(LABEL_BY),
-                source=labels.get(LABEL_SOURCE),
-            )
+    found = listed(client.configs, agent, "version", "listing versions")
+    out = [
+        Version(
+            revision=int(labels[LABEL_REVISION]),
+            label=labels[LABEL_VERSION],
+            digest=labels.get(LABEL_DIGEST),
+            image=labels.get(LABEL_IMAGE),
+            created_at=float(labels.get(LABEL_AT, "0")),
+            created_by=labels.get(LABEL_BY),
+            source=labels.get(LABEL_SOURCE),
         )
+        for _, labels in found
+    ]
     return sorted(out, key=lambda v: v.revision)
 
 
@@ -77,21 +74,18 @@ def record_version(client: Any, agent: str, version: Version) -> bool:
 
 
 def events(client: Any, agent: str) -> list[HistoryEvent]:
-    with remote("listing history events"):
-        found = client.configs.list(filters=labelled(agent=agent, role="event"))
-    out = []
-    for config in found:
-        labels = config.attrs["Spec"].get("Labels") or {}
-        out.append(
-            HistoryEvent(
-                at=float(labels[LABEL_AT]),
-                env=labels[LABEL_ENV],
-                action=labels[LABEL_ACTION],
-                revision=int(labels[LABEL_REVISION]),
-                label=labels[LABEL_VERSION],
-                by=labels.get(LABEL_BY) or None,
-            )
+    found = listed(client.configs, agent, "event", "listing history events")
+    out = [
+        HistoryEvent(
+            at=float(labels[LABEL_AT]),
+            env=labels[LABEL_ENV],
+            action=labels[LABEL_ACTION],
+            revision=int(labels[LABEL_REVISION]),
+            label=labels[LABEL_VERSION],
+            by=labels.get(LABEL_BY) or None,
         )
+        for _, labels in found
+    ]
     return sorted(out, key=lambda e: e.at)
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nexus_cli.providers.base import Secret
-from nexus_swarm.engine import LABEL_AGENT, LABEL_AT, LABEL_ROLE, labelled, remote
+from nexus_swarm.engine import LABEL_AGENT, LABEL_AT, LABEL_ROLE, listed, remote
 from nexus_swarm.spec import SecretRef
 
 LABEL_KEY = "dev.nexus.key"
@@ -44,21 +44,17 @@ class Stored:
 
 
 def stored(client: Any, agent: str) -> list[Stored]:
-    with remote("listing secrets"):
-        found = client.secrets.list(filters=labelled(agent=agent, role="secret"))
-    out = []
-    for item in found:
-        labels = item.attrs["Spec"].get("Labels") or {}
-        out.append(
-            Stored(
-                id=item.id,
-                name=item.name,
-                key=labels[LABEL_KEY],
-                scope=labels[LABEL_SCOPE],
-                digest=labels.get(LABEL_VALUE_DIGEST, ""),
-                updated_at=float(labels.get(LABEL_AT, "0")),
-            )
+    out = [
+        Stored(
+            id=item.id,
+            name=item.name,
+            key=labels[LABEL_KEY],
+            scope=labels[LABEL_SCOPE],
+            digest=labels.get(LABEL_VALUE_DIGEST, ""),
+            updated_at=float(labels.get(LABEL_AT, "0")),
         )
+        for item, labels in listed(client.secrets, agent, "secret", "listing secrets")
+    ]
     return sorted(out, key=lambda s: (s.key, s.scope, -s.updated_at))
 
 
