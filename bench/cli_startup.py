@@ -37,6 +37,7 @@ from _common import (
     PEERS,
     ROOT,
     bench_env,
+    compile_sources,
     free_port,
     install_peers,
     nexus_bin,
@@ -161,13 +162,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.install_peers:
         install_peers()
-    # measure what a user runs: modules compiled once, not at every start
-    packages = ["nexus", "nexus_api", "nexus_cli", "plugins/local"]
-    subprocess.run(
-        [sys.executable, "-m", "compileall", "-q", *(str(ROOT / p) for p in packages)],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    compile_sources()
 
     nexus = nexus_bin()
     commands: list[Command] = [

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, bench_env, free_port, nexus_bin, p50, table
+from _common import ROOT, bench_env, compile_sources, free_port, nexus_bin, p50, table
 from _emulator import Emulator
 
 HEALTHY_RE = re.compile(r"replica \d+ healthy in ([\d.]+) s")
@@ -74,6 +74,7 @@ def main() -> int:
     parser.add_argument("--starts", type=int, default=5, help="emulator cold starts")
     parser.add_argument("--redeploys", type=int, default=5, help="code-only redeploys")
     args = parser.parse_args()
+    compile_sources()
 
     with tempfile.TemporaryDirectory(prefix="nexus-bench-") as tmp_name:
         tmp = Path(tmp_name)

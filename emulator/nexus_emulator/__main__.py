@@ -16,9 +16,13 @@ import socket
 import sys
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any, TypeVar
 
 from nexus_emulator.config import EmulatorConfig
+
+T = TypeVar("T")
 
 EXIT_PORT_IN_USE = 3
 EXIT_RUNTIME = 4
@@ -98,7 +102,24 @@ def event_loop() -> Callable[[], asyncio.AbstractEventLoop] | None:
     return uvloop.new_event_loop
 
 
+def in_thread(fn: Callable[[Path], T], arg: Path) -> Future[T]:
+    """``fn(arg)`` started in a thread of its own: its result, or its exception, when asked."""
+    import threading
+
+    future: Future[T] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(fn(arg))
+        except BaseException as exc:  # handed to whoever asks for the result
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name=fn.__name__, daemon=True).start()
+    return future
+
+
 def main(argv: list[str] | None = None) -> int:
+    from nexus.admin_credential import ensure_admin_token
     from nexus.settings import Settings, SettingsError
 
     try:
@@ -122,14 +143,17 @@ def main(argv: list[str] | None = None) -> int:
             )
             return EXIT_PORT_IN_USE
         raise
+    config.paths.ensure()
+    # the OS keyring's start runs tools to find its libraries: in a thread, it overlaps
+    # the imports below instead of adding to them
+    admin_token = in_thread(ensure_admin_token, config.home)
     import uvicorn
 
     from nexus_emulator.app import create_app
     from nexus_emulator.listener import FastHttp
     from nexus_emulator.runtime.base import RuntimeUnavailable
 
-    config.paths.ensure()
-    app = create_app(config, own_lifespan=False)
+    app = create_app(config, own_lifespan=False, admin_token=admin_token)
     emulator = app.emulator
     # serve() runs on the loop made below, so uvicorn's own loop setting has no say here;
     # run calls are answered on the connection (listener.py), everything else by uvicorn's
@@ -162,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
         platform = await serve_platform(app, emulator.platform)
+        emulator.warm()
         settle_gc()
         try:
             await task

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import AsyncIterator
+from concurrent.futures import Future
 from contextlib import asynccontextmanager
 from importlib import import_module
 from typing import Any
@@ -33,6 +34,11 @@ log = logging.getLogger("nexus_emulator")
 # for it when it is declared, and a start that declared all of them took about twice as
 # long to be ready. (module, router attribute, path prefixes; {} is one path segment)
 LAZY_ROUTERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (
+        "nexus_emulator.api.identity",
+        "router",
+        ("/.well-known/", "/v1/identity/", "/v1/platform/identity"),
+    ),
     ("nexus_emulator.api.authorizer", "router", ("/v1/agents/{}/authorizer",)),
     ("nexus_emulator.api.sessions", "router", ("/v1/agents/{}/sessions",)),
     (
@@ -40,6 +46,18 @@ LAZY_ROUTERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         "router",
         ("/v1/agents/{}/credentials", "/v1/platform/credentials/"),
     ),
+    (
+        "nexus_emulator.api.tasks",
+        "router",
+        ("/v1/agents/{}/webhook-secret", "/v1/agents/{}/tasks", "/v1/tasks/"),
+    ),
+    ("nexus_emulator.api.logs", "router", ("/v1/agents/{}/logs",)),
+    (
+        "nexus_emulator.api.metrics",
+        "router",
+        ("/metrics", "/v1/agents/{}/metrics", "/v1/agents/{}/traces", "/v1/traces/"),
+    ),
+    ("nexus_emulator.api.secrets", "router", ("/v1/agents/{}/secrets",)),
     ("nexus_emulator.gateway.openai_api", "router", ("/v1/platform/gateway/",)),
     ("nexus_emulator.gateway.anthropic_api", "router", ("/v1/platform/gateway/",)),
     ("nexus_emulator.gateway.admin_api", "router", ("/v1/gateway/",)),
@@ -110,20 +128,17 @@ def allowed(app: FastAPI, scope: Scope) -> list[str]:
     return sorted(methods)
 
 
-def create_app(config: EmulatorConfig, *, own_lifespan: bool = True) -> App:
-    """The app; with ``own_lifespan=False`` the caller starts and stops ``app.emulator``."""
-    from nexus_emulator.api import (
-        control,
-        fastpath,
-        health,
-        identity,
-        logs,
-        metrics,
-        secrets,
-        tasks,
-    )
+def create_app(
+    config: EmulatorConfig,
+    *,
+    own_lifespan: bool = True,
+    admin_token: Future[tuple[str, str]] | None = None,
+) -> App:
+    """The app; with ``own_lifespan=False`` the caller starts and stops ``app.emulator``
+    (``admin_token``: the admin credential when the caller is already looking it up)."""
+    from nexus_emulator.api import control, fastpath, health
 
-    em = Emulator(config)
+    em = Emulator(config, admin_token)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -131,6 +146,7 @@ def create_app(config: EmulatorConfig, *, own_lifespan: bool = True) -> App:
             yield
             return
         await em.start()
+        em.warm()
         try:
             yield
         finally:
@@ -171,16 +187,16 @@ def create_app(config: EmulatorConfig, *, own_lifespan: bool = True) -> App:
 
     for router in (
         health.router,
-        identity.router,
+        slot("api.identity"),
         slot("api.authorizer"),
         slot("api.sessions"),
         slot("api.credentials"),
         control.router,
         fastpath.router,
-        tasks.router,
-        logs.router,
-        metrics.router,
-        secrets.router,
+        slot("api.tasks"),
+        slot("api.logs"),
+        slot("api.metrics"),
+        slot("api.secrets"),
         slot("gateway.openai_api"),
         slot("gateway.anthropic_api"),
         slot("gateway.admin_api"),

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from collections import Counter
+from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
 from nexus.admin_credential import ensure_admin_token
@@ -41,10 +42,14 @@ log = logging.getLogger("nexus_emulator")
 
 
 class Emulator:
-    def __init__(self, config: EmulatorConfig) -> None:
+    def __init__(
+        self, config: EmulatorConfig, admin_token: Future[tuple[str, str]] | None = None
+    ) -> None:
         self.config = config
-        # the admin credential: in the OS keyring, else $NEXUS_HOME/token (0600)
-        self.token, self.token_store = ensure_admin_token(config.home)
+        # the admin credential: in the OS keyring, else $NEXUS_HOME/token (0600); a caller
+        # may have started looking for it already (__main__: the keyring's start is slow)
+        found = admin_token.result() if admin_token is not None else None
+        self.token, self.token_store = found or ensure_admin_token(config.home)
         self.identity = Identity(config.home, config.issuer, self.token, config.workload_ttl)
         self.started_at = time.time()
         self.relay = Relay()
@@ -184,9 +189,13 @@ class Emulator:
             return_when=asyncio.FIRST_COMPLETED,
         )
         self.ready = True
+        log.info("ready: runtime %s, state %s", runtime.name, self.config.paths.db)
+
+    def warm(self) -> None:
+        """Load in threads what the first relayed call and the first model call would wait for:
+        called once serving, so the start to ready does not share the CPU with it."""
         self.relay.warm()
         self.gateway.warm()
-        log.info("ready: runtime %s, state %s", runtime.name, self.config.paths.db)
 
     async def _look_after(self, adopted: asyncio.Event) -> None:
         """Bring back the replicas of every deployment, then keep their health true."""

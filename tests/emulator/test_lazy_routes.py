@@ -63,6 +63,12 @@ def test_rare_routes_are_declared_on_first_use_and_in_the_openapi_document(
     assert seen["after_memory"] == ["nexus_emulator.memory.api"]
     paths: list[str] = seen["paths"]
     for path in (
+        "/.well-known/jwks.json",
+        "/v1/identity/tokens",
+        "/v1/agents/{name}/tasks",
+        "/v1/agents/{name}/logs",
+        "/metrics",
+        "/v1/agents/{name}/secrets",
         "/v1/agents/{name}/authorizer",
         "/v1/agents/{name}/credentials",
         "/v1/platform/gateway/v1/chat/completions",
@@ -74,7 +80,9 @@ def test_rare_routes_are_declared_on_first_use_and_in_the_openapi_document(
     ):
         assert path in paths
     # in the declared order, whichever was loaded first
+    assert paths.index("/.well-known/jwks.json") < paths.index("/v1/agents/{name}/authorizer")
     assert paths.index("/v1/agents/{name}/authorizer") < paths.index("/v1/agents/{name}")
+    assert paths.index("/v1/agents/{name}") < paths.index("/v1/agents/{name}/tasks")
     assert paths.index("/v1/platform/memory/sessions") < paths.index(
         "/v1/memory/agents/{agent}/sessions"
     )
