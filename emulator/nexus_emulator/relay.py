@@ -53,6 +53,15 @@ class Relay:
     ) -> dict[str, Any] | None:
         """The replica's /ping answer, or None when it does not answer healthy; ``keep=False``
         closes the connection after it (an endpoint that may not be called again)."""
+        answer, _ = await self.probe(endpoint, timeout, keep)
+        return answer
+
+    async def probe(
+        self, endpoint: str, timeout: float = 1.0, keep: bool = True
+    ) -> tuple[dict[str, Any] | None, bool]:
+        """``ping``'s answer, and whether ``endpoint`` is reachable from here: False only
+        when no connection could be opened for another reason than a refusal (a timeout, no
+        route), the sign that a container's own address is not routed to this host."""
         session = self.session
         import aiohttp
 
@@ -63,14 +72,19 @@ class Relay:
             async with session.get(
                 endpoint + "/ping",
                 headers=headers,
-                timeout=aiohttp.ClientTimeout(total=timeout),
+                # a connection that cannot be opened in time says so (ConnectionTimeoutError)
+                timeout=aiohttp.ClientTimeout(total=timeout, connect=timeout),
             ) as resp:
                 if resp.status != 200:
-                    return None
+                    return None, True
                 data = await resp.json(content_type=None)
-                return data if isinstance(data, dict) else None
+                return (data if isinstance(data, dict) else None), True
+        except aiohttp.ClientConnectorError as exc:
+            return None, isinstance(exc.os_error, ConnectionRefusedError)
+        except aiohttp.ConnectionTimeoutError:
+            return None, False
         except (aiohttp.ClientError, TimeoutError, ValueError):
-            return None
+            return None, True
 
     async def close(self) -> None:
         if self._session is not None:

@@ -26,6 +26,12 @@ from nexus_emulator.store.db import VersionRow
 log = logging.getLogger("nexus_emulator.replicas")
 Emit = Callable[[str], None]
 ADDRESS_PROBE_TIMEOUT = 1.0  # seconds a replica's own address has to answer /ping once
+# seconds between a new replica's /ping attempts: short at first (a refusal costs little),
+# then longer for replicas slow to start (the process runtime's virtualenvs)
+POLL_FIRST, POLL_LAST = 0.005, 0.025
+# seconds after which a new replica that has not answered at its address is asked at its
+# published port too (the address may not be routed to this host: a rootless engine)
+PUBLISHED_TOO_AFTER = 1.0
 
 
 SecretsFn = Callable[[str, str], dict[str, str]]
@@ -162,10 +168,20 @@ class Replicas:
         live = LiveReplica(handle)
         deadline = t0 + self.config.replica_timeout
         next_check = t0 + 0.5
+        both_after = time.monotonic() + PUBLISHED_TOO_AFTER
+        targets = [self._first_target(handle)]
+        pause = POLL_FIRST
         while True:
-            # no connection kept: calls may go to the replica's address (reach)
-            if await self.relay.ping(handle.endpoint, timeout=0.5, keep=not handle.address):
-                live.handle = await self.reach(handle)
+            answers = await asyncio.gather(*(self._probe(handle, t) for t in targets))
+            found = zip(targets, answers, strict=True)
+            healthy = next((target for target, (answer, _) in found if answer), None)
+            if healthy is not None:
+                # at the published port only: the address once more, as an adopted replica's
+                live.handle = (
+                    replace(handle, endpoint=healthy)
+                    if healthy != handle.endpoint
+                    else await self.reach(handle)
+                )
                 live.state = "healthy"
                 live.healthy_after = time.monotonic() - t0
                 emit(
@@ -174,6 +190,10 @@ class Replicas:
                 )
                 return live
             now = time.monotonic()
+            if handle.endpoint not in targets and (
+                now > both_after or not all(reachable for _, reachable in answers)
+            ):
+                targets.append(handle.endpoint)  # the address may not be routed here
             if now > deadline or (now > next_check and not await self.runtime.running(handle.id)):
                 tail = as_text(await self.runtime.logs(handle.id, tail=30))
                 await self.runtime.stop(handle.id)
@@ -185,7 +205,23 @@ class Replicas:
                 raise ReplicaFailed(f"replica {rs.replica + 1}: {why}", tail)
             if now > next_check:
                 next_check = now + 0.5
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(pause)
+            pause = min(POLL_LAST, pause * 1.25)
+
+    def _first_target(self, handle: ReplicaHandle) -> str:
+        """Where a new replica is asked for /ping first: its own address, which calls go to
+        (refused at once until the replica listens, where the published port's proxy may
+        accept a connection and hold it until a timeout), else its published endpoint."""
+        if handle.address and self.config.replica_route != "published":
+            return handle.address
+        return handle.endpoint
+
+    async def _probe(
+        self, handle: ReplicaHandle, target: str
+    ) -> tuple[dict[str, Any] | None, bool]:
+        # no connection kept to a published port that calls will not use (see reach)
+        keep = target != handle.endpoint or not handle.address
+        return await self.relay.probe(target, timeout=0.5, keep=keep)
 
     async def stop(self, live: LiveReplica) -> None:
         live.state = "stopped"

@@ -19,9 +19,10 @@ from pathlib import Path
 import docker
 import pytest
 from nexus_emulator.config import EmulatorConfig
+from nexus_emulator.pools import LiveReplica
 from nexus_emulator.relay import Relay
 from nexus_emulator.replicas import Replicas
-from nexus_emulator.runtime.base import ReplicaHandle
+from nexus_emulator.runtime.base import Artifact, ReplicaHandle, ReplicaSpec
 from nexus_emulator.runtime.process import ProcessRuntime
 
 from tests.emulator.conftest import Emu, running_emulator, write_agent
@@ -177,3 +178,79 @@ def test_reach_keeps_the_published_port_when_the_address_fails(tmp_path: Path) -
     finally:
         busy.shutdown()
     assert reach(tmp_path, "").endpoint.startswith("http://127.0.0.1:")  # no address at all
+
+
+class Counting(JsonHandler):
+    asked: list[str] = []
+
+    def do_GET(self) -> None:
+        self.asked.append(self.path)
+        self.answer(200, {"status": "Healthy"})
+
+
+class NotTheReplica(JsonHandler):
+    def do_GET(self) -> None:
+        self.answer(404, {"error": "nothing here"})
+
+
+class Started(ProcessRuntime):
+    """A runtime whose one replica is already up at two real loopback servers: its
+    published endpoint and its own address."""
+
+    def __init__(self, home: Path, endpoint: str, address: str) -> None:
+        super().__init__(home)
+        self.handle = ReplicaHandle("c1", endpoint, "echo", "development", 1, 0, address=address)
+
+    async def start(self, spec: ReplicaSpec) -> ReplicaHandle:
+        return self.handle
+
+    async def running(self, handle_id: str) -> bool:
+        return True
+
+
+def started(tmp_path: Path, endpoint: str, address: str) -> LiveReplica:
+    """What ``Replicas`` starts: the replica as it is called from then on, once healthy."""
+    config = EmulatorConfig(home=tmp_path, replica_timeout=30)
+    spec = ReplicaSpec("echo", "development", 1, 0, Artifact("echo:r1", "", None))
+
+    async def start() -> LiveReplica:
+        relay = Relay()
+        try:
+            runtime = Started(tmp_path, endpoint, address)
+            return await Replicas(config, runtime, relay)._start_one(spec, lambda _line: None)
+        finally:
+            await relay.close()
+
+    return asyncio.run(start())
+
+
+def test_a_new_replica_is_asked_at_its_address_only(tmp_path: Path) -> None:
+    published, endpoint = serve(Counting)
+    own, address = serve(Ping)
+    Counting.asked = []
+    try:
+        live = started(tmp_path, endpoint, address)
+    finally:
+        published.shutdown()
+        own.shutdown()
+    assert live.state == "healthy"
+    assert live.handle.endpoint == address
+    assert Counting.asked == []  # the published port's proxy was never in the way
+
+
+@pytest.mark.parametrize("answered", [False, True], ids=["refused", "something-else-answers"])
+def test_a_new_replica_not_reached_at_its_address_is_asked_at_its_port(
+    tmp_path: Path, answered: bool
+) -> None:
+    published, endpoint = serve(Ping)
+    other, address = serve(NotTheReplica) if answered else (None, "")
+    address = address or f"http://127.0.0.1:{closed_port()}"
+    try:
+        live = started(tmp_path, endpoint, address)
+    finally:
+        published.shutdown()
+        if other is not None:
+            other.shutdown()
+    assert live.state == "healthy"
+    assert live.handle.endpoint == endpoint
+    assert live.handle.address == address

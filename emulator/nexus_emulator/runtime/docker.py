@@ -84,6 +84,7 @@ class DockerRuntime(Runtime):
         self.sdk_dir = sdk_dir  # holds the `nexus` package; default: the installed SDK
         self._client: Any = None
         self._engine_os: str | None = None
+        self._mounts: dict[str, str | None] = {}  # image ID -> its LABEL_MOUNT (see _mount)
 
     # ------------------------------------------------------------------ plumbing
 
@@ -181,17 +182,21 @@ class DockerRuntime(Runtime):
         handle: ReplicaHandle = await self._call(self._start_sync, spec)
         return handle
 
-    @staticmethod
-    def _mount(client: Any, image: str) -> str | None:
-        """The host directory a dev image asks to run (its LABEL_MOUNT), if any."""
+    def _mount(self, client: Any, image: str) -> str | None:
+        """The host directory a dev image asks to run (its LABEL_MOUNT), if any; asked once
+        per image ID (an ID names the same content for ever)."""
         from docker.errors import DockerException
 
+        if image in self._mounts:
+            return self._mounts[image]
         try:
             labels = client.images.get(image).labels or {}
         except DockerException:
             return None  # a missing image is reported by the start itself
-        mount = labels.get(LABEL_MOUNT)
-        return str(mount) if mount else None
+        mount = str(labels[LABEL_MOUNT]) if labels.get(LABEL_MOUNT) else None
+        if image.startswith("sha256:"):
+            self._mounts[image] = mount
+        return mount
 
     def _start_sync(self, spec: ReplicaSpec) -> ReplicaHandle:
         from docker.errors import APIError, ImageNotFound
@@ -277,7 +282,8 @@ class DockerRuntime(Runtime):
                 time.sleep(0.02)
             looked = True
             container.reload()
-            published.reload()
+            if published is not container:
+                published.reload()
 
     def _sealed_holder(self, spec: ReplicaSpec, name: str, options: dict[str, Any]) -> Any:
         """The network namespace of a replica that needs one (see _egress), its firewall set;
