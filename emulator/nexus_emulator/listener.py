@@ -73,6 +73,7 @@ class FastHttp(asyncio.Protocol):
         self.headers: list[tuple[bytes, bytes]] = []
         self.body: list[bytes] = []
         self.idle: asyncio.TimerHandle | None = None
+        self.last = 0.0  # loop.time() when the connection last went idle
         self.gone: asyncio.Future[None] = self.loop.create_future()
 
     # ------------------------------------------------------------ the connection
@@ -82,6 +83,7 @@ class FastHttp(asyncio.Protocol):
         self.server_state.connections.add(self)  # type: ignore[arg-type]
         self.client = self.transport.get_extra_info("peername")
         self.server = self.transport.get_extra_info("sockname")
+        self.last = self.loop.time()
         self._arm_idle()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -98,8 +100,12 @@ class FastHttp(asyncio.Protocol):
         else:
             self.transport.close()
 
-    def _arm_idle(self) -> None:
-        self.idle = self.loop.call_later(self.config.timeout_keep_alive, self._idle_out)
+    def _arm_idle(self, after: float | None = None) -> None:
+        """One timer per connection, not one per call: it looks at when the last answer
+        went (``self.last``) and closes the connection once it has been idle long enough."""
+        if self.idle is None:
+            delay = self.config.timeout_keep_alive if after is None else after
+            self.idle = self.loop.call_later(delay, self._idle_out)
 
     def _disarm_idle(self) -> None:
         if self.idle is not None:
@@ -107,7 +113,16 @@ class FastHttp(asyncio.Protocol):
             self.idle = None
 
     def _idle_out(self) -> None:
-        if self.transport is not None and not self.busy and not self.raw:
+        self.idle = None
+        if self.transport is None or self.transport.is_closing():
+            return
+        if self.busy or self.raw:  # a call or a request on its way: look again later
+            self._arm_idle()
+            return
+        left = self.config.timeout_keep_alive - (self.loop.time() - self.last)
+        if left > 0:
+            self._arm_idle(left)
+        else:
             self.transport.close()
 
     def data_received(self, data: bytes) -> None:
@@ -118,7 +133,6 @@ class FastHttp(asyncio.Protocol):
                 self.paused = True
                 self.transport.pause_reading()
             return
-        self._disarm_idle()
         self.raw += data
         try:
             self.parser.feed_data(data)
@@ -256,8 +270,7 @@ class FastHttp(asyncio.Protocol):
         if self.paused:
             self.paused = False
             self.transport.resume_reading()
+        self.last = self.loop.time()
         if self.pending:
             data, self.pending = bytes(self.pending), bytearray()
             self.data_received(data)
-        else:
-            self._arm_idle()

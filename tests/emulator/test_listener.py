@@ -193,3 +193,20 @@ def test_a_too_large_body_is_refused_before_it_is_read(emu: Emu, conn: Conn) -> 
     conn.sock.sendall(head)
     status, _, body = conn.answer()
     assert status == 413, body
+
+
+KEEP_ALIVE = 5.0  # seconds: uvicorn's timeout_keep_alive, which the emulator keeps
+
+
+def test_a_busy_connection_stays_and_an_idle_one_is_closed(emu: Emu, conn: Conn) -> None:
+    # calls a second apart for longer than the keep-alive: idle time counts from the last
+    # answer, not from when the connection was opened
+    started = time.monotonic()
+    while time.monotonic() - started < KEEP_ALIVE + 2:
+        conn.sock.sendall(request(emu, "POST", "/agents/echo/run", run_body("again")))
+        status, _, body = conn.answer()
+        assert status == 200
+        assert echo_of(body) == "again"
+        time.sleep(1)
+    # then left alone, it is closed (the socket's own timeout is 30 s)
+    assert conn.sock.recv(65536) == b""
