@@ -60,7 +60,8 @@ class Call:
     started: float = field(default_factory=time.perf_counter)
     claimed: bool = True  # ``replica``'s slot is counted, not yet relayed (see Chain.start)
     recorded: bool = False
-    spent: Counter[str] | None = None  # tokens per model at the gateway, taken once
+    spent: Counter[str] | None = None  # tokens per model at the gateway (None: none)
+    taken: bool = False  # ``spent`` was taken from the gateway (once per call)
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ class Chain:
         upstream: Upstream,
         metrics: Metrics,
         tracer: Tracer,
-        spent: Callable[[str, str], Counter[str]] | None = None,
+        spent: Callable[[str, str], Counter[str] | None] | None = None,
         opened: Callable[[str, str], None] | None = None,
     ) -> None:
         self.routing = routing
@@ -358,9 +359,10 @@ class Chain:
     def tokens(self, call: Call, reported: int = 0) -> int:
         """The call's tokens: the gateway's count for its request id (taken once), else
         what the replica reported (a model it reached without the gateway)."""
-        if call.spent is None:
-            call.spent = self.spent(call.name, call.request_id) if self.spent else Counter()
-        return sum(call.spent.values()) or reported
+        if not call.taken:
+            call.taken = True
+            call.spent = self.spent(call.name, call.request_id) if self.spent else None
+        return (sum(call.spent.values()) if call.spent else 0) or reported
 
     def _failed(
         self, call: Call, exc: errors.ApiError, status: int | None = None
