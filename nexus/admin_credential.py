@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,11 @@ def usable_keyring() -> Any:
     """The OS keyring, or None where none works (headless Linux, CI, NEXUS_KEYRING=off)."""
     if not Settings.load().keyring:
         return None
+    if sys.platform != "darwin":
+        # keyring's macOS backend looks for the macOS frameworks with ctypes.util.find_library,
+        # which runs ldconfig, gcc and ld for each of three (100-500 ms), and can only fail
+        # elsewhere: it is marked missing, the outcome its own failed import has
+        sys.modules.setdefault("keyring.backends.macOS.api", None)  # type: ignore[arg-type]
     try:
         import keyring
         from keyring.backends import fail

@@ -13,12 +13,14 @@ the keys are fetched when it is set and at every start.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
 import re
 import time
 from dataclasses import asdict, dataclass, field
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -123,8 +125,10 @@ class Authorizers:
 
     async def refresh(self) -> None:
         """Fetch every issuer's keys again (at start; a failure leaves that issuer keyless)."""
-        import httpx
-
+        if not self._by_agent:
+            return
+        # httpx imports Rich and its transports (~100 ms): not on the loop that is serving
+        httpx = await asyncio.to_thread(import_module, "httpx")
         async with httpx.AsyncClient(timeout=10) as http:
             for agent, auth in self._by_agent.items():
                 try:
