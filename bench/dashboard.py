@@ -47,9 +47,10 @@ def in_tmux(env: dict[str, str], count: int) -> tuple[float, float]:
         f"NEXUS_HOME={env['NEXUS_HOME']} NEXUS_EMULATOR_PORT={env['NEXUS_EMULATOR_PORT']} "
         f"{nexus_bin()} ai dashboard"
     )
+    tmux = ["tmux", "-L", session]  # a server of its own: another's exit cannot race this one
     t0 = time.perf_counter()
     subprocess.run(
-        ["tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "50", command], check=True
+        [*tmux, "new-session", "-d", "-s", session, "-x", "160", "-y", "50", command], check=True
     )
     first: float | None = None
     screen = ""
@@ -57,7 +58,7 @@ def in_tmux(env: dict[str, str], count: int) -> tuple[float, float]:
         deadline = t0 + 30
         while time.perf_counter() < deadline:
             screen = subprocess.run(
-                ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True
+                [*tmux, "capture-pane", "-p", "-t", session], capture_output=True, text=True
             ).stdout
             rows = [  # the table's rows (the agent view below starts with a name too)
                 line
@@ -71,7 +72,7 @@ def in_tmux(env: dict[str, str], count: int) -> tuple[float, float]:
             time.sleep(0.01)
         raise SystemExit(f"the dashboard never showed {count} agents:\n{screen}")
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        subprocess.run([*tmux, "kill-server"], capture_output=True)
 
 
 def in_process(env: dict[str, str]) -> float:

@@ -4,8 +4,9 @@ Typer 0.29 coerces every processed parameter value through a pydantic adapter,
 and building the first one imports pydantic (~50 ms): every command would pay it,
 ``nexus ai agent --help`` too (the root's ``--provider`` is processed on the way).
 Our values are nearly all plain: empty (None), strings for ``str`` parameters,
-flags, lists of strings. Those need no coercion, so they skip it; anything else
-(ints, enums, a missing required value) goes through Typer as usual.
+flags, lists of strings, numbers left at their default. Those need no coercion,
+so they skip it; anything else (a number given, enums, a missing required
+value) goes through Typer as usual.
 
 Typer has no public hook for this: the parameters Typer builds are switched to
 subclasses (``__class__``) that only override ``process_value``. That depends on
@@ -31,14 +32,18 @@ GROUP_SETTINGS: dict[str, Any] = {**SETTINGS, "add_completion": False}
 _NO_VALUE = object()
 
 
-def plain_value(param: Any, value: Any) -> Any:
-    """``value`` as Typer's coercion would give it, when that needs no coercion; else _NO_VALUE."""
+def plain_value(param: Any, value: Any, *, default: bool = False) -> Any:
+    """``value`` as Typer's coercion would give it, when that needs no coercion; else _NO_VALUE.
+    ``default``: the value is the parameter's default, which the code wrote already typed
+    (``interval: float = 2.0``), so one of the annotated scalar type stays as it is."""
     multi = param.multiple or param.nargs == -1
     annotation = getattr(getattr(param, "type_descriptor", None), "annotation", None)
     if param.required and param.value_is_missing(value):
         return _NO_VALUE  # Typer's own error message
     if value is None:
         return () if multi else None
+    if default and not multi and type(value) in (int, float) and annotation is type(value):
+        return value
     if multi:
         strings = isinstance(value, tuple | list) and all(isinstance(v, str) for v in value)
         of_str = getattr(annotation, "__origin__", None) is list and get_args(annotation) == (str,)
@@ -50,7 +55,9 @@ def plain_value(param: Any, value: Any) -> Any:
 
 class _Plain(_TyperParameter):
     def process_value(self, ctx: Any, value: Any) -> Any:
-        plain = plain_value(self, value)
+        source = ctx.get_parameter_source(self.name)  # a ParameterSource (Typer's Click)
+        default = getattr(source, "name", None) == "DEFAULT"
+        plain = plain_value(self, value, default=default)
         if plain is _NO_VALUE:
             return super().process_value(ctx, value)
         return plain if self.callback is None else self.callback(ctx, self, plain)

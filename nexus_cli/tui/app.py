@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from typing import ClassVar
+from concurrent.futures import Future
+from typing import Any, ClassVar
 
 from textual import work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.lazy import Lazy
 from textual.screen import Screen
 from textual.widgets import (
     DataTable,
@@ -25,7 +27,6 @@ from textual.widgets import (
     Input,
     RichLog,
     Static,
-    TabbedContent,
     TabPane,
     Tree,
 )
@@ -93,12 +94,14 @@ class Dashboard(Actions):
         *,
         readonly: bool = False,
         clock: Callable[[], float] = time.time,
+        listed: Future[list[dict[str, Any]]] | None = None,
     ) -> None:
         super().__init__()
         self.provider = provider
         self.interval = interval
         self.readonly = readonly
         self.clock = clock
+        self.listed = listed  # the agent list the command started reading (start_listing)
         self.rows: list[Row] = []
         self.selected: str | None = None  # the selected row's key: agent/env
         self.detail: Detail | None = None
@@ -108,6 +111,7 @@ class Dashboard(Actions):
         self.filter_text = ""
         self.rates: dict[str, list[float]] = {}
         self.loads = 0  # passes completed (tests and the bench wait on it)
+        self.ready = False  # the tabs are mounted (after the first frame)
         self._last_pass = 0.0
         self._shown_logs: list[str] = []
 
@@ -118,7 +122,8 @@ class Dashboard(Actions):
         with Vertical():
             yield Input(placeholder="/ to filter agents", id="filter")
             yield DataTable(id="agents", cursor_type="row", zebra_stripes=True)
-            with TabbedContent(initial="agent"):
+            # The tabs are mounted after the first frame, which has the agent rows only.
+            with Lazy(panes.Details(initial="agent")):
                 with TabPane("Agent", id="agent"):
                     yield Static("Loading…", id="status")
                 with TabPane("Logs", id="logs-tab"):
@@ -149,33 +154,49 @@ class Dashboard(Actions):
             "TOKENS",
             "QUEUE",
         )
+        self.sub_title = "read-only" if self.readonly else ""
+        self.table("agents").focus()
+        if self.listed is not None and self.listed.done() and self.listed.exception() is None:
+            self.show_rows(listed_rows(self.listed.result()))  # in the first frame
+
+    def on_details_ready(self, _: panes.Details.Ready) -> None:
+        """The tabs are mounted: start reading (statuses, metrics, the selected agent) now,
+        so that reading and its imports did not hold the first frame back."""
         panes.columns(
             self.table("tasks"), "TASK", "STATUS", "PROGRESS", "ATTEMPT", "ENV", "AGE", "ERROR"
         )
         panes.columns(self.table("traces"), "TRACE", "NAME", "DURATION", "STATUS", "SPANS", "AGE")
         panes.columns(self.table("sessions"), "ACTOR", "SESSION", "EVENTS", "LAST")
         panes.columns(self.table("records"), "NAMESPACE", "TEXT", "AGE")
-        self.sub_title = "read-only" if self.readonly else ""
         self.show_log_state()
-        self.table("agents").focus()
+        self.ready = True
+        self.refresh_bindings()
         self.action_refresh()
         self.set_interval(self.interval, self.action_refresh)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Until the tabs are mounted, only what needs none of them.
+        return self.ready or action in ("quit", "help", "command_palette")
 
     # ------------------------------------------------------------ reading
 
     def action_refresh(self) -> None:
+        if not self.ready:
+            return  # the tabs' mounting starts the first read
         self.load(self.selected, LogFilter(self.logs.level, self.logs.search), self.trace_id)
 
     @work(thread=True, exclusive=True, group="load")
     def load(self, selected: str | None, logs: LogFilter, trace_id: str | None) -> None:
         now = time.monotonic()
         elapsed = now - self._last_pass if self._last_pass else 0.0
+        listed, self.listed = self.listed, None
         try:
-            summaries = self.provider.list_agents()
+            summaries = listed.result() if listed else self.provider.list_agents_data()
             if not self.rows:  # the first paint: names and versions before the rest
                 self.call_from_thread(self.show_rows, listed_rows(summaries))
+            names = [str(a["name"]) for a in summaries]
             rows = fetch_agents(
-                self.provider, summaries, {r.key: r for r in self.rows if r.known}, elapsed
+                self.provider, names, {r.key: r for r in self.rows if r.known}, elapsed
             )
         except NexusError as exc:
             self.call_from_thread(self.show_error, exc)
@@ -266,7 +287,7 @@ class Dashboard(Actions):
         self.action_unfocus()
 
     def action_filter(self) -> None:
-        tabs = self.query_one(TabbedContent)
+        tabs = self.query_one(panes.Details)
         target = "#log-search" if tabs.active == "logs-tab" else "#filter"
         self.query_one(target, Input).focus()
 
@@ -274,7 +295,7 @@ class Dashboard(Actions):
         self.table("agents").focus()
 
     def action_tab(self, tab: str) -> None:
-        self.query_one(TabbedContent).active = tab if tab == "agent" else f"{tab}-tab"
+        self.query_one(panes.Details).active = tab if tab == "agent" else f"{tab}-tab"
 
     def action_level(self) -> None:
         self.logs.level = LEVELS[(LEVELS.index(self.logs.level) + 1) % len(LEVELS)]

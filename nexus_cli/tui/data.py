@@ -11,6 +11,7 @@ provider cannot give (``Unsupported``) or that fails is left empty and named in
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
     from nexus_api.models import (
         AgentMetrics,
         AgentStatus,
-        AgentSummary,
         History,
         Secret,
         Task,
@@ -103,19 +103,37 @@ def _rows_of(
     return rows or [Row(agent=status.name, env="-", version="-", healthy=0, desired=0)]
 
 
-def listed_rows(summaries: list[AgentSummary]) -> list[Row]:
+def start_listing(provider: Provider) -> Future[list[dict[str, Any]]]:
+    """The agent list (``AgentSummary`` JSON: no pydantic), read in a thread of its own: the
+    command starts it before it imports Textual, so the call and the import overlap."""
+    import threading
+
+    listed: Future[list[dict[str, Any]]] = Future()
+
+    def read() -> None:
+        try:
+            listed.set_result(provider.list_agents_data())
+        except BaseException as exc:  # handed over to the first pass, which shows it
+            listed.set_exception(exc)
+
+    threading.Thread(target=read, name="nexus-dashboard-list", daemon=True).start()
+    return listed
+
+
+def listed_rows(summaries: list[dict[str, Any]]) -> list[Row]:
     """Rows from the agent list alone (replicas and load not read yet: ``known`` False),
     so the first paint does not wait for every agent's status."""
     rows = []
     for a in summaries:
-        served = [(env, version) for env, version in a.environments.items() if version]
+        environments: dict[str, str | None] = a.get("environments") or {}
+        served = [(env, version) for env, version in environments.items() if version]
         for env, version in served or [("-", "-")]:
-            rows.append(Row(a.name, env, version or "-", 0, 0, known=False))
+            rows.append(Row(str(a["name"]), env, version or "-", 0, 0, known=False))
     return rows
 
 
 def fetch_agents(
-    provider: Provider, summaries: list[AgentSummary], before: dict[str, Row], elapsed: float
+    provider: Provider, names: list[str], before: dict[str, Row], elapsed: float
 ) -> list[Row]:
     """Every agent's rows; ``before`` (the previous pass, ``elapsed`` s ago) gives requests/s.
     The agents are read a few at a time: the calls wait on the network, not on this CPU."""
@@ -132,8 +150,8 @@ def fetch_agents(
             metrics = None  # a provider without metrics still lists its agents
         return _rows_of(status, metrics, before, elapsed)
 
-    with ThreadPoolExecutor(max_workers=min(8, len(summaries) or 1)) as pool:
-        return [row for rows in pool.map(one, [a.name for a in summaries]) for row in rows]
+    with ThreadPoolExecutor(max_workers=min(8, len(names) or 1)) as pool:
+        return [row for rows in pool.map(one, names) for row in rows]
 
 
 def _part(call: Callable[[], T], missing: dict[str, str], part: str) -> T | None:

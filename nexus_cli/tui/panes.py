@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from textual.widgets import DataTable, Tree
+from rich.text import Text
+from textual.message import Message
+from textual.widgets import DataTable, TabbedContent, Tree
 from textual.widgets.tree import TreeNode
 
 from nexus_cli.tui.render import age, progress, span_children, span_label
@@ -22,9 +24,21 @@ if TYPE_CHECKING:
 Cells = tuple[str, ...]
 
 
+class Details(TabbedContent):
+    """The selected agent's tabs, which say when they are mounted (the dashboard mounts
+    them after its first frame and starts reading then)."""
+
+    class Ready(Message):
+        pass
+
+    def on_mount(self) -> None:
+        self.post_message(self.Ready())
+
+
 def refill(table: DataTable[str], rows: Sequence[tuple[str, Cells]]) -> None:
     """Show ``rows`` (key, cells) in ``table``, keeping the cursor on the same key."""
     keys = [str(k.value) for k in table.rows]
+    _fit(table, rows)
     if keys == [key for key, _ in rows]:
         columns = list(table.columns)
         for key, cells in rows:
@@ -38,6 +52,17 @@ def refill(table: DataTable[str], rows: Sequence[tuple[str, Cells]]) -> None:
         table.add_row(*cells, key=key)
     if current is not None and current in [key for key, _ in rows]:
         table.move_cursor(row=table.get_row_index(current))
+
+
+def _fit(table: DataTable[str], rows: Sequence[tuple[str, Cells]]) -> None:
+    """Widen each column for its widest new value before the cells change. Textual widens
+    a column for changed cells on the table's next idle, but keeps the lines it drew in
+    between, cut at the old width, until a cell changes again (a refresh with the same
+    values would leave a p95 cut off)."""
+    by_column = zip(*(cells for _, cells in rows), strict=True)
+    for column, values in zip(table.columns.values(), by_column, strict=False):
+        widest = max(Text.from_markup(v).cell_len for v in values)
+        column.content_width = max(column.content_width, widest)
 
 
 def columns(table: DataTable[str], *names: str) -> None:

@@ -62,6 +62,9 @@ ARGVS = [
     ["ai", "agent", "logs", "hello", "-n", "5", "--level", "info", "-f", "--since", "1h"],
     ["ai", "agent", "scale", "hello", "--replicas", "3", "--autoscale", "on", "-e", "staging"],
     ["ai", "agent", "deploy", "-e", "staging", "--cpu", "500m", "--replicas", "2", "--path", "."],
+    ["ai", "agent", "logs", "hello"],  # -n left at its default (an int)
+    ["ai", "dashboard"],  # --interval left at its default (a float)
+    ["ai", "dashboard", "--interval", "0.5", "--readonly"],
 ]
 
 
@@ -109,8 +112,8 @@ def test_the_shortcut_gives_the_values_typer_gives(
 
 
 def test_help_and_the_frequent_commands_import_no_pydantic() -> None:
-    """Parsing `run`, `list` and `status` (and the groups above them) builds no pydantic
-    adapter: Typer would import pydantic (~50 ms) for it."""
+    """Parsing `run`, `list`, `status` and `dashboard` (and the groups above them) builds no
+    pydantic adapter: Typer would import pydantic (~50 ms) for it."""
     code = (
         "import sys\n"
         "import typer.main\n"
@@ -118,7 +121,8 @@ def test_help_and_the_frequent_commands_import_no_pydantic() -> None:
         "root = typer.main.get_command(app)\n"
         "root.make_context('nexus', ['--provider', 'local', '--json', 'ai'])\n"
         "for argv in (['ai', 'agent', 'run', 'hello', 'hi', '-c', 'a=b', '--env', 'staging'],\n"
-        "             ['ai', 'agent', 'status', 'hello'], ['ai', 'agent', 'list', '--json']):\n"
+        "             ['ai', 'agent', 'status', 'hello'], ['ai', 'agent', 'list', '--json'],\n"
+        "             ['ai', 'dashboard']):\n"
         "    command, name, args = root, 'nexus', list(argv)\n"
         "    while hasattr(command, 'get_command'):\n"
         "        command.make_context(name, list(args))\n"

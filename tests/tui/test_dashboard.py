@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from nexus_local.provider import LocalProvider
+from textual.css.query import NoMatches
 from textual.pilot import Pilot
 from textual.widgets import DataTable, RichLog, Static, Tree
 
@@ -54,11 +55,15 @@ def project(tmp_path: Path, version: str) -> Path:
 async def until(
     pilot: Pilot[None], check: Callable[[], bool], what: str, limit: float = 60
 ) -> None:
-    """Wait (refreshes keep coming) until ``check()`` holds; fail naming ``what``."""
+    """Wait (refreshes keep coming) until ``check()`` holds; fail naming ``what``. The tabs
+    are mounted after the first frame: a widget not there yet is not shown yet."""
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
-        if check():
-            return
+        try:
+            if check():
+                return
+        except NoMatches:
+            pass
         await pilot.pause(0.1)
     notes = [n.message for n in pilot.app._notifications]
     raise AssertionError(f"the dashboard never showed {what}; its notifications: {notes}")

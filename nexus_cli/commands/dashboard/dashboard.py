@@ -30,6 +30,9 @@ def dashboard(
     problem = chosen.not_running()
     if problem is not None:
         raise problem
+    from nexus_cli.tui.data import start_listing
+
+    listed = start_listing(chosen)  # read while Textual is imported
     from nexus_cli.tui.app import Dashboard
 
-    Dashboard(chosen, interval, readonly=readonly).run()
+    Dashboard(chosen, interval, readonly=readonly, listed=listed).run()
