@@ -212,11 +212,7 @@ class Chain:
         """The replica's answer; a refused connection goes to the next healthy replica."""
         resent = False
         while True:
-            replica = call.replica
-            if call.claimed:
-                call.claimed = False  # counted by Chain.start
-            else:
-                call.pool.claim(replica)
+            replica = self._claim(call)
             try:
                 async with self.upstream.post(
                     replica.handle.endpoint, call.body, call.headers, accept=accept
@@ -224,23 +220,48 @@ class Chain:
                     yield answer
                 return
             except (Refused, Reset) as exc:
-                if isinstance(exc, Reset):
-                    if resent:
-                        raise
-                    resent = True
-                replica.state = "unhealthy"  # the health monitor replaces it if it is gone
-                other = call.pool.pick()
-                if other is None and call.pool.renew is not None:  # a session's (sessions.py)
-                    other = await call.pool.renew(replica)
-                if other is None:
-                    raise errors.unavailable(
-                        f"{call.name} has no replica in {call.env} that accepts connections",
-                        hint=f"nexus ai agent status {call.name}  # replicas are being replaced",
-                        retry_after=RETRY_AFTER,
-                    ) from None
-                call.replica = other
+                resent = self._fail_over(call, exc, resent)
             finally:
                 call.pool.release(replica)
+
+    async def _fetch(self, call: Call) -> tuple[int, str, bytes]:
+        """``_relay`` for a whole answer (run): status, content type and body."""
+        resent = False
+        while True:
+            replica = self._claim(call)
+            try:
+                return await self.upstream.fetch(replica.handle.endpoint, call.body, call.headers)
+            except (Refused, Reset) as exc:
+                resent = self._fail_over(call, exc, resent)
+            finally:
+                call.pool.release(replica)
+
+    @staticmethod
+    def _claim(call: Call) -> LiveReplica:
+        """The replica the call goes to now, its slot counted."""
+        if call.claimed:
+            call.claimed = False  # counted by Chain.start
+        else:
+            call.pool.claim(call.replica)
+        return call.replica
+
+    def _fail_over(self, call: Call, exc: Refused | Reset, resent: bool) -> bool:
+        """After a refused connection (or once, a reset one) the call goes to the next
+        healthy replica; returns whether a reset was resent."""
+        if isinstance(exc, Reset):
+            if resent:
+                raise exc
+            resent = True
+        call.replica.state = "unhealthy"  # the health monitor replaces it if it is gone
+        other = call.pool.pick()
+        if other is None:
+            raise errors.unavailable(
+                f"{call.name} has no replica in {call.env} that accepts connections",
+                hint=f"nexus ai agent status {call.name}  # replicas are being replaced",
+                retry_after=RETRY_AFTER,
+            ) from None
+        call.replica = other
+        return resent
 
     def _broken(self, call: Call, exc: UpstreamError) -> errors.ApiError:
         return errors.failed(
@@ -254,8 +275,7 @@ class Chain:
     async def run(self, call: Call) -> Result:
         """The whole answer; an ``ApiError`` (recorded) when the call failed."""
         try:
-            async with self._relay(call) as up:
-                status, content_type, body = up.status, up.content_type, await up.read()
+            status, content_type, body = await self._fetch(call)
         except UpstreamError as exc:
             raise self._failed(call, self._broken(call, exc)) from None
         except errors.ApiError as exc:
