@@ -110,15 +110,10 @@ class Upstream:
     ) -> AsyncIterator[Answer]:
         """``POST <endpoint>/invocations``; the answer's head is read, its body is not yet."""
         conn = await self._open(endpoint, body, headers, accept)
-        answer = Answer(conn.parser.get_status_code(), conn.content_type, conn)
         try:
-            yield answer
-        except BaseException:
-            conn.close()
-            raise
+            yield Answer(conn.parser.get_status_code(), conn.content_type, conn)
         finally:
-            self._busy.discard(conn)
-        self._done(endpoint, conn)
+            self._done(endpoint, conn)
 
     async def fetch(
         self, endpoint: str, body: bytes, headers: Mapping[str, str]
@@ -126,22 +121,21 @@ class Upstream:
         """``post`` read whole at once: (status, content type, body), with no context
         manager around it (the run path's)."""
         conn = await self._open(endpoint, body, headers, "application/json")
+        answer = Answer(conn.parser.get_status_code(), conn.content_type, conn)
         try:
-            answer = Answer(conn.parser.get_status_code(), conn.content_type, conn)
             data = await answer.read()
-        except BaseException:
-            conn.close()
-            raise
         finally:
-            self._busy.discard(conn)
-        self._done(endpoint, conn)
+            self._done(endpoint, conn)
         return answer.status, answer.content_type, data
 
     def _done(self, endpoint: str, conn: Conn) -> None:
+        """A call's connection back to the idle ones when its answer was read to the end,
+        else closed (the caller stopped reading, or the answer broke)."""
+        self._busy.discard(conn)
         if conn.complete:
             self._put_back(endpoint, conn)
         else:
-            conn.close()  # the caller stopped reading: this connection is mid-answer
+            conn.close()
 
     async def _open(
         self, endpoint: str, body: bytes, headers: Mapping[str, str], accept: str
