@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import Future
 from contextlib import asynccontextmanager
 from importlib import import_module
@@ -41,6 +41,11 @@ LAZY_ROUTERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ),
     ("nexus_emulator.api.authorizer", "router", ("/v1/agents/{}/authorizer",)),
     ("nexus_emulator.api.sessions", "router", ("/v1/agents/{}/sessions",)),
+    (  # the data plane's calls are answered before routing: these serve other methods (405)
+        "nexus_emulator.api.data_routes",
+        "router",
+        ("/agents/", "/v1/agents/{}/run", "/v1/agents/{}/stream", "/v1/agents/{}/tasks"),
+    ),
     (
         "nexus_emulator.api.credentials",
         "router",
@@ -118,10 +123,20 @@ class App:
         await self.asgi(scope, receive, send)
 
 
+def _declared(routes: list[Any]) -> Iterator[Any]:
+    """Every route, those of included routers too (FastAPI keeps an included router whole)."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from _declared(included.routes)
+        else:
+            yield route
+
+
 def allowed(app: FastAPI, scope: Scope) -> list[str]:
     """The methods the routes of a path take (routes of one path may be declared apart)."""
     methods: set[str] = set()
-    for route in app.router.routes:
+    for route in _declared(app.router.routes):
         match, _ = route.matches({**scope, "method": "GET"})
         if match is not Match.NONE and isinstance(route, APIRoute):
             methods |= route.methods or set()
@@ -192,7 +207,7 @@ def create_app(
         slot("api.sessions"),
         slot("api.credentials"),
         control.router,
-        fastpath.router,
+        slot("api.data_routes"),
         slot("api.tasks"),
         slot("api.logs"),
         slot("api.metrics"),

@@ -31,6 +31,8 @@ async def main():
         answer = await c.get("/v1/memory/agents/nobody/sessions", headers=auth)
         seen["memory"] = [answer.status_code, answer.json()]
         seen["after_memory"] = sorted(m for m in lazy if m in sys.modules)
+        wrong = await c.get("/agents/nobody/run", headers=auth)
+        seen["wrong_method"] = [wrong.status_code, wrong.headers.get("allow")]
         doc = (await c.get("/openapi.json")).json()
         seen["paths"] = list(doc["paths"])
     await app.emulator.stop()
@@ -61,9 +63,13 @@ def test_rare_routes_are_declared_on_first_use_and_in_the_openapi_document(
     status, body = seen["memory"]
     assert status == 200, body  # served by the memory routes, not a 404 for a missing route
     assert seen["after_memory"] == ["nexus_emulator.memory.api"]
+    # a data-plane path with another method reaches FastAPI, which declares its routes then
+    assert seen["wrong_method"] == [405, "POST"]
     paths: list[str] = seen["paths"]
     for path in (
         "/.well-known/jwks.json",
+        "/agents/{name}/run",
+        "/v1/agents/{name}/stream",
         "/v1/identity/tokens",
         "/v1/agents/{name}/tasks",
         "/v1/agents/{name}/logs",

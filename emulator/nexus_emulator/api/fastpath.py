@@ -5,25 +5,20 @@ aliases) by splitting the path, then calls the handler of api/data.py: no walk
 of the route table, no dependency injection or validation layer on the hot path
 (bench/README.md has the figures). Every other request goes on to FastAPI.
 
-``router`` declares the same routes to FastAPI, with the same handlers, so the
+api/data_routes.py declares the same routes to FastAPI, with the same handlers, so the
 OpenAPI document describes them and FastAPI's router alone serves them alike.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import parse_qs
 
 import orjson
-from fastapi import APIRouter, Request, Response
-from fastapi.responses import StreamingResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from nexus_emulator import errors
 from nexus_emulator.api import data
-from nexus_emulator.api.deps import emulator_of
 from nexus_emulator.core import Emulator
 from nexus_emulator.pipeline import send_json
 
@@ -123,45 +118,3 @@ class DataPlane:
             await send_json(send, exc.status, orjson.dumps(exc.body()), exc.headers())
         except Exception as exc:  # the same answer as app.py's handler of the unexpected
             await send_json(send, 500, orjson.dumps(errors.internal(exc).body()))
-
-
-# ------------------------------------------------------------ the same routes, for OpenAPI
-
-router = APIRouter(tags=["data"])
-
-
-class _Handled(Response):
-    """A response that is the data-plane handler itself."""
-
-    def __init__(self, em: Emulator, route: DataRoute, name: str) -> None:
-        super().__init__()
-        self.em, self.route, self.name = em, route, name
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await serve(self.em, self.route, self.name, scope, receive, send)
-
-
-def _endpoint(route: DataRoute) -> Callable[..., Awaitable[Response]]:
-    async def endpoint(name: str, request: Request, env: str | None = None) -> Response:
-        return _Handled(emulator_of(request), route, name)  # env: read by the handler
-
-    return endpoint
-
-
-def _declare(verb: str, summary: str, **openapi: Any) -> None:
-    public, versioned = ROUTES[verb]
-    for route, said in ((public, summary), (versioned, f"{summary} (as {public.path})")):
-        router.add_api_route(
-            route.path, _endpoint(route), methods=["POST"], summary=said, **openapi
-        )
-
-
-_declare("run", "Run an agent synchronously", openapi_extra=data.RUN_DOC)
-_declare(
-    "stream",
-    "Run an agent and receive its answer as server-sent events",
-    openapi_extra=data.RUN_DOC,
-    response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}}},
-)
-_declare("tasks", "Submit a run for later", openapi_extra=data.SUBMIT_DOC, status_code=202)
