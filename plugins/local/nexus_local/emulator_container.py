@@ -43,6 +43,49 @@ class NoContainer(Exception):
     """Why the emulator cannot run as a container here (the session falls back)."""
 
 
+DEFAULT_HOST = f"unix://{SOCKET}"
+
+
+def engine_socket(engine_os: str, security_options: list[str], docker_host: str | None) -> str:
+    """The engine's socket on this machine, which the emulator's container mounts (at
+    ``/var/run/docker.sock``); NoContainer when the engine's facts rule the container out.
+
+    The facts: ``docker info``'s OperatingSystem and SecurityOptions, and DOCKER_HOST (the
+    address the docker SDK, and testcontainers, use). The container shares the host's
+    network, processes and paths (module docstring), which only a rootful engine on this
+    machine's own kernel gives:
+    - Docker Desktop (OperatingSystem "Docker Desktop", on macOS, Windows and Linux) runs
+      the engine in a VM: "host" is the VM's network there, so the tests would not reach
+      the emulator at 127.0.0.1 and the emulator would not reach the replicas' ports
+      published on the machine's 127.0.0.1, and its pid is not one of this machine's;
+    - a rootless engine's "host" network and pids are those of its user namespace;
+    - an engine elsewhere (tcp://, ssh://) cannot mount this machine's NEXUS_HOME.
+    The emulator as a local process works with each of them (on Desktop it calls the
+    replicas on their published ports and they reach it at host.docker.internal).
+    """
+    if "docker desktop" in engine_os.lower():  # as nexus_emulator tells Desktop apart
+        raise NoContainer(
+            "Docker Desktop runs the engine in a VM, whose network and processes a "
+            "container shares instead of this machine's"
+        )
+    if any("name=rootless" in option for option in security_options):
+        raise NoContainer("the Docker engine is rootless: its host network is not this machine's")
+    address = docker_host or DEFAULT_HOST
+    if not address.startswith("unix://"):
+        raise NoContainer(f"the Docker engine at {address} cannot mount this machine's files")
+    return address.removeprefix("unix://")
+
+
+def socket_of(client: Any) -> str:
+    """``engine_socket`` with the facts of the engine ``client`` speaks to."""
+    info = client.info()
+    return engine_socket(
+        str(info.get("OperatingSystem", "")),
+        [str(option) for option in info.get("SecurityOptions") or []],
+        os.environ.get("DOCKER_HOST") or None,
+    )
+
+
 def _requirement() -> str:
     """What ``pip wheel`` builds: the source folder Nexus was installed from, else its
     released version."""
@@ -145,20 +188,21 @@ def _copy(wheels: list[Path], dest: Path) -> None:
         shutil.copy2(wheel, dest / wheel.name)
 
 
-def run(tag: str, home: Path, port: int, runtime: str | None) -> Any:
-    """Start the emulator container for ``home`` on ``port``; return the testcontainers
+def run(tag: str, home: Path, port: int, runtime: str | None, engine: str = SOCKET) -> Any:
+    """Start the emulator container for ``home`` on ``port``, with ``engine`` (the engine's
+    socket here, ``engine_socket``) as its /var/run/docker.sock; return the testcontainers
     container (its ``stop()`` removes it)."""
     os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")  # no reaper image offline
     from testcontainers.core.container import DockerContainer
 
     cmd = ["python3", "-m", "nexus_emulator", "--host", "127.0.0.1", "--port", str(port)]
     cmd += ["--home", str(home)] + (["--runtime", runtime] if runtime else [])
-    sock = os.stat(SOCKET)
+    sock = os.stat(engine)
     container = (
         DockerContainer(tag)
         .with_command(cmd)
         .with_volume_mapping(str(home), str(home), "rw")
-        .with_volume_mapping(SOCKET, SOCKET, "rw")
+        .with_volume_mapping(engine, SOCKET, "rw")
         .with_kwargs(
             network_mode="host",
             pid_mode="host",

@@ -131,12 +131,17 @@ def _container_unavailable() -> str | None:
         import testcontainers  # noqa: F401
     except ImportError as exc:
         return f"{exc.name} is not installed (pip install 'nexus-agents[testing]')"
+    from nexus_local.emulator_container import NoContainer, socket_of
+
     try:
         client = docker.from_env(timeout=5)
         try:
             client.ping()
+            socket_of(client)  # an engine a container with the host's network can use
         finally:
             client.close()
+    except NoContainer as exc:
+        return str(exc)
     except Exception as exc:
         return f"no Docker engine answers ({type(exc).__name__})"
     return None
@@ -219,7 +224,7 @@ def _start_container(config: pytest.Config, em: Emulator, factory: pytest.TempPa
     from nexus_local import emulator_container
 
     why = config.stash.get(_WHY, None) if _WHY in config.stash else _container_unavailable()
-    tag = None
+    tag = engine = None
     if why is None:
         try:
             import docker
@@ -227,6 +232,7 @@ def _start_container(config: pytest.Config, em: Emulator, factory: pytest.TempPa
 
             client = docker.from_env()
             try:
+                engine = emulator_container.socket_of(client)
                 tag = emulator_container.build_image(
                     client, Path(user_cache_dir("nexus")) / "emulator-image"
                 )
@@ -234,14 +240,14 @@ def _start_container(config: pytest.Config, em: Emulator, factory: pytest.TempPa
                 client.close()
         except emulator_container.NoContainer as exc:
             why = str(exc)
-    if tag is None:
+    if tag is None or engine is None:
         if mode == "container":
             raise pytest.UsageError(f"--nexus-emulator=container: {why}")
         reporter = config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
             reporter.write_line(f"nexus: the fixtures' emulator runs as a local process: {why}")
         return None
-    return emulator_container.run(tag, em.home, em.port, _runtime(config))
+    return emulator_container.run(tag, em.home, em.port, _runtime(config), engine)
 
 
 @pytest.fixture(scope="session")
