@@ -36,6 +36,7 @@ from nexus_emulator import answers, errors
 from nexus_emulator.metrics import Metrics
 from nexus_emulator.pools import LiveReplica, Pool, Pools
 from nexus_emulator.routing import Routing
+from nexus_emulator.serving import Serving, actor_of
 from nexus_emulator.tracing import Span, Tracer
 from nexus_emulator.upstream import Answer, Refused, Reset, Upstream, UpstreamError
 
@@ -62,6 +63,7 @@ class Call:
     recorded: bool = False
     spent: Counter[str] | None = None  # tokens per model at the gateway (None: none)
     taken: bool = False  # ``spent`` was taken from the gateway (once per call)
+    serving: bool = False  # open in Chain.serving (memory's actor binding), closed once
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,7 @@ class Chain:
         tracer: Tracer,
         spent: Callable[[str, str], Counter[str] | None] | None = None,
         opened: Callable[[str, str], None] | None = None,
+        serving: Serving | None = None,
     ) -> None:
         self.routing = routing
         self.pools = pools
@@ -108,6 +111,7 @@ class Chain:
         self.tracer = tracer
         self.spent = spent  # the gateway's tokens of an invocation: (agent, request id)
         self.opened = opened  # tells the gateway an invocation started
+        self.serving = serving  # the calls being served and their actors (memory's binding)
         self.replica_wait = 30.0  # seconds a call waits for a healthy replica (config)
 
     # ------------------------------------------------------------ resolve, pick
@@ -197,10 +201,21 @@ class Chain:
         if self.opened is not None:
             self.opened(name, request_id)
         pool.claim(replica)  # counted from here, so no other call takes its slot meanwhile
-        return Call(name, env, pool, replica, body, request_id, headers, span, invoke)
+        call = Call(name, env, pool, replica, body, request_id, headers, span, invoke)
+        if self.serving is not None:
+            self.serving.open(name, request_id, actor_of(context, headers), session)
+            call.serving = True
+        return call
+
+    def _served(self, call: Call) -> None:
+        """The call is no longer served: its request id binds no memory call any more."""
+        if call.serving and self.serving is not None:
+            call.serving = False
+            self.serving.close(call.name, call.request_id)
 
     def abandon(self, call: Call) -> None:
         """A call that will not be relayed after all (its client left first): free its slot."""
+        self._served(call)
         if call.claimed:
             call.claimed = False
             call.pool.release(call.replica)
@@ -404,6 +419,7 @@ class Chain:
         if call.recorded:
             return
         call.recorded = True
+        self._served(call)
         call.replica.observe(outcome != "ok" and (http_status is None or http_status >= 500))
         tokens = self.tokens(call, tokens)
         version = self.routing.label(call.name, call.pool.revision) or str(call.pool.revision)

@@ -28,6 +28,7 @@ from nexus_emulator.replicas import Replicas
 from nexus_emulator.routing import Routing
 from nexus_emulator.runtime.base import Runtime
 from nexus_emulator.scaling import Scaling
+from nexus_emulator.serving import Serving
 from nexus_emulator.sessions import Sessions
 from nexus_emulator.store import Store
 from nexus_emulator.tasks import TaskQueue
@@ -66,6 +67,7 @@ class Emulator:
         self.vault: Vault | None = None
         self.credentials: Credentials | None = None
         self.memory: Memory | None = None
+        self.serving = Serving()  # the calls replicas serve now: memory's actor binding
         self.tasks: TaskQueue | None = None
         self._sessions: Sessions | None = None
         self._store: Store | None = None
@@ -158,6 +160,7 @@ class Emulator:
             self._tracer,
             self.gateway.ledger.take,
             self.gateway.ledger.open,
+            self.serving,
         )
         self._chain.replica_wait = self.config.replica_wait
         self.tasks = TaskQueue(self._store, self.pools, self._chain, self.relay, self.config.home)

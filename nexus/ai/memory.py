@@ -5,9 +5,14 @@ and ``await self.memory.last_turns(5)`` work on the current request's session
 and actor (``Context.session_id``; the actor is ``Context.user_id``, else the
 verified caller's subject, else ``"anonymous"``; a caller that is not an admin
 cannot name another actor than itself, the platform refuses its call);
-``session=``/``actor=`` name others. Long-term: ``put``/``get``/``delete`` records in namespaces
-(``/users/{actor}/preferences``), list them with ``records``, and ``search`` them by
-text (FTS5, BM25), by meaning (vectors) or both; ``branch`` continues a session
+``session=`` names another session of that actor. The platform binds each memory
+call to the actor of the request being served (its request id goes with the call):
+``actor=`` naming another actor, or a ``/users/<other>/…`` namespace, is refused
+with 403, and searches and listings leave other actors' records out; outside a
+request only the agent's own namespaces (outside ``/users/``) are reached.
+Long-term: ``put``/``get``/``delete`` records in namespaces
+(``/users/{actor}/preferences``), list them with ``records``, and ``search`` them
+by text (FTS5, BM25), by meaning (vectors) or both; ``branch`` continues a session
 differently from an earlier event.
 Every call goes to ``/v1/platform/memory/…`` with the replica's workload token,
 which reaches this agent's memory only.
@@ -206,11 +211,15 @@ def memory_call(
     query: dict[str, Any] | None = None,
     timeout: float = 30.0,
 ) -> Any:
-    """One call to ``/v1/platform/memory`` + ``path`` with the workload token (blocking)."""
+    """One call to ``/v1/platform/memory`` + ``path`` with the workload token (blocking),
+    naming the request being served (``X-Nexus-Request-Id``): the platform binds the call
+    to that request's actor."""
     full = "/v1/platform/memory" + path
     if query:
         full += "?" + urllib.parse.urlencode(query)
-    return call_platform(method, full, body, timeout, AgentMemoryError, "memory calls")
+    ctx = current_context()
+    serving = {"X-Nexus-Request-Id": ctx.request_id} if ctx is not None else None
+    return call_platform(method, full, body, timeout, AgentMemoryError, "memory calls", serving)
 
 
 def quoted(name: str) -> str:

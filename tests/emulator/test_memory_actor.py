@@ -10,7 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.emulator.conftest import Emu, running_emulator, write_agent
+from tests.emulator.conftest import Emu
+from tests.emulator.serving_support import echo_deployed
 from tests.emulator.test_identity import mint
 
 REMEMBERING = """
@@ -25,16 +26,7 @@ class Remembering(EchoAgent):
 
 @pytest.fixture(scope="module")
 def emu(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emu]:
-    import socket
-
-    root = tmp_path_factory.mktemp("actor")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    with running_emulator(root, port, "process") as e:
-        project = write_agent(root / "echo", extra=REMEMBERING)
-        events = e.deploy("echo", project, project={"entrypoint": "agent:Remembering"})
-        assert events[-1]["event"] == "result", events
+    with echo_deployed(tmp_path_factory.mktemp("actor"), REMEMBERING, "agent:Remembering") as e:
         yield e
 
 

@@ -1,5 +1,7 @@
-"""Agent memory over loopback HTTP on a real emulator: replicas with workload tokens on
-``/v1/platform/memory``, the CLI's admin credential on ``/v1/memory/agents/{agent}``."""
+"""Agent memory over loopback HTTP on a real emulator: the CLI's admin credential on
+``/v1/memory/agents/{agent}`` (the same routes replicas reach on
+``/v1/platform/memory``), and workload tokens outside any call they serve
+(test_memory_binding.py has them serving calls)."""
 
 from __future__ import annotations
 
@@ -25,8 +27,15 @@ def emu(tmp_path: Path, free_port: int) -> Iterator[Emu]:
 
 
 def replica(emu: Emu, agent: str) -> httpx.Client:
+    """A workload token of ``agent`` on the platform's memory routes, serving no call."""
     headers = {"Authorization": f"Bearer {workload_of(emu, agent)}"}
     return httpx.Client(base_url=emu.url + BASE, headers=headers, timeout=30)
+
+
+def admin(emu: Emu, agent: str) -> httpx.Client:
+    """The admin credential on ``agent``'s memory routes of the control plane."""
+    headers = dict(emu.client.headers)
+    return httpx.Client(base_url=f"{emu.url}/v1/memory/agents/{agent}", headers=headers, timeout=30)
 
 
 def turns(*pairs: tuple[str, str]) -> list[dict[str, Any]]:
@@ -40,7 +49,7 @@ def add(client: httpx.Client, actor: str, session: str, events: list[dict[str, A
 
 
 def test_sessions_turns_and_payloads_survive_a_restart(emu: Emu) -> None:
-    with replica(emu, "bot") as bot:
+    with admin(emu, "bot") as bot:
         add(bot, "ann", "s1", turns(("user", "hi, I am Ann"), ("assistant", "hello Ann")))
         add(bot, "ann", "s1", [{"payload": {"tool": "weather", "city": "Oslo"}}])
         add(bot, "ann", "s1", turns(("user", "what is my name?")))
@@ -66,7 +75,7 @@ def test_sessions_turns_and_payloads_survive_a_restart(emu: Emu) -> None:
     emu.stop()
     again = start_emulator(emu.home, emu.port, "process")
     try:
-        with replica(again, "bot") as bot:
+        with admin(again, "bot") as bot:
             got = bot.get("/sessions/s1/events", params={"actor": "ann"}).json()
             assert len(got) == 4
             r = bot.delete("/sessions/s1", params={"actor": "ann"})
@@ -76,35 +85,52 @@ def test_sessions_turns_and_payloads_survive_a_restart(emu: Emu) -> None:
         again.stop()
 
 
-def test_one_agent_or_actor_never_sees_anothers_memory(emu: Emu) -> None:
+def test_one_agent_never_sees_anothers_memory_nor_a_replica_its_actors_outside_a_call(
+    emu: Emu,
+) -> None:
+    with admin(emu, "alpha") as seed:
+        add(seed, "ann", "s1", turns(("user", "my secret is tulip")))
+        r = seed.put("/records", json={"namespace": "/users/ann/facts", "text": "secret tulip"})
+        secret = r.json()["id"]
+        r = seed.put("/records", json={"namespace": "/agents/alpha/notes", "text": "tulip bulbs"})
+        note = r.json()["id"]
     with replica(emu, "alpha") as alpha, replica(emu, "beta") as beta:
-        add(alpha, "ann", "s1", turns(("user", "my secret is tulip")))
-        r = alpha.put("/records", json={"namespace": "/users/ann/facts", "text": "secret tulip"})
-        record = r.json()["id"]
-        assert beta.get("/sessions").json() == []
-        r = beta.get("/sessions/s1/events", params={"actor": "ann"})
-        assert r.status_code == 404
-        assert r.json()["error"]["code"] == "not_found"
-        assert beta.get(f"/records/{record}").status_code == 404
-        assert beta.delete(f"/records/{record}").status_code == 404
+        # another agent: nothing at all
+        assert beta.get("/sessions/s1/events", params={"actor": "ann"}).status_code == 403
+        assert beta.get(f"/records/{note}").status_code == 404
+        assert beta.delete(f"/records/{note}").status_code == 404
         assert beta.post("/search", json={"query": "tulip"}).json() == []
         assert beta.get("/records").json() == []
-        # another actor of the same agent
-        assert alpha.get("/sessions/s1/events", params={"actor": "bob"}).status_code == 404
-        r = alpha.post(
-            "/search", json={"query": "tulip", "namespace": "/users/ann", "actor": "bob"}
-        )
-        assert r.status_code == 403, r.text
+        # its own agent, serving no call: its own namespaces, no actor's memory
+        hits = alpha.post("/search", json={"query": "tulip"}).json()
+        assert [h["record"]["id"] for h in hits] == [note]
+        assert [r["id"] for r in alpha.get("/records").json()] == [note]
+        assert alpha.get(f"/records/{secret}").status_code == 404
+        assert alpha.delete(f"/records/{secret}").status_code == 404
+        for refused in (
+            alpha.get("/sessions"),
+            alpha.get("/sessions/s1/events", params={"actor": "ann"}),
+            alpha.post("/sessions/s1/events", json={"actor": "ann", "events": []}),
+            alpha.put("/records", json={"namespace": "/users/ann/facts", "text": "x"}),
+            alpha.get("/records", params={"namespace": "/users/ann"}),
+            alpha.post("/search", json={"query": "tulip", "namespace": "/users/ann"}),
+            alpha.delete("/actors/ann"),
+        ):
+            assert refused.status_code == 403, refused.text
+            assert "only while serving that actor's call" in refused.json()["error"]["message"]
         # the admin sees each agent apart; the workload token is for the platform only
         seen = emu.client.get("/v1/memory/agents/alpha/sessions").json()
         assert [s["session"] for s in seen] == ["s1"]
         assert emu.client.get("/v1/memory/agents/beta/sessions").json() == []
         assert emu.client.get(BASE + "/sessions").status_code == 403
         assert alpha.get(emu.url + "/v1/memory/agents/alpha/sessions").status_code == 403
+    with admin(emu, "alpha") as seed:  # for an actor, /users/<another>/… is refused
+        r = seed.post("/search", json={"query": "tulip", "namespace": "/users/ann", "actor": "bob"})
+        assert r.status_code == 403, r.text
 
 
 def test_records_put_get_delete_ttl_and_search(emu: Emu) -> None:
-    with replica(emu, "bot") as bot:
+    with admin(emu, "bot") as bot:
         ns = "/users/ann/preferences"
         put = bot.put(
             "/records",
@@ -171,7 +197,7 @@ def test_records_put_get_delete_ttl_and_search(emu: Emu) -> None:
 
 
 def test_bad_input_is_refused_with_a_reason(emu: Emu) -> None:
-    with replica(emu, "bot") as bot:
+    with admin(emu, "bot") as bot:
         add(bot, "ann", "s1", turns(("user", "hi")))
         r = bot.post("/search", json={"query": "  ?! "})
         assert r.status_code == 400
@@ -206,7 +232,7 @@ def test_bad_input_is_refused_with_a_reason(emu: Emu) -> None:
 def test_retention_drops_old_events(emu: Emu) -> None:
     path = "/v1/memory/agents/bot/retention"
     assert emu.client.get(path).json() == {"retention_days": 30.0}
-    with replica(emu, "bot") as bot:
+    with admin(emu, "bot") as bot:
         add(bot, "ann", "s1", turns(("user", "soon forgotten")))
         r = emu.client.put(path, json={"retention_days": 1 / 86400})  # one second
         assert r.status_code == 200, r.text
@@ -219,7 +245,7 @@ def test_retention_drops_old_events(emu: Emu) -> None:
 
 
 def test_reset_forgets_all_memory(emu: Emu) -> None:
-    with replica(emu, "bot") as bot:
+    with admin(emu, "bot") as bot:
         add(bot, "ann", "s1", turns(("user", "hello")))
         bot.put("/records", json={"namespace": "/facts", "text": "kept until a reset"})
         emu.client.put("/v1/memory/agents/bot/retention", json={"retention_days": 3})
@@ -248,7 +274,7 @@ def test_extraction_strategies_write_records_through_the_offline_model(emu: Emu)
     bad = emu.client.put(path, json={"strategies": ["gossip"]})
     assert bad.status_code == 400
     assert "unknown extraction strategy 'gossip'" in bad.json()["error"]["message"]
-    with replica(emu, "bot") as bot:
+    with admin(emu, "bot") as bot:
         first = add(bot, "ann", "s1", turns(
             ("user", "Hi there. I really like green tea! I work at Acme in Berlin."),
             ("assistant", "Nice to meet you."),
@@ -275,7 +301,7 @@ def test_extraction_strategies_write_records_through_the_offline_model(emu: Emu)
 
 
 def test_branch_a_session_from_an_earlier_event(emu: Emu) -> None:
-    with replica(emu, "bot") as bot:
+    with admin(emu, "bot") as bot:
         events = add(bot, "ann", "s1", turns(("user", "a"), ("assistant", "b"), ("user", "c")))
         body = {"actor": "ann", "from_event": events[1]["id"], "to_session": "s1-alt"}
         r = bot.post("/sessions/s1/branch", json=body)
@@ -297,7 +323,7 @@ def test_a_callers_token_reaches_no_memory(emu: Emu) -> None:
 
     token = mint(emu, sub="alice", agent="bot", ttl=300)
     headers = {"Authorization": f"Bearer {token}"}
-    with replica(emu, "bot") as bot:
+    with admin(emu, "bot") as bot:
         add(bot, "alice", "s1", turns(("user", "private")))
     for path in ("/v1/memory/agents/bot/sessions", BASE + "/sessions"):
         r = httpx.get(emu.url + path, headers=headers)
@@ -315,7 +341,7 @@ def test_a_custom_strategy_asks_its_own_prompt(emu: Emu) -> None:
     assert "go together" in lone.json()["error"]["message"]
     body = {"strategies": ["custom"], "custom_prompt": "List the user's goals as JSON:"}
     assert emu.client.put(path, json=body).json() == body
-    with replica(emu, "bot") as bot:
+    with admin(emu, "bot") as bot:
         add(bot, "ann", "g1", turns(("user", "This year I will run a marathon and learn Welsh.")))
         goals = records_of(bot, "/users/ann/custom", 2)
         assert [g["text"] for g in goals] == ["learn Welsh", "run a marathon"]

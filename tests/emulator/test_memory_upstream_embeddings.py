@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.emulator.conftest import Emu, running_emulator
-from tests.emulator.test_memory_api import replica
+from tests.emulator.test_memory_api import admin
 from tests.emulator.test_memory_vectors import embedded, search
 from tests.emulator.upstream_support import OpenAIUpstream
 
@@ -50,7 +50,7 @@ def routed(tmp_path: Path, free_port: int) -> Iterator[tuple[Emu, OpenAIUpstream
 
 def test_memory_uses_the_agents_upstream_embeddings(routed: tuple[Emu, OpenAIUpstream]) -> None:
     emu, upstream = routed
-    with replica(emu, "bot") as bot:
+    with admin(emu, "bot") as bot:
         for text in TEXTS:  # written before vector search is on
             assert (
                 bot.put("/records", json={"namespace": "/notes", "text": text}).status_code == 200

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.emulator.conftest import Emu, running_emulator, start_emulator
-from tests.emulator.test_memory_api import BASE, replica
+from tests.emulator.test_memory_api import BASE, admin
 
 ADMIN = "/v1/memory/agents/bot"
 
@@ -57,7 +57,7 @@ def fill(bot: httpx.Client) -> None:
 
 
 def test_vector_search_is_off_until_turned_on_then_embeds_old_and_new_records(emu: Emu) -> None:
-    with replica(emu, "bot") as bot:
+    with admin(emu, "bot") as bot:
         fill(bot)
         status = emu.client.get(f"{ADMIN}/vectors").json()
         assert status["enabled"] is False
@@ -98,7 +98,7 @@ def test_vector_search_is_off_until_turned_on_then_embeds_old_and_new_records(em
 
 def test_hybrid_ranks_by_words_and_meaning_and_is_the_default_with_vectors(emu: Emu) -> None:
     emu.client.put(f"{ADMIN}/vectors", json={"enabled": True})
-    with replica(emu, "bot") as bot:
+    with admin(emu, "bot") as bot:
         fill(bot)
         embedded(emu, want=5)
         # the words find Bob's record only, the vectors rank Ann's dog walk first
@@ -127,7 +127,7 @@ def test_hybrid_ranks_by_words_and_meaning_and_is_the_default_with_vectors(emu: 
 
 def test_deleted_changed_and_expired_records_leave_vector_search(emu: Emu) -> None:
     emu.client.put(f"{ADMIN}/vectors", json={"enabled": True})
-    with replica(emu, "bot") as bot, replica(emu, "other") as other:
+    with admin(emu, "bot") as bot, admin(emu, "other") as other:
         fill(bot)
         embedded(emu, want=5)
         assert search(bot, query="dogs", mode="vector", top_k=1)  # the matrix is loaded
@@ -157,7 +157,7 @@ def test_deleted_changed_and_expired_records_leave_vector_search(emu: Emu) -> No
 
 def test_vectors_survive_a_restart_and_embedding_is_audited(emu: Emu) -> None:
     emu.client.put(f"{ADMIN}/vectors", json={"enabled": True})
-    with replica(emu, "bot") as bot:
+    with admin(emu, "bot") as bot:
         fill(bot)
     embedded(emu, want=5)
     audit = emu.client.get("/v1/gateway/audit", params={"agent": "bot"}).json()
@@ -166,7 +166,7 @@ def test_vectors_survive_a_restart_and_embedding_is_audited(emu: Emu) -> None:
     again = start_emulator(emu.home, emu.port, "process")
     try:
         assert again.client.get(f"{ADMIN}/vectors").json()["embedded"] == 5
-        with replica(again, "bot") as bot:
+        with admin(again, "bot") as bot:
             hits = search(bot, query="dogs", mode="vector", top_k=1)
             assert [h["record"]["text"] for h in hits] == ["Bob keeps two dogs at home"]
         off = again.client.put(f"{ADMIN}/vectors", json={"enabled": False}).json()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from typing import Any
 
 INF = float("inf")
@@ -136,16 +137,28 @@ class Index:
         if row is not None:
             self.expires[row] = -INF  # never live again (the row stays, unused)
 
-    def top(self, query: Any, k: int, namespace: str | None) -> list[tuple[int, float]]:
-        """The ``k`` best (record id, cosine) among live rows, best first."""
+    def top(
+        self,
+        query: Any,
+        k: int,
+        namespace: str | None,
+        sees: Callable[[str], bool] | None = None,
+    ) -> list[tuple[int, float]]:
+        """The ``k`` best (record id, cosine) among live rows, best first, of ``namespace``
+        (and those under it) and of the namespaces ``sees`` keeps."""
         # Taken once: it may run in a worker thread while the loop adds rows (every
         # array holds at least ``n`` written rows, as a row is counted once written).
         np, n, rows_of = self.np, self.n, self.__dict__.copy()
         rids, matrix = rows_of["rids"], rows_of["matrix"]
         live = rows_of["expires"][:n] > time.time()
-        if namespace is not None:
+        if namespace is not None or sees is not None:
+            kept = [
+                i
+                for name, i in list(self.ns_id.items())
+                if (namespace is None or _within(name, namespace)) and (sees is None or sees(name))
+            ]
             wanted = np.zeros(len(self.ns_id) + 1, dtype=bool)
-            wanted[[i for name, i in list(self.ns_id.items()) if _within(name, namespace)]] = True
+            wanted[kept] = True
             live &= wanted[rows_of["ns"][:n]]
         count = int(np.count_nonzero(live))
         k = min(k, count)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Any
 
 from nexus_emulator import errors
 from nexus_emulator.errors import ApiError, ErrorCode
@@ -68,3 +70,54 @@ def top_k(value: int) -> int:
     if not 1 <= value <= MAX_TOP_K:
         raise errors.usage(f"top_k must be between 1 and {MAX_TOP_K}, not {value}")
     return value
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Whose memory a call reaches within its agent's: every actor's (the control plane's
+    admin), or one actor's (a workload token serving that actor's call: its sessions and
+    ``/users/<actor>/…``; ``actor`` None outside any call: no actor's). Namespaces
+    outside ``/users/`` are the agent's own and reached either way."""
+
+    everyone: bool = True
+    actor: str | None = None
+
+    def speaks_as(self, actor: str) -> str:
+        """``actor``, when the call may reach that actor's memory (else 403)."""
+        if not self.everyone and actor != self.actor:
+            raise bound_to(self.actor, f"the memory of actor {actor!r}")
+        return actor
+
+    def sees(self, namespace: str) -> bool:
+        if self.everyone or not namespace.startswith("/users/"):
+            return True
+        own = f"/users/{self.actor}"
+        return self.actor is not None and (namespace == own or namespace.startswith(own + "/"))
+
+    def sql(self, column: str) -> tuple[str, list[Any]]:
+        """The SQL (and its args) keeping the namespaces in ``column`` this call sees."""
+        if self.everyone:
+            return "", []
+        if self.actor is None:
+            return f" AND substr({column}, 1, 7) != '/users/'", []
+        own = f"/users/{self.actor}"
+        other = f"substr({column}, 1, 7) != '/users/'"
+        return f" AND ({other} OR {column} = ? OR substr({column}, 1, ?) = ?)", [
+            own,
+            len(own) + 1,
+            own + "/",
+        ]
+
+
+EVERYONE = Reach()
+
+
+def bound_to(actor: str | None, what: str) -> ApiError:
+    serving = f"the call it serves speaks as {actor!r}" if actor else "it serves no call now"
+    return ApiError(
+        403,
+        ErrorCode.FORBIDDEN,
+        f"a workload token reaches {what} only while serving that actor's call: {serving}",
+        hint="call memory while handling a request (self.memory sends its X-Nexus-Request-Id); "
+        "an agent's own namespaces (outside /users/) are reached at any time",
+    )

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from nexus_api.memory import Record, SearchHit, SearchIn
 from nexus_emulator import errors
 from nexus_emulator.memory import rules
+from nexus_emulator.memory.rules import EVERYONE, Reach
 
 if TYPE_CHECKING:
     from nexus_emulator.memory.index import Index
@@ -33,30 +34,40 @@ LIVE = "(r.expires_at IS NULL OR r.expires_at > ?)"
 
 
 def search(
-    conn: sqlite3.Connection, vectors: Vectors | None, agent: str, asked: SearchIn
+    conn: sqlite3.Connection,
+    vectors: Vectors | None,
+    agent: str,
+    asked: SearchIn,
+    reach: Reach = EVERYONE,
 ) -> list[SearchHit]:
-    """``asked``'s query, namespace (and those under it), top_k, min_score and mode."""
+    """``asked``'s query, namespace (and those under it), top_k, min_score and mode,
+    among the records ``reach`` sees."""
     words, mode = _asked(vectors, agent, asked)
     if mode == "text" or vectors is None:
-        return _by_words(conn, agent, words, asked)
+        return _by_words(conn, agent, words, asked, reach)
     vec, wanted = vectors.query(agent, asked.query), _wanted(asked.top_k, mode)
     index = _fits(vectors.index(agent), vec, agent)
-    near = dict(index.top(vec, wanted, asked.namespace))
-    return _by_meaning(conn, index, vec, near, agent, words, asked, mode)
+    near = dict(index.top(vec, wanted, asked.namespace, reach.sees))
+    return _by_meaning(conn, index, vec, near, agent, words, asked, mode, reach)
 
 
 async def search_async(
-    conn: sqlite3.Connection, vectors: Vectors | None, agent: str, asked: SearchIn
+    conn: sqlite3.Connection,
+    vectors: Vectors | None,
+    agent: str,
+    asked: SearchIn,
+    reach: Reach = EVERYONE,
 ) -> list[SearchHit]:
     """``search`` with the matrix loaded and the vectors scored in worker threads, so
     the event loop keeps serving other requests."""
     words, mode = _asked(vectors, agent, asked)
     if mode == "text" or vectors is None:
-        return _by_words(conn, agent, words, asked)
+        return _by_words(conn, agent, words, asked, reach)
     vec, wanted = await vectors.query_async(agent, asked.query), _wanted(asked.top_k, mode)
     index = _fits(await vectors.ready(agent), vec, agent)
-    near = dict(await asyncio.to_thread(index.top, vec, wanted, asked.namespace))
-    return _by_meaning(conn, index, vec, near, agent, words, asked, mode)
+    top = index.top
+    near = dict(await asyncio.to_thread(top, vec, wanted, asked.namespace, reach.sees))
+    return _by_meaning(conn, index, vec, near, agent, words, asked, mode, reach)
 
 
 def _fits(index: Index, vec: Any, agent: str) -> Index:
@@ -95,9 +106,9 @@ def _wanted(top_k: int, mode: str) -> int:
 
 
 def _by_words(
-    conn: sqlite3.Connection, agent: str, words: list[str], asked: SearchIn
+    conn: sqlite3.Connection, agent: str, words: list[str], asked: SearchIn, reach: Reach
 ) -> list[SearchHit]:
-    found = _fts(conn, agent, words, asked.namespace, asked.top_k, asked.min_score)
+    found = _fts(conn, agent, words, asked.namespace, asked.top_k, asked.min_score, reach)
     return [SearchHit(record=record_of(r), score=s, text_score=s) for r, s in found]
 
 
@@ -110,16 +121,18 @@ def _by_meaning(
     words: list[str],
     asked: SearchIn,
     mode: str,
+    reach: Reach,
 ) -> list[SearchHit]:
     """The hits of the nearest vectors ``near`` (and, hybrid, of the words)."""
     namespace, top_k, min_score, hybrid = asked.namespace, asked.top_k, asked.min_score, False
     matched = {}
     if mode == "hybrid":
         hybrid, wanted = True, _wanted(top_k, mode)
-        matched = {r["rid"]: (r, s) for r, s in _fts(conn, agent, words, namespace, wanted, None)}
+        found = _fts(conn, agent, words, namespace, wanted, None, reach)
+        matched = {r["rid"]: (r, s) for r, s in found}
         near.update(index.cosines(vec, [rid for rid in matched if rid not in near]))
     rows = {rid: row for rid, (row, _) in matched.items()}
-    rows.update(_rows(conn, agent, [rid for rid in near if rid not in rows]))
+    rows.update(_rows(conn, agent, [rid for rid in near if rid not in rows], reach))
     best = max((s for _, s in matched.values()), default=0.0)
     hits = []
     for rid, row in rows.items():
@@ -157,6 +170,7 @@ def _fts(
     namespace: str | None,
     limit: int,
     min_score: float | None,
+    reach: Reach,
 ) -> list[tuple[sqlite3.Row, float]]:
     match = " OR ".join(f'"{w}"' for w in words[:64])
     sql = (
@@ -164,7 +178,9 @@ def _fts(
         f"JOIN memory_records r ON r.rid = memory_fts.rowid "
         f"WHERE memory_fts MATCH ? AND r.agent=? AND {LIVE}"
     )
-    args: list[Any] = [match, agent, time.time()]
+    seen, seen_args = reach.sql("r.namespace")
+    sql += seen
+    args: list[Any] = [match, agent, time.time(), *seen_args]
     if namespace is not None:
         sql, args = sql + within("r.namespace"), [*args, *under(namespace)]
     if min_score is not None:
@@ -183,10 +199,13 @@ def under(namespace: str) -> list[str]:
     return [namespace, namespace.rstrip("/") + "/%"]
 
 
-def _rows(conn: sqlite3.Connection, agent: str, rids: list[int]) -> dict[int, sqlite3.Row]:
+def _rows(
+    conn: sqlite3.Connection, agent: str, rids: list[int], reach: Reach
+) -> dict[int, sqlite3.Row]:
     """The live records among ``rids`` (a vector may outlive its record for a moment)."""
     if not rids:
         return {}
     marks = ",".join("?" * len(rids))
+    seen, seen_args = reach.sql("r.namespace")
     sql = f"SELECT r.* FROM memory_records r WHERE r.rid IN ({marks}) AND +r.agent=? AND {LIVE}"
-    return {r["rid"]: r for r in conn.execute(sql, [*rids, agent, time.time()])}
+    return {r["rid"]: r for r in conn.execute(sql + seen, [*rids, agent, time.time(), *seen_args])}

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from nexus_api.memory import Event, Record, SearchHit, SearchIn, SessionInfo, Strategies
 from nexus_emulator import errors
 from nexus_emulator.memory import rules
+from nexus_emulator.memory.rules import EVERYONE, Reach
 from nexus_emulator.memory.search import record_of, search, search_async, under, within
 
 if TYPE_CHECKING:
@@ -290,7 +291,7 @@ class Memory:
     def get(self, agent: str, record_id: str) -> Record:
         record = self._record_where("rid=?", (agent, _rid(record_id)))
         if record is None:
-            raise _no_record(record_id)
+            raise no_record(record_id)
         return record
 
     def find(self, agent: str, namespace: str, key: str) -> Record | None:
@@ -303,17 +304,24 @@ class Memory:
                 "DELETE FROM memory_records WHERE agent=? AND rid=?", (agent, _rid(record_id))
             ).rowcount
         if not n:
-            raise _no_record(record_id)
+            raise no_record(record_id)
         if self.vectors is not None:
             self.vectors.dropped(agent, _rid(record_id))
 
     def records(
-        self, agent: str, namespace: str | None = None, limit: int = 100, key: str | None = None
+        self,
+        agent: str,
+        namespace: str | None = None,
+        limit: int = 100,
+        key: str | None = None,
+        reach: Reach = EVERYONE,
     ) -> list[Record]:
+        seen, seen_args = reach.sql("namespace")
         sql = (
             "SELECT * FROM memory_records WHERE agent=? AND (expires_at IS NULL OR expires_at > ?)"
+            + seen
         )
-        args: list[Any] = [agent, time.time()]
+        args: list[Any] = [agent, time.time(), *seen_args]
         if namespace is not None:
             sql, args = sql + within("namespace"), [*args, *under(namespace)]
         if key is not None:
@@ -322,13 +330,15 @@ class Memory:
         sql += " ORDER BY updated_at DESC LIMIT ?"
         return [record_of(r) for r in self.conn.execute(sql, [*args, limit])]
 
-    def search(self, agent: str, asked: SearchIn) -> list[SearchHit]:
+    def search(self, agent: str, asked: SearchIn, reach: Reach = EVERYONE) -> list[SearchHit]:
         """Records by text, meaning or both (``search.py``), best first."""
-        return search(self.conn, self.vectors, agent, asked)
+        return search(self.conn, self.vectors, agent, asked, reach)
 
-    async def search_async(self, agent: str, asked: SearchIn) -> list[SearchHit]:
+    async def search_async(
+        self, agent: str, asked: SearchIn, reach: Reach = EVERYONE
+    ) -> list[SearchHit]:
         """``search`` without holding the event loop for a matrix load or the scoring."""
-        return await search_async(self.conn, self.vectors, agent, asked)
+        return await search_async(self.conn, self.vectors, agent, asked, reach)
 
     def _record_where(self, where: str, args: tuple[Any, ...]) -> Record | None:
         row = self.conn.execute(
@@ -371,7 +381,7 @@ def _event(
 
 def _rid(record_id: str) -> int:
     if not record_id.isdigit():
-        raise _no_record(record_id)
+        raise no_record(record_id)
     return int(record_id)
 
 
@@ -382,7 +392,7 @@ def _no_session(actor: str, session: str) -> errors.ApiError:
     )
 
 
-def _no_record(record_id: str) -> errors.ApiError:
+def no_record(record_id: str) -> errors.ApiError:
     return errors.not_found(
         f"no record {record_id!r}", hint="nexus ai agent memory records AGENT  # lists them"
     )

@@ -86,17 +86,24 @@ class PlatformError(Protocol):
 
 
 def call_platform(
-    method: str, path: str, body: Any, timeout: float, error: PlatformError, what: str
+    method: str,
+    path: str,
+    body: Any,
+    timeout: float,
+    error: PlatformError,
+    what: str,
+    extra: dict[str, str] | None = None,
 ) -> Any:
     """One blocking JSON call to the platform API with the workload token (run it in a
     thread); a refusal or no answer raises ``error`` with the platform's message and code.
-    ``what`` names the feature in the error raised outside a deployed replica."""
+    ``what`` names the feature in the error raised outside a deployed replica; ``extra``
+    adds headers."""
     base, token = platform_url(), workload_token()
     if not base or not token:
         raise error(f"no platform to ask: {what} are served to agents deployed on Nexus")
     url = base.rstrip("/") + path
     data = None if body is None else json.dumps(body).encode()
-    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json", **(extra or {})}
     if data is not None:
         headers["Content-Type"] = "application/json"
     import urllib.error  # with the first call: a replica starts without the HTTP client
