@@ -2,6 +2,8 @@
 
 The docker SDK is imported lazily and its blocking calls run in worker
 threads; build output reaches ``log`` on the event loop's thread, in order.
+What a replica container is (its hardened options) is docker_replica.py; the
+image build docker_build.py, image removal docker_cleanup.py, output docker_logs.py.
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import secrets
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -39,12 +40,8 @@ from ._secrets import (
     write_secrets,
 )
 from .base import (
-    LABEL_AGENT,
-    LABEL_ENV,
     LABEL_HOME,
     LABEL_MOUNT,
-    LABEL_REPLICA,
-    LABEL_REVISION,
     Artifact,
     BuildSpec,
     LogFn,
@@ -55,14 +52,23 @@ from .base import (
     RuntimeUnavailable,
 )
 from .docker_build import build_image
-from .dockerfile import APP_DIR, PORT, UID
+from .docker_cleanup import collect_images, remove_home_images, remove_image
+from .docker_logs import follow_lines, last_lines, text_lines
+from .docker_replica import (
+    container_name,
+    handle_of,
+    host_port,
+    mount_project,
+    mount_secrets,
+    run_options,
+)
+from .dockerfile import PORT, UID
 from .engine import UNAVAILABLE_HINT, engine_json, ping_engine
 from .images import LOCAL_BASE
 from .usage import from_stats
 from .wheels import TAIL_LINES, threadsafe_log
 
 log = logging.getLogger("nexus_emulator.runtime.docker")
-CONTAINER_PORT = f"{PORT}/tcp"
 ORPHAN_AFTER = 60  # seconds: a holder older than this without its replica is removed
 STOP_TIMEOUT = 7  # seconds between SIGTERM and SIGKILL (the SDK drains for up to 5 s)
 
@@ -85,6 +91,7 @@ class DockerRuntime(Runtime):
         self._client: Any = None
         self._engine_os: str | None = None
         self._mounts: dict[str, str | None] = {}  # image ID -> its LABEL_MOUNT (see _mount)
+        self._home_label = f"{LABEL_HOME}={self.home}"  # on its containers and images
 
     # ------------------------------------------------------------------ plumbing
 
@@ -202,53 +209,16 @@ class DockerRuntime(Runtime):
         from docker.errors import APIError, ImageNotFound
 
         client = self.client()
-        name = (
-            f"nexus-{spec.agent}-{spec.env}-r{spec.revision}-{spec.replica}-{secrets.token_hex(3)}"
-        )
-        labels = {
-            LABEL_AGENT: spec.agent,
-            LABEL_ENV: spec.env,
-            LABEL_REVISION: str(spec.revision),
-            LABEL_REPLICA: str(spec.replica),
-            LABEL_HOME: str(self.home),
-        }
+        name = container_name(spec)
+        options = run_options(spec, self.home, name, ensure_network(client).name)
+        labels = options["labels"]
         digest = spec.artifact.digest
         image = digest if digest.startswith("sha256:") else spec.artifact.ref
-        options: dict[str, Any] = {
-            "name": name,
-            "labels": labels,
-            "detach": True,
-            "init": True,
-            "ports": {CONTAINER_PORT: ("127.0.0.1", None)},
-            "network": ensure_network(client).name,
-            "read_only": True,
-            "tmpfs": {"/tmp": "rw,size=64m"},
-            "cap_drop": ["ALL"],
-            "security_opt": ["no-new-privileges"],
-            "pids_limit": 256,
-            "user": f"{UID}:{UID}",
-            "environment": dict(spec.environment),
-            "restart_policy": {"Name": "no"},
-        }
-        # a read-only file mount: secrets and credentials never become the container's
-        # environment (visible to `docker inspect`) nor part of an image
         if spec.secrets or spec.platform:
-            folder = write_secrets(self.home, name, spec.secrets, UID, spec.platform)
-            labels[LABEL_SECRETS] = str(folder)
-            options["volumes"] = {str(folder): {"bind": SECRETS_MOUNT, "mode": "ro"}}
-        mount = self._mount(client, image)
-        if mount:  # nexus ai agent dev: the project itself, read-only, re-imported on change
-            options.setdefault("volumes", {})[mount] = {"bind": APP_DIR, "mode": "ro"}
-            options["environment"].update(NEXUS_RELOAD="1", PYTHONDONTWRITEBYTECODE="1")
-        if spec.platform:
-            options["environment"]["NEXUS_PLATFORM_FILE"] = f"{SECRETS_MOUNT}/{PLATFORM_FILE}"
-        if spec.secrets:
-            options["environment"]["NEXUS_SECRETS_FILE"] = f"{SECRETS_MOUNT}/env.json"
-        if spec.nano_cpus:
-            options["nano_cpus"] = spec.nano_cpus
-        if spec.memory_bytes:
-            options["mem_limit"] = spec.memory_bytes
-            options["memswap_limit"] = spec.memory_bytes  # no swap on top
+            mount_secrets(options, write_secrets(self.home, name, spec.secrets, UID, spec.platform))
+        project = self._mount(client, image)
+        if project:
+            mount_project(options, project)
         try:
             holder = self._sealed_holder(spec, name, options)
         except BaseException:
@@ -266,14 +236,14 @@ class DockerRuntime(Runtime):
         deadline = time.monotonic() + 5
         looked = False  # what run() returns was read before the start: look again at once
         while True:
-            port = _host_port(published.attrs.get("NetworkSettings", {}).get("Ports"))
+            port = host_port(published.attrs.get("NetworkSettings", {}).get("Ports"))
             if port:
-                handle = self._handle(
+                handle = handle_of(
                     container.id, container.attrs, f"http://127.0.0.1:{port}", running=True
                 )  # the address is the network owner's too
                 return replace(handle, address=self._address(published.attrs))
             if container.status in ("exited", "dead") or time.monotonic() > deadline:
-                tail = _text_lines(container.logs(tail=TAIL_LINES))
+                tail = text_lines(container.logs(tail=TAIL_LINES))
                 container.remove(force=True)
                 remove_secrets(labels.get(LABEL_SECRETS))
                 remove_holder(client, holder and holder.name)
@@ -318,22 +288,6 @@ class DockerRuntime(Runtime):
             raise
         return holder
 
-    @staticmethod
-    def _handle(
-        container_id: str, attrs: dict[str, Any], endpoint: str, running: bool
-    ) -> ReplicaHandle:
-        labels = attrs.get("Labels") or attrs.get("Config", {}).get("Labels") or {}
-        return ReplicaHandle(
-            id=container_id,
-            endpoint=endpoint,
-            agent=labels.get(LABEL_AGENT, ""),
-            env=labels.get(LABEL_ENV, ""),
-            revision=int(labels.get(LABEL_REVISION, "0")),
-            replica=int(labels.get(LABEL_REPLICA, "0")),
-            running=running,
-            files=labels.get(LABEL_SECRETS),
-        )
-
     async def stop(self, handle_id: str) -> None:
         await self._call(self._stop_sync, handle_id)
 
@@ -374,7 +328,7 @@ class DockerRuntime(Runtime):
     def _listed(self) -> list[dict[str, Any]]:
         """This home's containers as the engine lists them (``GET /containers/json``): the
         start looks for the replicas of the last run before it is ready, without the SDK."""
-        home = f"{LABEL_HOME}={self.home}"
+        home = self._home_label
         found = self._engine_list("containers", home)
         if found is not None:
             return found
@@ -413,7 +367,7 @@ class DockerRuntime(Runtime):
             )
             running = container.get("State") == "running"
             endpoint = f"http://127.0.0.1:{port}" if port and running else ""
-            handle = self._handle(container["Id"], container, endpoint, running)
+            handle = handle_of(container["Id"], container, endpoint, running)
             handles.append(replace(handle, address=self._address(owner) if running else ""))
         return handles
 
@@ -455,144 +409,29 @@ class DockerRuntime(Runtime):
     async def remove_artifact(self, artifact: Artifact) -> None:
         if artifact.base is None:
             return  # a user's own image (--image): never ours to delete
-        await self._call(self._remove_image_sync, artifact)
-
-    def _remove_image_sync(self, artifact: Artifact) -> None:
-        from docker.errors import APIError, ImageNotFound
-
-        images = self.client().images
-        try:
-            tagged = images.get(artifact.ref).id == artifact.digest
-        except ImageNotFound:
-            tagged = False
-        try:
-            # its untagged parents go too (they would be left dangling); the engine keeps
-            # a parent that another image is built on
-            images.remove(artifact.ref if tagged else artifact.digest)
-        except ImageNotFound:
-            return
-        except APIError as exc:  # in use by a container, or tagged elsewhere: keep it
-            if exc.status_code != 409:
-                raise
+        await self._call(lambda: remove_image(self.client().images, artifact))
 
     async def remove_artifacts(self) -> None:
-        await self._call(self._remove_images_sync)
-
-    def _remove_images_sync(self) -> None:
-        """Every agent image of this home, recorded as a version or not (a build cut short),
-        then its dependency images (named and labelled for this home alone)."""
-        images, home = self.client().images, f"{LABEL_HOME}={self.home}"
-        for image in images.list(filters={"label": [home, LABEL_AGENT]}):
-            for ref in image.tags or [image.id]:  # the image goes with its last tag
-                self._remove_image_sync(Artifact(ref=ref, digest=image.id, base=""))
-        for image in images.list(name="nexus-deps", filters={"label": [home]}):
-            for ref in image.tags or [image.id]:
-                self._remove_image_sync(Artifact(ref=ref, digest=image.id, base=""))
+        await self._call(lambda: remove_home_images(self.client().images, self._home_label))
 
     async def collect(self, keep: set[str]) -> list[str]:
-        gone: list[str] = await self._call(self._collect_sync, keep)
+        def collect_sync() -> list[str]:
+            if self._listed_none("images", self._home_label):
+                return []  # nothing of this home's (a first start): no SDK needed
+            return collect_images(self.client().images, self._home_label, keep)
+
+        gone: list[str] = await self._call(collect_sync)
         return gone
 
-    def _collect_sync(self, keep: set[str]) -> list[str]:
-        """Agent images no version records, then ``nexus-deps:*`` images of this home that
-        no kept agent image is built on (its parent chain)."""
-        home = f"{LABEL_HOME}={self.home}"
-        if self._listed_none("images", home):
-            return []  # nothing of this home's (a first start): no SDK needed
-        from docker.errors import APIError, ImageNotFound
-
-        images, gone = self.client().images, []
-        used: set[str] = set()
-        for image in images.list(filters={"label": [home, LABEL_AGENT]}):
-            refs = set(image.tags) | {image.id}
-            if refs & keep:
-                parent = image.attrs.get("Parent")
-                while parent and parent not in used:
-                    used.add(parent)
-                    try:
-                        parent = images.get(parent).attrs.get("Parent")
-                    except ImageNotFound:
-                        break
-                continue
-            for ref in image.tags or [image.id]:
-                self._remove_image_sync(Artifact(ref=ref, digest=image.id, base=""))
-                gone.append(ref)
-        for image in images.list(name="nexus-deps", filters={"label": [home]}):
-            if image.id in used:
-                continue
-            for ref in image.tags or [image.id]:
-                try:
-                    images.remove(ref, noprune=False)
-                    gone.append(ref)
-                except (APIError, ImageNotFound):
-                    pass  # a build is using it right now, or it went meanwhile
-        return gone
+    # ------------------------------------------------------------------ logs
 
     async def logs(self, handle_id: str, tail: int = 50, since: float | None = None) -> list[str]:
-        lines: list[str] = await self._call(self._logs_sync, handle_id, tail, since)
+        lines: list[str] = await self._call(
+            lambda: last_lines(self.client(), handle_id, tail, since)
+        )
         return lines
 
-    async def follow(
+    def follow(
         self, handle_id: str, from_start: bool = False, since: float | None = None
     ) -> AsyncIterator[str]:
-        from docker.errors import NotFound
-
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[bytes | None] = asyncio.Queue()
-        try:
-            container = await self._call(self.client().containers.get, handle_id)
-            stream = await self._call(
-                container.logs,
-                stream=True,
-                follow=True,
-                tail="all" if from_start or since else 0,
-                stdout=True,
-                stderr=True,
-                # the stream opens after a thread hop: from a second before ``since`` on
-                **({"since": max(1, int(since) - 1)} if since and not from_start else {}),
-            )
-        except NotFound:
-            return
-
-        def pump() -> None:  # the engine's log stream blocks: read it in a thread
-            try:
-                for chunk in stream:
-                    loop.call_soon_threadsafe(queue.put_nowait, chunk)
-            except Exception:  # closed under us, or the engine went away
-                pass
-            finally:
-                loop.call_soon_threadsafe(queue.put_nowait, None)
-
-        reader = loop.run_in_executor(None, pump)
-        pending = b""
-        try:
-            while (chunk := await queue.get()) is not None:
-                pending += chunk
-                *lines, pending = pending.split(b"\n")
-                for line in lines:
-                    yield line.decode("utf-8", errors="replace")
-        finally:
-            stream.close()
-            await asyncio.wait([reader], timeout=2)
-
-    def _logs_sync(self, handle_id: str, tail: int, since: float | None = None) -> list[str]:
-        from docker.errors import NotFound
-
-        # the engine's own line times: one second early, so no line of that second is lost
-        extra = {"since": max(1, int(since) - 1)} if since else {}
-        try:
-            container = self.client().containers.get(handle_id)
-            return _text_lines(container.logs(tail=tail, stdout=True, stderr=True, **extra))
-        except NotFound:
-            return []
-
-
-def _host_port(ports: dict[str, Any] | None) -> int | None:
-    for binding in (ports or {}).get(CONTAINER_PORT) or []:
-        if binding.get("HostPort"):
-            return int(binding["HostPort"])
-    return None
-
-
-def _text_lines(data: bytes) -> list[str]:
-    return data.decode("utf-8", errors="replace").splitlines()
+        return follow_lines(self._call, self.client, handle_id, from_start, since)
