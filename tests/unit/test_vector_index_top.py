@@ -97,3 +97,20 @@ def test_quantisation_bound_holds() -> None:
     bound = err + q_err[0] * norm
     assert np.all(np.abs(m @ q - approx) <= bound + 1e-5)
     assert float(bound.max()) < 0.05  # tight enough to leave few rows to re-rank
+
+
+@pytest.mark.parametrize("n", [2_000, QUANTISED + 1_001])
+def test_a_rare_namespace_is_scored_alone(n: int) -> None:
+    """A namespace of one row in twenty: its rows copied out and scored, below and above
+    the int8 scan's row count."""
+    np = load_numpy()
+    m = np.random.default_rng(13).standard_normal((n, 24), dtype=np.float32)
+    m /= np.linalg.norm(m, axis=1, keepdims=True)
+    index = Index(24)
+    index.load([(i + 1, m[i].tobytes(), "/rare" if i % 20 == 0 else "/common", None)
+                for i in range(n)])  # fmt: skip
+    rare = list(range(0, n, 20))
+    for query in (m[3], m[40]):
+        got = index.top(query, 6, "/rare")
+        assert [rid for rid, _ in got] == brute(m, query, rare, 6)
+        assert [s for _, s in got] == pytest.approx([float(m[r - 1] @ query) for r, _ in got])

@@ -10,8 +10,9 @@ only the rows whose bound can reach the k-th best lower bound are scored again i
 float32: the answer is the float32 scan's, not an approximation. Without simsimd, or
 for a few rows, the float32 product is the scan.
 
-A namespace filter keeps rows by a lookup of their namespace id (one gather), and a
-filter that keeps under a quarter of the rows scores only those, in float32.
+A namespace filter keeps rows by a lookup of their namespace id (one gather); a filter
+that keeps few rows (a sixteenth with the int8 scan, a quarter without) scores only
+those, in float32, as copying more would cost more than the int8 scan of all.
 """
 
 from __future__ import annotations
@@ -164,10 +165,11 @@ class Index:
         k = min(k, count)
         if not k:
             return []
-        if count * 4 <= n:  # a few rows: those, exactly
+        quantised = self.simsimd is not None and n >= QUANTISED
+        if count * (16 if quantised else 4) <= n:  # a few rows: copied and scored exactly
             rows = np.flatnonzero(live)
             return _best(np, rids[rows], matrix[rows] @ query, k)
-        if self.simsimd is None or n < QUANTISED:
+        if not quantised:
             scores = matrix[:n] @ query
             scores[~live] = -INF
             return _best(np, rids[:n], scores, k)
