@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
         platform = await serve_platform(app, emulator.platform)
-        emulator.warm()
+        emulator.warm(unless_idle=True)
         settle_gc()
         try:
             await task

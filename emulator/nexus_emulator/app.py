@@ -161,7 +161,7 @@ def create_app(
             yield
             return
         await em.start()
-        em.warm()
+        em.warm(unless_idle=True)
         try:
             yield
         finally:

@@ -64,6 +64,7 @@ class Emulator:
         self._routing: Routing | None = None
         self._chain: Chain | None = None
         self.ready = False
+        self._warmed = False
         self.vault: Vault | None = None
         self.credentials: Credentials | None = None
         self.memory: Memory | None = None
@@ -194,9 +195,14 @@ class Emulator:
         self.ready = True
         log.info("ready: runtime %s, state %s", runtime.name, self.config.paths.db)
 
-    def warm(self) -> None:
-        """Load in threads what the first relayed call and the first model call would wait for:
-        called once serving, so the start to ready does not share the CPU with it."""
+    def warm(self, *, unless_idle: bool = False) -> None:
+        """Load in threads what the first health check and the first model call would wait
+        for (aiohttp; the tokenizer, about a second of CPU): once serving, so the start to
+        ready does not share the CPU with it, and only where agents run (``unless_idle``);
+        else the first deploy asks for it, while its image builds."""
+        if self._warmed or (unless_idle and not self.store.deployments()):
+            return
+        self._warmed = True
         self.relay.warm()
         self.gateway.warm()
 

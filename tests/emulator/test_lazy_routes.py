@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 CHECK = """
-import asyncio, json, sys
+import asyncio, json, sys, threading
 import httpx
 from nexus_emulator.app import LAZY_ROUTERS, create_app
 from nexus_emulator.config import EmulatorConfig
@@ -26,6 +26,8 @@ lazy = sorted({module for module, _, _ in LAZY_ROUTERS})
 async def main():
     await app.emulator.start()
     seen = {"ready_with": sorted(m for m in lazy + ["docker"] if m in sys.modules)}
+    app.emulator.warm(unless_idle=True)  # as __main__ does once serving: no agent, no warm-up
+    seen["warming"] = [t.name for t in threading.enumerate() if t.name == "gateway-warm"]
     auth = {"Authorization": "Bearer " + app.emulator.token}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://e") as c:
         answer = await c.get("/v1/memory/agents/nobody/sessions", headers=auth)
@@ -60,6 +62,7 @@ def test_rare_routes_are_declared_on_first_use_and_in_the_openapi_document(
 ) -> None:
     seen = check(tmp_path, "process")
     assert seen["ready_with"] == []
+    assert seen["warming"] == []  # the tokenizer (a second of CPU) waits for a first deploy
     status, body = seen["memory"]
     assert status == 200, body  # served by the memory routes, not a 404 for a missing route
     assert seen["after_memory"] == ["nexus_emulator.memory.api"]

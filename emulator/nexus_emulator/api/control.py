@@ -85,6 +85,7 @@ async def upload_source(request: Request) -> dict[str, Any]:
 async def deploy(name: str, body: DeploySpec, request: Request) -> StreamingResponse:
     em = ready(emulator_of(request))
     order = deploy_order(em.store, name, body)  # 400 before anything starts
+    em.warm()  # the first deploy: health checks and model calls come after it
     declared = body.gateway
     if declared is not None:
         assert em.gateway.catalog is not None
