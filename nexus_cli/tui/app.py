@@ -142,18 +142,7 @@ class Dashboard(Actions):
         yield Footer()
 
     def on_mount(self) -> None:
-        panes.columns(
-            self.table("agents"),
-            "AGENT",
-            "ENV",
-            "VERSION",
-            "REPLICAS",
-            "REQ/S",
-            "P95",
-            "ERRORS",
-            "TOKENS",
-            "QUEUE",
-        )
+        panes.columns(self.table("agents"), *panes.AGENT_COLUMNS)
         self.sub_title = "read-only" if self.readonly else ""
         self.table("agents").focus()
         if self.listed is not None and self.listed.done() and self.listed.exception() is None:
@@ -162,12 +151,8 @@ class Dashboard(Actions):
     def on_details_ready(self, _: panes.Details.Ready) -> None:
         """The tabs are mounted: start reading (statuses, metrics, the selected agent) now,
         so that reading and its imports did not hold the first frame back."""
-        panes.columns(
-            self.table("tasks"), "TASK", "STATUS", "PROGRESS", "ATTEMPT", "ENV", "AGE", "ERROR"
-        )
-        panes.columns(self.table("traces"), "TRACE", "NAME", "DURATION", "STATUS", "SPANS", "AGE")
-        panes.columns(self.table("sessions"), "ACTOR", "SESSION", "EVENTS", "LAST")
-        panes.columns(self.table("records"), "NAMESPACE", "TEXT", "AGE")
+        for table, names in panes.DETAIL_COLUMNS.items():
+            panes.columns(self.table(table), *names)
         self.show_log_state()
         self.ready = True
         self.refresh_bindings()

@@ -22,6 +22,13 @@ if TYPE_CHECKING:
     from nexus_api.models import SpanInfo, Task, Trace, TraceSummary
 
 Cells = tuple[str, ...]
+AGENT_COLUMNS = ("AGENT", "ENV", "VERSION", "REPLICAS", "REQ/S", "P95", "ERRORS", "TOKENS", "QUEUE")
+DETAIL_COLUMNS = {  # the tables of the tabs, by id
+    "tasks": ("TASK", "STATUS", "PROGRESS", "ATTEMPT", "ENV", "AGE", "ERROR"),
+    "traces": ("TRACE", "NAME", "DURATION", "STATUS", "SPANS", "AGE"),
+    "sessions": ("ACTOR", "SESSION", "EVENTS", "LAST"),
+    "records": ("NAMESPACE", "TEXT", "AGE"),
+}
 
 
 class Details(TabbedContent):
