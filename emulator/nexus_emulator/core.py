@@ -17,9 +17,6 @@ from nexus_emulator.deployer import Deployer
 from nexus_emulator.gateway.service import Gateway
 from nexus_emulator.identity.service import Identity
 from nexus_emulator.locks import AgentLocks
-from nexus_emulator.memory.extract import Extractor
-from nexus_emulator.memory.store import Memory
-from nexus_emulator.memory.vectors import Vectors
 from nexus_emulator.metrics import Metrics
 from nexus_emulator.platform_endpoint import PlatformEndpoint
 from nexus_emulator.pools import Pools
@@ -37,6 +34,7 @@ from nexus_emulator.upstream import Upstream
 from nexus_emulator.vault import Vault
 
 if TYPE_CHECKING:
+    from nexus_emulator.memory.store import Memory
     from nexus_emulator.otlp_export import Forwarder
 
 log = logging.getLogger("nexus_emulator")
@@ -67,7 +65,7 @@ class Emulator:
         self._warmed = False
         self.vault: Vault | None = None
         self.credentials: Credentials | None = None
-        self.memory: Memory | None = None
+        self._memory: Memory | None = None
         self.serving = Serving()  # the calls replicas serve now: memory's actor binding
         self.tasks: TaskQueue | None = None
         self._sessions: Sessions | None = None
@@ -79,6 +77,21 @@ class Emulator:
         self._scaling: Scaling | None = None
         self._background: asyncio.Task[None] | None = None
         self.platform: PlatformEndpoint | None = None  # where replicas reach the platform API
+
+    @property
+    def memory(self) -> Memory | None:
+        """The agents' memory, made on first use (its routes and models are not on the start's
+        path); None before the start."""
+        if self._memory is None and self._store is not None:
+            from nexus_emulator.memory.extract import Extractor
+            from nexus_emulator.memory.store import Memory
+            from nexus_emulator.memory.vectors import Vectors
+
+            memory = Memory(self._store.conn)
+            memory.extractor = Extractor(memory, self.gateway)
+            memory.vectors = Vectors(self._store.conn, self.gateway)
+            self._memory = memory
+        return self._memory
 
     @property
     def tracer(self) -> Tracer:
@@ -149,9 +162,6 @@ class Emulator:
         self.vault = Vault(self._store, self.config.home, self.identity.digest)
         self.credentials = Credentials(self._store, self.vault)
         self.gateway.attach(self._store.conn, self.credentials.api_key, self._tracer)
-        self.memory = Memory(self._store.conn)
-        self.memory.extractor = Extractor(self.memory, self.gateway)
-        self.memory.vectors = Vectors(self._store.conn, self.gateway)
         self._routing = Routing(self._store)
         self._chain = Chain(
             self._routing,
@@ -264,10 +274,10 @@ class Emulator:
             self._tracer.close()
         if self.forwarder is not None:
             await asyncio.to_thread(self.forwarder.close)
-        if self.memory is not None and self.memory.extractor is not None:
-            await self.memory.extractor.close()
-        if self.memory is not None and self.memory.vectors is not None:
-            await self.memory.vectors.close()
+        if self._memory is not None and self._memory.extractor is not None:
+            await self._memory.extractor.close()
+        if self._memory is not None and self._memory.vectors is not None:
+            await self._memory.vectors.close()
         await self.relay.close()
         await self.upstream.close()
         await self.gateway.close()
