@@ -9,6 +9,7 @@ dialogs: ``modals.py``; actions: ``actions.py``.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
@@ -154,6 +155,9 @@ class Dashboard(Actions):
         for table, names in panes.DETAIL_COLUMNS.items():
             panes.columns(self.table(table), *names)
         self.show_log_state()
+        if not gc.isenabled():  # the command turned it off for the start (dashboard.py)
+            gc.freeze()  # what the start made stays: later passes need not look at it
+            gc.enable()
         self.ready = True
         self.refresh_bindings()
         self.action_refresh()

@@ -30,8 +30,14 @@ def dashboard(
     problem = chosen.not_running()
     if problem is not None:
         raise problem
+    import gc
+
     from nexus_cli.tui.data import start_listing
 
+    # No garbage collection until the dashboard is up (it turns it back on): importing
+    # Textual and building the screen make many objects and free few; the collector's
+    # passes over them cost about a tenth of the first paint.
+    gc.disable()
     listed = start_listing(chosen)  # read while Textual is imported
     from nexus_cli.tui.app import Dashboard
 
