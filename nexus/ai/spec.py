@@ -140,13 +140,17 @@ _CPU_RE = re.compile(CPU_PATTERN)
 
 def parse_cpu(value: str) -> int:
     """``1000m``, ``0.5`` or ``2`` -> nano CPUs (Docker's unit)."""
+    from decimal import Decimal
+
     m = _CPU_RE.match(value.strip())
     if not m:
         raise SpecError(
             f"invalid CPU value {value!r}",
             hint="use millicores like 500m or 1000m, or cores like 0.5 or 2",
         )
-    nano = int(m.group(1)) * 1_000_000 if m.group(1) else int(float(m.group(2)) * 1e9)
+    # decimals, not floats: the bound holds to the last digit (the API document's pattern
+    # says the same, emulator/nexus_emulator/api/size_rules.py)
+    nano = int(m.group(1)) * 1_000_000 if m.group(1) else int(Decimal(m.group(2)) * 10**9)
     if nano < 10_000_000:
         raise SpecError(f"CPU value {value!r} is too small", hint="use at least 10m")
     return nano
@@ -167,13 +171,15 @@ _MEM_RE = re.compile(MEMORY_PATTERN)
 
 def parse_memory(value: str) -> int:
     """``512Mi``, ``1Gi``, ``1G`` or bytes -> bytes."""
+    from decimal import Decimal
+
     m = _MEM_RE.match(value.strip())
     if not m:
         raise SpecError(
             f"invalid memory value {value!r}",
             hint="use a size like 256Mi, 1Gi or 1G",
         )
-    size = int(float(m.group(1)) * _MEM_UNITS[m.group(2)])
+    size = int(Decimal(m.group(1)) * _MEM_UNITS[m.group(2)])
     if size < 32 * 2**20:
         raise SpecError(f"memory value {value!r} is too small", hint="use at least 32Mi")
     return size

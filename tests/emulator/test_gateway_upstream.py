@@ -185,10 +185,15 @@ def test_claude_client_on_openai_upstream(
         ("gpt-rescued", 0, 0, 502),
         ("nexus-offline", 3, 3, 200),
     ]
-    odd = {"content": 5, "role": "user"}  # not Anthropic's shapes: no server error
+    odd = {"content": 5, "role": "user"}  # not Anthropic's shapes: refused, in its shape
     tools = [{"name": "weather", "input_schema": {"type": "object"}}]
     strange = {**body, "messages": [odd], "tools": tools, "tool_choice": "auto"}
-    assert client.post("/messages", json=strange).status_code == 200
+    refused = client.post("/messages", json=strange)
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["type"] == "error", refused.text
+    assert refused.json()["error"]["message"].startswith("messages[0].content"), refused.text
+    fine = {**strange, "messages": [{**odd, "content": "hi"}], "tool_choice": {"type": "auto"}}
+    assert client.post("/messages", json=fine).status_code == 200
 
 
 def test_routed_embeddings(routed: tuple[Emu, httpx.Client, OpenAIUpstream]) -> None:
@@ -211,10 +216,10 @@ def test_routed_embeddings(routed: tuple[Emu, httpx.Client, OpenAIUpstream]) -> 
     assert rescued.json()["model"] == "nexus-offline-embed"
     assert len(rescued.json()["data"][0]["embedding"]) == 256
     wrong = client.post("/embeddings", json={"model": "gpt-local", "input": "ab"})
-    assert wrong.status_code == 400
-    assert "not a embedding one" in wrong.json()["error"]["message"]
+    assert wrong.status_code == 404
+    assert "is a chat model, not an embedding one" in wrong.json()["error"]["message"]
     chat = ask(client, "embed-local")
-    assert chat.status_code == 400
+    assert chat.status_code == 404
     audit = emu.client.get("/v1/gateway/audit", params={"agent": "bot"}).json()
     assert [
         (a["model"], a["provider"], a["tokens_in"], a["tokens_out"], a["status"]) for a in audit

@@ -11,7 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from nexus.ai import spec
+from nexus_emulator import otlp
+from nexus_emulator.api import size_rules
 from nexus_emulator.credentials import NAME_RE as CREDENTIAL_NAME
+from nexus_emulator.gateway import request_shapes
 from nexus_emulator.identity.external import DISCOVERY_URL
 from nexus_emulator.identity.keys import MAX_TOKEN_TTL
 from nexus_emulator.identity.tokens import KNOWN_SCOPES
@@ -56,12 +59,21 @@ PROPERTIES: dict[str, dict[str, Schema]] = {
     },
     "AuthorizerBody": {"discovery_url": {"type": "string", "pattern": DISCOVERY_URL.pattern}},
     "SecretBody": {"env": _nullable(ENV)},
+    "DeploySpec": {"env": {**ENV, "default": spec.DEFAULT_ENV}},
     "RollbackBody": {"env": _nullable(ENV)},
     "RestartBody": {"env": _nullable(ENV)},
     "ScaleBody": {"env": _nullable(ENV)},
-    # a limit's text decides; a number sent beside it must say the same (else 400)
-    "Cpu": {"text": {"type": "string", "pattern": spec.CPU_PATTERN}},
-    "Memory": {"text": {"type": "string", "pattern": spec.MEMORY_PATTERN}},
+    # a limit's text decides (its smallest value too: size_rules.py); the number beside it
+    # is what the emulator reports: a client need not send it, and one it sends must say
+    # the same (else 400)
+    "Cpu": {
+        "text": {"type": "string", "pattern": size_rules.CPU},
+        "nano_cpus": {"type": "integer", "readOnly": True},
+    },
+    "Memory": {
+        "text": {"type": "string", "pattern": size_rules.MEMORY},
+        "bytes": {"type": "integer", "readOnly": True},
+    },
     "Retention": {"retention_days": {"type": "number", "exclusiveMinimum": 0}},
     "Strategies": {
         "strategies": {"type": "array", "items": {"type": "string", "enum": list(STRATEGIES)}}
@@ -203,12 +215,34 @@ BODIES: dict[tuple[str, str], Schema] = {
 }
 
 
+def _replicas_in(env: str) -> Schema:
+    """A deploy to ``env``: its replica counts (the flag's and nexus.toml's) within the
+    environment's bounds (``spec.ENVIRONMENTS``); ``env`` left out is the default one."""
+    low, high, _default = spec.ENVIRONMENTS[env]
+    count = _nullable({"type": "integer", "minimum": low, "maximum": high})
+    named: Schema = {"properties": {"env": {"const": env}}}
+    if env != spec.DEFAULT_ENV:
+        named["required"] = ["env"]
+    return {
+        "if": named,
+        "then": {
+            "properties": {
+                "replicas": count,
+                "declared": _nullable({"type": "object", "properties": {"replicas": count}}),
+            }
+        },
+    }
+
+
+SHAPES["DeploySpec"]["allOf"] = [_replicas_in(env) for env in spec.ENVIRONMENTS]
+
+
 def apply(doc: Schema, runtime: str) -> None:
     """``runtime``: the emulator's; the process runtime deploys projects, not images."""
     schemas = doc["components"]["schemas"]
     shapes = dict(SHAPES)
     if runtime == "process":
-        shapes["DeploySpec"] = {"oneOf": SHAPES["DeploySpec"]["oneOf"][:1]}
+        shapes["DeploySpec"] = {**SHAPES["DeploySpec"], "oneOf": SHAPES["DeploySpec"]["oneOf"][:1]}
     for name, properties in PROPERTIES.items():
         if name in schemas:
             schemas[name].setdefault("properties", {}).update(properties)
@@ -230,12 +264,34 @@ def parameter(method: str, path: str, p: Schema) -> Schema | None:
 
 REQUIRED = {("post", "/v1/sources")}  # routes whose body FastAPI cannot tell is required
 # routes that read their body themselves, in another API's shape (OpenAI's, Anthropic's,
-# OTLP's): the document says they take one, and points to that API for the rest
-FOREIGN = {
-    "/v1/platform/gateway/v1/chat/completions": ("OpenAI chat completions", "application/json"),
-    "/v1/platform/gateway/v1/embeddings": ("OpenAI embeddings", "application/json"),
-    "/v1/platform/gateway/v1/messages": ("Anthropic Messages", "application/json"),
-    "/v1/platform/otlp/v1/traces": ("OTLP/HTTP traces", "application/x-protobuf"),
+# OTLP's): each checks it against the schema published here (json_shape.py), so the
+# document says exactly what they take; fields not listed pass as they came
+FOREIGN: dict[str, tuple[str, dict[str, Schema]]] = {
+    "/v1/platform/gateway/v1/chat/completions": (
+        "OpenAI chat completions",
+        {"application/json": request_shapes.CHAT},
+    ),
+    "/v1/platform/gateway/v1/embeddings": (
+        "OpenAI embeddings",
+        {"application/json": request_shapes.EMBEDDINGS},
+    ),
+    "/v1/platform/gateway/v1/messages": (
+        "Anthropic Messages",
+        {"application/json": request_shapes.MESSAGES},
+    ),
+    "/v1/platform/otlp/v1/traces": (
+        "OTLP/HTTP traces (OTLP/JSON, or the protobuf encoding of the same message: "
+        "protobuf has no field presence, so only the ids are required there)",
+        {"application/json": otlp.EXPORT, "application/x-protobuf": otlp.PROTO_EXPORT},
+    ),
+}
+
+
+# what those routes answer in, where it is not the request's own media type:
+# chat and messages stream server-sent events when the body says "stream": true
+ANSWERS = {
+    "/v1/platform/gateway/v1/chat/completions": ("application/json", "text/event-stream"),
+    "/v1/platform/gateway/v1/messages": ("application/json", "text/event-stream"),
 }
 
 
@@ -247,13 +303,10 @@ def body(method: str, path: str, op: Schema) -> None:
         op["requestBody"] = {
             "required": True,
             "description": f"a request of the {what} API",
-            "content": {"application/json": {"schema": {"type": "object"}}}
-            | (
-                {media: {"schema": {"type": "string", "format": "binary"}}}
-                if "json" not in media
-                else {}
-            ),
+            "content": {kind: {"schema": schema} for kind, schema in media.items()},
         }
+        answer = op["responses"].setdefault("200", {"description": "the answer"})
+        answer["content"] = {kind: {"schema": {}} for kind in ANSWERS.get(path, media)}
     schema = BODIES.get((method, path))
     if schema is not None and "requestBody" in op:
         op["requestBody"]["content"]["application/json"]["schema"] = schema

@@ -29,6 +29,7 @@ from nexus_api.models import (
 from nexus_emulator import errors, views
 from nexus_emulator.api.deps import deployed_in, emulator_of, known_agent, ready, site
 from nexus_emulator.envs import default_env, deployment_in
+from nexus_emulator.gateway.catalog import UnknownFallback
 from nexus_emulator.order import order as deploy_order
 from nexus_emulator.runtime import secrets_root
 from nexus_emulator.sources import check_archive
@@ -89,10 +90,12 @@ async def deploy(name: str, body: DeploySpec, request: Request) -> StreamingResp
     declared = body.gateway
     if declared is not None:
         assert em.gateway.catalog is not None
+        hint = "fix nexus.toml's [gateway] (docs/gateway.md)"
         try:
             em.gateway.catalog.check_declared(declared.models)
+        except UnknownFallback as exc:  # as POST /v1/gateway/models answers it
+            raise errors.not_found(str(exc), hint=hint) from None
         except ValueError as exc:
-            hint = "fix nexus.toml's [gateway] (docs/gateway.md)"
             raise errors.usage(str(exc), hint=hint) from None
     queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
 

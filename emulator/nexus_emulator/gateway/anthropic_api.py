@@ -19,7 +19,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from nexus_emulator.gateway import messages_shape, tokens, wire
+from nexus_emulator.gateway import messages_shape, request_shapes, tokens, wire
 from nexus_emulator.gateway.errors import GatewayError
 from nexus_emulator.gateway.offline import Completion
 from nexus_emulator.gateway.service import Model
@@ -50,12 +50,9 @@ def error(exc: GatewayError) -> JSONResponse:
 @router.post("/messages", summary="A message (Anthropic's Messages shape)")
 async def messages(request: Request) -> Response:
     try:
-        call = await wire.ask(request, "chat")
-        limit = wire.positive_int(call.body, "max_tokens")
-        if limit is None:
-            raise GatewayError(400, "bad_request", "max_tokens: Field required", "max_tokens")
-        wire.messages_of(call.body, {"user", "assistant"})
-        tools = wire.tools_of(call.body)
+        call = await wire.ask(request, "chat", request_shapes.MESSAGES)
+        limit = int(call.body["max_tokens"])
+        tools = call.body.get("tools")
         answer = functools.partial(_answer, call, limit=limit, tools=tools)
         return await wire.with_fallback(call, answer)
     except GatewayError as exc:

@@ -83,8 +83,8 @@ class Catalog:
         for route in routes:
             try:
                 self.check(route, known)
-            except ValueError as exc:
-                raise ValueError(f"[gateway.models.{route.name}]: {exc}") from None
+            except ValueError as exc:  # keeps its kind: a fallback to no model is not found
+                raise type(exc)(f"[gateway.models.{route.name}]: {exc}") from None
 
     def declare(self, agent: str, routes: list[ModelRoute]) -> None:
         """Make ``routes`` the agent's own models, in place of those it had."""

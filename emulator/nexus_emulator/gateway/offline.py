@@ -173,13 +173,15 @@ class OfflineModel:
             return None
         for tool in tools:
             spec = tool.get("function", tool) if isinstance(tool, dict) else {}
+            spec = spec if isinstance(spec, dict) else {}
             name = str(spec.get("name", ""))
             if not name or not re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", prompt):
                 continue
             args = _first_json_object(prompt)
             if args is None:
                 schema = spec.get("parameters") or spec.get("input_schema") or {}
-                props = list((schema.get("properties") or {}).keys())
+                props = schema.get("properties") if isinstance(schema, dict) else None
+                props = list(props) if isinstance(props, dict) else []
                 args = {props[0]: prompt} if props else {}
             digest = hashlib.sha1(f"{name}\n{prompt}".encode()).hexdigest()[:24]
             return ToolCall(f"call_{digest}", name, json.dumps(args))

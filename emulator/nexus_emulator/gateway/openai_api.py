@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from nexus_emulator.gateway import tokens, wire
+from nexus_emulator.gateway import request_shapes, tokens, wire
 from nexus_emulator.gateway.errors import GatewayError
 from nexus_emulator.gateway.offline import Completion
 from nexus_emulator.gateway.service import Model
@@ -58,10 +58,8 @@ async def models(request: Request) -> Response:
 @router.post("/chat/completions", summary="A chat completion (OpenAI's shape)")
 async def chat_completions(request: Request) -> Response:
     try:
-        call = await wire.ask(request, "chat")
-        wire.messages_of(call.body)
-        wire.tools_of(call.body)
-        limit = wire.positive_int(call.body, "max_completion_tokens", "max_tokens")
+        call = await wire.ask(request, "chat", request_shapes.CHAT)
+        limit = wire.first_int(call.body, "max_completion_tokens", "max_tokens")
         return await wire.with_fallback(call, functools.partial(_answer, call, limit=limit))
     except GatewayError as exc:
         return error(exc)
@@ -106,14 +104,10 @@ def _offline(call: wire.Ask, model: Model, limit: int | None) -> Response:
 @router.post("/embeddings", summary="Embeddings (OpenAI's shape)")
 async def embeddings(request: Request) -> Response:
     try:
-        call = await wire.ask(request, "embedding")
-        given = call.body.get("input")
-        texts = [given] if isinstance(given, str) else given
-        if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
-            raise GatewayError(400, "bad_request", "input must be a string or strings", "input")
-        dims = wire.positive_int(call.body, "dimensions")
-        if dims is not None and dims > 4096:
-            raise GatewayError(400, "bad_request", "dimensions must be at most 4096", "dimensions")
+        call = await wire.ask(request, "embedding", request_shapes.EMBEDDINGS)
+        given = call.body["input"]
+        texts: list[str] = [given] if isinstance(given, str) else given
+        dims = wire.first_int(call.body, "dimensions")
         return await wire.with_fallback(call, functools.partial(_vectors, call, texts, dims))
     except GatewayError as exc:
         return error(exc)

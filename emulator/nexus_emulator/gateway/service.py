@@ -121,11 +121,12 @@ class Gateway:
         models = self.models(agent)
         for m in models:
             if m.id == wanted:
-                if m.kind != kind:
+                if m.kind != kind:  # OpenAI's answer too: 404, "not a chat model"
+                    a = {"chat": "a chat", "embedding": "an embedding"}
                     raise GatewayError(
-                        400,
-                        "bad_request",
-                        f"{wanted} is a {m.kind} model, not a {kind} one",
+                        404,
+                        "not_found",
+                        f"{wanted} is {a.get(m.kind, m.kind)} model, not {a.get(kind, kind)} one",
                         "model",
                     )
                 return m

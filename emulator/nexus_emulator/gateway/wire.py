@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
+from nexus_emulator import json_shape
 from nexus_emulator.gateway.errors import GatewayError
 from nexus_emulator.gateway.service import Caller, Gateway, Model
 
@@ -55,11 +56,16 @@ class Ask:
     model: Model
 
 
-async def ask(request: Request, kind: str) -> Ask:
-    """The call's parts, checked (a ``GatewayError`` when one is wrong)."""
+async def ask(request: Request, kind: str, shape: json_shape.Schema) -> Ask:
+    """The call's parts, checked (a ``GatewayError`` when one is wrong): the body against
+    ``shape``, the schema the OpenAPI document publishes for it (request_shapes.py)."""
     gateway = gateway_of(request)
     caller = caller_of(request)
     body = await body_of(request)
+    broken = json_shape.problem(shape, body)
+    if broken is not None:
+        where, message = broken
+        raise GatewayError(400, "bad_request", message, where or None)
     return Ask(gateway, caller, body, gateway.model(body.get("model"), kind, caller.agent))
 
 
@@ -79,39 +85,14 @@ async def with_fallback(call: Ask, answer: Callable[[Model], Awaitable[Response]
         return await answer(call.gateway.model(route.fallback, kind, call.caller.agent))
 
 
-def positive_int(body: dict[str, Any], *names: str) -> int | None:
+def first_int(body: dict[str, Any], *names: str) -> int | None:
+    """The first of ``names`` the body gives (its schema checked it is an integer: 50.0 is
+    one in JSON Schema) as an int."""
     for name in names:
         value = body.get(name)
-        if value is None:
-            continue
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise GatewayError(400, "bad_request", f"{name} must be a positive integer", name)
-        return value
+        if value is not None:
+            return int(value)
     return None
-
-
-def messages_of(body: dict[str, Any], roles: set[str] = ROLES) -> list[dict[str, Any]]:
-    messages = body.get("messages")
-    if not isinstance(messages, list) or not messages:
-        raise GatewayError(400, "bad_request", "messages must be a non-empty list", "messages")
-    for i, m in enumerate(messages):
-        if not isinstance(m, dict) or m.get("role") not in roles:
-            raise GatewayError(
-                400,
-                "bad_request",
-                f"messages[{i}] needs a role, one of {', '.join(sorted(roles))}",
-                f"messages[{i}].role",
-            )
-    return messages
-
-
-def tools_of(body: dict[str, Any]) -> list[dict[str, Any]] | None:
-    tools = body.get("tools")
-    if tools is None:
-        return None
-    if not isinstance(tools, list) or not all(isinstance(t, dict) for t in tools):
-        raise GatewayError(400, "bad_request", "tools must be a list of objects", "tools")
-    return tools
 
 
 def sse(events: Iterable[tuple[str | None, Any]]) -> Iterator[bytes]:
