@@ -42,9 +42,10 @@ def tar_gz(_ctx: Any, value: Any) -> bytes:
 @schemathesis.serializer("application/x-protobuf")
 def otlp_protobuf(_ctx: Any, value: Any) -> bytes:
     try:
-        return _export(value).SerializeToString()
+        encoded: bytes = _export(value).SerializeToString()
     except (TypeError, ValueError, KeyError, AttributeError, OverflowError):
         return NOT_PROTOBUF
+    return encoded
 
 
 def _int(value: Any, low: int, high: int) -> int:
