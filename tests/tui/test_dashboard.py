@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,8 +17,10 @@ from textual.css.query import NoMatches
 from textual.pilot import Pilot
 from textual.widgets import DataTable, RichLog, Static, Tree
 
+from nexus_api.models import AgentStatus
 from nexus_cli.commands.agent.deploy import request
 from nexus_cli.tui.app import Dashboard
+from nexus_cli.tui.data import start_listing
 
 ROOT = Path(__file__).resolve().parents[2]
 AGENT = """import asyncio
@@ -146,6 +149,38 @@ def test_dashboard_shows_agents_logs_tasks_traces_and_memory(
             await pilot.press("escape", "q")
 
     asyncio.run(scenario())
+
+
+def test_the_first_frame_has_the_listed_rows_before_any_status(
+    provider: LocalProvider, tmp_path: Path
+) -> None:
+    """The command's agent list (read while Textual is imported) is in the table from
+    the first frame, replicas and load still to come ("…"); they follow once statuses
+    answer, which this provider holds back until the rows have been seen."""
+    provider.deploy(request(project(tmp_path, "1.0.0"), "staging"), print)
+    answer = threading.Event()
+
+    class Held(LocalProvider):
+        def status(self, name: str, env: str | None) -> AgentStatus:
+            answer.wait(60)
+            return super().status(name, env)
+
+    held = Held()
+    listed = start_listing(held)
+    listed.result(timeout=30)
+
+    async def scenario() -> None:
+        app = Dashboard(held, interval=3600, listed=listed)
+        async with app.run_test(size=(140, 44)) as pilot:
+            assert cells(app, "agents") == [["dash", "staging", "1.0.0", *["…"] * 6]]
+            assert app.sub_title == "1 agent(s)"
+            answer.set()
+            await until(pilot, lambda: cells(app, "agents")[0][3] == "1/1", "the replicas")
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        answer.set()
 
 
 def test_dashboard_actions_ask_first_and_act(provider: LocalProvider, tmp_path: Path) -> None:
