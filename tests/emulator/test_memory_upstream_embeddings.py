@@ -88,11 +88,22 @@ def test_memory_uses_the_agents_upstream_embeddings(routed: tuple[Emu, OpenAIUps
         assert "the gateway refused the embedding" in over.json()["error"]["message"]
         emu.client.put("/v1/gateway/quotas/bot", json={"tokens_per_day": None}).raise_for_status()
 
+        # the route removed: records are still written (found by their words), a
+        # vector search says which model is missing
+        emu.client.delete("/v1/gateway/models/letters").raise_for_status()
+        kept = bot.put("/records", json={"namespace": "/notes", "text": "banana split"})
+        assert kept.status_code == 200, kept.text
+        assert search(bot, query="split", mode="text")[0]["record"]["text"] == "banana split"
+        missing = bot.post("/search", json={"query": "banana", "mode": "vector"})
+        assert missing.status_code == 409, missing.text
+        assert "no embedding model for the memory of bot" in missing.json()["error"]["message"]
+        assert bot.get("/vectors").json()["model"] == "letters"
+
         # back to the offline model: every record embedded again, 256 dimensions
         seen = len(upstream.embedded)
         back = bot.put("/vectors", json={"enabled": True, "model": "nexus-offline-embed"})
         assert back.status_code == 200, back.text
-        assert embedded(emu, want=3)["model"] == "nexus-offline-embed"
+        assert embedded(emu, want=4)["model"] == "nexus-offline-embed"
         again = search(bot, query="banana bread", mode="vector", top_k=1)
         assert again[0]["record"]["text"] == "a banana bread"
         assert len(upstream.embedded) == seen  # the upstream is asked no more

@@ -177,10 +177,10 @@ class Vectors:
 
             self._change(agent, expiry)
             return
-        if self.embedder.model(agent).route is not None:  # an upstream's: not in this call
-            self.fill_later(agent)
-            return
         try:
+            if self.embedder.model(agent).route is not None:  # an upstream's: not in this call
+                self.fill_later(agent)
+                return
             [vec] = self.embedder.embed(agent, [text], "embed")
         except ApiError as exc:  # the record stays, found by its words only
             log.warning("record %s of %s has no vector: %s", rid, agent, exc.message)
@@ -245,11 +245,13 @@ class Vectors:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # no loop (a script): now, offline model only
-            if self.embedder.model(agent).route is not None:
-                return
-            after = self.fill_step(agent)
-            while after:
-                after = self.fill_step(agent, after)
+            try:
+                if self.embedder.model(agent).route is None:
+                    after = self.fill_step(agent)
+                    while after:
+                        after = self.fill_step(agent, after)
+            except ApiError as exc:
+                log.warning("the records of %s are not all embedded: %s", agent, exc.message)
             return
         self._filling[agent] = loop.create_task(self._fill(agent))
 
