@@ -45,7 +45,7 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def in_tmux(env: dict[str, str], count: int) -> tuple[float, float, float]:
+def in_tmux(env: dict[str, str], count: int, tmp: Path) -> tuple[float, float, float]:
     """Seconds from the command to the first paint of the agent rows, and to those rows
     showing their replicas (status and metrics read); and the CPU seconds the dashboard had
     used when the rows were first seen (what the first paint costs whatever the load)."""
@@ -54,7 +54,8 @@ def in_tmux(env: dict[str, str], count: int) -> tuple[float, float, float]:
         f"exec env NEXUS_HOME={env['NEXUS_HOME']} "
         f"NEXUS_EMULATOR_PORT={env['NEXUS_EMULATOR_PORT']} {nexus_bin()} ai dashboard"
     )
-    tmux = ["tmux", "-L", session]  # a server of its own: another's exit cannot race this one
+    # a server of its own (another's exit cannot race this one), its socket in the bench's folder
+    tmux = ["tmux", "-S", str(tmp / f"{session}.sock")]
     t0 = time.perf_counter()
     subprocess.run(
         [*tmux, "new-session", "-d", "-s", session, "-x", "160", "-y", "50", command], check=True
@@ -146,7 +147,7 @@ def main() -> int:
             if shutil.which("tmux") is None:
                 print("tmux not found: the terminal figure is skipped (apt-get install tmux)")
             else:
-                term = [in_tmux(env, len(names)) for _ in range(args.runs)]
+                term = [in_tmux(env, len(names), tmp) for _ in range(args.runs)]
                 paint, full, cpu = ([t[i] for t in term] for i in range(3))
                 print(
                     f"first paint in tmux, command to the agent rows ({args.agents} agents): "

@@ -25,9 +25,10 @@ def test_dashboard_in_tmux(provider: LocalProvider, tmp_path: Path) -> None:
     session = f"nexus-test-{uuid.uuid4().hex[:8]}"
     nexus = Path(sys.executable).parent / "nexus"
     command = f"NEXUS_HOME={em.home} NEXUS_EMULATOR_PORT={em.port} {nexus} ai dashboard"
-    # A tmux server of its own: on the shared default one, another test's last session
-    # ending can stop the server under this one ("server exited unexpectedly").
-    tmux = ["tmux", "-L", session]
+    # A tmux server of its own, its socket in the test's folder: on the shared default
+    # one, another test's last session ending can stop the server under this one
+    # ("server exited unexpectedly").
+    tmux = ["tmux", "-S", str(tmp_path / "tmux.sock")]
     subprocess.run(
         [*tmux, "new-session", "-d", "-s", session, "-x", "120", "-y", "32", command], check=True
     )
