@@ -134,3 +134,32 @@ def test_a_replica_reaches_the_served_actors_memory_only(emu: Emu) -> None:
         )
         assert r.status_code == 403, r.text
         assert "it serves no call now" in r.json()["error"]["message"]
+
+
+def test_a_task_and_a_stream_are_bound_to_their_actor(emu: Emu) -> None:
+    """An async task (its id is the request id) and a stream reach their actor's memory."""
+    from tests.emulator.test_api_tasks import wait_task
+
+    victim = emu.client.put(
+        "/v1/memory/agents/echo/records",
+        json={"namespace": "/users/victim/facts", "text": "victim grows tulips"},
+    ).json()["id"]
+    body = {"input": "queued", "context": {"session_id": "t1", "user_id": "tess", "victim": victim}}
+    submitted = emu.client.post("/agents/echo/tasks", json=body)
+    assert submitted.status_code in (200, 202), submitted.text
+    task = wait_task(emu, submitted.json()["task_id"], "succeeded", timeout=120)
+    out = task["result"]
+    assert out["actor"] == "tess"
+    assert out["own turns"] == ["queued"]
+    # other actors' records (the victim's, or alice's from another test) are left out
+    assert [t for t in out["search"] if "likes" in t or "grows" in t] == ["tess likes tulips"]
+    assert (out["victim turn"], out["victim get"]) == (403, 404)
+    body = {
+        "input": "streamed",
+        "context": {"session_id": "t2", "user_id": "sam", "victim": victim},
+    }
+    with emu.client.stream("POST", "/agents/echo/stream", json=body) as r:
+        text = "".join(r.iter_text())
+    assert r.status_code == 200, text
+    assert '"own turns": ["streamed"]' in text or '"own turns":["streamed"]' in text
+    assert '"victim turn": 403' in text or '"victim turn":403' in text
