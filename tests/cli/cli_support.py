@@ -125,7 +125,11 @@ def imported_by(argv: list[str]) -> tuple[str, list[str]]:
         "run()\n"
     )
     proc = subprocess.run(
-        [sys.executable, "-c", code, *argv], capture_output=True, text=True, check=False
+        [sys.executable, "-c", code, *argv],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     last = proc.stderr.strip().splitlines()[-1]
