@@ -13,24 +13,14 @@ import gc
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.lazy import Lazy
+from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import (
-    DataTable,
-    Footer,
-    Header,
-    Input,
-    RichLog,
-    Static,
-    TabPane,
-    Tree,
-)
+from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
 from nexus_cli.errors import NexusError
@@ -48,6 +38,9 @@ from nexus_cli.tui.data import (
 )
 from nexus_cli.tui.modals import MODAL_CSS, Help
 from nexus_cli.tui.render import agent_view, log_line, row_cells
+
+if TYPE_CHECKING:
+    from nexus_cli.tui.tabs import Details
 
 TABS = ("agent", "logs", "tasks", "traces", "memory")
 
@@ -120,26 +113,10 @@ class Dashboard(Actions):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Vertical():
+        with Vertical(id="main"):
             yield Input(placeholder="/ to filter agents", id="filter")
             yield DataTable(id="agents", cursor_type="row", zebra_stripes=True)
-            # The tabs are mounted after the first frame, which has the agent rows only.
-            with Lazy(panes.Details(initial="agent")):
-                with TabPane("Agent", id="agent"):
-                    yield Static("Loading…", id="status")
-                with TabPane("Logs", id="logs-tab"):
-                    with Horizontal(id="log-bar"):
-                        yield Static("", id="log-state")
-                        yield Input(placeholder="/ to search the logs", id="log-search")
-                    yield RichLog(id="logs", wrap=False, markup=False)
-                with TabPane("Tasks", id="tasks-tab"):
-                    yield DataTable(id="tasks", cursor_type="row")
-                with TabPane("Traces", id="traces-tab"), Horizontal():
-                    yield DataTable(id="traces", cursor_type="row")
-                    yield Tree("no trace selected", id="spans")
-                with TabPane("Memory", id="memory-tab"), Horizontal():
-                    yield DataTable(id="sessions", cursor_type="row")
-                    yield DataTable(id="records", cursor_type="row")
+            # the tabs follow once the first frame is out (mount_tabs)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -148,8 +125,14 @@ class Dashboard(Actions):
         self.table("agents").focus()
         if self.listed is not None and self.listed.done() and self.listed.exception() is None:
             self.show_rows(listed_rows(self.listed.result()))  # in the first frame
+        self.call_after_refresh(self.mount_tabs)
 
-    def on_details_ready(self, _: panes.Details.Ready) -> None:
+    async def mount_tabs(self) -> None:
+        from nexus_cli.tui import tabs
+
+        await self.query_one("#main", Vertical).mount(tabs.build())
+
+    def on_details_ready(self, _: Details.Ready) -> None:
         """The tabs are mounted: start reading (statuses, metrics, the selected agent) now,
         so that reading and its imports did not hold the first frame back."""
         for table, names in panes.DETAIL_COLUMNS.items():
@@ -212,6 +195,8 @@ class Dashboard(Actions):
         self.sub_title = f"{agents} agent(s)" + (" · read-only" if self.readonly else "")
 
     def show_detail(self, detail: Detail | None) -> None:
+        from textual.widgets import RichLog, Tree  # loaded with the tabs (tabs.py)
+
         self.loads += 1
         self.detail = detail
         status = self.query_one("#status", Static)
@@ -276,15 +261,19 @@ class Dashboard(Actions):
         self.action_unfocus()
 
     def action_filter(self) -> None:
-        tabs = self.query_one(panes.Details)
-        target = "#log-search" if tabs.active == "logs-tab" else "#filter"
+        from nexus_cli.tui import tabs
+
+        shown = self.query_one(tabs.Details).active
+        target = "#log-search" if shown == "logs-tab" else "#filter"
         self.query_one(target, Input).focus()
 
     def action_unfocus(self) -> None:
         self.table("agents").focus()
 
     def action_tab(self, tab: str) -> None:
-        self.query_one(panes.Details).active = tab if tab == "agent" else f"{tab}-tab"
+        from nexus_cli.tui import tabs
+
+        self.query_one(tabs.Details).active = tab if tab == "agent" else f"{tab}-tab"
 
     def action_level(self) -> None:
         self.logs.level = LEVELS[(LEVELS.index(self.logs.level) + 1) % len(LEVELS)]
@@ -293,6 +282,8 @@ class Dashboard(Actions):
 
     def action_follow(self) -> None:
         self.follow = not self.follow
+        from textual.widgets import RichLog
+
         self.query_one("#logs", RichLog).auto_scroll = self.follow
         self.show_log_state()
 

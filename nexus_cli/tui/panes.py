@@ -11,13 +11,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual.message import Message
-from textual.widgets import DataTable, TabbedContent, Tree
-from textual.widgets.tree import TreeNode
+from textual.widgets import DataTable
 
 from nexus_cli.tui.render import age, progress, span_children, span_label
 
 if TYPE_CHECKING:
+    from textual.widgets import Tree
+    from textual.widgets.tree import TreeNode
+
     from nexus_api.memory import Record, SessionInfo
     from nexus_api.models import SpanInfo, Task, Trace, TraceSummary
 
@@ -29,17 +30,6 @@ DETAIL_COLUMNS = {  # the tables of the tabs, by id
     "sessions": ("ACTOR", "SESSION", "EVENTS", "LAST"),
     "records": ("NAMESPACE", "TEXT", "AGE"),
 }
-
-
-class Details(TabbedContent):
-    """The selected agent's tabs, which say when they are mounted (the dashboard mounts
-    them after its first frame and starts reading then)."""
-
-    class Ready(Message):
-        pass
-
-    def on_mount(self) -> None:
-        self.post_message(self.Ready())
 
 
 def refill(table: DataTable[str], rows: Sequence[tuple[str, Cells]]) -> None:
