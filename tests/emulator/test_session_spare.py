@@ -1,8 +1,8 @@
 """Session replicas on Docker, beyond their isolation (test_session_isolation.py): the warm
 spare a session-isolated environment keeps goes to one new session and is then replaced by
-a fresh one, never shared; a redeploy retires it, gc leaves it, delete removes it; and a
-session whose container is killed gets a fresh one on its next call (its state lost, and
-said so) instead of an error."""
+a fresh one, never shared; a redeploy retires it, gc leaves it (and stops a session
+replica nothing tracks), delete removes it; and a session whose container is killed gets
+a fresh one on its next call (its state lost, and said so) instead of an error."""
 
 from __future__ import annotations
 
@@ -27,6 +27,41 @@ def session(emu: Emu, sid: str) -> dict[str, Any]:
     listed = emu.client.get("/v1/agents/files/sessions").json()
     found: dict[str, Any] = next(s for s in listed if s["id"] == sid)
     return found
+
+
+def stray_session_replica(emu: Emu) -> str:
+    """A container labelled as a session replica of this emulator's home (as one left by a
+    start cut short would be), which the emulator does not track."""
+    import docker
+    from nexus_emulator.runtime.base import (
+        LABEL_AGENT,
+        LABEL_ENV,
+        LABEL_HOME,
+        LABEL_REPLICA,
+        LABEL_REVISION,
+    )
+
+    client = docker.from_env()
+    try:
+        image = client.containers.get(next(iter(containers(emu)))).image.id
+        labels = {
+            LABEL_AGENT: "files",
+            LABEL_ENV: "development",
+            LABEL_REVISION: "1",
+            LABEL_REPLICA: "100777",
+            LABEL_HOME: str(emu.home.resolve()),
+        }
+        made = client.containers.run(
+            image,
+            ["sleep", "600"],
+            name=f"nexus-files-stray-{os.urandom(3).hex()}",
+            labels=labels,
+            detach=True,
+            user="10001",
+        )
+        return str(made.id)
+    finally:
+        client.close()
 
 
 def deploy(emu: Emu, tmp_path: Path, tag: str) -> None:
@@ -67,10 +102,12 @@ def test_the_spare_goes_to_one_session_and_a_fresh_one_replaces_it(
 
     third = until("a spare after session-b's", lambda: spare(isolated) not in (None, second), 90)
     assert third
+    stray = stray_session_replica(isolated)  # of this home, tracked by nothing
     gc = isolated.client.post("/v1/admin/gc")
     assert gc.status_code == 200, gc.text
-    assert gc.json()["replicas"] == [], gc.json()  # tracked: the spare and both sessions stay
+    assert gc.json()["replicas"] == [stray], gc.json()  # the spare and both sessions stay
     left = containers(isolated)
+    assert stray not in left, left
     assert {first, second, spare(isolated)} <= left, left
 
     old = spare(isolated)
