@@ -14,7 +14,22 @@ from typing import Any
 import pytest
 
 from tests.emulator.conftest import Emu, running_emulator, write_agent
-from tests.emulator.test_session_isolation import FILES, call, containers, until
+from tests.emulator.test_session_isolation import FILES, call, until
+
+
+def containers(emu: Emu) -> set[str]:
+    """The agent's containers of this emulator's home (parallel tests run agents of the
+    same name on the same engine)."""
+    import docker
+    from nexus_emulator.runtime.base import LABEL_HOME
+
+    client = docker.from_env()
+    try:
+        mine = f"{LABEL_HOME}={emu.home.resolve()}"
+        found = client.containers.list(filters={"name": "nexus-files-", "label": mine})
+        return {c.id for c in found}
+    finally:
+        client.close()
 
 
 def spare(emu: Emu) -> str | None:
