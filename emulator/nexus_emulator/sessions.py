@@ -174,6 +174,9 @@ class Sessions:
         )
         await self.replicas.stop(old)  # what is left of it
         live = await self._fresh(s.agent, s.env, s.id)
+        if self.live.get((s.agent, s.id)) is not s:  # stopped meanwhile: nothing keeps it
+            await self.replicas.stop(live)
+            raise errors.not_found(f"session {s.id} of {s.agent} was stopped")
         s.pool.replicas = [live]
         s.pool.revision = live.handle.revision
         s.lost += 1
