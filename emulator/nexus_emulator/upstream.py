@@ -11,6 +11,8 @@ One connection and its answer are upstream_conn.py's. Idle connections are
 kept per endpoint (newest first) and dropped after ``IDLE_SECONDS`` or when
 the replica closed them. Errors tell the chain what it may do next:
   ``Refused``        the request never reached the replica: try another one.
+  ``Stranger``       (a ``Refused``) another replica answers at the address, refusing
+                     the call for want of its secret: the replica is gone.
   ``Reset``          a new connection closed before any answer: the replica is gone
                      or going, but it may have started on the call.
   ``UpstreamError``  it broke mid-answer: answer 502 (or end the stream), never resend.
@@ -26,9 +28,9 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
-from nexus_emulator.upstream_conn import Answer, Conn, Refused, Reset, UpstreamError
+from nexus_emulator.upstream_conn import Answer, Conn, Refused, Reset, Stranger, UpstreamError
 
-__all__ = ["Answer", "Refused", "Reset", "Upstream", "UpstreamError"]
+__all__ = ["Answer", "Refused", "Reset", "Stranger", "Upstream", "UpstreamError"]
 
 IDLE_SECONDS = 15.0
 IDLE_PER_ENDPOINT = 64
@@ -159,12 +161,13 @@ class Upstream:
         if conn is not None:
             try:
                 await self._send(conn, request)
-                return conn
             except (EOFError, ConnectionError):
                 conn.close()
                 if conn.received:
                     raise UpstreamError("the replica closed the connection mid-answer") from None
                 # a stale keep-alive connection: once more on a new one
+            else:
+                return self._ours(conn)
         conn = await self._connect(host, port)
         try:
             await self._send(conn, request)
@@ -172,6 +175,14 @@ class Upstream:
             conn.close()
             message = str(exc) or "the replica closed the connection"
             raise (UpstreamError if conn.received else Reset)(message) from None
+        return self._ours(conn)
+
+    def _ours(self, conn: Conn) -> Conn:
+        """``conn`` unless another replica answered on it (``Stranger``)."""
+        if conn.stranger:
+            self._busy.discard(conn)
+            conn.close()
+            raise Stranger("another replica answers at this address (the replica is gone)")
         return conn
 
     async def _send(self, conn: Conn, request: bytes) -> None:

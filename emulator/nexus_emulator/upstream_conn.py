@@ -18,6 +18,12 @@ class Refused(Exception):
     """The replica did not take the connection: the call never reached it."""
 
 
+class Stranger(Refused):
+    """Another process answers at the replica's address (a dead container's address,
+    reused by another container) and refused the call for want of its secret: the call
+    never ran, so it may go to the next replica."""
+
+
 class UpstreamError(Exception):
     """The replica stopped answering once the call was sent."""
 
@@ -73,6 +79,7 @@ class Conn(asyncio.Protocol):
         self.body: list[bytes] = []
         self.content_type = ""
         self.framed = False  # Content-Length or chunked: the answer says where it ends
+        self.stranger = False  # the answer says it came from another replica than meant
         self.keep_alive = self.head_done = self.complete = self.received = False
         self.waiting_since = 0.0  # time.monotonic() when the current wait began; 0: none
         self.timed_out = False
@@ -88,6 +95,7 @@ class Conn(asyncio.Protocol):
         """Ready for the next answer (the parser goes on by itself on a kept-alive connection)."""
         self.body, self.content_type, self.buffered = [], "", 0
         self.framed = self.keep_alive = self.head_done = self.complete = self.received = False
+        self.stranger = False
 
     # asyncio protocol callbacks
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -125,6 +133,8 @@ class Conn(asyncio.Protocol):
             self.content_type = value.decode("latin-1")
         elif key in (b"content-length", b"transfer-encoding"):
             self.framed = True
+        elif key == b"x-nexus-refused":
+            self.stranger = True
 
     def on_headers_complete(self) -> None:
         self.head_done = True

@@ -159,3 +159,31 @@ def test_a_chunked_event_stream_arrives_as_it_is_sent() -> None:
         server.close()
 
     asyncio.run(main())
+
+
+def test_a_replica_refusing_for_want_of_its_secret_is_a_stranger() -> None:
+    """A dead container's address reused by another replica: that replica's SDK server
+    refuses the platform's secret of the dead one, and the chain must try the next."""
+    from nexus_emulator.upstream import Stranger
+
+    from nexus.ai.agents._handler import Handler
+    from nexus.ai.agents._server import AgentServer
+
+    async def main() -> None:
+        server = AgentServer(Handler(lambda text: {"echo": text}, "echo"), replica_secret="theirs")
+        listening = await server.start("127.0.0.1", 0)
+        endpoint = f"http://127.0.0.1:{listening.sockets[0].getsockname()[1]}"
+        ours = {"x-nexus-replica-secret": "ours"}
+        up = Upstream(credentials={endpoint: ours})
+        for _ in range(2):  # on a new connection, then on one kept alive by the other end
+            with pytest.raises(Stranger):
+                await call(up, endpoint)
+        assert issubclass(Stranger, Refused)  # the chain fails over as for a refused one
+        right = Upstream(credentials={endpoint: {"x-nexus-replica-secret": "theirs"}})
+        status, _, body = await right.fetch(endpoint, b'{"input": "hi"}', {})
+        assert status == 200, body
+        await up.close()
+        await right.close()
+        listening.close()
+
+    asyncio.run(main())

@@ -58,6 +58,7 @@ def handler(secret: bytes) -> object:
         if not hmac.compare_digest(secret_of(head), secret):
             writer.write(
                 b"HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\n"
+                b"X-Nexus-Refused: replica-secret\r\n"
                 b"Connection: close\r\nContent-Length: %d\r\n\r\n%s" % (len(REFUSED), REFUSED)
             )
             await writer.drain()

@@ -42,6 +42,7 @@ from nexus.ai.agents._log import log
 
 MAX_BODY = 10 * 2**20
 SECRET_HEADER = "x-nexus-replica-secret"
+STRANGER_HEADER = "x-nexus-refused"  # on the 401 to a call without this replica's secret
 JSON = "application/json"
 DONE_FRAME = b'data: {"done": true}\n\n'
 
@@ -132,9 +133,13 @@ class AgentServer:
         if self.replica_secret is not None and not hmac.compare_digest(
             req.headers.get(SECRET_HEADER, "").encode("latin-1", "replace"), self.replica_secret
         ):
-            return self._send_error(
-                writer, 401, "unauthorized", "only the platform may call this replica", keep
-            )
+            body = _error_body("unauthorized", "only the platform may call this replica")
+            # the header tells the emulator that this is not the replica it meant to call
+            # (a dead one's address, reused by another container): it tries the next one
+            refused = ((STRANGER_HEADER, "replica-secret"),)
+            writer.write(_http.head(401, JSON, length=len(body), keep_alive=keep, extra=refused))
+            writer.write(body)
+            return keep
         if req.path == "/ping":
             if req.method != "GET":
                 return self._send_error(writer, 405, "method_not_allowed", "use GET /ping", keep)
