@@ -2,11 +2,13 @@
 
 The emulator makes it on its first start: in the OS keyring (service
 ``nexus``, account ``admin-token:<NEXUS_HOME>``) when the ``keyring`` package
-finds a working backend and ``NEXUS_KEYRING`` is on, else in
-``$NEXUS_HOME/token`` (mode 0600). A token file left from a start without a
-keyring moves into the keyring at the next start where one works. Readers (the
-CLI, ``nexus.ai.Client``) take the file when there is one, then the keyring:
-a file costs no keyring start-up on every command.
+finds a working backend (on Linux it is asked only with a D-Bus session,
+a ``PYTHON_KEYRING_BACKEND`` or a keyring configuration file) and
+``NEXUS_KEYRING`` is on, else in ``$NEXUS_HOME/token`` (mode 0600). A token
+file left from a start without a keyring moves into the keyring at the next
+start where one works. Readers (the CLI, ``nexus.ai.Client``) take the file
+when there is one, then the keyring: a file costs no keyring start-up on every
+command.
 
 Only the standard library is required: ``keyring`` is imported when present
 (the SDK ships in agent images, where it never is and never needs to be).
@@ -18,6 +20,7 @@ import logging
 import os
 import secrets
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +30,23 @@ KEYRING_SERVICE = "nexus"
 log = logging.getLogger("nexus.admin_credential")
 
 
+def could_have_keyring(environ: Mapping[str, str]) -> bool:
+    """False where no OS keyring can work, told without asking keyring (whose backend
+    discovery reads every installed package's entry points: about 80 ms of CPU on each
+    emulator start and each command that looks): Linux without a D-Bus session (Secret
+    Service and KWallet are reached through it), no backend named by keyring's own
+    ``PYTHON_KEYRING_BACKEND`` and no keyring configuration file."""
+    if not sys.platform.startswith("linux"):
+        return True
+    if environ.get("DBUS_SESSION_BUS_ADDRESS") or environ.get("PYTHON_KEYRING_BACKEND"):
+        return True
+    config = environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return (Path(config) / "python_keyring" / "keyringrc.cfg").exists()
+
+
 def usable_keyring() -> Any:
     """The OS keyring, or None where none works (headless Linux, CI, NEXUS_KEYRING=off)."""
-    if not Settings.load().keyring:
+    if not Settings.load().keyring or not could_have_keyring(os.environ):
         return None
     if sys.platform != "darwin":
         # keyring's macOS backend looks for the macOS frameworks with ctypes.util.find_library,
