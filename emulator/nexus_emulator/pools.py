@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -49,8 +48,6 @@ class Pool:
     max_concurrency: int = 0  # calls one replica takes at once; 0: no limit
     _next: int = 0
     freed: asyncio.Event = field(default_factory=asyncio.Event)  # set when a call ends
-    # a session's pool (sessions.py): a fresh replica for one that refused the call, or None
-    renew: Callable[[LiveReplica], Awaitable[LiveReplica | None]] | None = None
 
     def takes(self, r: LiveReplica) -> bool:
         """Healthy, and below the per-replica limit (if there is one)."""

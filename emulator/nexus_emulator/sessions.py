@@ -6,9 +6,9 @@ filesystem (a container's own layer on Docker). The local stand-in for a microVM
 A new session takes the environment's warm spare when one is ready (spares.py) and waits
 for a replica to start only when none is. A session whose replica died (killed, crashed)
 gets a fresh one on its next call instead of an error: each call asks the runtime whether
-the session's replica still runs (about 0.2 ms on Docker), and a call refused by one that
-died a moment later goes to its replacement; the log and ``sessions`` (``lost``,
-``lost_at``) say that the session's state was lost.
+the session's replica still runs (about 0.2 ms on Docker); one that dies after that fails
+the call in flight like any replica. The log and ``sessions`` (``lost``, ``lost_at``) say
+that the session's state was lost.
 
 Session replicas live outside the environment's pool (pools.py): they take no other
 session's calls, the health monitor and the autoscaler do not count them, and they do not
@@ -137,19 +137,8 @@ class Sessions:
         d = self.store.deployment(agent, env)
         pool = Pool(agent, env, live.handle.revision, [live], d.max_concurrency if d else 0)
         made = Session(session, agent, env, pool)
-        pool.renew = lambda old: self._renew_if_gone(made, old)
         self.live[(agent, session)] = made
         return made
-
-    async def _renew_if_gone(self, s: Session, old: LiveReplica) -> LiveReplica | None:
-        """A call to ``old`` was refused: its replacement when ``old`` is gone, else None."""
-        if s.replica is old and s.renewing is None:
-            if await self.replicas.runtime.running(old.handle.id):
-                return None
-            old.state = "gone"
-        if self.live.get((s.agent, s.id)) is not s:
-            return None  # stopped meanwhile
-        return await self._renew(s, old)
 
     async def _renew(self, s: Session, old: LiveReplica) -> LiveReplica:
         """Replace the session's dead replica ``old`` once, however many calls ask."""
