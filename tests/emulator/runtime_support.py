@@ -104,6 +104,17 @@ def invoke(endpoint: str, payload: Any) -> Any:
         return json.loads(reply.read())
 
 
+def until(what: str, check: Callable[[], Any], seconds: float = 30) -> Any:
+    """``check()``'s first truthy value, asked until ``seconds`` pass; else fail saying ``what``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"not seen within {seconds:g} s: {what}")
+
+
 def wait_until(predicate: Any, timeout: float = 10.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

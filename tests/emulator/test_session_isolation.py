@@ -6,14 +6,14 @@ by itself; a call without a session goes to the shared replicas."""
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.emulator.conftest import Emu, running_emulator, write_agent
+from tests.emulator.runtime_support import until
 
 FILES = """
 import os, socket, subprocess, sys, time
@@ -49,28 +49,23 @@ class Files(EchoAgent):
 """
 
 
-def until(what: str, check: Callable[[], Any], seconds: float = 60) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"not within {seconds} s: {what}")
-
-
 @pytest.fixture
 def isolated(tmp_path: Path, free_port: int) -> Iterator[Emu]:
     extra = {"NEXUS_SESSION_IDLE": "600"}
     with running_emulator(tmp_path, free_port, "docker", extra) as emu:
-        events = emu.deploy(
-            "files",
-            write_agent(tmp_path / "files", extra=FILES),
-            isolation="session",
-            project={"entrypoint": "agent:Files", "version": None},
-        )
-        assert events[-1]["event"] == "result", events
+        deploy_files(emu, tmp_path)
         yield emu
+
+
+def deploy_files(emu: Emu, tmp_path: Path) -> None:
+    """The FILES agent, deployed with one replica per session."""
+    events = emu.deploy(
+        "files",
+        write_agent(tmp_path / "files", extra=FILES),
+        isolation="session",
+        project={"entrypoint": "agent:Files", "version": None},
+    )
+    assert events[-1]["event"] == "result", events
 
 
 def call(emu: Emu, text: str, session: str | None) -> dict[str, Any]:
@@ -119,7 +114,7 @@ def test_two_sessions_run_apart_and_stop_destroys_a_session(isolated: Emu) -> No
 
     stopped = isolated.client.delete("/v1/agents/files/sessions/session-a")
     assert stopped.status_code == 200, stopped.text
-    until("session-a's container is gone", lambda: ids["session-a"] not in containers(isolated))
+    until("session-a's container is gone", lambda: ids["session-a"] not in containers(isolated), 60)
     assert ids["session-b"] in containers(isolated)
     left = isolated.client.get("/v1/agents/files/sessions").json()
     assert [s["id"] for s in left] == ["session-b"], left
@@ -136,14 +131,8 @@ def test_two_sessions_run_apart_and_stop_destroys_a_session(isolated: Emu) -> No
 def test_an_idle_session_ends_by_itself(tmp_path: Path, free_port: int) -> None:
     extra = {"NEXUS_SESSION_IDLE": "1"}
     with running_emulator(tmp_path, free_port, "docker", extra) as emu:
-        events = emu.deploy(
-            "files",
-            write_agent(tmp_path / "files", extra=FILES),
-            isolation="session",
-            project={"entrypoint": "agent:Files", "version": None},
-        )
-        assert events[-1]["event"] == "result", events
+        deploy_files(emu, tmp_path)
         call(emu, "look", "brief")
         replica = emu.client.get("/v1/agents/files/sessions").json()[0]["replica"]["id"]
-        until("the idle session is destroyed", lambda: replica not in containers(emu))
+        until("the idle session is destroyed", lambda: replica not in containers(emu), 60)
         assert emu.client.get("/v1/agents/files/sessions").json() == []

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from tests.emulator.conftest import Emu, running_emulator, write_agent
-from tests.emulator.test_session_isolation import FILES, call, until
+from tests.emulator.runtime_support import until
+from tests.emulator.test_session_isolation import FILES, call
 
 
 def containers(emu: Emu) -> set[str]:

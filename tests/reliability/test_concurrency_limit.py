@@ -5,8 +5,7 @@ full replica's /ping says HealthyBusy, and status shows it."""
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ import httpx
 import pytest
 
 from tests.emulator.conftest import Emu, running_emulator, write_agent
+from tests.emulator.runtime_support import until
 
 GATE = """
 import asyncio, os
@@ -51,16 +51,6 @@ def gated(tmp_path: Path, free_port: int, monkeypatch: pytest.MonkeyPatch) -> It
         )
         assert events[-1]["event"] == "result", events
         yield emu
-
-
-def until(what: str, check: Callable[[], Any], seconds: float = 30) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError(f"not seen within {seconds:g} s: {what}")
 
 
 def call_in_thread(
